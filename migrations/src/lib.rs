@@ -1,0 +1,22 @@
+#![allow(elided_lifetimes_in_paths)] // async_trait signatures of MigrationTrait
+//! The database schema, as an ordered list of migrations that run on both
+//! SQLite and PostgreSQL.
+//!
+//! Rules: every tenant table carries `tenant_id`, and every unique key starts
+//! with it (so the tables can later be distributed by tenant); references
+//! between tenant tables are composite `(tenant_id, id)` foreign keys, so a
+//! row can never point at another city's row. Ids are UUIDv7 made by the
+//! application. Migrations are append-only: never edit one that has shipped.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_directory;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_directory::Migration)]
+    }
+}

@@ -1,0 +1,11 @@
+//! Minsheng's domain: the pure types and rules every other crate shares.
+//!
+//! Nothing here does I/O. Values are parsed once at the edge (`parse()` returns
+//! `Result`), so code further in can trust them.
+
+pub mod calendar;
+pub mod error;
+pub mod ids;
+pub mod values;
+
+pub use error::{Error, FieldError};

@@ -1,0 +1,232 @@
+//! A city's departments, categories and calendar. The city comes from the
+//! path; every lookup below is scoped to it.
+
+use super::ApiTags;
+use super::error::ApiResult;
+use super::tenants::Deleted;
+use crate::app::AppState;
+use crate::model::{
+    Calendar, CalendarDay, CalendarDayInput, Category, CategoryInput, CategoryPatch, Deadline,
+    Department, DepartmentInput, DepartmentPatch,
+};
+use crate::services::{calendar, categories, departments, tenants};
+use chrono::{DateTime, NaiveDate, Utc};
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use uuid::Uuid;
+
+pub struct DirectoryApi {
+    pub state: AppState,
+}
+
+#[derive(ApiResponse)]
+pub enum DepartmentCreated {
+    #[oai(status = 201)]
+    Created(Json<Department>),
+}
+
+#[derive(ApiResponse)]
+pub enum CategoryCreated {
+    #[oai(status = 201)]
+    Created(Json<Category>),
+}
+
+#[OpenApi(prefix_path = "/v1/tenants")]
+impl DirectoryApi {
+    /// List a city's departments (active ones unless `include_inactive`).
+    #[oai(
+        path = "/:tenant/departments",
+        method = "get",
+        tag = "ApiTags::Departments"
+    )]
+    async fn list_departments(
+        &self,
+        tenant: Path<String>,
+        include_inactive: Query<Option<bool>>,
+    ) -> ApiResult<Json<Vec<Department>>> {
+        let db = self.state.store.db();
+        let t = tenants::find(db, &tenant).await?;
+        Ok(Json(
+            departments::list(db, t.id, include_inactive.unwrap_or(false)).await?,
+        ))
+    }
+
+    /// Add a department.
+    #[oai(
+        path = "/:tenant/departments",
+        method = "post",
+        tag = "ApiTags::Departments"
+    )]
+    async fn create_department(
+        &self,
+        tenant: Path<String>,
+        body: Json<DepartmentInput>,
+    ) -> ApiResult<DepartmentCreated> {
+        let db = self.state.store.db();
+        let t = tenants::find(db, &tenant).await?;
+        let created = departments::create(db, t.id, body.0.into()).await?;
+        Ok(DepartmentCreated::Created(Json(created)))
+    }
+
+    /// Get a department.
+    #[oai(
+        path = "/:tenant/departments/:id",
+        method = "get",
+        tag = "ApiTags::Departments"
+    )]
+    async fn get_department(
+        &self,
+        tenant: Path<String>,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<Department>> {
+        let db = self.state.store.db();
+        let t = tenants::find(db, &tenant).await?;
+        Ok(Json(departments::get(db, t.id, id.0).await?))
+    }
+
+    /// Change a department; `"active": false` deactivates it.
+    #[oai(
+        path = "/:tenant/departments/:id",
+        method = "patch",
+        tag = "ApiTags::Departments"
+    )]
+    async fn update_department(
+        &self,
+        tenant: Path<String>,
+        id: Path<Uuid>,
+        body: Json<DepartmentPatch>,
+    ) -> ApiResult<Json<Department>> {
+        let db = self.state.store.db();
+        let t = tenants::find(db, &tenant).await?;
+        Ok(Json(departments::update(db, t.id, id.0, body.0).await?))
+    }
+
+    /// List a city's categories (active ones unless `include_inactive`).
+    #[oai(
+        path = "/:tenant/categories",
+        method = "get",
+        tag = "ApiTags::Categories"
+    )]
+    async fn list_categories(
+        &self,
+        tenant: Path<String>,
+        include_inactive: Query<Option<bool>>,
+    ) -> ApiResult<Json<Vec<Category>>> {
+        let db = self.state.store.db();
+        let t = tenants::find(db, &tenant).await?;
+        Ok(Json(
+            categories::list(db, t.id, include_inactive.unwrap_or(false)).await?,
+        ))
+    }
+
+    /// Add a category.
+    #[oai(
+        path = "/:tenant/categories",
+        method = "post",
+        tag = "ApiTags::Categories"
+    )]
+    async fn create_category(
+        &self,
+        tenant: Path<String>,
+        body: Json<CategoryInput>,
+    ) -> ApiResult<CategoryCreated> {
+        let db = self.state.store.db();
+        let t = tenants::find(db, &tenant).await?;
+        Ok(CategoryCreated::Created(Json(
+            categories::create(db, t.id, body.0.into()).await?,
+        )))
+    }
+
+    /// Get a category.
+    #[oai(
+        path = "/:tenant/categories/:id",
+        method = "get",
+        tag = "ApiTags::Categories"
+    )]
+    async fn get_category(
+        &self,
+        tenant: Path<String>,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<Category>> {
+        let db = self.state.store.db();
+        let t = tenants::find(db, &tenant).await?;
+        Ok(Json(categories::get(db, t.id, id.0).await?))
+    }
+
+    /// Change a category; `"active": false` deactivates it.
+    #[oai(
+        path = "/:tenant/categories/:id",
+        method = "patch",
+        tag = "ApiTags::Categories"
+    )]
+    async fn update_category(
+        &self,
+        tenant: Path<String>,
+        id: Path<Uuid>,
+        body: Json<CategoryPatch>,
+    ) -> ApiResult<Json<Category>> {
+        let db = self.state.store.db();
+        let t = tenants::find(db, &tenant).await?;
+        Ok(Json(categories::update(db, t.id, id.0, body.0).await?))
+    }
+
+    /// The city's calendar: weekly days off and listed days.
+    #[oai(path = "/:tenant/calendar", method = "get", tag = "ApiTags::Calendar")]
+    async fn get_calendar(&self, tenant: Path<String>) -> ApiResult<Json<Calendar>> {
+        let db = self.state.store.db();
+        let t = tenants::find(db, &tenant).await?;
+        Ok(Json(calendar::get(db, &t).await?))
+    }
+
+    /// List a day as a holiday or a make-up working day.
+    #[oai(
+        path = "/:tenant/calendar/days/:date",
+        method = "put",
+        tag = "ApiTags::Calendar"
+    )]
+    async fn put_day(
+        &self,
+        tenant: Path<String>,
+        date: Path<NaiveDate>,
+        body: Json<CalendarDayInput>,
+    ) -> ApiResult<Json<CalendarDay>> {
+        let db = self.state.store.db();
+        let t = tenants::find(db, &tenant).await?;
+        Ok(Json(calendar::put_day(db, &t, date.0, &body.0).await?.0))
+    }
+
+    /// Unlist a day: it follows the weekly pattern again.
+    #[oai(
+        path = "/:tenant/calendar/days/:date",
+        method = "delete",
+        tag = "ApiTags::Calendar"
+    )]
+    async fn delete_day(&self, tenant: Path<String>, date: Path<NaiveDate>) -> ApiResult<Deleted> {
+        let db = self.state.store.db();
+        let t = tenants::find(db, &tenant).await?;
+        calendar::delete_day(db, &t, date.0).await?;
+        Ok(Deleted::Deleted)
+    }
+
+    /// When something started at `start` (default now) with `working_days`
+    /// allowed is due on this city's calendar.
+    #[oai(
+        path = "/:tenant/calendar/deadline",
+        method = "get",
+        tag = "ApiTags::Calendar"
+    )]
+    async fn deadline(
+        &self,
+        tenant: Path<String>,
+        working_days: Query<u32>,
+        start: Query<Option<DateTime<Utc>>>,
+    ) -> ApiResult<Json<Deadline>> {
+        let db = self.state.store.db();
+        let t = tenants::find(db, &tenant).await?;
+        let start = start.0.unwrap_or_else(Utc::now);
+        Ok(Json(
+            calendar::deadline(db, &t, start, working_days.0).await?,
+        ))
+    }
+}

@@ -1,0 +1,48 @@
+//! The REST API (poem-openapi): thin handlers that read the request, call one
+//! service and shape the answer. The document is served at
+//! `/api/openapi.json` and browsable at `/api/docs`.
+
+mod directory;
+pub mod error;
+mod health;
+mod tenants;
+
+pub use health::{healthz, readyz};
+
+use crate::app::AppState;
+use poem_openapi::{OpenApiService, Tags};
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Cities and the host names that serve them (platform operators).
+    Tenants,
+    /// A city's departments.
+    Departments,
+    /// A city's case categories (Open311 services).
+    Categories,
+    /// A city's working-day calendar.
+    Calendar,
+}
+
+pub type Api = (tenants::TenantsApi, directory::DirectoryApi);
+
+pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
+    OpenApiService::new(
+        (
+            tenants::TenantsApi {
+                state: state.clone(),
+            },
+            directory::DirectoryApi {
+                state: state.clone(),
+            },
+        ),
+        "Minsheng API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "The REST API of Minsheng (民声), a multi-city platform for citizen petitions. \
+         Every city's data lives under `/v1/tenants/{tenant}`; ids of one city are \
+         never found under another.",
+    )
+    .server("/api")
+}

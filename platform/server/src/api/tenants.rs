@@ -1,0 +1,96 @@
+//! Cities and their host names.
+
+use super::ApiTags;
+use super::error::ApiResult;
+use crate::app::AppState;
+use crate::model::{Host, HostInput, Tenant, TenantInput, TenantPatch};
+use crate::services::tenants;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use uuid::Uuid;
+
+pub struct TenantsApi {
+    pub state: AppState,
+}
+
+#[derive(ApiResponse)]
+pub enum TenantCreated {
+    #[oai(status = 201)]
+    Created(Json<Tenant>),
+}
+
+#[derive(ApiResponse)]
+pub enum HostCreated {
+    #[oai(status = 201)]
+    Created(Json<Host>),
+}
+
+#[derive(ApiResponse)]
+pub enum Deleted {
+    #[oai(status = 204)]
+    Deleted,
+}
+
+#[OpenApi(prefix_path = "/v1/tenants", tag = "ApiTags::Tenants")]
+impl TenantsApi {
+    /// List every city.
+    #[oai(path = "/", method = "get")]
+    async fn list(&self) -> ApiResult<Json<Vec<Tenant>>> {
+        Ok(Json(tenants::list(&self.state.store).await?))
+    }
+
+    /// Create a city.
+    #[oai(path = "/", method = "post")]
+    async fn create(&self, body: Json<TenantInput>) -> ApiResult<TenantCreated> {
+        let tenant = tenants::create(self.state.store.db(), body.0).await?;
+        Ok(TenantCreated::Created(Json(tenant)))
+    }
+
+    /// Get a city by its slug.
+    #[oai(path = "/:tenant", method = "get")]
+    async fn get(&self, tenant: Path<String>) -> ApiResult<Json<Tenant>> {
+        Ok(Json(tenants::get(self.state.store.db(), &tenant).await?))
+    }
+
+    /// Change a city; `"active": false` suspends it.
+    #[oai(path = "/:tenant", method = "patch")]
+    async fn update(
+        &self,
+        tenant: Path<String>,
+        body: Json<TenantPatch>,
+    ) -> ApiResult<Json<Tenant>> {
+        Ok(Json(
+            tenants::update(self.state.store.db(), &tenant, body.0).await?,
+        ))
+    }
+
+    /// List the host names that serve a city.
+    #[oai(path = "/:tenant/hosts", method = "get")]
+    async fn hosts(&self, tenant: Path<String>) -> ApiResult<Json<Vec<Host>>> {
+        Ok(Json(tenants::hosts(self.state.store.db(), &tenant).await?))
+    }
+
+    /// Serve a city at one more host name.
+    #[oai(path = "/:tenant/hosts", method = "post")]
+    async fn add_host(
+        &self,
+        tenant: Path<String>,
+        body: Json<HostInput>,
+    ) -> ApiResult<HostCreated> {
+        let db = self.state.store.db();
+        let record = tenants::find(db, &tenant).await?;
+        Ok(HostCreated::Created(Json(
+            tenants::add_host(db, record.id, &body.0).await?,
+        )))
+    }
+
+    /// Stop serving a city at a host name.
+    #[oai(path = "/:tenant/hosts/:host_id", method = "delete")]
+    async fn remove_host(&self, tenant: Path<String>, host_id: Path<Uuid>) -> ApiResult<Deleted> {
+        let db = self.state.store.db();
+        let record = tenants::find(db, &tenant).await?;
+        tenants::remove_host(db, record.id, host_id.0).await?;
+        Ok(Deleted::Deleted)
+    }
+}

@@ -1,0 +1,182 @@
+//! The HTTP application: routes, shared state, middleware, and `serve`.
+
+use crate::config::Config;
+use crate::{api, bundle, cli, services, web};
+use minijinja::Environment;
+use minsheng_store::Store;
+use poem::http::{StatusCode, header};
+use poem::listener::TcpAcceptor;
+use poem::middleware::Tracing;
+use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What every request handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub templates: Arc<Environment<'static>>,
+}
+
+/// The whole application as one endpoint.
+pub fn build(state: AppState) -> impl Endpoint {
+    let api_service = api::service(&state);
+    let spec = api_service.spec_endpoint();
+    let docs = api_service.swagger_ui();
+    let open_admin = state.config.dev_open_admin;
+    let admin = api_service.around(move |ep, req| async move {
+        // Authentication arrives with the access layer; until then the admin
+        // API answers only when the operator explicitly opened it.
+        if !open_admin {
+            return Ok(api::error::json_error_response(poem::Error::from_string(
+                "the admin API needs credentials; for local development start the server \
+                 with MINSHENG_DEV_OPEN_ADMIN=1",
+                poem::http::StatusCode::UNAUTHORIZED,
+            )));
+        }
+        ep.call(req).await.map(IntoResponse::into_response)
+    });
+    let max_body = state.config.max_body_bytes;
+    Route::new()
+        .at("/healthz", get(api::healthz))
+        .at("/readyz", get(api::readyz))
+        .at("/api/openapi.json", spec)
+        .nest("/api/docs", docs)
+        .nest(
+            "/api",
+            admin.around(move |ep, req| limit_body(ep, req, max_body)),
+        )
+        .at("/t/:slug", get(web::pages::slug_redirect))
+        .at("/t/:slug/", get(web::pages::landing_by_path))
+        .at("/*rest", web::pages::by_host)
+        .data(state)
+        .with(Tracing)
+        .around(|ep, req| async move {
+            Ok(match ep.call(req).await {
+                Ok(resp) => resp.into_response(),
+                Err(error) => api::error::json_error_response(error),
+            })
+        })
+}
+
+/// Refuse bodies over `max` bytes with 413, whether or not the client said
+/// the length up front.
+async fn limit_body<E: Endpoint>(
+    ep: Arc<E>,
+    mut req: poem::Request,
+    max: usize,
+) -> poem::Result<poem::Response> {
+    let too_large = || {
+        poem::Error::from_string(
+            format!("the request body is larger than the limit of {max} bytes"),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    match declared {
+        Some(len) if len > max => return Err(too_large()),
+        Some(_) => {}
+        None if req.headers().contains_key(header::TRANSFER_ENCODING) => {
+            let body = req
+                .take_body()
+                .into_bytes_limit(max)
+                .await
+                .map_err(|_| too_large())?;
+            req.set_body(body);
+        }
+        None => {}
+    }
+    ep.call(req).await.map(IntoResponse::into_response)
+}
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let store = cli::open_store(&config).await?;
+    store.migrate().await?;
+    if config.load_demo_tenants {
+        load_bundles_if_empty(&store, &config.tenants_dir).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let base = format!("http://{addr}");
+    println!("Minsheng {} listening on {base}", env!("CARGO_PKG_VERSION"));
+    println!("  database: {}", config.database_url_redacted());
+    for t in services::tenants::list(&store).await? {
+        println!("  {}: {base}/t/{}/", t.name, t.slug);
+        for host in &t.hosts {
+            println!("      also http://{host}:{}/", addr.port());
+        }
+    }
+    println!("  API docs: {base}/api/docs");
+    if config.dev_open_admin {
+        println!("  warning: the admin API is open to everyone (MINSHENG_DEV_OPEN_ADMIN)");
+    }
+    let state = AppState {
+        store,
+        config: Arc::new(config),
+        templates: Arc::new(web::templates::environment()),
+    };
+    let acceptor = TcpAcceptor::from_tokio(listener)?;
+    Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(
+            build(state),
+            shutdown_signal(),
+            Some(Duration::from_secs(20)),
+        )
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+/// Load every bundle folder under `dir` into a database that has no city yet.
+async fn load_bundles_if_empty(store: &Store, dir: &Path) -> anyhow::Result<()> {
+    if minsheng_store::queries::tenants::count(store.db()).await? > 0 {
+        return Ok(());
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        println!(
+            "no tenant bundles at {}; starting with no city",
+            dir.display()
+        );
+        return Ok(());
+    };
+    let mut folders: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join(bundle::format::TENANT_FILE).is_file())
+        .collect();
+    folders.sort();
+    for folder in folders {
+        println!("loading demo city from {}", folder.display());
+        let bundle = bundle::format::Bundle::read(&folder)?;
+        bundle::apply::apply(store, &bundle, false).await?;
+    }
+    Ok(())
+}

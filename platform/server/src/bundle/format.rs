@@ -1,0 +1,183 @@
+//! The files of a bundle and their shapes. Unknown keys are rejected, with
+//! the file and line in the message.
+
+use crate::model::{Attribute, Branding};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+pub const TENANT_FILE: &str = "tenant.toml";
+pub const DEPARTMENTS_FILE: &str = "departments.toml";
+pub const CATEGORIES_FILE: &str = "categories.toml";
+pub const CALENDAR_FILE: &str = "calendar.toml";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantFile {
+    pub slug: String,
+    pub name: String,
+    pub locale: String,
+    pub time_zone: String,
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weekend: Option<Vec<String>>,
+    pub branding: Branding,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentsFile {
+    #[serde(default)]
+    pub department: Vec<DepartmentEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentEntry {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoriesFile {
+    #[serde(default)]
+    pub category: Vec<CategoryEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryEntry {
+    pub code: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_department: Option<String>,
+    #[serde(default = "one")]
+    pub accept_days: i32,
+    pub answer_days: i32,
+    #[serde(default = "yes")]
+    pub public_by_default: bool,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub active: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attribute: Vec<Attribute>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarFile {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holiday: Vec<DayEntry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workday: Vec<DayEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DayEntry {
+    pub date: NaiveDate,
+    pub name: String,
+}
+
+impl CalendarFile {
+    pub fn len(&self) -> usize {
+        self.holiday.len() + self.workday.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn one() -> i32 {
+    1
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+/// A whole bundle, read from or written to a folder.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bundle {
+    pub tenant: TenantFile,
+    pub departments: DepartmentsFile,
+    pub categories: CategoriesFile,
+    pub calendar: CalendarFile,
+}
+
+impl Bundle {
+    /// Read a bundle folder. `tenant.toml` is required; the other files are
+    /// optional (an absent file means an empty list).
+    pub fn read(dir: &Path) -> anyhow::Result<Self> {
+        if !dir.join(TENANT_FILE).is_file() {
+            anyhow::bail!(
+                "{} has no {TENANT_FILE}: is it a tenant bundle folder?",
+                dir.display()
+            );
+        }
+        Ok(Self {
+            tenant: read_file(dir, TENANT_FILE)?
+                .ok_or_else(|| anyhow::anyhow!("{} has no {TENANT_FILE}", dir.display()))?,
+            departments: read_file(dir, DEPARTMENTS_FILE)?.unwrap_or_default(),
+            categories: read_file(dir, CATEGORIES_FILE)?.unwrap_or_default(),
+            calendar: read_file(dir, CALENDAR_FILE)?.unwrap_or_default(),
+        })
+    }
+
+    /// Write the bundle's four files into `dir`, creating it if needed.
+    pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+        write_file(dir, TENANT_FILE, &self.tenant)?;
+        write_file(dir, DEPARTMENTS_FILE, &self.departments)?;
+        write_file(dir, CATEGORIES_FILE, &self.categories)?;
+        write_file(dir, CALENDAR_FILE, &self.calendar)?;
+        Ok(())
+    }
+}
+
+fn read_file<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> anyhow::Result<Option<T>> {
+    let path = dir.join(name);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
+    };
+    toml::from_str(&text)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+fn write_file<T: Serialize>(dir: &Path, name: &str, value: &T) -> anyhow::Result<()> {
+    let path = dir.join(name);
+    let text = toml::to_string_pretty(value)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    let header = "# Minsheng tenant bundle; apply with `minsheng tenant apply <folder>`.\n";
+    std::fs::write(&path, format!("{header}{text}"))
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+}

@@ -1,0 +1,251 @@
+//! Configuration: a typed struct read once at start from an optional TOML file
+//! (`--config` or `MINSHENG_CONFIG`) and then `MINSHENG_*` environment
+//! variables, which win. Unknown keys in the file are rejected so a typo
+//! cannot silently fall back to a default. Secrets (the database URL may hold
+//! a password) are never printed whole.
+
+use ipnet::IpNet;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `sqlite://path?mode=rwc` or `postgres://user:pass@host/db`. Empty means
+    /// the embedded SQLite file under `data_dir`.
+    pub database_url: Option<String>,
+    /// Where files of the embedded default live.
+    pub data_dir: PathBuf,
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Folder of tenant bundles loaded into an empty database at start.
+    pub tenants_dir: PathBuf,
+    /// Load the bundles of `tenants_dir` when the database has no tenant.
+    pub load_demo_tenants: bool,
+    /// Peers whose `X-Forwarded-Host`/`X-Forwarded-For` are believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Host names that serve the platform's own index page rather than a city.
+    pub platform_hosts: Vec<String>,
+    /// Answer the admin API without credentials. For local development only.
+    pub dev_open_admin: bool,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// `text` (default) or `json` log lines.
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: None,
+            data_dir: PathBuf::from("data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            tenants_dir: PathBuf::from("tenants"),
+            load_demo_tenants: true,
+            trusted_proxies: Vec::new(),
+            platform_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+            dev_open_admin: false,
+            max_body_bytes: 1024 * 1024,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// Every variable the server reads, with the key it sets.
+const ENV_KEYS: &[(&str, &str)] = &[
+    ("MINSHENG_DATABASE_URL", "database_url"),
+    ("MINSHENG_DATA_DIR", "data_dir"),
+    ("MINSHENG_LISTEN", "listen"),
+    ("MINSHENG_TENANTS_DIR", "tenants_dir"),
+    ("MINSHENG_LOAD_DEMO_TENANTS", "load_demo_tenants"),
+    ("MINSHENG_TRUSTED_PROXIES", "trusted_proxies"),
+    ("MINSHENG_PLATFORM_HOSTS", "platform_hosts"),
+    ("MINSHENG_DEV_OPEN_ADMIN", "dev_open_admin"),
+    ("MINSHENG_MAX_BODY_BYTES", "max_body_bytes"),
+    ("MINSHENG_LOG_FORMAT", "log_format"),
+];
+
+/// Variables that are read elsewhere (by the launcher or the tests), so they
+/// are not typos.
+const OTHER_ENV: &[&str] = &[
+    "MINSHENG_CONFIG",
+    "MINSHENG_LOG",
+    "MINSHENG_TEST_POSTGRES_URL",
+];
+
+impl Config {
+    /// Read the file (if any), then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        Self::load_from(file, std::env::vars())
+    }
+
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    anyhow::anyhow!("cannot read the config file {}: {e}", path.display())
+                })?;
+                text.parse::<toml::Table>().map_err(|e| {
+                    anyhow::anyhow!("the config file {} is not valid TOML: {e}", path.display())
+                })?
+            }
+            None => toml::Table::new(),
+        };
+        for (name, value) in env {
+            if !name.starts_with("MINSHENG_") {
+                continue;
+            }
+            let Some((_, key)) = ENV_KEYS.iter().find(|(var, _)| *var == name) else {
+                if !OTHER_ENV.contains(&name.as_str()) {
+                    let known: Vec<_> = ENV_KEYS.iter().map(|(var, _)| *var).collect();
+                    anyhow::bail!(
+                        "unknown environment variable {name}; the known ones are {}",
+                        known.join(", ")
+                    );
+                }
+                continue;
+            };
+            table.insert((*key).to_owned(), env_value(key, &value));
+        }
+        let mut config: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        if config
+            .database_url
+            .as_deref()
+            .is_some_and(|url| url.trim().is_empty())
+        {
+            config.database_url = None;
+        }
+        Ok(config)
+    }
+
+    /// The database URL, defaulting to the embedded SQLite file.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("minsheng.db").display()
+            ),
+        }
+    }
+
+    /// The database URL with any password replaced, for printing.
+    pub fn database_url_redacted(&self) -> String {
+        redact_url(&self.database_url())
+    }
+}
+
+/// Environment values are strings; lists are comma separated and flags accept
+/// `1`/`true`/`yes`.
+fn env_value(key: &str, value: &str) -> toml::Value {
+    match key {
+        "trusted_proxies" | "platform_hosts" => toml::Value::Array(
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| toml::Value::String(s.to_owned()))
+                .collect(),
+        ),
+        "dev_open_admin" | "load_demo_tenants" => match value.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => toml::Value::Boolean(true),
+            "0" | "false" | "no" | "off" | "" => toml::Value::Boolean(false),
+            _ => toml::Value::String(value.to_owned()),
+        },
+        "max_body_bytes" => match value.parse::<i64>() {
+            Ok(n) => toml::Value::Integer(n),
+            Err(_) => toml::Value::String(value.to_owned()),
+        },
+        _ => toml::Value::String(value.to_owned()),
+    }
+}
+
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn environment_overrides_file_and_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("minsheng.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\ndev_open_admin = true\n",
+        )
+        .unwrap();
+        let config = Config::load_from(
+            Some(&file),
+            env(&[
+                ("MINSHENG_LISTEN", "0.0.0.0:0"),
+                ("MINSHENG_TRUSTED_PROXIES", "10.0.0.0/8, ::1"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.listen.port(), 0);
+        assert!(config.dev_open_admin);
+        assert_eq!(config.trusted_proxies.len(), 2);
+        assert!(config.database_url().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn unknown_keys_and_variables_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("minsheng.toml");
+        std::fs::write(&file, "listn = \"127.0.0.1:9000\"\n").unwrap();
+        let error = Config::load_from(Some(&file), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("listn"), "{error}");
+        let error = Config::load_from(None, env(&[("MINSHENG_LISTN", "x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("MINSHENG_LISTN"), "{error}");
+        let error = Config::load_from(None, env(&[("MINSHENG_LISTEN", "nowhere")]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("listen"), "{error}");
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://app:secret@db/minsheng"),
+            "postgres://app:***@db/minsheng"
+        );
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}

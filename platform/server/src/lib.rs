@@ -1,0 +1,12 @@
+//! The Minsheng server: configuration, services, the HTTP application and
+//! the `minsheng` command.
+
+pub mod api;
+pub mod app;
+pub mod bundle;
+pub mod cli;
+pub mod config;
+pub mod model;
+pub mod services;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,271 @@
+//! The shapes clients send and receive: the REST API's objects (documented in
+//! OpenAPI) and, where they coincide, the tenant bundle's TOML. Unknown fields
+//! are rejected in both. Values are checked by the services, not here.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use poem_openapi::Object;
+use poem_openapi::types::MaybeUndefined;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// How a city's site looks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Object)]
+#[serde(deny_unknown_fields)]
+#[oai(deny_unknown_fields)]
+pub struct Branding {
+    /// The site's title (defaults to the city's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_title: Option<String>,
+    /// `#rrggbb`.
+    pub primary_color: String,
+    /// `#rrggbb`.
+    pub accent_color: String,
+    /// An https URL or a path starting with `/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footer: Option<String>,
+    /// How to reach the city (a hotline, an address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+}
+
+/// A new city.
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct TenantInput {
+    /// The city's name in URLs (`/t/{slug}/`): 2 to 40 of `a-z`, `0-9`, `-`.
+    pub slug: String,
+    pub name: String,
+    /// `zh-CN` or `en`.
+    pub locale: String,
+    /// An IANA time zone such as `Asia/Shanghai`.
+    pub time_zone: String,
+    /// Days off every week, `mon`…`sun`; default `["sat", "sun"]`.
+    pub weekend: Option<Vec<String>>,
+    pub branding: Branding,
+}
+
+/// Changes to a city; absent fields stay as they are. The slug cannot change.
+#[derive(Clone, Debug, Default, Object)]
+#[oai(deny_unknown_fields)]
+pub struct TenantPatch {
+    pub name: Option<String>,
+    pub locale: Option<String>,
+    pub time_zone: Option<String>,
+    pub weekend: Option<Vec<String>>,
+    /// Replaces the whole branding.
+    pub branding: Option<Branding>,
+    /// `false` suspends the city: its site stops answering; nothing is deleted.
+    pub active: Option<bool>,
+}
+
+#[derive(Clone, Debug, Object, Serialize)]
+pub struct Tenant {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub locale: String,
+    pub time_zone: String,
+    pub weekend: Vec<String>,
+    pub branding: Branding,
+    pub active: bool,
+    /// Host names that serve this city.
+    pub hosts: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct HostInput {
+    /// An exact host name, like `daqing.example.org` (no scheme or port).
+    pub host: String,
+}
+
+#[derive(Clone, Debug, Object)]
+pub struct Host {
+    pub id: Uuid,
+    pub host: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new department.
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct DepartmentInput {
+    /// Unique in the city: 1 to 64 of `a-z`, `0-9`, `-`, `_`.
+    pub code: String,
+    pub name: String,
+    /// government, district, street, enterprise, institution or other.
+    pub kind: String,
+    /// The parent department, in the same city.
+    pub parent_id: Option<Uuid>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub description: Option<String>,
+    /// Position in listings (lower first); default 0.
+    pub sort_order: Option<i32>,
+    /// Default true.
+    pub active: Option<bool>,
+}
+
+/// Changes to a department; absent fields stay as they are, `null` clears.
+#[derive(Clone, Debug, Default, Object)]
+#[oai(deny_unknown_fields)]
+pub struct DepartmentPatch {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub parent_id: MaybeUndefined<Uuid>,
+    pub phone: MaybeUndefined<String>,
+    pub email: MaybeUndefined<String>,
+    pub address: MaybeUndefined<String>,
+    pub description: MaybeUndefined<String>,
+    pub sort_order: Option<i32>,
+    /// `false` deactivates the department: it disappears from the directory
+    /// and cannot be chosen for new work; its history stays.
+    pub active: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Object, Serialize)]
+pub struct Department {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub parent_id: Option<Uuid>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub description: Option<String>,
+    pub sort_order: i32,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One allowed value of a list attribute.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Object)]
+#[serde(deny_unknown_fields)]
+#[oai(deny_unknown_fields)]
+pub struct AttributeValue {
+    pub key: String,
+    pub name: String,
+}
+
+/// An extra question a category asks (an Open311 service attribute).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Object)]
+#[serde(deny_unknown_fields)]
+#[oai(deny_unknown_fields)]
+pub struct Attribute {
+    pub code: String,
+    /// The question shown to the citizen.
+    pub description: String,
+    /// string, number, datetime, text, singlevaluelist or multivaluelist.
+    pub datatype: String,
+    #[serde(default)]
+    #[oai(default)]
+    pub required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datatype_description: Option<String>,
+    /// Required for the list datatypes, absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<AttributeValue>>,
+}
+
+/// A new category.
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct CategoryInput {
+    /// Unique in the city; the Open311 `service_code`.
+    pub code: String,
+    pub name: String,
+    pub group: Option<String>,
+    pub description: Option<String>,
+    pub keywords: Option<Vec<String>>,
+    /// The department new cases go to unless a rule decides otherwise.
+    pub default_department_id: Option<Uuid>,
+    /// Working days to accept (受理) a case, 0 to 30; default 1.
+    pub accept_days: Option<i32>,
+    /// Working days to answer (答复) a case, 1 to 120.
+    pub answer_days: i32,
+    /// Whether cases are public unless the citizen asks otherwise; default true.
+    pub public_by_default: Option<bool>,
+    pub attributes: Option<Vec<Attribute>>,
+    pub sort_order: Option<i32>,
+    pub active: Option<bool>,
+}
+
+/// Changes to a category; absent fields stay as they are, `null` clears.
+#[derive(Clone, Debug, Default, Object)]
+#[oai(deny_unknown_fields)]
+pub struct CategoryPatch {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub group: MaybeUndefined<String>,
+    pub description: MaybeUndefined<String>,
+    pub keywords: Option<Vec<String>>,
+    pub default_department_id: MaybeUndefined<Uuid>,
+    pub accept_days: Option<i32>,
+    pub answer_days: Option<i32>,
+    pub public_by_default: Option<bool>,
+    pub attributes: Option<Vec<Attribute>>,
+    pub sort_order: Option<i32>,
+    pub active: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Object, Serialize)]
+pub struct Category {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub group: Option<String>,
+    pub description: Option<String>,
+    pub keywords: Vec<String>,
+    pub default_department_id: Option<Uuid>,
+    pub accept_days: i32,
+    pub answer_days: i32,
+    pub public_by_default: bool,
+    pub attributes: Vec<Attribute>,
+    pub sort_order: i32,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A listed day of the calendar.
+#[derive(Clone, Debug, PartialEq, Eq, Object, Serialize)]
+pub struct CalendarDay {
+    pub date: NaiveDate,
+    /// `holiday` (a day off) or `workday` (a make-up working day, 调休上班).
+    pub kind: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct CalendarDayInput {
+    /// `holiday` or `workday`.
+    pub kind: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Object)]
+pub struct Calendar {
+    pub time_zone: String,
+    pub weekend: Vec<String>,
+    pub days: Vec<CalendarDay>,
+}
+
+/// When something started at `start` with `working_days` allowed is due.
+#[derive(Clone, Debug, Object)]
+pub struct Deadline {
+    pub start: DateTime<Utc>,
+    pub working_days: u32,
+    /// The end of the last allowed working day, in the city's time zone.
+    pub deadline: DateTime<Utc>,
+    /// The same instant in the city's local time.
+    pub deadline_local: String,
+}

@@ -1,0 +1,406 @@
+//! Cities (tenants) and the host names that serve them.
+
+use super::DbResultExt;
+use super::departments::set_if_changed;
+use crate::model::{Branding, Host, HostInput, Tenant, TenantInput, TenantPatch};
+use chrono::Utc;
+use minsheng_domain::Error;
+use minsheng_domain::error::Problems;
+use minsheng_domain::ids::{TenantHostId, TenantId};
+use minsheng_domain::values::{
+    self, HexColor, HostName, Locale, Slug, parse_optional_text, parse_text, parse_weekday,
+};
+use minsheng_store::entity::{tenant, tenant_host};
+use minsheng_store::queries::tenants as q;
+use minsheng_store::{ConnectionTrait, Store};
+use sea_orm::ActiveValue::Set;
+use uuid::Uuid;
+
+/// A city as the rest of the server sees it: checked values, ready to use.
+#[derive(Clone, Debug)]
+pub struct TenantRecord {
+    pub id: TenantId,
+    pub slug: String,
+    pub name: String,
+    pub locale: Locale,
+    pub time_zone: chrono_tz::Tz,
+    pub weekend: Vec<chrono::Weekday>,
+    pub branding: Branding,
+    pub active: bool,
+    pub row: tenant::Model,
+}
+
+impl TenantRecord {
+    pub fn from_row(row: tenant::Model) -> Result<Self, Error> {
+        let locale = Locale::parse(&row.locale).map_err(Error::internal)?;
+        let time_zone = values::parse_time_zone(&row.time_zone).map_err(Error::internal)?;
+        let weekend = weekend_from_json(&row.weekend)?;
+        Ok(Self {
+            id: TenantId::from_uuid(row.id),
+            slug: row.slug.clone(),
+            name: row.name.clone(),
+            locale,
+            time_zone,
+            weekend,
+            branding: Branding {
+                site_title: Some(row.site_title.clone()).filter(|t| *t != row.name),
+                primary_color: row.primary_color.clone(),
+                accent_color: row.accent_color.clone(),
+                logo_url: row.logo_url.clone(),
+                footer: row.footer.clone(),
+                contact: row.contact.clone(),
+            },
+            active: row.active,
+            row,
+        })
+    }
+
+    pub fn site_title(&self) -> &str {
+        &self.row.site_title
+    }
+}
+
+fn weekend_from_json(value: &serde_json::Value) -> Result<Vec<chrono::Weekday>, Error> {
+    let names: Vec<String> = serde_json::from_value(value.clone())
+        .map_err(|e| Error::internal(format!("stored weekend: {e}")))?;
+    names
+        .iter()
+        .map(|n| parse_weekday(n).map_err(Error::internal))
+        .collect()
+}
+
+/// Checked fields of a city.
+struct ValidTenant {
+    name: String,
+    locale: Locale,
+    time_zone: chrono_tz::Tz,
+    weekend: Vec<String>,
+    branding: ValidBranding,
+}
+
+struct ValidBranding {
+    site_title: Option<String>,
+    primary_color: HexColor,
+    accent_color: HexColor,
+    logo_url: Option<String>,
+    footer: Option<String>,
+    contact: Option<String>,
+}
+
+fn check_branding(p: &mut Problems, b: &Branding) -> Option<ValidBranding> {
+    let site_title = p.check(
+        "branding.site_title",
+        parse_optional_text(b.site_title.as_deref(), 100),
+    );
+    let primary = p.check("branding.primary_color", HexColor::parse(&b.primary_color));
+    let accent = p.check("branding.accent_color", HexColor::parse(&b.accent_color));
+    let logo_url = match b
+        .logo_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(link) => p.check("branding.logo_url", values::parse_link(link).map(Some)),
+        None => Some(None),
+    };
+    let footer = p.check(
+        "branding.footer",
+        parse_optional_text(b.footer.as_deref(), 500),
+    );
+    let contact = p.check(
+        "branding.contact",
+        parse_optional_text(b.contact.as_deref(), 200),
+    );
+    Some(ValidBranding {
+        site_title: site_title?,
+        primary_color: primary?,
+        accent_color: accent?,
+        logo_url: logo_url?,
+        footer: footer?,
+        contact: contact?,
+    })
+}
+
+fn check_weekend(p: &mut Problems, names: Option<&[String]>) -> Option<Vec<String>> {
+    let Some(names) = names else {
+        return Some(vec!["sat".into(), "sun".into()]);
+    };
+    let mut days = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let day = p.check(&format!("weekend[{i}]"), parse_weekday(name))?;
+        if days.contains(&day) {
+            p.push(format!("weekend[{i}]"), format!("{name:?} is listed twice"));
+            return None;
+        }
+        days.push(day);
+    }
+    if days.len() == 7 {
+        p.push("weekend", "a week needs at least one working day");
+        return None;
+    }
+    days.sort_by_key(chrono::Weekday::num_days_from_monday);
+    Some(
+        days.into_iter()
+            .map(|d| values::weekday_name(d).to_owned())
+            .collect(),
+    )
+}
+
+fn check_fields(
+    p: &mut Problems,
+    name: &str,
+    locale: &str,
+    time_zone: &str,
+    weekend: Option<&[String]>,
+    branding: &Branding,
+) -> Option<ValidTenant> {
+    let name = p.check("name", parse_text(name, 1, 100));
+    let locale = p.check("locale", Locale::parse(locale));
+    let time_zone = p.check("time_zone", values::parse_time_zone(time_zone));
+    let weekend = check_weekend(p, weekend);
+    let branding = check_branding(p, branding);
+    Some(ValidTenant {
+        name: name?,
+        locale: locale?,
+        time_zone: time_zone?,
+        weekend: weekend?,
+        branding: branding?,
+    })
+}
+
+fn apply_fields(row: &mut tenant::ActiveModel, v: ValidTenant) {
+    set_if_changed(
+        &mut row.site_title,
+        v.branding.site_title.unwrap_or_else(|| v.name.clone()),
+    );
+    set_if_changed(&mut row.name, v.name);
+    set_if_changed(&mut row.locale, v.locale.as_str().to_owned());
+    set_if_changed(&mut row.time_zone, v.time_zone.name().to_owned());
+    set_if_changed(&mut row.weekend, serde_json::json!(v.weekend));
+    set_if_changed(
+        &mut row.primary_color,
+        v.branding.primary_color.into_string(),
+    );
+    set_if_changed(&mut row.accent_color, v.branding.accent_color.into_string());
+    set_if_changed(&mut row.logo_url, v.branding.logo_url);
+    set_if_changed(&mut row.footer, v.branding.footer);
+    set_if_changed(&mut row.contact, v.branding.contact);
+}
+
+pub async fn list(store: &Store) -> Result<Vec<Tenant>, Error> {
+    let rows = q::list(store.db()).await.or_internal()?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(to_api(store.db(), row).await?);
+    }
+    Ok(out)
+}
+
+/// The city with this slug, active or not.
+pub async fn find(db: &impl ConnectionTrait, slug: &str) -> Result<TenantRecord, Error> {
+    let row = q::by_slug(db, slug).await.or_internal()?;
+    row.map(TenantRecord::from_row)
+        .transpose()?
+        .ok_or_else(|| Error::not_found(format!("city {slug:?}")))
+}
+
+/// The active city served at this exact host name.
+pub async fn find_by_host(
+    db: &impl ConnectionTrait,
+    host: &str,
+) -> Result<Option<TenantRecord>, Error> {
+    let row = q::by_host(db, host).await.or_internal()?;
+    Ok(row
+        .map(TenantRecord::from_row)
+        .transpose()?
+        .filter(|t| t.active))
+}
+
+pub async fn get(db: &impl ConnectionTrait, slug: &str) -> Result<Tenant, Error> {
+    let record = find(db, slug).await?;
+    to_api(db, record.row).await
+}
+
+pub async fn create(db: &impl ConnectionTrait, input: TenantInput) -> Result<Tenant, Error> {
+    let now = Utc::now();
+    let mut row = tenant::ActiveModel {
+        id: Set(TenantId::new().into_uuid()),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    fill_row(&mut row, &input)?;
+    if q::by_slug(db, &input.slug).await.or_internal()?.is_some() {
+        return Err(Error::conflict(
+            "slug",
+            format!("a city with slug {:?} already exists", input.slug),
+        ));
+    }
+    let row = q::insert(db, row)
+        .await
+        .or_conflict("slug", "a city with this slug already exists")?;
+    to_api(db, row).await
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    slug: &str,
+    patch: TenantPatch,
+) -> Result<Tenant, Error> {
+    let current = find(db, slug).await?;
+    let mut p = Problems::new();
+    let weekend: Option<Vec<String>> = patch.weekend.clone().or_else(|| {
+        Some(
+            current
+                .weekend
+                .iter()
+                .map(|d| values::weekday_name(*d).to_owned())
+                .collect(),
+        )
+    });
+    let branding = patch.branding.clone().unwrap_or_else(|| {
+        let mut b = current.branding.clone();
+        b.site_title = Some(current.row.site_title.clone());
+        b
+    });
+    let fields = check_fields(
+        &mut p,
+        patch.name.as_deref().unwrap_or(&current.name),
+        patch.locale.as_deref().unwrap_or(current.locale.as_str()),
+        patch
+            .time_zone
+            .as_deref()
+            .unwrap_or(current.time_zone.name()),
+        weekend.as_deref(),
+        &branding,
+    );
+    p.finish()?;
+    let Some(fields) = fields else {
+        return Err(Error::internal("checked tenant fields missing"));
+    };
+    let mut row: tenant::ActiveModel = current.row.clone().into();
+    apply_fields(&mut row, fields);
+    if let Some(active) = patch.active {
+        row.active = Set(active);
+    }
+    let row = save_if_changed(db, row).await?;
+    to_api(db, row).await
+}
+
+/// Write a tenant row only if something changed, so applying the same values
+/// twice leaves `updated_at` alone.
+pub(crate) async fn save_if_changed(
+    db: &impl ConnectionTrait,
+    mut row: tenant::ActiveModel,
+) -> Result<tenant::Model, Error> {
+    use sea_orm::{ActiveModelTrait, TryIntoModel};
+    if !row.is_changed() {
+        return row.try_into_model().map_err(Error::internal);
+    }
+    row.updated_at = Set(Utc::now());
+    q::update(db, row).await.or_internal()
+}
+
+/// Check a bundle's or client's full description of a city and write it
+/// into `row` (a new row, or an existing one whose unchanged columns stay
+/// unchanged).
+pub(crate) fn fill_row(row: &mut tenant::ActiveModel, input: &TenantInput) -> Result<(), Error> {
+    let mut p = Problems::new();
+    let slug = p.check("slug", Slug::parse(&input.slug));
+    let fields = check_fields(
+        &mut p,
+        &input.name,
+        &input.locale,
+        &input.time_zone,
+        input.weekend.as_deref(),
+        &input.branding,
+    );
+    p.finish()?;
+    let (Some(slug), Some(fields)) = (slug, fields) else {
+        return Err(Error::internal("checked tenant fields missing"));
+    };
+    set_if_changed(&mut row.slug, slug.into_string());
+    apply_fields(row, fields);
+    Ok(())
+}
+
+pub async fn to_api(db: &impl ConnectionTrait, row: tenant::Model) -> Result<Tenant, Error> {
+    let hosts = q::hosts(db, row.id).await.or_internal()?;
+    let record = TenantRecord::from_row(row)?;
+    let row = record.row;
+    Ok(Tenant {
+        id: row.id,
+        weekend: record
+            .weekend
+            .iter()
+            .map(|d| values::weekday_name(*d).to_owned())
+            .collect(),
+        branding: record.branding,
+        hosts: hosts.into_iter().map(|h| h.host).collect(),
+        slug: row.slug,
+        name: row.name,
+        locale: row.locale,
+        time_zone: row.time_zone,
+        active: row.active,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+pub async fn hosts(db: &impl ConnectionTrait, slug: &str) -> Result<Vec<Host>, Error> {
+    let tenant = find(db, slug).await?;
+    let rows = q::hosts(db, tenant.id.into_uuid()).await.or_internal()?;
+    Ok(rows.into_iter().map(host_to_api).collect())
+}
+
+fn host_to_api(row: tenant_host::Model) -> Host {
+    Host {
+        id: row.id,
+        host: row.host,
+        created_at: row.created_at,
+    }
+}
+
+/// Give a city one more host name. A name serves one city only.
+pub async fn add_host(
+    db: &impl ConnectionTrait,
+    tenant_id: TenantId,
+    input: &HostInput,
+) -> Result<Host, Error> {
+    let host = HostName::parse(&input.host).map_err(|m| Error::invalid("host", m))?;
+    if let Some(owner) = q::host_owner(db, host.as_str()).await.or_internal()? {
+        if owner.tenant_id == tenant_id.into_uuid() {
+            return Ok(host_to_api(owner));
+        }
+        return Err(Error::conflict(
+            "host",
+            format!("{host} already serves another city"),
+        ));
+    }
+    let row = tenant_host::ActiveModel {
+        id: Set(TenantHostId::new().into_uuid()),
+        tenant_id: Set(tenant_id.into_uuid()),
+        host: Set(host.into_string()),
+        created_at: Set(Utc::now()),
+    };
+    let row = q::insert_host(db, row)
+        .await
+        .or_conflict("host", "this host already serves a city")?;
+    Ok(host_to_api(row))
+}
+
+pub async fn remove_host(
+    db: &impl ConnectionTrait,
+    tenant_id: TenantId,
+    host_id: Uuid,
+) -> Result<(), Error> {
+    if q::delete_host(db, tenant_id.into_uuid(), host_id)
+        .await
+        .or_internal()?
+    {
+        Ok(())
+    } else {
+        Err(Error::not_found(format!("host {host_id}")))
+    }
+}

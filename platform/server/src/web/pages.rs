@@ -1,0 +1,199 @@
+//! Page handlers. Each finds its city (by path or host), loads what it shows
+//! through the services and renders one template.
+
+use super::resolve;
+use super::templates::words;
+use crate::app::AppState;
+use crate::model::Department;
+use crate::services::tenants::TenantRecord;
+use crate::services::{categories, departments, tenants};
+use minsheng_domain::Error;
+use minsheng_domain::values::Locale;
+use poem::http::{StatusCode, header};
+use poem::web::{Data, Html, Path, Redirect};
+use poem::{IntoResponse, Request, Response, handler};
+use serde::Serialize;
+
+/// `/t/{slug}` without the slash: send the browser to the canonical URL.
+#[handler]
+pub fn slug_redirect(Path(slug): Path<String>) -> Redirect {
+    Redirect::permanent(format!("/t/{slug}/"))
+}
+
+/// `/t/{slug}/`: a city's landing page by path.
+#[handler]
+pub async fn landing_by_path(
+    state: Data<&AppState>,
+    req: &Request,
+    Path(slug): Path<String>,
+) -> Response {
+    match resolve::by_slug(&state, &slug).await {
+        Ok(Some(tenant)) => landing(&state, &tenant, &format!("/t/{slug}/")).await,
+        Ok(None) => not_found(&state, req, None),
+        Err(resp) => resp,
+    }
+}
+
+/// `/`: the landing page of the city served at this host, or the platform
+/// index on the platform's own host names.
+async fn root(state: &AppState, req: &Request) -> Response {
+    match resolve::by_host(&state, req).await {
+        Ok(Some(tenant)) => landing(state, &tenant, "/").await,
+        Ok(None) => {
+            let host = resolve::request_host(req, state).unwrap_or_default();
+            if state
+                .config
+                .platform_hosts
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(&host))
+            {
+                index(state).await
+            } else {
+                not_found(state, req, None)
+            }
+        }
+        Err(resp) => resp,
+    }
+}
+
+/// Every other path: `/` is the host's home page; anything else is a 404,
+/// in the city's branding when the host is a city's.
+#[handler]
+pub async fn by_host(state: Data<&AppState>, req: &Request) -> Response {
+    if req.uri().path() == "/" {
+        return root(&state, req).await;
+    }
+    let tenant = resolve::by_host(&state, req).await.ok().flatten();
+    not_found(&state, req, tenant.as_ref())
+}
+
+#[derive(Serialize)]
+struct Node {
+    department: Department,
+    children: Vec<Node>,
+}
+
+fn tree(all: &[Department]) -> Vec<Node> {
+    fn children_of(all: &[Department], parent: Option<uuid::Uuid>, depth: usize) -> Vec<Node> {
+        if depth > 32 {
+            return Vec::new();
+        }
+        all.iter()
+            .filter(|d| d.parent_id == parent)
+            .map(|d| Node {
+                department: d.clone(),
+                children: children_of(all, Some(d.id), depth + 1),
+            })
+            .collect()
+    }
+    // A department whose parent is inactive is shown at the top level.
+    let ids: std::collections::HashSet<_> = all.iter().map(|d| d.id).collect();
+    let mut roots = children_of(all, None, 0);
+    for d in all
+        .iter()
+        .filter(|d| d.parent_id.is_some_and(|p| !ids.contains(&p)))
+    {
+        roots.push(Node {
+            department: d.clone(),
+            children: children_of(all, Some(d.id), 1),
+        });
+    }
+    roots
+}
+
+fn branding_context(tenant: &TenantRecord, base: &str) -> serde_json::Value {
+    serde_json::json!({
+        "slug": tenant.slug,
+        "name": tenant.name,
+        "title": tenant.site_title(),
+        "primary": tenant.branding.primary_color,
+        "accent": tenant.branding.accent_color,
+        "logo_url": tenant.branding.logo_url,
+        "footer": tenant.branding.footer,
+        "contact": tenant.branding.contact,
+        "base": base,
+    })
+}
+
+async fn landing(state: &AppState, tenant: &TenantRecord, base: &str) -> Response {
+    let db = state.store.db();
+    let loaded = async {
+        let depts = departments::list(db, tenant.id, false).await?;
+        let cats = categories::list(db, tenant.id, false).await?;
+        Ok::<_, Error>((depts, cats))
+    }
+    .await;
+    let (depts, cats) = match loaded {
+        Ok(x) => x,
+        Err(e) => return error_page(&e),
+    };
+    let context = serde_json::json!({
+        "t": words(tenant.locale),
+        "city": branding_context(tenant, base),
+        "count": depts.len(),
+        "tree": tree(&depts),
+        "categories": cats,
+    });
+    render(state, "landing.html", context, StatusCode::OK)
+        .with_header(header::CACHE_CONTROL, "public, max-age=60")
+        .into_response()
+}
+
+async fn index(state: &AppState) -> Response {
+    match tenants::list(&state.store).await {
+        Ok(list) => {
+            let cities: Vec<_> = list.into_iter().filter(|t| t.active).collect();
+            let context = serde_json::json!({ "t": words(Locale::En), "cities": cities });
+            render(state, "index.html", context, StatusCode::OK)
+        }
+        Err(e) => error_page(&e),
+    }
+}
+
+/// A 404: a page for browsers (in the city's branding when there is one),
+/// JSON for everyone else.
+pub fn not_found(state: &AppState, req: &Request, tenant: Option<&TenantRecord>) -> Response {
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if !wants_html {
+        return poem::web::Json(serde_json::json!({
+            "error": "not_found",
+            "message": format!("no city or page at {}", req.uri().path()),
+        }))
+        .with_status(StatusCode::NOT_FOUND)
+        .into_response();
+    }
+    let locale = tenant.map_or(Locale::En, |t| t.locale);
+    let context = serde_json::json!({
+        "t": words(locale),
+        "city": tenant.map(|t| branding_context(t, "/")),
+    });
+    render(state, "not_found.html", context, StatusCode::NOT_FOUND)
+}
+
+fn render(
+    state: &AppState,
+    name: &str,
+    context: serde_json::Value,
+    status: StatusCode,
+) -> Response {
+    let rendered = state
+        .templates
+        .get_template(name)
+        .and_then(|t| t.render(context));
+    match rendered {
+        Ok(html) => Html(html).with_status(status).into_response(),
+        Err(e) => error_page(&Error::internal(format!("template {name}: {e}"))),
+    }
+}
+
+/// A plain page for errors that are not the visitor's fault.
+pub fn error_page(error: &Error) -> Response {
+    tracing::error!(error = %error, "page failed");
+    Html("<!doctype html><title>Error</title><h1>Something went wrong</h1><p>It has been logged.</p>")
+        .with_status(StatusCode::INTERNAL_SERVER_ERROR)
+        .into_response()
+}

@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "tenants")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub site_title: String,
+    pub locale: String,
+    pub time_zone: String,
+    /// Weekday names (`sat`, `sun`) that are not working days.
+    pub weekend: Json,
+    pub primary_color: String,
+    pub accent_color: String,
+    pub logo_url: Option<String>,
+    pub footer: Option<String>,
+    pub contact: Option<String>,
+    pub active: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,15 @@
+//! Queries, one module per table. Each function of a tenant table takes the
+//! tenant id first.
+
+pub mod calendar;
+pub mod categories;
+pub mod departments;
+pub mod tenants;
+
+/// Whether a database error is a unique-key violation, on either backend.
+pub fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
+    matches!(
+        error.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
