@@ -1,1 +1,10 @@
+//! End-to-end tests: each starts the real `minsheng` binary on port 0
+//! against a fresh SQLite file and a fresh PostgreSQL database.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bundles;
+mod directory;
+mod isolation;
+mod resolution;
+mod support;

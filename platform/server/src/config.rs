@@ -23,7 +23,9 @@ pub struct Config {
     pub tenants_dir: PathBuf,
     /// Load the bundles of `tenants_dir` when the database has no tenant.
     pub load_demo_tenants: bool,
-    /// Peers whose `X-Forwarded-Host`/`X-Forwarded-For` are believed.
+    /// Peers whose `X-Forwarded-Host`/`X-Forwarded-For` are believed: IP
+    /// addresses or CIDR networks.
+    #[serde(deserialize_with = "networks")]
     pub trusted_proxies: Vec<IpNet>,
     /// Host names that serve the platform's own index page rather than a city.
     pub platform_hosts: Vec<String>,
@@ -146,6 +148,22 @@ impl Config {
     pub fn database_url_redacted(&self) -> String {
         redact_url(&self.database_url())
     }
+}
+
+/// `10.0.0.0/8` or a single address such as `127.0.0.1`.
+fn networks<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<IpNet>, D::Error> {
+    let raw = Vec::<String>::deserialize(d)?;
+    raw.iter()
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "{s:?} is not an IP address or network (like 10.0.0.0/8)"
+                    ))
+                })
+        })
+        .collect()
 }
 
 /// Environment values are strings; lists are comma separated and flags accept

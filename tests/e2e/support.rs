@@ -1,0 +1,189 @@
+//! Starting the real `minsheng` binary for a test, on port 0, against a
+//! fresh database: a temporary SQLite file, or a new PostgreSQL database
+//! on the server named by `MINSHENG_TEST_POSTGRES_URL` (`scripts/test` sets it).
+
+use sea_orm::{ConnectionTrait, Database};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db_url: String,
+    pub client: reqwest::Client,
+    pub dir: tempfile::TempDir,
+    _child: Child,
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A fresh, empty database for one test.
+pub async fn fresh_database(backend: Backend, dir: &tempfile::TempDir) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
+        Backend::Postgres => {
+            let admin = std::env::var("MINSHENG_TEST_POSTGRES_URL").expect(
+                "MINSHENG_TEST_POSTGRES_URL is not set: run the tests with scripts/test, \
+                 which starts PostgreSQL and sets it",
+            );
+            let name = format!("minsheng_test_{}", uuid::Uuid::now_v7().simple());
+            let db = Database::connect(&admin)
+                .await
+                .expect("connect to PostgreSQL");
+            db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create database");
+            let (prefix, _) = admin.rsplit_once('/').expect("URL has a database name");
+            format!("{prefix}/{name}")
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, &[]).await
+}
+
+/// Start the server with extra `MINSHENG_*` variables.
+pub async fn spawn_app_with(backend: Backend, env: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_url = fresh_database(backend, &dir).await;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_minsheng"));
+    command
+        .arg("serve")
+        .env("MINSHENG_DATABASE_URL", &db_url)
+        .env("MINSHENG_LISTEN", "127.0.0.1:0")
+        .env("MINSHENG_TENANTS_DIR", repo_root().join("tenants"))
+        .env("MINSHENG_DEV_OPEN_ADMIN", "1")
+        .env("MINSHENG_LOG", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("start minsheng");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = tokio::time::timeout(Duration::from_secs(120), async {
+        while let Some(line) = lines.next_line().await.expect("read stdout") {
+            if let Some(at) = line.find("listening on ") {
+                return line[at + "listening on ".len()..].trim().to_owned();
+            }
+        }
+        panic!("minsheng exited before listening");
+    })
+    .await
+    .expect("minsheng did not start within 120 s");
+    // Keep draining stdout so the server never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    TestApp {
+        base,
+        db_url,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        dir,
+        _child: child,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base)
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let resp = self
+            .client
+            .get(self.api(path))
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let resp = self
+            .client
+            .request(method, self.api(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Run a `minsheng` command against this app's database.
+    pub async fn cli(&self, args: &[&str]) -> (bool, String) {
+        let output = Command::new(env!("CARGO_BIN_EXE_minsheng"))
+            .args(args)
+            .env("MINSHENG_DATABASE_URL", &self.db_url)
+            .current_dir(repo_root())
+            .output()
+            .await
+            .expect("run minsheng");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.success(), text)
+    }
+
+    /// The id of a department by its code.
+    pub async fn department_id(&self, tenant: &str, code: &str) -> String {
+        let (status, list) = self
+            .get_json(&format!("/tenants/{tenant}/departments"))
+            .await;
+        assert_eq!(status, 200);
+        list.as_array()
+            .expect("list")
+            .iter()
+            .find(|d| d["code"] == code)
+            .unwrap_or_else(|| panic!("no department {code} in {tenant}"))["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    }
+}
+
+/// Run one async test body against both databases.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident) => {
+        mod $name {
+            use $crate::support::Backend;
+
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(Backend::Sqlite).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                super::$name(Backend::Postgres).await;
+            }
+        }
+    };
+}
