@@ -37,7 +37,7 @@ pub async fn landing_by_path(
 /// `/`: the landing page of the city served at this host, or the platform
 /// index on the platform's own host names.
 async fn root(state: &AppState, req: &Request) -> Response {
-    match resolve::by_host(&state, req).await {
+    match resolve::by_host(state, req).await {
         Ok(Some(tenant)) => landing(state, &tenant, "/").await,
         Ok(None) => {
             let host = resolve::request_host(req, state).unwrap_or_default();
