@@ -3,8 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod bundles;
 mod directory;
+mod durability;
 mod isolation;
 mod resolution;
 mod support;

@@ -20,7 +20,8 @@ pub struct TestApp {
     pub db_url: String,
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
-    _child: Child,
+    env: Vec<(String, String)>,
+    child: Child,
 }
 
 pub fn repo_root() -> PathBuf {
@@ -57,10 +58,29 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_app_with(backend: Backend, env: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_url = fresh_database(backend, &dir).await;
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let (base, child) = start_server(&db_url, &env).await;
+    TestApp {
+        base,
+        db_url,
+        env,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        dir,
+        child,
+    }
+}
+
+async fn start_server(db_url: &str, env: &[(String, String)]) -> (String, Child) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_minsheng"));
     command
         .arg("serve")
-        .env("MINSHENG_DATABASE_URL", &db_url)
+        .env("MINSHENG_DATABASE_URL", db_url)
         .env("MINSHENG_LISTEN", "127.0.0.1:0")
         .env("MINSHENG_TENANTS_DIR", repo_root().join("tenants"))
         .env("MINSHENG_DEV_OPEN_ADMIN", "1")
@@ -85,19 +105,20 @@ pub async fn spawn_app_with(backend: Backend, env: &[(&str, &str)]) -> TestApp {
     .expect("minsheng did not start within 120 s");
     // Keep draining stdout so the server never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    TestApp {
-        base,
-        db_url,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
-        dir,
-        _child: child,
-    }
+    (base, child)
 }
 
 impl TestApp {
+    /// Kill the server with SIGKILL (no chance to flush anything) and start
+    /// it again on the same database.
+    pub async fn kill_and_restart(&mut self) {
+        self.child.start_kill().expect("kill");
+        self.child.wait().await.expect("wait");
+        let (base, child) = start_server(&self.db_url, &self.env).await;
+        self.base = base;
+        self.child = child;
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

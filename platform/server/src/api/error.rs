@@ -123,6 +123,20 @@ impl From<Error> for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// poem-openapi names path parameters `param0`, `param1`… internally; say
+/// "path segment" instead, and name the expected type plainly.
+fn readable(message: &str) -> String {
+    let mut out = message.to_owned();
+    while let Some(start) = out.find("path `param") {
+        let Some(len) = out[start + 6..].find('`') else {
+            break;
+        };
+        out.replace_range(start..start + 6 + len + 1, "a path segment");
+    }
+    out.replace("\"string_uuid\"", "an id (a UUID)")
+        .replace("\"string_date\"", "a date (YYYY-MM-DD)")
+}
+
 /// Errors poem or poem-openapi raise before a handler runs (unreadable JSON,
 /// a parameter of the wrong type, a body over the limit, no such route) get
 /// the same JSON shape as ours.
@@ -147,8 +161,19 @@ pub fn json_error_response(error: poem::Error) -> poem::Response {
         tracing::error!(error = %error, "unhandled error");
         "something went wrong on our side; it has been logged".to_owned()
     } else {
-        error.to_string()
+        readable(&error.to_string())
     };
     let body = serde_json::json!({ "error": code, "message": message });
     poem::web::Json(body).with_status(status).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parameter_names_are_readable() {
+        assert_eq!(
+            super::readable("failed to parse path `param1`: failed to parse \"string_uuid\": bad"),
+            "failed to parse a path segment: failed to parse an id (a UUID): bad"
+        );
+    }
 }
