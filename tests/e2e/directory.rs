@@ -95,14 +95,15 @@ async fn directory_crud(backend: Backend) {
     assert_eq!(status, 400);
     assert_eq!(body["error"], "bad_request");
     let big = "x".repeat(2 * 1024 * 1024);
-    let (status, _) = app
-        .send_json(
-            Method::POST,
-            "/tenants/daqing/departments",
-            &json!({"code": "big", "name": big, "kind": "other"}),
-        )
-        .await;
-    assert_eq!(status, 413);
+    let resp = reqwest::Client::new()
+        .post(app.api("/tenants/daqing/departments"))
+        .json(&json!({"code": "big", "name": big, "kind": "other"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 413);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "payload_too_large");
 
     // Update, clear a field, deactivate.
     let (status, updated) = app

@@ -80,7 +80,13 @@ async fn limit_body<E: Endpoint>(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     match declared {
-        Some(len) if len > max => return Err(too_large()),
+        // The unread body stays on the connection, so close it rather than
+        // let the client send its next request behind it.
+        Some(len) if len > max => {
+            return Ok(api::error::json_error_response(too_large())
+                .with_header(header::CONNECTION, "close")
+                .into_response());
+        }
         Some(_) => {}
         None if req.headers().contains_key(header::TRANSFER_ENCODING) => {
             let body = req
