@@ -14,7 +14,7 @@ use minsheng_domain::Error;
 use minsheng_domain::error::{FieldError, Problems};
 use minsheng_domain::ids::TenantId;
 use minsheng_domain::values::HostName;
-use minsheng_store::entity::tenant;
+use minsheng_store::entity::{category, department, tenant};
 use minsheng_store::queries;
 use minsheng_store::{DatabaseTransaction, Store, TransactionTrait};
 use sea_orm::ActiveModelTrait;
@@ -349,9 +349,10 @@ async fn apply_departments(
             sort_order: i32::try_from(i).unwrap_or(i32::MAX),
             active: d.active,
         };
-        let existing = queries::departments::by_code(tx, tenant.into_uuid(), &d.code)
-            .await
-            .or_internal()?;
+        let existing =
+            queries::directory::by_code::<department::Entity>(tx, tenant.into_uuid(), &d.code)
+                .await
+                .or_internal()?;
         let id = match existing {
             Some(row) => {
                 let (row, changed) = departments::save(tx, tenant, row, &draft)
@@ -370,16 +371,16 @@ async fn apply_departments(
         };
         ids.insert(d.code.clone(), id);
     }
-    for row in queries::departments::list(tx, tenant.into_uuid(), false)
+    for row in queries::directory::list::<department::Entity>(tx, tenant.into_uuid(), false)
         .await
         .or_internal()?
     {
         if !ids.contains_key(&row.code) {
-            let mut row: minsheng_store::entity::department::ActiveModel = row.into();
+            let mut row: department::ActiveModel = row.into();
             let id = row.id.clone().take().unwrap_or_default();
             row.active = Set(false);
             row.updated_at = Set(Utc::now());
-            queries::departments::update(tx, tenant.into_uuid(), id, row)
+            queries::directory::update::<department::Entity, _>(tx, tenant.into_uuid(), id, row)
                 .await
                 .or_internal()?;
             report.departments.removed += 1;
@@ -415,9 +416,10 @@ async fn apply_categories(
             sort_order: i32::try_from(i).unwrap_or(i32::MAX),
             active: c.active,
         };
-        let existing = queries::categories::by_code(tx, tenant.into_uuid(), &c.code)
-            .await
-            .or_internal()?;
+        let existing =
+            queries::directory::by_code::<category::Entity>(tx, tenant.into_uuid(), &c.code)
+                .await
+                .or_internal()?;
         match existing {
             Some(row) => {
                 let (_, changed) = categories::save(tx, tenant, row, &draft)
@@ -434,16 +436,16 @@ async fn apply_categories(
         }
         seen.insert(c.code.clone());
     }
-    for row in queries::categories::list(tx, tenant.into_uuid(), false)
+    for row in queries::directory::list::<category::Entity>(tx, tenant.into_uuid(), false)
         .await
         .or_internal()?
     {
         if !seen.contains(&row.code) {
             let id = row.id;
-            let mut row: minsheng_store::entity::category::ActiveModel = row.into();
+            let mut row: category::ActiveModel = row.into();
             row.active = Set(false);
             row.updated_at = Set(Utc::now());
-            queries::categories::update(tx, tenant.into_uuid(), id, row)
+            queries::directory::update::<category::Entity, _>(tx, tenant.into_uuid(), id, row)
                 .await
                 .or_internal()?;
             report.categories.removed += 1;

@@ -12,9 +12,11 @@ use minsheng_domain::ids::{CategoryId, TenantId};
 use minsheng_domain::values::{Code, parse_optional_text, parse_text};
 use minsheng_store::ConnectionTrait;
 use minsheng_store::entity::category;
-use minsheng_store::queries::{categories as q, departments};
+use minsheng_store::entity::department;
+use minsheng_store::queries::directory as q;
+
+type E = category::Entity;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, TryIntoModel};
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -225,7 +227,7 @@ async fn check(
     }
     let attributes = check_attributes(&mut p, &draft.attributes);
     if let Some(dept) = draft.default_department_id
-        && departments::by_id(db, tenant.into_uuid(), dept)
+        && q::by_id::<department::Entity>(db, tenant.into_uuid(), dept)
             .await
             .or_internal()?
             .is_none()
@@ -261,7 +263,7 @@ pub async fn list(
     tenant: TenantId,
     include_inactive: bool,
 ) -> Result<Vec<Category>, Error> {
-    let rows = q::list(db, tenant.into_uuid(), include_inactive)
+    let rows = q::list::<E>(db, tenant.into_uuid(), include_inactive)
         .await
         .or_internal()?;
     rows.into_iter().map(to_api).collect()
@@ -272,7 +274,7 @@ async fn find(
     tenant: TenantId,
     id: Uuid,
 ) -> Result<category::Model, Error> {
-    q::by_id(db, tenant.into_uuid(), id)
+    q::by_id::<E>(db, tenant.into_uuid(), id)
         .await
         .or_internal()?
         .ok_or_else(|| Error::not_found(format!("category {id}")))
@@ -303,14 +305,14 @@ pub async fn create(
         ..Default::default()
     };
     check(db, tenant, &draft, &mut row).await?;
-    if q::by_code(db, tenant.into_uuid(), &draft.code)
+    if q::by_code::<E>(db, tenant.into_uuid(), &draft.code)
         .await
         .or_internal()?
         .is_some()
     {
         return Err(duplicate_code(&draft.code));
     }
-    let row = q::insert(db, row)
+    let row = q::insert::<E, _>(db, row)
         .await
         .or_conflict("code", "another category of this city has this code")?;
     to_api(row)
@@ -341,25 +343,8 @@ pub(crate) async fn save(
     let old_code = current.code.clone();
     let mut row: category::ActiveModel = current.into();
     check(db, tenant, draft, &mut row).await?;
-    if !row.is_changed() {
-        return Ok((row.try_into_model().map_err(Error::internal)?, false));
-    }
-    if draft.code != old_code
-        && q::by_code(db, tenant.into_uuid(), &draft.code)
-            .await
-            .or_internal()?
-            .is_some()
-    {
-        return Err(duplicate_code(&draft.code));
-    }
-    row.updated_at = Set(Utc::now());
-    let updated = q::update(db, tenant.into_uuid(), id, row)
-        .await
-        .or_conflict("code", "another category of this city has this code")?;
-    if !updated {
-        return Err(Error::not_found(format!("category {id}")));
-    }
-    Ok((find(db, tenant, id).await?, true))
+    let new_code = (draft.code != old_code).then_some(draft.code.as_str());
+    super::save_directory_row::<E, _>(db, tenant, id, row, new_code, "category").await
 }
 
 pub(crate) fn to_api(row: category::Model) -> Result<Category, Error> {

@@ -10,9 +10,10 @@ use minsheng_domain::ids::{DepartmentId, TenantId};
 use minsheng_domain::values::{Code, DepartmentKind, parse_email, parse_optional_text, parse_text};
 use minsheng_store::ConnectionTrait;
 use minsheng_store::entity::department;
-use minsheng_store::queries::departments as q;
+use minsheng_store::queries::directory as q;
+
+type E = department::Entity;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, TryIntoModel};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -185,7 +186,9 @@ async fn tree(
     db: &impl ConnectionTrait,
     tenant: TenantId,
 ) -> Result<HashMap<Uuid, Option<Uuid>>, Error> {
-    let rows = q::list(db, tenant.into_uuid(), true).await.or_internal()?;
+    let rows = q::list::<E>(db, tenant.into_uuid(), true)
+        .await
+        .or_internal()?;
     Ok(rows.into_iter().map(|r| (r.id, r.parent_id)).collect())
 }
 
@@ -194,7 +197,7 @@ pub async fn list(
     tenant: TenantId,
     include_inactive: bool,
 ) -> Result<Vec<Department>, Error> {
-    let rows = q::list(db, tenant.into_uuid(), include_inactive)
+    let rows = q::list::<E>(db, tenant.into_uuid(), include_inactive)
         .await
         .or_internal()?;
     Ok(rows.into_iter().map(to_api).collect())
@@ -213,7 +216,7 @@ async fn find(
     tenant: TenantId,
     id: Uuid,
 ) -> Result<department::Model, Error> {
-    q::by_id(db, tenant.into_uuid(), id)
+    q::by_id::<E>(db, tenant.into_uuid(), id)
         .await
         .or_internal()?
         .ok_or_else(|| Error::not_found(format!("department {id}")))
@@ -235,14 +238,14 @@ pub async fn create(
         ..Default::default()
     };
     check(&draft, id, &others, &mut row)?;
-    if q::by_code(db, tenant.into_uuid(), &draft.code)
+    if q::by_code::<E>(db, tenant.into_uuid(), &draft.code)
         .await
         .or_internal()?
         .is_some()
     {
         return Err(duplicate_code(&draft.code));
     }
-    let row = q::insert(db, row)
+    let row = q::insert::<E, _>(db, row)
         .await
         .or_conflict("code", "another department of this city has this code")?;
     Ok(to_api(row))
@@ -281,25 +284,8 @@ pub(crate) async fn save(
     let old_code = current.code.clone();
     let mut row: department::ActiveModel = current.into();
     check(draft, id, &others, &mut row)?;
-    if !row.is_changed() {
-        return Ok((row.try_into_model().map_err(Error::internal)?, false));
-    }
-    if draft.code != old_code
-        && q::by_code(db, tenant.into_uuid(), &draft.code)
-            .await
-            .or_internal()?
-            .is_some()
-    {
-        return Err(duplicate_code(&draft.code));
-    }
-    row.updated_at = Set(Utc::now());
-    let updated = q::update(db, tenant.into_uuid(), id, row)
-        .await
-        .or_conflict("code", "another department of this city has this code")?;
-    if !updated {
-        return Err(Error::not_found(format!("department {id}")));
-    }
-    Ok((find(db, tenant, id).await?, true))
+    let new_code = (draft.code != old_code).then_some(draft.code.as_str());
+    super::save_directory_row::<E, _>(db, tenant, id, row, new_code, "department").await
 }
 
 pub(crate) fn to_api(row: department::Model) -> Department {

@@ -8,8 +8,13 @@ pub mod categories;
 pub mod departments;
 pub mod tenants;
 
+use chrono::Utc;
 use minsheng_domain::Error;
-use minsheng_store::DbErr;
+use minsheng_domain::ids::TenantId;
+use minsheng_store::queries::directory::{self, DirectoryTable};
+use minsheng_store::{ConnectionTrait, DbErr};
+use sea_orm::{ActiveModelTrait, TryIntoModel};
+use uuid::Uuid;
 
 /// Turn a database error into the one error type: a unique-key violation is
 /// a conflict the caller can fix; anything else is our fault.
@@ -32,4 +37,48 @@ impl<T> DbResultExt<T> for Result<T, DbErr> {
             }
         })
     }
+}
+
+/// Write a checked row of a department or category if anything changed.
+/// A new code must still be free in the city. `what` names the kind of row
+/// in messages. Returns the saved row and whether anything changed.
+pub(crate) async fn save_directory_row<E, A>(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: Uuid,
+    mut row: A,
+    new_code: Option<&str>,
+    what: &str,
+) -> Result<(E::Model, bool), Error>
+where
+    E: DirectoryTable,
+    A: ActiveModelTrait<Entity = E> + TryIntoModel<E::Model> + Send,
+{
+    if !row.is_changed() {
+        return Ok((row.try_into_model().map_err(Error::internal)?, false));
+    }
+    let taken = format!("another {what} of this city has this code");
+    if let Some(code) = new_code
+        && directory::by_code::<E>(db, tenant.into_uuid(), code)
+            .await
+            .or_internal()?
+            .is_some()
+    {
+        return Err(Error::conflict(
+            "code",
+            format!("another {what} of this city has the code {code:?}"),
+        ));
+    }
+    row.set(E::UPDATED_AT, Utc::now().into());
+    let updated = directory::update::<E, A>(db, tenant.into_uuid(), id, row)
+        .await
+        .or_conflict("code", &taken)?;
+    let saved = match updated {
+        true => directory::by_id::<E>(db, tenant.into_uuid(), id)
+            .await
+            .or_internal()?,
+        false => None,
+    };
+    let saved = saved.ok_or_else(|| Error::not_found(format!("{what} {id}")))?;
+    Ok((saved, true))
 }

@@ -2,8 +2,7 @@
 //! tenant id first.
 
 pub mod calendar;
-pub mod categories;
-pub mod departments;
+pub mod directory;
 pub mod tenants;
 
 /// Whether a database error is a unique-key violation, on either backend.
