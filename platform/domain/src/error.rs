@@ -62,6 +62,12 @@ pub enum Error {
     /// The credentials are valid but do not allow this.
     #[error("{0}")]
     Forbidden(String),
+    /// Too many attempts; the caller may try again after the given seconds.
+    #[error("{message}")]
+    TooManyRequests {
+        retry_after_secs: u64,
+        message: String,
+    },
     /// Something broke that is not the caller's fault. The message is only
     /// logged; the caller sees a generic text.
     #[error("internal error: {0}")]

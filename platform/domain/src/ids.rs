@@ -80,6 +80,24 @@ typed_id!(
     CalendarDayId
 );
 
+typed_id!(
+    /// A person who signs in: a platform operator, a city's staff member or a
+    /// citizen with an account.
+    UserId
+);
+typed_id!(
+    /// An API key of a city.
+    ApiKeyId
+);
+typed_id!(
+    /// A role of a city.
+    RoleId
+);
+typed_id!(
+    /// An entry of the audit log.
+    AuditEventId
+);
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -3,6 +3,7 @@
 //! Nothing here does I/O. Values are parsed once at the edge (`parse()` returns
 //! `Result`), so code further in can trust them.
 
+pub mod access;
 pub mod calendar;
 pub mod error;
 pub mod ids;

@@ -1,5 +1,7 @@
 //! The HTTP application: routes, shared state, middleware, and `serve`.
 
+use crate::access::throttle::RateLimits;
+use crate::access::{self, Policy};
 use crate::config::Config;
 use crate::{api, bundle, cli, services, web};
 use minijinja::Environment;
@@ -18,6 +20,8 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     pub templates: Arc<Environment<'static>>,
+    pub policy: Arc<Policy>,
+    pub limits: Arc<RateLimits>,
 }
 
 /// The whole application as one endpoint.
@@ -25,19 +29,6 @@ pub fn build(state: AppState) -> impl Endpoint {
     let api_service = api::service(&state);
     let spec = api_service.spec_endpoint();
     let docs = api_service.swagger_ui();
-    let open_admin = state.config.dev_open_admin;
-    let admin = api_service.around(move |ep, req| async move {
-        // Authentication arrives with the access layer; until then the admin
-        // API answers only when the operator explicitly opened it.
-        if !open_admin {
-            return Ok(api::error::json_error_response(poem::Error::from_string(
-                "the admin API needs credentials; for local development start the server \
-                 with MINSHENG_DEV_OPEN_ADMIN=1",
-                poem::http::StatusCode::UNAUTHORIZED,
-            )));
-        }
-        ep.call(req).await.map(IntoResponse::into_response)
-    });
     let max_body = state.config.max_body_bytes;
     Route::new()
         .at("/healthz", get(api::healthz))
@@ -46,11 +37,12 @@ pub fn build(state: AppState) -> impl Endpoint {
         .nest("/api/docs", docs)
         .nest(
             "/api",
-            admin.around(move |ep, req| limit_body(ep, req, max_body)),
+            api_service.around(move |ep, req| limit_body(ep, req, max_body)),
         )
         .at("/t/:slug", get(web::pages::slug_redirect))
         .at("/t/:slug/", get(web::pages::landing_by_path))
         .at("/*rest", web::pages::by_host)
+        .around(authenticate)
         .data(state)
         .with(Tracing)
         .around(|ep, req| async move {
@@ -101,6 +93,61 @@ async fn limit_body<E: Endpoint>(
     ep.call(req).await.map(IntoResponse::into_response)
 }
 
+/// Find who the request acts for (API key or session cookie) and put the
+/// request context into its extensions. Unsafe API requests made with the
+/// session cookie must carry the session's CSRF token.
+async fn authenticate<E: Endpoint>(
+    ep: Arc<E>,
+    mut req: poem::Request,
+) -> poem::Result<poem::Response> {
+    let Some(state) = req.data::<AppState>().cloned() else {
+        return Err(poem::Error::from_string(
+            "no application state",
+            StatusCode::INTERNAL_SERVER_ERROR,
+        ));
+    };
+    let ip = web::resolve::client_ip(&req, &state);
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let cookie = web::resolve::cookie(&req, access::ctx::SESSION_COOKIE);
+    let resolved =
+        access::ctx::resolve(&state, authorization, cookie.as_deref(), chrono::Utc::now()).await;
+    let (principal, session) = match resolved {
+        Ok(found) => found,
+        Err(e) => return Ok(api::error::ApiError::from(e).into_response()),
+    };
+    let unsafe_method = !matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS");
+    if let Some((_, csrf)) = &session
+        && unsafe_method
+        && req.uri().path().starts_with("/api/")
+    {
+        let sent = req
+            .headers()
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !access::tokens::constant_time_eq(sent, csrf) {
+            return Ok(
+                api::error::ApiError::from(minsheng_domain::Error::Forbidden(
+                    "send the session's CSRF token in the X-CSRF-Token header".into(),
+                ))
+                .into_response(),
+            );
+        }
+    }
+    let ctx = access::Ctx {
+        principal,
+        ip,
+        session_id: session.as_ref().map(|(id, _)| id.clone()),
+        session_csrf: session.map(|(_, csrf)| csrf),
+        state,
+    };
+    req.extensions_mut().insert(ctx);
+    ep.call(req).await.map(IntoResponse::into_response)
+}
+
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let store = cli::open_store(&config).await?;
     store.migrate().await?;
@@ -124,10 +171,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if config.dev_open_admin {
         println!("  warning: the admin API is open to everyone (MINSHENG_DEV_OPEN_ADMIN)");
     }
+    services::access::ensure_all_builtin_roles(&store).await?;
+    let policy = Policy::load(store.clone()).await?;
+    policy.watch(Duration::from_secs(1));
+    let limits = Arc::new(RateLimits::per_minute(config.anonymous_rate_per_minute));
     let state = AppState {
         store,
         config: Arc::new(config),
         templates: Arc::new(web::templates::environment()),
+        policy,
+        limits,
     };
     let acceptor = TcpAcceptor::from_tokio(listener)?;
     Server::new_with_acceptor(acceptor)

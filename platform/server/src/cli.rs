@@ -28,6 +28,58 @@ pub enum Command {
     /// Manage cities (tenants) through their declarative bundles.
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// Create accounts: the first platform operator, a city's first administrator.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Create API keys for a city's integrations.
+    #[command(subcommand)]
+    Apikey(ApikeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a platform operator (`--operator`) or a city's staff account.
+    Create {
+        /// The city's slug; omit with --operator.
+        #[arg(
+            long,
+            required_unless_present = "operator",
+            conflicts_with = "operator"
+        )]
+        tenant: Option<String>,
+        /// Create a platform operator (no city).
+        #[arg(long)]
+        operator: bool,
+        #[arg(long)]
+        username: String,
+        /// Shown name (default: the user name).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Roles to grant in the city (repeatable), e.g. city-admin.
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// Department codes the person works for (repeatable).
+        #[arg(long = "department")]
+        departments: Vec<String>,
+        /// Read the password from standard input instead of the
+        /// MINSHENG_NEW_PASSWORD variable.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApikeyCommand {
+    /// Create a key and print it once; only its hash is stored.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        /// Permissions the key may use (repeatable), e.g. department:write.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,7 +121,107 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Tenant(command) => tenant(config, command).await,
+        Command::User(UserCommand::Create {
+            tenant,
+            operator,
+            username,
+            display_name,
+            roles,
+            departments,
+            password_stdin,
+        }) => {
+            let password = read_password(password_stdin)?;
+            let (state, ctx) = operator_ctx(config).await?;
+            let display_name = display_name.unwrap_or_else(|| username.clone());
+            if operator {
+                let id = services::access::create_operator(
+                    &state.store,
+                    &username,
+                    &display_name,
+                    &password,
+                )
+                .await?;
+                println!("created platform operator {username} ({id})");
+                return Ok(());
+            }
+            let slug = tenant.unwrap_or_default();
+            let record = services::tenants::find(state.store.db(), &slug).await?;
+            let input = crate::model::UserInput {
+                username: username.clone(),
+                display_name,
+                email: None,
+                password,
+                departments: Some(departments),
+                roles: Some(roles.clone()),
+            };
+            let user = services::access::create_user(&ctx, &record, input).await?;
+            println!(
+                "created {username} in {slug} ({}) with roles: {}",
+                user.id,
+                roles.join(", ")
+            );
+            Ok(())
+        }
+        Command::Apikey(ApikeyCommand::Create {
+            tenant,
+            name,
+            scopes,
+        }) => {
+            let (state, ctx) = operator_ctx(config).await?;
+            let record = services::tenants::find(state.store.db(), &tenant).await?;
+            let input = crate::model::ApiKeyInput {
+                name,
+                scopes: Some(scopes),
+            };
+            let created = services::access::create_api_key(&ctx, &record, input).await?;
+            println!("{}", created.key);
+            eprintln!("This key is shown once; store it now. Only its hash is kept.");
+            Ok(())
+        }
     }
+}
+
+/// A new account's password, from MINSHENG_NEW_PASSWORD or standard input;
+/// never from an argument, which other users could see in the process list.
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    std::env::var("MINSHENG_NEW_PASSWORD").map_err(|_| {
+        anyhow::anyhow!(
+            "give the password in MINSHENG_NEW_PASSWORD or on standard input with --password-stdin"
+        )
+    })
+}
+
+/// The command line acts as a platform operator: whoever runs it already
+/// holds the database credentials.
+async fn operator_ctx(config: Config) -> anyhow::Result<(app::AppState, crate::access::Ctx)> {
+    let store = open_store(&config).await?;
+    store.migrate().await?;
+    services::access::ensure_all_builtin_roles(&store).await?;
+    let state = app::AppState {
+        policy: crate::access::Policy::load(store.clone()).await?,
+        limits: std::sync::Arc::new(crate::access::throttle::RateLimits::per_minute(
+            config.anonymous_rate_per_minute,
+        )),
+        templates: std::sync::Arc::new(crate::web::templates::environment()),
+        config: std::sync::Arc::new(config),
+        store,
+    };
+    let ctx = crate::access::Ctx {
+        principal: crate::access::Principal::Operator {
+            user: minsheng_domain::ids::UserId::from_uuid(uuid::Uuid::nil()),
+            username: "cli".into(),
+        },
+        ip: None,
+        session_csrf: None,
+        session_id: None,
+        state: state.clone(),
+    };
+    Ok((state, ctx))
 }
 
 /// Connect and bring the schema up to date.

@@ -33,6 +33,12 @@ pub struct Config {
     pub dev_open_admin: bool,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// A session ends after this many seconds without a request.
+    pub session_idle_secs: u64,
+    /// A session ends this many seconds after sign-in, whatever happens.
+    pub session_max_age_secs: u64,
+    /// Anonymous actions (sign-in) allowed per minute per city and address.
+    pub anonymous_rate_per_minute: u32,
     /// `text` (default) or `json` log lines.
     pub log_format: LogFormat,
 }
@@ -56,6 +62,9 @@ impl Default for Config {
             platform_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
             dev_open_admin: false,
             max_body_bytes: 1024 * 1024,
+            session_idle_secs: 30 * 60,
+            session_max_age_secs: 12 * 60 * 60,
+            anonymous_rate_per_minute: 30,
             log_format: LogFormat::Text,
         }
     }
@@ -73,6 +82,12 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("MINSHENG_DEV_OPEN_ADMIN", "dev_open_admin"),
     ("MINSHENG_MAX_BODY_BYTES", "max_body_bytes"),
     ("MINSHENG_LOG_FORMAT", "log_format"),
+    ("MINSHENG_SESSION_IDLE_SECS", "session_idle_secs"),
+    ("MINSHENG_SESSION_MAX_AGE_SECS", "session_max_age_secs"),
+    (
+        "MINSHENG_ANONYMOUS_RATE_PER_MINUTE",
+        "anonymous_rate_per_minute",
+    ),
 ];
 
 /// Variables that are read elsewhere (by the launcher or the tests), so they
@@ -183,7 +198,10 @@ fn env_value(key: &str, value: &str) -> toml::Value {
             "0" | "false" | "no" | "off" | "" => toml::Value::Boolean(false),
             _ => toml::Value::String(value.to_owned()),
         },
-        "max_body_bytes" => match value.parse::<i64>() {
+        "max_body_bytes"
+        | "session_idle_secs"
+        | "session_max_age_secs"
+        | "anonymous_rate_per_minute" => match value.parse::<i64>() {
             Ok(n) => toml::Value::Integer(n),
             Err(_) => toml::Value::String(value.to_owned()),
         },

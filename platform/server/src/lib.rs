@@ -1,6 +1,7 @@
 //! The Minsheng server: configuration, services, the HTTP application and
 //! the `minsheng` command.
 
+pub mod access;
 pub mod api;
 pub mod app;
 pub mod bundle;

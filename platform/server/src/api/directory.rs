@@ -4,6 +4,7 @@
 use super::ApiTags;
 use super::error::ApiResult;
 use super::tenants::Deleted;
+use crate::access::Ctx;
 use crate::app::AppState;
 use crate::model::{
     Calendar, CalendarDay, CalendarDayInput, Category, CategoryInput, CategoryPatch, Deadline,
@@ -11,6 +12,7 @@ use crate::model::{
 };
 use crate::services::{calendar, categories, departments, tenants};
 use chrono::{DateTime, NaiveDate, Utc};
+use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
@@ -60,12 +62,12 @@ impl DirectoryApi {
     )]
     async fn create_department(
         &self,
+        ctx: Data<&Ctx>,
         tenant: Path<String>,
         body: Json<DepartmentInput>,
     ) -> ApiResult<DepartmentCreated> {
-        let db = self.state.store.db();
-        let t = tenants::find(db, &tenant).await?;
-        let created = departments::create(db, t.id, body.0.into()).await?;
+        let t = tenants::find(ctx.db(), &tenant).await?;
+        let created = departments::create_by(&ctx, &t, body.0.into()).await?;
         Ok(DepartmentCreated::Created(Json(created)))
     }
 
@@ -93,13 +95,13 @@ impl DirectoryApi {
     )]
     async fn update_department(
         &self,
+        ctx: Data<&Ctx>,
         tenant: Path<String>,
         id: Path<Uuid>,
         body: Json<DepartmentPatch>,
     ) -> ApiResult<Json<Department>> {
-        let db = self.state.store.db();
-        let t = tenants::find(db, &tenant).await?;
-        Ok(Json(departments::update(db, t.id, id.0, body.0).await?))
+        let t = tenants::find(ctx.db(), &tenant).await?;
+        Ok(Json(departments::update_by(&ctx, &t, id.0, body.0).await?))
     }
 
     /// List a city's categories (active ones unless `include_inactive`).
@@ -128,13 +130,13 @@ impl DirectoryApi {
     )]
     async fn create_category(
         &self,
+        ctx: Data<&Ctx>,
         tenant: Path<String>,
         body: Json<CategoryInput>,
     ) -> ApiResult<CategoryCreated> {
-        let db = self.state.store.db();
-        let t = tenants::find(db, &tenant).await?;
+        let t = tenants::find(ctx.db(), &tenant).await?;
         Ok(CategoryCreated::Created(Json(
-            categories::create(db, t.id, body.0.into()).await?,
+            categories::create_by(&ctx, &t, body.0.into()).await?,
         )))
     }
 
@@ -162,13 +164,13 @@ impl DirectoryApi {
     )]
     async fn update_category(
         &self,
+        ctx: Data<&Ctx>,
         tenant: Path<String>,
         id: Path<Uuid>,
         body: Json<CategoryPatch>,
     ) -> ApiResult<Json<Category>> {
-        let db = self.state.store.db();
-        let t = tenants::find(db, &tenant).await?;
-        Ok(Json(categories::update(db, t.id, id.0, body.0).await?))
+        let t = tenants::find(ctx.db(), &tenant).await?;
+        Ok(Json(categories::update_by(&ctx, &t, id.0, body.0).await?))
     }
 
     /// The city's calendar: weekly days off and listed days.
@@ -187,13 +189,13 @@ impl DirectoryApi {
     )]
     async fn put_day(
         &self,
+        ctx: Data<&Ctx>,
         tenant: Path<String>,
         date: Path<NaiveDate>,
         body: Json<CalendarDayInput>,
     ) -> ApiResult<Json<CalendarDay>> {
-        let db = self.state.store.db();
-        let t = tenants::find(db, &tenant).await?;
-        Ok(Json(calendar::put_day(db, &t, date.0, &body.0).await?.0))
+        let t = tenants::find(ctx.db(), &tenant).await?;
+        Ok(Json(calendar::put_day_by(&ctx, &t, date.0, &body.0).await?))
     }
 
     /// Unlist a day: it follows the weekly pattern again.
@@ -202,10 +204,14 @@ impl DirectoryApi {
         method = "delete",
         tag = "ApiTags::Calendar"
     )]
-    async fn delete_day(&self, tenant: Path<String>, date: Path<NaiveDate>) -> ApiResult<Deleted> {
-        let db = self.state.store.db();
-        let t = tenants::find(db, &tenant).await?;
-        calendar::delete_day(db, &t, date.0).await?;
+    async fn delete_day(
+        &self,
+        ctx: Data<&Ctx>,
+        tenant: Path<String>,
+        date: Path<NaiveDate>,
+    ) -> ApiResult<Deleted> {
+        let t = tenants::find(ctx.db(), &tenant).await?;
+        calendar::delete_day_by(&ctx, &t, date.0).await?;
         Ok(Deleted::Deleted)
     }
 

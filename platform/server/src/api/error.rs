@@ -17,7 +17,7 @@ pub struct FieldProblem {
 #[derive(Clone, Debug, Object)]
 pub struct ErrorBody {
     /// `invalid_input`, `bad_request`, `not_found`, `conflict`, `unauthenticated`,
-    /// `forbidden`, `payload_too_large`, `internal` or `unavailable`.
+    /// `forbidden`, `payload_too_large`, `too_many_requests`, `internal` or `unavailable`.
     pub error: String,
     pub message: String,
     #[oai(skip_serializing_if_is_empty)]
@@ -54,6 +54,9 @@ pub enum ApiError {
     /// The values break a rule; `errors` lists each field.
     #[oai(status = 422)]
     Invalid(Json<ErrorBody>),
+    /// Too many attempts; retry after `Retry-After` seconds.
+    #[oai(status = 429)]
+    TooManyRequests(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
     /// A bug on our side; the details are in the server log.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
@@ -103,6 +106,13 @@ impl From<Error> for ApiError {
                 ApiError::Unauthenticated(Json(ErrorBody::new("unauthenticated", m)))
             }
             Error::Forbidden(m) => ApiError::Forbidden(Json(ErrorBody::new("forbidden", m))),
+            Error::TooManyRequests {
+                retry_after_secs,
+                message,
+            } => ApiError::TooManyRequests(
+                Json(ErrorBody::new("too_many_requests", message)),
+                retry_after_secs,
+            ),
             Error::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 ApiError::Internal(Json(ErrorBody::new(

@@ -2,11 +2,13 @@
 //! service and shape the answer. The document is served at
 //! `/api/openapi.json` and browsable at `/api/docs`.
 
+mod access;
 mod directory;
 pub mod error;
 mod health;
 mod tenants;
 
+pub use access::{expired_session_cookie, session_cookie};
 pub use health::{healthz, readyz};
 
 use crate::app::AppState;
@@ -22,9 +24,15 @@ pub enum ApiTags {
     Categories,
     /// A city's working-day calendar.
     Calendar,
+    /// Signing in, staff accounts, roles, API keys and the audit log.
+    Access,
 }
 
-pub type Api = (tenants::TenantsApi, directory::DirectoryApi);
+pub type Api = (
+    tenants::TenantsApi,
+    directory::DirectoryApi,
+    access::AccessApi,
+);
 
 pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
     OpenApiService::new(
@@ -33,6 +41,9 @@ pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
                 state: state.clone(),
             },
             directory::DirectoryApi {
+                state: state.clone(),
+            },
+            access::AccessApi {
                 state: state.clone(),
             },
         ),

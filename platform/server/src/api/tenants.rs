@@ -2,9 +2,11 @@
 
 use super::ApiTags;
 use super::error::ApiResult;
+use crate::access::Ctx;
 use crate::app::AppState;
 use crate::model::{Host, HostInput, Tenant, TenantInput, TenantPatch};
 use crate::services::tenants;
+use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
@@ -36,21 +38,21 @@ pub enum Deleted {
 impl TenantsApi {
     /// List every city.
     #[oai(path = "/", method = "get")]
-    async fn list(&self) -> ApiResult<Json<Vec<Tenant>>> {
-        Ok(Json(tenants::list(&self.state.store).await?))
+    async fn list(&self, ctx: Data<&Ctx>) -> ApiResult<Json<Vec<Tenant>>> {
+        Ok(Json(tenants::list_by(&ctx).await?))
     }
 
     /// Create a city.
     #[oai(path = "/", method = "post")]
-    async fn create(&self, body: Json<TenantInput>) -> ApiResult<TenantCreated> {
-        let tenant = tenants::create(self.state.store.db(), body.0).await?;
+    async fn create(&self, ctx: Data<&Ctx>, body: Json<TenantInput>) -> ApiResult<TenantCreated> {
+        let tenant = tenants::create_by(&ctx, body.0).await?;
         Ok(TenantCreated::Created(Json(tenant)))
     }
 
     /// Get a city by its slug.
     #[oai(path = "/:tenant", method = "get")]
-    async fn get(&self, tenant: Path<String>) -> ApiResult<Json<Tenant>> {
-        Ok(Json(tenants::get(self.state.store.db(), &tenant).await?))
+    async fn get(&self, ctx: Data<&Ctx>, tenant: Path<String>) -> ApiResult<Json<Tenant>> {
+        Ok(Json(tenants::get_by(&ctx, &tenant).await?))
     }
 
     /// Change a city; `"active": false` suspends it.
@@ -67,8 +69,8 @@ impl TenantsApi {
 
     /// List the host names that serve a city.
     #[oai(path = "/:tenant/hosts", method = "get")]
-    async fn hosts(&self, tenant: Path<String>) -> ApiResult<Json<Vec<Host>>> {
-        Ok(Json(tenants::hosts(self.state.store.db(), &tenant).await?))
+    async fn hosts(&self, ctx: Data<&Ctx>, tenant: Path<String>) -> ApiResult<Json<Vec<Host>>> {
+        Ok(Json(tenants::hosts_by(&ctx, &tenant).await?))
     }
 
     /// Serve a city at one more host name.
@@ -87,10 +89,13 @@ impl TenantsApi {
 
     /// Stop serving a city at a host name.
     #[oai(path = "/:tenant/hosts/:host_id", method = "delete")]
-    async fn remove_host(&self, tenant: Path<String>, host_id: Path<Uuid>) -> ApiResult<Deleted> {
-        let db = self.state.store.db();
-        let record = tenants::find(db, &tenant).await?;
-        tenants::remove_host(db, record.id, host_id.0).await?;
+    async fn remove_host(
+        &self,
+        ctx: Data<&Ctx>,
+        tenant: Path<String>,
+        host_id: Path<Uuid>,
+    ) -> ApiResult<Deleted> {
+        tenants::remove_host_by(&ctx, &tenant, host_id.0).await?;
         Ok(Deleted::Deleted)
     }
 }

@@ -292,7 +292,9 @@ async fn apply_tenant(
         tenants::save_if_changed(tx, row).await?
     };
     report.tenant.record(created, changed);
-    Ok(TenantId::from_uuid(row.id))
+    let tenant = tenants::TenantRecord::from_row(row)?;
+    crate::services::access::ensure_builtin_roles(tx, tenant.id, tenant.locale).await?;
+    Ok(tenant.id)
 }
 
 async fn apply_hosts(

@@ -147,3 +147,26 @@ pub async fn deadline(
         deadline_local: deadline.with_timezone(&tenant.time_zone).to_rfc3339(),
     })
 }
+
+// ---- on behalf of a principal (the API) -----------------------------------
+
+pub async fn put_day_by(
+    ctx: &crate::access::Ctx,
+    tenant: &TenantRecord,
+    date: NaiveDate,
+    input: &CalendarDayInput,
+) -> Result<CalendarDay, Error> {
+    ctx.authorize(tenant, "calendar:write").await?;
+    put_day(ctx.db(), tenant, date, input)
+        .await
+        .map(|(day, _)| day)
+}
+
+pub async fn delete_day_by(
+    ctx: &crate::access::Ctx,
+    tenant: &TenantRecord,
+    date: NaiveDate,
+) -> Result<(), Error> {
+    ctx.authorize(tenant, "calendar:write").await?;
+    delete_day(ctx.db(), tenant, date).await
+}

@@ -4,7 +4,9 @@
 
 use super::DbResultExt;
 use super::departments::set_if_changed;
+use crate::access::Ctx;
 use crate::model::{Attribute, Category, CategoryInput, CategoryPatch};
+use crate::services::tenants::TenantRecord;
 use chrono::Utc;
 use minsheng_domain::Error;
 use minsheng_domain::error::Problems;
@@ -369,4 +371,25 @@ pub(crate) fn to_api(row: category::Model) -> Result<Category, Error> {
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
+}
+
+// ---- on behalf of a principal (the API) -----------------------------------
+
+pub async fn create_by(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    draft: CategoryDraft,
+) -> Result<Category, Error> {
+    ctx.authorize(tenant, "category:write").await?;
+    create(ctx.db(), tenant.id, draft).await
+}
+
+pub async fn update_by(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    id: Uuid,
+    patch: CategoryPatch,
+) -> Result<Category, Error> {
+    ctx.authorize(tenant, "category:write").await?;
+    update(ctx.db(), tenant.id, id, patch).await
 }

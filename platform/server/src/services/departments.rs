@@ -2,7 +2,9 @@
 //! Departments are deactivated, never deleted, because cases refer to them.
 
 use super::DbResultExt;
+use crate::access::Ctx;
 use crate::model::{Department, DepartmentInput, DepartmentPatch};
+use crate::services::tenants::TenantRecord;
 use chrono::Utc;
 use minsheng_domain::Error;
 use minsheng_domain::error::Problems;
@@ -258,19 +260,6 @@ fn duplicate_code(code: &str) -> Error {
     )
 }
 
-pub async fn update(
-    db: &impl ConnectionTrait,
-    tenant: TenantId,
-    id: Uuid,
-    patch: DepartmentPatch,
-) -> Result<Department, Error> {
-    let current = find(db, tenant, id).await?;
-    let draft = DepartmentDraft::from_row(&current).patched(patch);
-    save(db, tenant, current, &draft)
-        .await
-        .map(|(row, _)| to_api(row))
-}
-
 /// Write `draft` over an existing row; returns the row and whether anything
 /// changed.
 pub(crate) async fn save(
@@ -304,6 +293,49 @@ pub(crate) fn to_api(row: department::Model) -> Department {
         created_at: row.created_at,
         updated_at: row.updated_at,
     }
+}
+
+// ---- on behalf of a principal (the API) -----------------------------------
+
+/// Department admins may add sub-units only under their own departments and
+/// change only their own departments; city admins anywhere.
+pub async fn create_by(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    draft: DepartmentDraft,
+) -> Result<Department, Error> {
+    ctx.authorize(tenant, "department:write").await?;
+    if let Some(scope) = ctx.department_scope(tenant, "department:write").await
+        && !draft
+            .parent_id
+            .is_some_and(|p| scope.iter().any(|d| d.into_uuid() == p))
+    {
+        return Err(Error::Forbidden(
+            "you may add departments only under your own departments".into(),
+        ));
+    }
+    create(ctx.db(), tenant.id, draft).await
+}
+
+pub async fn update_by(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    id: Uuid,
+    patch: DepartmentPatch,
+) -> Result<Department, Error> {
+    ctx.authorize(tenant, "department:write").await?;
+    let current = find(ctx.db(), tenant.id, id).await?;
+    if let Some(scope) = ctx.department_scope(tenant, "department:write").await
+        && !scope.iter().any(|d| d.into_uuid() == id)
+    {
+        return Err(Error::Forbidden(
+            "you may change only your own departments".into(),
+        ));
+    }
+    let draft = DepartmentDraft::from_row(&current).patched(patch);
+    save(ctx.db(), tenant.id, current, &draft)
+        .await
+        .map(|(row, _)| to_api(row))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! its queries and returns API shapes or the one error type. Handlers and
 //! the bundle loader both call these, so the rules live in one place.
 
+pub mod access;
 pub mod calendar;
 pub mod categories;
 pub mod departments;
@@ -18,7 +19,7 @@ use uuid::Uuid;
 
 /// Turn a database error into the one error type: a unique-key violation is
 /// a conflict the caller can fix; anything else is our fault.
-pub(crate) trait DbResultExt<T> {
+pub trait DbResultExt<T> {
     fn or_internal(self) -> Result<T, Error>;
     fn or_conflict(self, field: &str, message: &str) -> Result<T, Error>;
 }

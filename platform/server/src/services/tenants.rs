@@ -404,3 +404,57 @@ pub async fn remove_host(
         Err(Error::not_found(format!("host {host_id}")))
     }
 }
+
+// ---- on behalf of a principal (the API) -----------------------------------
+
+use crate::access::Ctx;
+
+pub async fn list_by(ctx: &Ctx) -> Result<Vec<Tenant>, Error> {
+    ctx.require_operator()?;
+    list(&ctx.state.store).await
+}
+
+pub async fn create_by(ctx: &Ctx, input: TenantInput) -> Result<Tenant, Error> {
+    ctx.require_operator()?;
+    let tenant = create(ctx.db(), input).await?;
+    let record = find(ctx.db(), &tenant.slug).await?;
+    super::access::ensure_builtin_roles(ctx.db(), record.id, record.locale).await?;
+    ctx.state.policy.reload().await.map_err(Error::internal)?;
+    Ok(tenant)
+}
+
+pub async fn get_by(ctx: &Ctx, slug: &str) -> Result<Tenant, Error> {
+    let record = find(ctx.db(), slug).await?;
+    ctx.authorize(&record, "tenant:read").await?;
+    to_api(ctx.db(), record.row).await
+}
+
+/// City admins change their city's settings; suspending a city is the
+/// platform operator's.
+pub async fn update_by(ctx: &Ctx, slug: &str, patch: TenantPatch) -> Result<Tenant, Error> {
+    let record = find(ctx.db(), slug).await?;
+    ctx.authorize(&record, "tenant:write").await?;
+    if patch.active.is_some() {
+        ctx.require_operator()?;
+    }
+    update(ctx.db(), slug, patch).await
+}
+
+pub async fn hosts_by(ctx: &Ctx, slug: &str) -> Result<Vec<Host>, Error> {
+    let record = find(ctx.db(), slug).await?;
+    ctx.authorize(&record, "tenant:read").await?;
+    hosts(ctx.db(), slug).await
+}
+
+/// Host names route traffic for the whole deployment: operators only.
+pub async fn add_host_by(ctx: &Ctx, slug: &str, input: &HostInput) -> Result<Host, Error> {
+    let record = find(ctx.db(), slug).await?;
+    ctx.require_operator()?;
+    add_host(ctx.db(), record.id, input).await
+}
+
+pub async fn remove_host_by(ctx: &Ctx, slug: &str, host_id: Uuid) -> Result<(), Error> {
+    let record = find(ctx.db(), slug).await?;
+    ctx.require_operator()?;
+    remove_host(ctx.db(), record.id, host_id).await
+}

@@ -1,8 +1,17 @@
 //! sea-orm entities, one module per table. They mirror the migrations; rules
 //! about what a valid row is live in the domain and service layers.
 
+pub mod api_key;
+pub mod audit_event;
 pub mod calendar_day;
 pub mod category;
 pub mod department;
+pub mod login_throttle;
+pub mod policy_version;
+pub mod role;
+pub mod session;
 pub mod tenant;
 pub mod tenant_host;
+pub mod user;
+pub mod user_department;
+pub mod user_role;

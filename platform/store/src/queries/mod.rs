@@ -1,6 +1,7 @@
 //! Queries, one module per table. Each function of a tenant table takes the
 //! tenant id first.
 
+pub mod access;
 pub mod calendar;
 pub mod directory;
 pub mod tenants;

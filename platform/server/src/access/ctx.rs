@@ -1,0 +1,234 @@
+//! The request context: who is asking, from where, and the checks every
+//! service makes through it (`authorize`, `require_operator`,
+//! `department_scope`). The city always comes from the path or host, never
+//! from the principal: a principal of another city gets the same 404 as a
+//! city or row that does not exist.
+
+use super::principal::Principal;
+use super::tokens::{constant_time_eq, parse_api_key, sha256_hex};
+use crate::app::AppState;
+use crate::services::DbResultExt;
+use crate::services::tenants::TenantRecord;
+use chrono::{DateTime, Utc};
+use minsheng_domain::Error;
+use minsheng_domain::ids::{ApiKeyId, AuditEventId, DepartmentId, TenantId, UserId};
+use minsheng_store::entity::{audit_event, user};
+use minsheng_store::queries::access as q;
+use sea_orm::ActiveValue::Set;
+use std::net::IpAddr;
+
+pub const SESSION_COOKIE: &str = "__Host-minsheng";
+
+#[derive(Clone)]
+pub struct Ctx {
+    pub principal: Principal,
+    pub ip: Option<IpAddr>,
+    /// The CSRF token of the session, when the principal came from a cookie.
+    pub session_csrf: Option<String>,
+    /// The digest of the session's token, to log out this session.
+    pub session_id: Option<String>,
+    pub state: AppState,
+}
+
+impl Ctx {
+    pub fn db(&self) -> &minsheng_store::DatabaseConnection {
+        self.state.store.db()
+    }
+
+    /// Only platform operators.
+    pub fn require_operator(&self) -> Result<(), Error> {
+        match &self.principal {
+            Principal::Operator { .. } => Ok(()),
+            Principal::Anonymous => Err(unauthenticated()),
+            _ => Err(Error::Forbidden(
+                "only platform operators may do this".into(),
+            )),
+        }
+    }
+
+    /// The principal must hold `permission` in `tenant`. A principal of
+    /// another city is told the city does not exist.
+    pub async fn authorize(&self, tenant: &TenantRecord, permission: &str) -> Result<(), Error> {
+        let allowed = match &self.principal {
+            Principal::Operator { .. } => return Ok(()),
+            Principal::Anonymous => return Err(unauthenticated()),
+            p if p.tenant() != Some(tenant.id) => {
+                return Err(Error::not_found(format!("city {:?}", tenant.slug)));
+            }
+            Principal::Staff { user, .. } => {
+                self.state.policy.allows(*user, tenant.id, permission).await
+            }
+            Principal::ApiClient { scopes, .. } => scopes.iter().any(|s| s == permission),
+            Principal::Citizen { .. } => false,
+        };
+        if allowed {
+            return Ok(());
+        }
+        self.audit(Some(tenant.id), "permission_denied", permission, "denied")
+            .await;
+        Err(Error::Forbidden(format!(
+            "you lack the permission {permission:?} in this city"
+        )))
+    }
+
+    /// The departments a permission is limited to, or `None` when the
+    /// principal holds it city-wide. Call after `authorize`.
+    pub async fn department_scope(
+        &self,
+        tenant: &TenantRecord,
+        permission: &str,
+    ) -> Option<Vec<DepartmentId>> {
+        match &self.principal {
+            Principal::Staff {
+                user, departments, ..
+            } if self
+                .state
+                .policy
+                .department_scoped(*user, tenant.id, permission)
+                .await =>
+            {
+                Some(departments.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// Append to the city's audit log. Failing to write the log is logged,
+    /// not raised: the action itself already succeeded or failed.
+    pub async fn audit(&self, tenant: Option<TenantId>, action: &str, target: &str, outcome: &str) {
+        let row = audit_event::ActiveModel {
+            id: Set(AuditEventId::new().into_uuid()),
+            tenant_id: Set(tenant.map(TenantId::into_uuid)),
+            at: Set(Utc::now()),
+            actor: Set(self.principal.label()),
+            action: Set(action.to_owned()),
+            target: Set(target.chars().take(300).collect()),
+            outcome: Set(outcome.to_owned()),
+            client_ip: Set(self.ip.map(|ip| ip.to_string())),
+        };
+        if let Err(e) = q::insert_audit(self.state.store.db(), row).await {
+            tracing::error!(error = %e, action, "cannot write the audit log");
+        }
+    }
+}
+
+fn unauthenticated() -> Error {
+    Error::Unauthenticated("sign in, or send an API key as `Authorization: Bearer <key>`".into())
+}
+
+/// Who a request acts for, from its bearer API key or session cookie.
+pub async fn resolve(
+    state: &AppState,
+    authorization: Option<&str>,
+    cookie_token: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(Principal, Option<(String, String)>), Error> {
+    if let Some(header) = authorization {
+        let key = header.strip_prefix("Bearer ").ok_or_else(|| {
+            Error::Unauthenticated("use `Authorization: Bearer <API key>`".into())
+        })?;
+        return Ok((api_client(state, key.trim(), now).await?, None));
+    }
+    if let Some(token) = cookie_token
+        && let Some((principal, session)) = session_user(state, token, now).await?
+    {
+        return Ok((principal, Some(session)));
+    }
+    if state.config.dev_open_admin {
+        return Ok((
+            Principal::Operator {
+                user: UserId::from_uuid(uuid::Uuid::nil()),
+                username: "dev".into(),
+            },
+            None,
+        ));
+    }
+    Ok((Principal::Anonymous, None))
+}
+
+async fn api_client(state: &AppState, key: &str, now: DateTime<Utc>) -> Result<Principal, Error> {
+    let invalid = || Error::Unauthenticated("the API key is not valid or has been revoked".into());
+    let (prefix, secret) = parse_api_key(key).ok_or_else(invalid)?;
+    let db = state.store.db();
+    let row = q::api_key_by_prefix(db, prefix)
+        .await
+        .or_internal()?
+        .ok_or_else(invalid)?;
+    if row.revoked_at.is_some() || !constant_time_eq(&sha256_hex(secret), &row.secret_hash) {
+        return Err(invalid());
+    }
+    if row
+        .last_used_at
+        .is_none_or(|t| now - t > chrono::Duration::minutes(1))
+    {
+        q::touch_api_key(db, row.id, now).await.or_internal()?;
+    }
+    Ok(Principal::ApiClient {
+        key: ApiKeyId::from_uuid(row.id),
+        name: row.name,
+        tenant: TenantId::from_uuid(row.tenant_id),
+        scopes: serde_json::from_value(row.scopes).unwrap_or_default(),
+    })
+}
+
+/// The signed-in user of a session cookie, with the session's (id, CSRF
+/// token); `None` when the session is unknown, idle too long or too old.
+async fn session_user(
+    state: &AppState,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(Principal, (String, String))>, Error> {
+    let db = state.store.db();
+    let id = sha256_hex(token);
+    let Some(session) = q::session_by_id(db, &id).await.or_internal()? else {
+        return Ok(None);
+    };
+    let idle = chrono::Duration::seconds(state.config.session_idle_secs as i64);
+    if session.expires_at <= now || now - session.last_seen_at > idle {
+        q::delete_session(db, &id).await.or_internal()?;
+        return Ok(None);
+    }
+    let Some(user) = q::user_by_id(db, session.tenant_id, session.user_id)
+        .await
+        .or_internal()?
+    else {
+        return Ok(None);
+    };
+    if !user.active {
+        return Ok(None);
+    }
+    // Refresh the idle clock without writing on every request.
+    if now - session.last_seen_at > idle / 4 {
+        q::touch_session(db, &id, now).await.or_internal()?;
+    }
+    let principal = principal_of(state, &user).await?;
+    Ok(Some((principal, (id, session.csrf_token))))
+}
+
+pub async fn principal_of(state: &AppState, user: &user::Model) -> Result<Principal, Error> {
+    let id = UserId::from_uuid(user.id);
+    let username = user.username.clone();
+    Ok(match (user.kind.as_str(), user.tenant_id) {
+        ("operator", None) => Principal::Operator { user: id, username },
+        ("staff", Some(tenant)) => {
+            let departments = q::departments_of(state.store.db(), tenant, user.id)
+                .await
+                .or_internal()?
+                .into_iter()
+                .map(DepartmentId::from_uuid)
+                .collect();
+            Principal::Staff {
+                user: id,
+                username,
+                tenant: TenantId::from_uuid(tenant),
+                departments,
+            }
+        }
+        ("citizen", Some(tenant)) => Principal::Citizen {
+            user: id,
+            username,
+            tenant: TenantId::from_uuid(tenant),
+        },
+        (kind, _) => return Err(Error::internal(format!("user {} has kind {kind}", user.id))),
+    })
+}
