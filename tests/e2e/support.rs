@@ -76,6 +76,26 @@ pub async fn spawn_app_with(backend: Backend, env: &[(&str, &str)]) -> TestApp {
     }
 }
 
+/// A second server process on the same database as `other`.
+pub async fn spawn_app_on(other: &TestApp, env: &[(&str, &str)]) -> TestApp {
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let (base, child) = start_server(&other.db_url, &env).await;
+    TestApp {
+        base,
+        db_url: other.db_url.clone(),
+        env,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        dir: tempfile::tempdir().expect("temp dir"),
+        child,
+    }
+}
+
 async fn start_server(db_url: &str, env: &[(String, String)]) -> (String, Child) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_minsheng"));
     command
@@ -207,4 +227,112 @@ macro_rules! on_both_backends {
             }
         }
     };
+}
+
+/// The password every account made by the tests has.
+pub const PASSWORD: &str = "correct-horse-battery";
+
+/// Credentials a request is sent with.
+#[derive(Clone, Debug, Default)]
+pub struct Auth {
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+    pub bearer: Option<String>,
+}
+
+impl TestApp {
+    /// Run a `minsheng` command with the new account password in its
+    /// environment.
+    pub async fn cli_with_password(&self, args: &[&str]) -> (bool, String) {
+        let output = Command::new(env!("CARGO_BIN_EXE_minsheng"))
+            .args(args)
+            .env("MINSHENG_DATABASE_URL", &self.db_url)
+            .env("MINSHENG_NEW_PASSWORD", PASSWORD)
+            .current_dir(repo_root())
+            .output()
+            .await
+            .expect("run minsheng");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.success(), text)
+    }
+
+    /// Create a staff account with the CLI.
+    pub async fn staff(&self, tenant: &str, username: &str, roles: &[&str], departments: &[&str]) {
+        let mut args = vec!["user", "create", "--tenant", tenant, "--username", username];
+        for r in roles {
+            args.extend(["--role", r]);
+        }
+        for d in departments {
+            args.extend(["--department", d]);
+        }
+        let (ok, out) = self.cli_with_password(&args).await;
+        assert!(ok, "{out}");
+    }
+
+    /// Sign in through the API; returns the status and, on success, the
+    /// session's credentials and the raw Set-Cookie header.
+    pub async fn login(
+        &self,
+        tenant: Option<&str>,
+        username: &str,
+        password: &str,
+    ) -> (u16, Option<Auth>, String, reqwest::header::HeaderMap) {
+        let body =
+            serde_json::json!({"tenant": tenant, "username": username, "password": password});
+        let resp = self
+            .client
+            .post(self.api("/auth/login"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let set_cookie = headers
+            .get("set-cookie")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let me: serde_json::Value = resp.json().await.unwrap_or_default();
+        let auth = (status == 200).then(|| Auth {
+            cookie: set_cookie.split(';').next().map(str::to_owned),
+            csrf: me["csrf_token"].as_str().map(str::to_owned),
+            bearer: None,
+        });
+        (status, auth, set_cookie, headers)
+    }
+
+    pub async fn login_ok(&self, tenant: Option<&str>, username: &str) -> Auth {
+        let (status, auth, _, _) = self.login(tenant, username, PASSWORD).await;
+        assert_eq!(status, 200, "login of {username}");
+        auth.unwrap()
+    }
+
+    /// Send a request with credentials; `path` is under `/api/v1`.
+    pub async fn call(
+        &self,
+        auth: &Auth,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> (u16, String) {
+        let mut req = self.client.request(method, self.api(path));
+        if let Some(cookie) = &auth.cookie {
+            req = req.header("cookie", cookie);
+        }
+        if let Some(csrf) = &auth.csrf {
+            req = req.header("x-csrf-token", csrf);
+        }
+        if let Some(key) = &auth.bearer {
+            req = req.header("authorization", format!("Bearer {key}"));
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let resp = req.send().await.unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
 }

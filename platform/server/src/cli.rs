@@ -50,6 +50,9 @@ pub enum UserCommand {
         /// Create a platform operator (no city).
         #[arg(long)]
         operator: bool,
+        /// Create a citizen account in the city instead of a staff account.
+        #[arg(long, requires = "tenant", conflicts_with_all = ["roles", "departments"])]
+        citizen: bool,
         #[arg(long)]
         username: String,
         /// Shown name (default: the user name).
@@ -124,6 +127,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(UserCommand::Create {
             tenant,
             operator,
+            citizen,
             username,
             display_name,
             roles,
@@ -146,6 +150,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let slug = tenant.unwrap_or_default();
             let record = services::tenants::find(state.store.db(), &slug).await?;
+            if citizen {
+                let id = services::access::create_citizen(
+                    &state.store,
+                    &record,
+                    &username,
+                    &display_name,
+                    &password,
+                )
+                .await?;
+                println!("created citizen {username} in {slug} ({id})");
+                return Ok(());
+            }
             let input = crate::model::UserInput {
                 username: username.clone(),
                 display_name,

@@ -95,6 +95,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
 const OTHER_ENV: &[&str] = &[
     "MINSHENG_CONFIG",
     "MINSHENG_LOG",
+    "MINSHENG_NEW_PASSWORD",
     "MINSHENG_TEST_POSTGRES_URL",
 ];
 

@@ -46,6 +46,15 @@ impl Ctx {
         }
     }
 
+    /// Only platform operators, on a city's resource: a principal of another
+    /// city is told the city does not exist.
+    pub fn require_operator_for(&self, tenant: &TenantRecord) -> Result<(), Error> {
+        if self.principal.tenant().is_some_and(|t| t != tenant.id) {
+            return Err(Error::not_found(format!("city {:?}", tenant.slug)));
+        }
+        self.require_operator()
+    }
+
     /// The principal must hold `permission` in `tenant`. A principal of
     /// another city is told the city does not exist.
     pub async fn authorize(&self, tenant: &TenantRecord, permission: &str) -> Result<(), Error> {
@@ -56,7 +65,12 @@ impl Ctx {
                 return Err(Error::not_found(format!("city {:?}", tenant.slug)));
             }
             Principal::Staff { user, .. } => {
-                self.state.policy.allows(*user, tenant.id, permission).await
+                let policy = &self.state.policy;
+                // A grant made by another process may not have reached this
+                // one yet: look at the version before saying no.
+                policy.allows(*user, tenant.id, permission).await
+                    || (policy.refresh_if_changed().await.unwrap_or(false)
+                        && policy.allows(*user, tenant.id, permission).await)
             }
             Principal::ApiClient { scopes, .. } => scopes.iter().any(|s| s == permission),
             Principal::Citizen { .. } => false,

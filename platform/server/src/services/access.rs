@@ -238,6 +238,9 @@ pub async fn me(ctx: &Ctx, tenant: Option<&TenantRecord>) -> Me {
             },
             _,
         ) => {
+            if let Err(e) = ctx.state.policy.refresh_if_changed().await {
+                tracing::warn!(error = %e, "cannot refresh the authorization policy");
+            }
             for (p, _) in CATALOGUE {
                 if ctx.state.policy.allows(*user, *t, p).await {
                     permissions.push((*p).to_owned());
@@ -554,9 +557,48 @@ pub async fn update_user(
     user_to_api(db, tenant.id, saved).await
 }
 
+/// Create a citizen account in a city (CLI for now; self-registration
+/// arrives with the citizen site).
+pub async fn create_citizen(
+    store: &Store,
+    tenant: &TenantRecord,
+    username: &str,
+    display_name: &str,
+    password_given: &str,
+) -> Result<Uuid, Error> {
+    create_account(
+        store,
+        Some(tenant.id),
+        "citizen",
+        username,
+        display_name,
+        password_given,
+    )
+    .await
+}
+
 /// Create a platform operator (CLI only: there is no first operator to ask).
 pub async fn create_operator(
     store: &Store,
+    username: &str,
+    display_name: &str,
+    password_given: &str,
+) -> Result<Uuid, Error> {
+    create_account(
+        store,
+        None,
+        "operator",
+        username,
+        display_name,
+        password_given,
+    )
+    .await
+}
+
+async fn create_account(
+    store: &Store,
+    tenant: Option<TenantId>,
+    kind: &str,
     username: &str,
     display_name: &str,
     password_given: &str,
@@ -566,14 +608,15 @@ pub async fn create_operator(
     p.check("password", password::check_new(password_given));
     p.finish()?;
     let db = store.db();
-    if q::user_by_username(db, None, username)
+    let tenant_id = tenant.map(TenantId::into_uuid);
+    if q::user_by_username(db, tenant_id, username)
         .await
         .or_internal()?
         .is_some()
     {
         return Err(Error::conflict(
             "username",
-            format!("an operator {username:?} exists"),
+            format!("{username:?} is taken"),
         ));
     }
     let now = Utc::now();
@@ -581,8 +624,8 @@ pub async fn create_operator(
         db,
         user::ActiveModel {
             id: Set(UserId::new().into_uuid()),
-            tenant_id: Set(None),
-            kind: Set("operator".into()),
+            tenant_id: Set(tenant_id),
+            kind: Set(kind.into()),
             username: Set(username.to_owned()),
             display_name: Set(display_name.to_owned()),
             email: Set(None),
@@ -593,7 +636,7 @@ pub async fn create_operator(
         },
     )
     .await
-    .or_internal()?;
+    .or_conflict("username", "this user name is taken")?;
     Ok(row.id)
 }
 

@@ -435,7 +435,7 @@ pub async fn update_by(ctx: &Ctx, slug: &str, patch: TenantPatch) -> Result<Tena
     let record = find(ctx.db(), slug).await?;
     ctx.authorize(&record, "tenant:write").await?;
     if patch.active.is_some() {
-        ctx.require_operator()?;
+        ctx.require_operator_for(&record)?;
     }
     update(ctx.db(), slug, patch).await
 }
@@ -449,12 +449,12 @@ pub async fn hosts_by(ctx: &Ctx, slug: &str) -> Result<Vec<Host>, Error> {
 /// Host names route traffic for the whole deployment: operators only.
 pub async fn add_host_by(ctx: &Ctx, slug: &str, input: &HostInput) -> Result<Host, Error> {
     let record = find(ctx.db(), slug).await?;
-    ctx.require_operator()?;
+    ctx.require_operator_for(&record)?;
     add_host(ctx.db(), record.id, input).await
 }
 
 pub async fn remove_host_by(ctx: &Ctx, slug: &str, host_id: Uuid) -> Result<(), Error> {
     let record = find(ctx.db(), slug).await?;
-    ctx.require_operator()?;
+    ctx.require_operator_for(&record)?;
     remove_host(ctx.db(), record.id, host_id).await
 }
