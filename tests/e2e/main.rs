@@ -9,5 +9,6 @@ mod bundles;
 mod directory;
 mod durability;
 mod isolation;
+mod matrix;
 mod resolution;
 mod support;

@@ -59,12 +59,11 @@ impl TenantsApi {
     #[oai(path = "/:tenant", method = "patch")]
     async fn update(
         &self,
+        ctx: Data<&Ctx>,
         tenant: Path<String>,
         body: Json<TenantPatch>,
     ) -> ApiResult<Json<Tenant>> {
-        Ok(Json(
-            tenants::update(self.state.store.db(), &tenant, body.0).await?,
-        ))
+        Ok(Json(tenants::update_by(&ctx, &tenant, body.0).await?))
     }
 
     /// List the host names that serve a city.
@@ -77,13 +76,12 @@ impl TenantsApi {
     #[oai(path = "/:tenant/hosts", method = "post")]
     async fn add_host(
         &self,
+        ctx: Data<&Ctx>,
         tenant: Path<String>,
         body: Json<HostInput>,
     ) -> ApiResult<HostCreated> {
-        let db = self.state.store.db();
-        let record = tenants::find(db, &tenant).await?;
         Ok(HostCreated::Created(Json(
-            tenants::add_host(db, record.id, &body.0).await?,
+            tenants::add_host_by(&ctx, &tenant, &body.0).await?,
         )))
     }
 

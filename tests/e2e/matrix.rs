@@ -1,0 +1,492 @@
+//! The authorization matrix: every operation of the OpenAPI document, as
+//! every kind of principal, in its own city and against another city's ids.
+//! An operation the table below does not list fails the test, so a new
+//! endpoint cannot ship without deciding who may call it.
+
+use crate::on_both_backends;
+use crate::support::{Auth, Backend, TestApp, spawn_app_with};
+use minsheng_domain::access::builtin_role;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Who may call an operation.
+#[derive(Clone, Copy, Debug)]
+enum Rule {
+    /// Anyone, signed in or not.
+    Public,
+    /// Platform operators only.
+    Operator,
+    /// Holders of this permission in the path's city (and operators).
+    Permission(&'static str),
+    /// Anyone with a session.
+    SignedIn,
+}
+
+fn rule(method: &str, path: &str) -> Option<Rule> {
+    use Rule::*;
+    Some(match (method, path) {
+        ("post", "/v1/auth/login") | ("post", "/v1/auth/logout") | ("get", "/v1/auth/me") => Public,
+        ("post", "/v1/auth/logout-everywhere") => SignedIn,
+        ("get", "/v1/permissions") => Public,
+        ("get", "/v1/tenants") | ("post", "/v1/tenants") => Operator,
+        ("get", "/v1/tenants/{tenant}") => Permission("tenant:read"),
+        ("patch", "/v1/tenants/{tenant}") => Permission("tenant:write"),
+        ("get", "/v1/tenants/{tenant}/hosts") => Permission("tenant:read"),
+        ("post", "/v1/tenants/{tenant}/hosts") => Operator,
+        ("delete", "/v1/tenants/{tenant}/hosts/{host_id}") => Operator,
+        ("get", "/v1/tenants/{tenant}/departments")
+        | ("get", "/v1/tenants/{tenant}/departments/{id}") => Public,
+        ("post", "/v1/tenants/{tenant}/departments")
+        | ("patch", "/v1/tenants/{tenant}/departments/{id}") => Permission("department:write"),
+        ("get", "/v1/tenants/{tenant}/categories")
+        | ("get", "/v1/tenants/{tenant}/categories/{id}") => Public,
+        ("post", "/v1/tenants/{tenant}/categories")
+        | ("patch", "/v1/tenants/{tenant}/categories/{id}") => Permission("category:write"),
+        ("get", "/v1/tenants/{tenant}/calendar")
+        | ("get", "/v1/tenants/{tenant}/calendar/deadline") => Public,
+        ("put", "/v1/tenants/{tenant}/calendar/days/{date}")
+        | ("delete", "/v1/tenants/{tenant}/calendar/days/{date}") => Permission("calendar:write"),
+        ("get", "/v1/tenants/{tenant}/users") | ("get", "/v1/tenants/{tenant}/users/{id}") => {
+            Permission("user:read")
+        }
+        ("post", "/v1/tenants/{tenant}/users") | ("patch", "/v1/tenants/{tenant}/users/{id}") => {
+            Permission("user:write")
+        }
+        ("get", "/v1/tenants/{tenant}/roles") => Permission("role:read"),
+        ("post", "/v1/tenants/{tenant}/roles") | ("patch", "/v1/tenants/{tenant}/roles/{code}") => {
+            Permission("role:write")
+        }
+        ("get", "/v1/tenants/{tenant}/api-keys") => Permission("apikey:read"),
+        ("post", "/v1/tenants/{tenant}/api-keys")
+        | ("delete", "/v1/tenants/{tenant}/api-keys/{id}") => Permission("apikey:write"),
+        ("get", "/v1/tenants/{tenant}/audit") => Permission("audit:read"),
+        _ => return None,
+    })
+}
+
+#[derive(Clone, Debug)]
+enum Who {
+    Anonymous,
+    Operator,
+    Citizen,
+    Staff(&'static str),
+    ApiClient(Vec<&'static str>),
+}
+
+impl Who {
+    fn in_city(&self) -> bool {
+        matches!(self, Who::Citizen | Who::Staff(_) | Who::ApiClient(_))
+    }
+
+    fn holds(&self, permission: &str) -> bool {
+        match self {
+            Who::Operator => true,
+            Who::Staff(role) => {
+                builtin_role(role).is_some_and(|r| r.permissions.contains(&permission))
+            }
+            Who::ApiClient(scopes) => scopes.contains(&permission),
+            Who::Anonymous | Who::Citizen => false,
+        }
+    }
+}
+
+/// The ids an operation's path is filled with, in one city.
+#[derive(Clone, Debug)]
+struct Ids {
+    tenant: String,
+    department: String,
+    category: String,
+    user: String,
+    host: String,
+    role: String,
+    /// Names that only this city's rows carry, to spot leaks.
+    markers: Vec<String>,
+}
+
+async fn ids_of(app: &TestApp, operator: &Auth, tenant: &str, department: &str, user: &str) -> Ids {
+    let department_id = app.department_id(tenant, department).await;
+    let (_, cats) = app.get_json(&format!("/tenants/{tenant}/categories")).await;
+    let (_, users) = app
+        .call(
+            operator,
+            Method::GET,
+            &format!("/tenants/{tenant}/users"),
+            None,
+        )
+        .await;
+    let users: Value = serde_json::from_str(&users).unwrap();
+    let user_id = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == user)
+        .unwrap()["id"]
+        .clone();
+    let (_, hosts) = app
+        .call(
+            operator,
+            Method::GET,
+            &format!("/tenants/{tenant}/hosts"),
+            None,
+        )
+        .await;
+    let hosts: Value = serde_json::from_str(&hosts).unwrap();
+    let (_, dept) = app
+        .get_json(&format!("/tenants/{tenant}/departments/{department_id}"))
+        .await;
+    Ids {
+        tenant: tenant.into(),
+        department: department_id,
+        category: cats[0]["id"].as_str().unwrap().into(),
+        user: user_id.as_str().unwrap().into(),
+        host: hosts[0]["id"].as_str().unwrap().into(),
+        role: format!("matrix-role-{tenant}"),
+        markers: vec![
+            dept["name"].as_str().unwrap().into(),
+            cats[0]["name"].as_str().unwrap().into(),
+        ],
+    }
+}
+
+fn fill(path: &str, ids: &Ids, id_kind: &str) -> String {
+    let id = match id_kind {
+        "departments" => &ids.department,
+        "categories" => &ids.category,
+        "users" => &ids.user,
+        _ => &ids.department,
+    };
+    path.trim_start_matches("/v1")
+        .replace("{tenant}", &ids.tenant)
+        .replace("{id}", id)
+        .replace("{host_id}", &ids.host)
+        .replace("{code}", &ids.role)
+        .replace("{date}", "2026-12-24")
+        .replace("/calendar/deadline", "/calendar/deadline?working_days=3")
+}
+
+fn body_for(method: &str, path: &str, own: &Ids, n: usize) -> Option<Value> {
+    let tail = path.rsplit('/').next().unwrap_or_default();
+    Some(match (method, tail) {
+        ("post", "login") => {
+            json!({"tenant": "daqing", "username": "m-auditor", "password": crate::support::PASSWORD})
+        }
+        ("post", "tenants") => json!({"slug": format!("m-city-{n}"), "name": "M", "locale": "en",
+                                       "time_zone": "UTC", "branding": {"primary_color": "#000000", "accent_color": "#ffffff"}}),
+        ("post", "hosts") => json!({"host": format!("m{n}.example.org")}),
+        ("post", "departments") => {
+            json!({"code": format!("m-{n}"), "name": "M", "kind": "other", "parent_id": own.department})
+        }
+        ("post", "categories") => json!({"code": format!("m-{n}"), "name": "M", "answer_days": 3}),
+        ("put", _) => json!({"kind": "holiday", "name": "M"}),
+        ("post", "users") => {
+            json!({"username": format!("m-new-{n}"), "display_name": "M", "password": crate::support::PASSWORD})
+        }
+        ("post", "roles") => {
+            json!({"code": format!("m-role-{n}"), "name": "M", "permissions": ["calendar:write"]})
+        }
+        ("post", "api-keys") => json!({"name": format!("m-key-{n}")}),
+        ("patch", _) => json!({}),
+        _ => return None,
+    })
+}
+
+async fn authorization_matrix(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("MINSHENG_DEV_OPEN_ADMIN", "0"),
+            ("MINSHENG_ANONYMOUS_RATE_PER_MINUTE", "100000"),
+        ],
+    )
+    .await;
+    let (ok, out) = app
+        .cli_with_password(&["user", "create", "--operator", "--username", "m-operator"])
+        .await;
+    assert!(ok, "{out}");
+    let operator = app.login_ok(None, "m-operator").await;
+    let roles = [
+        "city-admin",
+        "dispatcher",
+        "supervisor",
+        "department-admin",
+        "department-staff",
+        "auditor",
+    ];
+    for role in roles {
+        app.staff("daqing", &format!("m-{role}"), &[role], &["rlgs"])
+            .await;
+    }
+    app.staff("springfield", "m-other", &["department-staff"], &["mayor"])
+        .await;
+    let (ok, out) = app
+        .cli_with_password(&[
+            "user",
+            "create",
+            "--tenant",
+            "daqing",
+            "--citizen",
+            "--username",
+            "m-citizen",
+        ])
+        .await;
+    assert!(ok, "{out}");
+    let (ok, key) = app
+        .cli(&[
+            "apikey",
+            "create",
+            "--tenant",
+            "daqing",
+            "--name",
+            "m-api",
+            "--scope",
+            "category:write",
+        ])
+        .await;
+    assert!(ok, "{key}");
+    for tenant in ["daqing", "springfield"] {
+        let (status, _) = app
+            .call(
+                &operator,
+                Method::POST,
+                &format!("/tenants/{tenant}/roles"),
+                Some(
+                    &json!({"code": format!("matrix-role-{tenant}"), "name": "M", "permissions": ["calendar:write"]}),
+                ),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    let own = ids_of(&app, &operator, "daqing", "rlgs", "m-department-staff").await;
+    let other = ids_of(&app, &operator, "springfield", "mayor", "m-other").await;
+
+    let mut principals: Vec<(String, Who, Auth)> = vec![
+        ("anonymous".into(), Who::Anonymous, Auth::default()),
+        ("operator".into(), Who::Operator, operator.clone()),
+        (
+            "citizen".into(),
+            Who::Citizen,
+            app.login_ok(Some("daqing"), "m-citizen").await,
+        ),
+        (
+            "api client".into(),
+            Who::ApiClient(vec!["category:write"]),
+            Auth {
+                bearer: Some(key.lines().next().unwrap().trim().to_owned()),
+                ..Default::default()
+            },
+        ),
+    ];
+    for role in roles {
+        let auth = app.login_ok(Some("daqing"), &format!("m-{role}")).await;
+        principals.push((role.to_owned(), Who::Staff(role), auth));
+    }
+
+    let spec: Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut operations = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let rule = rule(method, path)
+                .unwrap_or_else(|| panic!("no authorization rule for {method} {path}: add one"));
+            operations.push((method.clone(), path.clone(), rule));
+        }
+    }
+    assert!(
+        operations.len() >= 30,
+        "only {} operations found",
+        operations.len()
+    );
+    // Signing out everywhere ends the sessions the other calls use: last.
+    operations.sort_by_key(|(_, path, _)| path.ends_with("logout-everywhere"));
+
+    let mut n = 0;
+    let mut checked = 0;
+    for (method, path, rule) in &operations {
+        let kind = path.split('/').nth(4).unwrap_or_default().to_owned();
+        let has_id = path.contains("{id}") || path.contains("{host_id}") || path.contains("{code}");
+        for (name, who, auth) in &principals {
+            for variant in ["own", "other"] {
+                if variant == "other" && !path.contains("{tenant}") {
+                    continue;
+                }
+                n += 1;
+                // Another city's ids under this city's path, or another
+                // city's path for operations without ids.
+                let target = match (variant, has_id) {
+                    ("own", _) => fill(path, &own, &kind),
+                    (_, true) => fill(
+                        path,
+                        &Ids {
+                            tenant: own.tenant.clone(),
+                            ..other.clone()
+                        },
+                        &kind,
+                    ),
+                    (_, false) => fill(path, &other, &kind),
+                };
+                let mut auth = auth.clone();
+                if path.ends_with("logout-everywhere") || path.ends_with("/logout") {
+                    // These end the session: use a fresh one.
+                    if auth.cookie.is_some() {
+                        let username = match who {
+                            Who::Operator => "m-operator".to_owned(),
+                            Who::Citizen => "m-citizen".to_owned(),
+                            Who::Staff(role) => format!("m-{role}"),
+                            _ => unreachable!("only sessions have cookies"),
+                        };
+                        let tenant = (!matches!(who, Who::Operator)).then_some("daqing");
+                        auth = app.login_ok(tenant, &username).await;
+                    }
+                }
+                prepare(&app, &operator, method, path, &own, &other).await;
+                let (target, auth) = if method == "delete" && path.contains("api-keys") {
+                    fresh_key_target(&app, &operator, variant, has_id, &own, &other, auth).await
+                } else if method == "delete" && path.contains("hosts") {
+                    fresh_host_target(&app, &operator, variant, &own, &other, n, auth).await
+                } else {
+                    (target, auth)
+                };
+                let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let body = body_for(method, path, &own, n);
+                let (status, text) = app.call(&auth, m, &target, body.as_ref()).await;
+                let expected = expect(*rule, who, variant, has_id, path);
+                let label = format!("{name} {method} {target} ({variant}): {status} {text}");
+                assert!(status < 500, "server error: {label}");
+                match expected {
+                    Expect::Allowed => assert!(
+                        ![401, 403, 404].contains(&status) && status != 400,
+                        "expected allowed: {label}"
+                    ),
+                    Expect::Status(code) => assert_eq!(status, code, "{label}"),
+                }
+                if status >= 400 && variant == "other" {
+                    for marker in &other.markers {
+                        assert!(!text.contains(marker.as_str()), "leaked {marker}: {label}");
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 400, "only {checked} calls checked");
+}
+on_both_backends!(authorization_matrix);
+
+enum Expect {
+    Allowed,
+    Status(u16),
+}
+
+fn expect(rule: Rule, who: &Who, variant: &str, has_id: bool, path: &str) -> Expect {
+    let other_city = variant == "other";
+    // Another city's row under this city's path does not exist here.
+    if other_city && has_id {
+        return match (rule, who) {
+            (Rule::Public, _) | (_, Who::Operator) => Expect::Status(404),
+            (_, Who::Anonymous) => Expect::Status(401),
+            (Rule::Operator, _) => Expect::Status(403),
+            (Rule::Permission(p), w) if !w.holds(p) => Expect::Status(403),
+            _ => Expect::Status(404),
+        };
+    }
+    match rule {
+        Rule::Public => Expect::Allowed,
+        Rule::SignedIn => match who {
+            Who::Anonymous | Who::ApiClient(_) => Expect::Status(401),
+            _ => Expect::Allowed,
+        },
+        Rule::Operator => match who {
+            Who::Operator => Expect::Allowed,
+            Who::Anonymous => Expect::Status(401),
+            w if other_city && w.in_city() && path.contains("{tenant}") => Expect::Status(404),
+            _ => Expect::Status(403),
+        },
+        Rule::Permission(p) => match who {
+            Who::Operator => Expect::Allowed,
+            Who::Anonymous => Expect::Status(401),
+            w if other_city && w.in_city() => Expect::Status(404),
+            w if w.holds(p) => Expect::Allowed,
+            _ => Expect::Status(403),
+        },
+    }
+}
+
+/// Make sure the thing a call acts on exists, so an allowed call is not a 404.
+async fn prepare(app: &TestApp, operator: &Auth, method: &str, path: &str, own: &Ids, other: &Ids) {
+    if method == "delete" && path.contains("calendar") {
+        for ids in [own, other] {
+            let (status, _) = app
+                .call(
+                    operator,
+                    Method::PUT,
+                    &format!("/tenants/{}/calendar/days/2026-12-24", ids.tenant),
+                    Some(&json!({"kind": "holiday", "name": "M"})),
+                )
+                .await;
+            assert_eq!(status, 200);
+        }
+    }
+}
+
+async fn fresh_key_target(
+    app: &TestApp,
+    operator: &Auth,
+    variant: &str,
+    has_id: bool,
+    own: &Ids,
+    other: &Ids,
+    auth: Auth,
+) -> (String, Auth) {
+    let owner = if variant == "own" { own } else { other };
+    let name = format!("m-del-{}", uuid::Uuid::now_v7().simple());
+    let (status, text) = app
+        .call(
+            operator,
+            Method::POST,
+            &format!("/tenants/{}/api-keys", owner.tenant),
+            Some(&json!({"name": name})),
+        )
+        .await;
+    assert_eq!(status, 201, "{text}");
+    let created: Value = serde_json::from_str(&text).unwrap();
+    let id = created["api_key"]["id"].as_str().unwrap();
+    assert!(has_id);
+    (format!("/tenants/{}/api-keys/{id}", own.tenant), auth)
+}
+
+async fn fresh_host_target(
+    app: &TestApp,
+    operator: &Auth,
+    variant: &str,
+    own: &Ids,
+    other: &Ids,
+    n: usize,
+    auth: Auth,
+) -> (String, Auth) {
+    let owner = if variant == "own" { own } else { other };
+    let (status, text) = app
+        .call(
+            operator,
+            Method::POST,
+            &format!("/tenants/{}/hosts", owner.tenant),
+            Some(&json!({"host": format!("del{n}.example.org")})),
+        )
+        .await;
+    assert_eq!(status, 201, "{text}");
+    let created: Value = serde_json::from_str(&text).unwrap();
+    (
+        format!(
+            "/tenants/{}/hosts/{}",
+            own.tenant,
+            created["id"].as_str().unwrap()
+        ),
+        auth,
+    )
+}
