@@ -8,6 +8,7 @@ mod browser;
 mod bundles;
 mod directory;
 mod durability;
+mod forms;
 mod isolation;
 mod matrix;
 mod resolution;

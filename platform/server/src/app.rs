@@ -41,6 +41,11 @@ pub fn build(state: AppState) -> impl Endpoint {
         )
         .at("/t/:slug", get(web::pages::slug_redirect))
         .at("/t/:slug/", get(web::pages::landing_by_path))
+        .at(
+            "/t/:slug/login",
+            get(web::account::login_form).post(web::account::login_submit),
+        )
+        .at("/t/:slug/logout", poem::post(web::account::logout_submit))
         .at("/*rest", web::pages::by_host)
         .around(authenticate)
         .data(state)

@@ -3,6 +3,7 @@
 
 use super::resolve;
 use super::templates::words;
+use crate::access::{Ctx, Principal};
 use crate::app::AppState;
 use crate::model::Department;
 use crate::services::tenants::TenantRecord;
@@ -24,11 +25,12 @@ pub fn slug_redirect(Path(slug): Path<String>) -> Redirect {
 #[handler]
 pub async fn landing_by_path(
     state: Data<&AppState>,
+    ctx: Data<&Ctx>,
     req: &Request,
     Path(slug): Path<String>,
 ) -> Response {
     match resolve::by_slug(&state, &slug).await {
-        Ok(Some(tenant)) => landing(&state, &tenant, &format!("/t/{slug}/")).await,
+        Ok(Some(tenant)) => landing(&state, &ctx, &tenant, &format!("/t/{slug}/")).await,
         Ok(None) => not_found(&state, req, None),
         Err(resp) => resp,
     }
@@ -36,9 +38,9 @@ pub async fn landing_by_path(
 
 /// `/`: the landing page of the city served at this host, or the platform
 /// index on the platform's own host names.
-async fn root(state: &AppState, req: &Request) -> Response {
+async fn root(state: &AppState, ctx: &Ctx, req: &Request) -> Response {
     match resolve::by_host(state, req).await {
-        Ok(Some(tenant)) => landing(state, &tenant, "/").await,
+        Ok(Some(tenant)) => landing(state, ctx, &tenant, "/").await,
         Ok(None) => {
             let host = resolve::request_host(req, state).unwrap_or_default();
             if state
@@ -59,9 +61,9 @@ async fn root(state: &AppState, req: &Request) -> Response {
 /// Every other path: `/` is the host's home page; anything else is a 404,
 /// in the city's branding when the host is a city's.
 #[handler]
-pub async fn by_host(state: Data<&AppState>, req: &Request) -> Response {
+pub async fn by_host(state: Data<&AppState>, ctx: Data<&Ctx>, req: &Request) -> Response {
     if req.uri().path() == "/" {
-        return root(&state, req).await;
+        return root(&state, &ctx, req).await;
     }
     let tenant = resolve::by_host(&state, req).await.ok().flatten();
     not_found(&state, req, tenant.as_ref())
@@ -101,7 +103,7 @@ fn tree(all: &[Department]) -> Vec<Node> {
     roots
 }
 
-fn branding_context(tenant: &TenantRecord, base: &str) -> serde_json::Value {
+pub(super) fn branding_context(tenant: &TenantRecord, base: &str) -> serde_json::Value {
     serde_json::json!({
         "slug": tenant.slug,
         "name": tenant.name,
@@ -115,7 +117,20 @@ fn branding_context(tenant: &TenantRecord, base: &str) -> serde_json::Value {
     })
 }
 
-async fn landing(state: &AppState, tenant: &TenantRecord, base: &str) -> Response {
+async fn landing(state: &AppState, ctx: &Ctx, tenant: &TenantRecord, base: &str) -> Response {
+    let signed_in = match &ctx.principal {
+        Principal::Staff {
+            username,
+            tenant: t,
+            ..
+        }
+        | Principal::Citizen {
+            username,
+            tenant: t,
+            ..
+        } if *t == tenant.id => Some(username.clone()),
+        _ => None,
+    };
     let db = state.store.db();
     let loaded = async {
         let depts = departments::list(db, tenant.id, false).await?;
@@ -133,9 +148,18 @@ async fn landing(state: &AppState, tenant: &TenantRecord, base: &str) -> Respons
         "count": depts.len(),
         "tree": tree(&depts),
         "categories": cats,
+        "signed_in": signed_in,
+        "session_csrf": ctx.session_csrf,
     });
+    // A signed-in page shows who is signed in: never cache it publicly.
+    let cache = if signed_in.is_some() {
+        "private, no-store"
+    } else {
+        "public, max-age=60"
+    };
     render(state, "landing.html", context, StatusCode::OK)
-        .with_header(header::CACHE_CONTROL, "public, max-age=60")
+        .with_header(header::CACHE_CONTROL, cache)
+        .with_header(header::VARY, "Cookie")
         .into_response()
 }
 
@@ -174,7 +198,7 @@ pub fn not_found(state: &AppState, req: &Request, tenant: Option<&TenantRecord>)
     render(state, "not_found.html", context, StatusCode::NOT_FOUND)
 }
 
-fn render(
+pub(super) fn render(
     state: &AppState,
     name: &str,
     context: serde_json::Value,

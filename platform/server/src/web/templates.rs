@@ -10,6 +10,7 @@ pub fn environment() -> Environment<'static> {
         ("base.html", include_str!("../../templates/base.html")),
         ("landing.html", include_str!("../../templates/landing.html")),
         ("index.html", include_str!("../../templates/index.html")),
+        ("login.html", include_str!("../../templates/login.html")),
         (
             "not_found.html",
             include_str!("../../templates/not_found.html"),
@@ -43,6 +44,13 @@ pub fn words(locale: Locale) -> serde_json::Value {
             "not_found_text": "您访问的页面不存在或已被移除。",
             "home": "返回首页",
             "api": "开放接口",
+            "sign_in": "工作人员登录",
+            "sign_out": "退出登录",
+            "username": "用户名",
+            "password": "密码",
+            "wrong_login": "用户名或密码错误。",
+            "form_expired": "表单已过期，请重新提交。",
+            "too_many": "尝试次数过多，请稍后再试。",
         }),
         Locale::En => serde_json::json!({
             "lang": "en",
@@ -60,6 +68,30 @@ pub fn words(locale: Locale) -> serde_json::Value {
             "not_found_text": "The page you asked for does not exist or has moved.",
             "home": "Home",
             "api": "API",
+            "sign_in": "Staff sign-in",
+            "sign_out": "Sign out",
+            "username": "User name",
+            "password": "Password",
+            "wrong_login": "The user name or password is wrong.",
+            "form_expired": "The form has expired; please submit it again.",
+            "too_many": "Too many attempts; please try again later.",
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every file in `templates/` is registered and compiles.
+    #[test]
+    fn every_template_is_registered() {
+        let env = super::environment();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            assert!(
+                env.get_template(&name).is_ok(),
+                "{name} is not registered or does not compile"
+            );
+        }
     }
 }
