@@ -11,6 +11,8 @@ pg_ready || { echo "PostgreSQL did not start; see /var/log/postgresql/" >&2; ret
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
 as_postgres psql -qtA -d postgres -c "DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'minsheng_test') THEN
-    CREATE ROLE minsheng_test LOGIN CREATEDB PASSWORD 'minsheng_test';
+    CREATE ROLE minsheng_test LOGIN CREATEDB CREATEROLE PASSWORD 'minsheng_test';
+  ELSE
+    ALTER ROLE minsheng_test CREATEDB CREATEROLE NOSUPERUSER NOBYPASSRLS;
   END IF; END \$\$;" >/dev/null
 export MINSHENG_TEST_POSTGRES_URL="postgres://minsheng_test:minsheng_test@127.0.0.1:5432/postgres"

@@ -12,6 +12,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_directory;
 mod m20261128_000002_access;
+pub mod m20261128_000003_row_level_security;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_directory::Migration),
             Box::new(m20261128_000002_access::Migration),
+            Box::new(m20261128_000003_row_level_security::Migration),
         ]
     }
 }

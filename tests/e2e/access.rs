@@ -3,7 +3,6 @@
 use crate::on_both_backends;
 use crate::support::{Auth, Backend, PASSWORD, spawn_app_with};
 use reqwest::Method;
-use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::json;
 use std::time::Duration;
 
@@ -97,16 +96,11 @@ async fn sessions_cookies_and_csrf(backend: Backend) {
     assert_eq!(status, 401);
 
     // Passwords are stored as argon2id with at least the OWASP parameters.
-    let db = Database::connect(&app.db_url).await.unwrap();
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT password_hash FROM users WHERE username = 'dq-admin'",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    let hash: String = row.try_get("", "password_hash").unwrap();
+    let rows = app
+        .platform_query("SELECT password_hash FROM users WHERE username = 'dq-admin'")
+        .await;
+    assert_eq!(rows.len(), 1);
+    let hash: String = rows[0].try_get("", "password_hash").unwrap();
     assert!(
         hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
         "{hash}"
@@ -232,15 +226,11 @@ async fn api_keys_and_roles(backend: Backend) {
     assert_eq!(status, 401, "a wrong key is refused");
 
     // The key is stored hashed: its secret is nowhere in the database.
-    let db = Database::connect(&app.db_url).await.unwrap();
     let secret = key.rsplit('_').next().unwrap();
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT secret_hash, prefix FROM api_keys",
-        ))
-        .await
-        .unwrap();
+    let rows = app
+        .platform_query("SELECT secret_hash, prefix FROM api_keys")
+        .await;
+    assert_eq!(rows.len(), 1);
     for row in rows {
         let hash: String = row.try_get("", "secret_hash").unwrap();
         assert!(!hash.contains(secret));

@@ -12,4 +12,5 @@ mod forms;
 mod isolation;
 mod matrix;
 mod resolution;
+mod rls;
 mod support;

@@ -336,3 +336,28 @@ impl TestApp {
         (resp.status().as_u16(), resp.text().await.unwrap())
     }
 }
+
+impl TestApp {
+    /// Run a raw query as the platform would: on PostgreSQL inside a
+    /// transaction in the platform scope, since row-level security hides
+    /// every tenant row from a connection that set no scope.
+    pub async fn platform_query(&self, sql: &str) -> Vec<sea_orm::QueryResult> {
+        use sea_orm::TransactionTrait;
+        let db = Database::connect(&self.db_url).await.expect("connect");
+        let tx = db.begin().await.expect("begin");
+        if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            tx.execute_unprepared("SELECT set_config('app.tenant_id', '*', true)")
+                .await
+                .expect("scope");
+        }
+        let rows = tx
+            .query_all_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                sql,
+            ))
+            .await
+            .expect("query");
+        tx.commit().await.expect("commit");
+        rows
+    }
+}

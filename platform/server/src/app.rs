@@ -24,6 +24,21 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
 }
 
+impl AppState {
+    /// A transaction that sees one city's rows (row-level security on
+    /// PostgreSQL).
+    pub async fn tenant_tx(
+        &self,
+        tenant: minsheng_domain::ids::TenantId,
+    ) -> Result<minsheng_store::DatabaseTransaction, minsheng_domain::Error> {
+        use crate::services::DbResultExt;
+        self.store
+            .begin(minsheng_store::Scope::Tenant(tenant.into_uuid()))
+            .await
+            .or_internal()
+    }
+}
+
 /// The whole application as one endpoint.
 pub fn build(state: AppState) -> impl Endpoint {
     let api_service = api::service(&state);
@@ -155,7 +170,12 @@ async fn authenticate<E: Endpoint>(
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let store = cli::open_store(&config).await?;
-    store.migrate().await?;
+    // Migrate only when something is pending: the runtime role of a
+    // production deployment may not create tables (`minsheng migrate` runs
+    // as the owner in a release step).
+    if !store.pending_migrations().await?.is_empty() {
+        store.migrate().await?;
+    }
     if config.load_demo_tenants {
         load_bundles_if_empty(&store, &config.tenants_dir).await?;
     }

@@ -24,7 +24,12 @@ pub enum Command {
     /// Run the web server (migrates the database, loads demo cities into an empty one).
     Serve,
     /// Apply pending database migrations and exit.
-    Migrate,
+    Migrate {
+        /// PostgreSQL: let this role (the one `serve` connects as, which
+        /// must not own the tables) read and write every table.
+        #[arg(long, value_name = "ROLE")]
+        grant_to: Option<String>,
+    },
     /// Manage cities (tenants) through their declarative bundles.
     #[command(subcommand)]
     Tenant(TenantCommand),
@@ -112,7 +117,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     crate::telemetry::init(config.log_format);
     match cli.command {
         Command::Serve => app::serve(config).await,
-        Command::Migrate => {
+        Command::Migrate { grant_to } => {
             let store = open_store(&config).await?;
             let pending = store.pending_migrations().await?;
             println!("{} pending migration(s)", pending.len());
@@ -121,6 +126,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             store.migrate().await?;
             println!("database is up to date");
+            if let Some(role) = grant_to {
+                store.grant_runtime_role(&role).await?;
+                println!("granted {role} read and write access to every table");
+            }
             Ok(())
         }
         Command::Tenant(command) => tenant(config, command).await,

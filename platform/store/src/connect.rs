@@ -5,8 +5,21 @@
 
 use minsheng_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, Statement, TransactionTrait,
+};
 use std::time::Duration;
+
+/// Which rows a transaction may see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// One city's rows.
+    Tenant(uuid::Uuid),
+    /// Every city's rows: tenant resolution, policy loading, sign-in before
+    /// the city is known, and the command line.
+    Platform,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -80,6 +93,49 @@ impl Store {
             .iter()
             .map(|m| m.name().to_owned())
             .collect())
+    }
+
+    /// Begin a transaction that sees one city's rows (or, in the platform
+    /// scope, every city's). On PostgreSQL row-level security enforces the
+    /// scope; the queries' own `tenant_id` filters enforce it everywhere.
+    pub async fn begin(&self, scope: Scope) -> Result<DatabaseTransaction, DbErr> {
+        let tx = self.db.begin().await?;
+        if self.backend == Backend::Postgres {
+            let value = match scope {
+                Scope::Tenant(id) => id.to_string(),
+                Scope::Platform => "*".to_owned(),
+            };
+            tx.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT set_config('app.tenant_id', $1, true)",
+                [value.into()],
+            ))
+            .await?;
+        }
+        Ok(tx)
+    }
+
+    /// PostgreSQL: let `role` use every table and sequence, now and after
+    /// later migrations run by the same owner. The role must exist.
+    pub async fn grant_runtime_role(&self, role: &str) -> Result<(), DbErr> {
+        if self.backend != Backend::Postgres {
+            return Ok(());
+        }
+        if role.is_empty() || !role.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(DbErr::Custom(format!(
+                "{role:?} is not a role name: use letters, digits and underscores"
+            )));
+        }
+        self.db
+            .execute_unprepared(&format!(
+                "GRANT USAGE ON SCHEMA public TO {role};
+                 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
+                 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
+                 ALTER DEFAULT PRIVILEGES IN SCHEMA public
+                   GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role};"
+            ))
+            .await
+            .map(|_| ())
     }
 
     /// Round trip to the database.

@@ -9,7 +9,7 @@ pub mod connect;
 pub mod entity;
 pub mod queries;
 
-pub use connect::{Backend, Store};
+pub use connect::{Backend, Scope, Store};
 pub use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait,
 };

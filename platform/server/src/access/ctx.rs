@@ -14,6 +14,7 @@ use minsheng_domain::Error;
 use minsheng_domain::ids::{ApiKeyId, AuditEventId, DepartmentId, TenantId, UserId};
 use minsheng_store::entity::{audit_event, user};
 use minsheng_store::queries::access as q;
+use minsheng_store::{DatabaseTransaction, Scope};
 use sea_orm::ActiveValue::Set;
 use std::net::IpAddr;
 
@@ -31,8 +32,24 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The connection, for tables without row-level security (cities and
+    /// their host names).
     pub fn db(&self) -> &minsheng_store::DatabaseConnection {
         self.state.store.db()
+    }
+
+    /// A transaction that sees one city's rows.
+    pub async fn tx(&self, tenant: TenantId) -> Result<DatabaseTransaction, Error> {
+        self.state
+            .store
+            .begin(Scope::Tenant(tenant.into_uuid()))
+            .await
+            .or_internal()
+    }
+
+    /// A transaction that sees every city's rows.
+    pub async fn platform_tx(&self) -> Result<DatabaseTransaction, Error> {
+        self.state.store.begin(Scope::Platform).await.or_internal()
     }
 
     /// Only platform operators.
@@ -120,7 +137,14 @@ impl Ctx {
             outcome: Set(outcome.to_owned()),
             client_ip: Set(self.ip.map(|ip| ip.to_string())),
         };
-        if let Err(e) = q::insert_audit(self.state.store.db(), row).await {
+        let scope = tenant.map_or(Scope::Platform, |t| Scope::Tenant(t.into_uuid()));
+        let written = async {
+            let tx = self.state.store.begin(scope).await?;
+            q::insert_audit(&tx, row).await?;
+            tx.commit().await
+        }
+        .await;
+        if let Err(e) = written {
             tracing::error!(error = %e, action, "cannot write the audit log");
         }
     }
@@ -141,12 +165,16 @@ pub async fn resolve(
         let key = header.strip_prefix("Bearer ").ok_or_else(|| {
             Error::Unauthenticated("use `Authorization: Bearer <API key>`".into())
         })?;
-        return Ok((api_client(state, key.trim(), now).await?, None));
+        let tx = state.store.begin(Scope::Platform).await.or_internal()?;
+        let principal = api_client(&tx, key.trim(), now).await?;
+        return crate::services::commit(tx, (principal, None)).await;
     }
-    if let Some(token) = cookie_token
-        && let Some((principal, session)) = session_user(state, token, now).await?
-    {
-        return Ok((principal, Some(session)));
+    if let Some(token) = cookie_token {
+        let tx = state.store.begin(Scope::Platform).await.or_internal()?;
+        let found = session_user(state, &tx, token, now).await?;
+        if let Some((principal, session)) = crate::services::commit(tx, found).await? {
+            return Ok((principal, Some(session)));
+        }
     }
     if state.config.dev_open_admin {
         return Ok((
@@ -160,10 +188,13 @@ pub async fn resolve(
     Ok((Principal::Anonymous, None))
 }
 
-async fn api_client(state: &AppState, key: &str, now: DateTime<Utc>) -> Result<Principal, Error> {
+async fn api_client(
+    db: &DatabaseTransaction,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<Principal, Error> {
     let invalid = || Error::Unauthenticated("the API key is not valid or has been revoked".into());
     let (prefix, secret) = parse_api_key(key).ok_or_else(invalid)?;
-    let db = state.store.db();
     let row = q::api_key_by_prefix(db, prefix)
         .await
         .or_internal()?
@@ -189,10 +220,10 @@ async fn api_client(state: &AppState, key: &str, now: DateTime<Utc>) -> Result<P
 /// token); `None` when the session is unknown, idle too long or too old.
 async fn session_user(
     state: &AppState,
+    db: &DatabaseTransaction,
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(Principal, (String, String))>, Error> {
-    let db = state.store.db();
     let id = sha256_hex(token);
     let Some(session) = q::session_by_id(db, &id).await.or_internal()? else {
         return Ok(None);
@@ -215,17 +246,20 @@ async fn session_user(
     if now - session.last_seen_at > idle / 4 {
         q::touch_session(db, &id, now).await.or_internal()?;
     }
-    let principal = principal_of(state, &user).await?;
+    let principal = principal_of(db, &user).await?;
     Ok(Some((principal, (id, session.csrf_token))))
 }
 
-pub async fn principal_of(state: &AppState, user: &user::Model) -> Result<Principal, Error> {
+pub async fn principal_of(
+    db: &impl minsheng_store::ConnectionTrait,
+    user: &user::Model,
+) -> Result<Principal, Error> {
     let id = UserId::from_uuid(user.id);
     let username = user.username.clone();
     Ok(match (user.kind.as_str(), user.tenant_id) {
         ("operator", None) => Principal::Operator { user: id, username },
         ("staff", Some(tenant)) => {
-            let departments = q::departments_of(state.store.db(), tenant, user.id)
+            let departments = q::departments_of(db, tenant, user.id)
                 .await
                 .or_internal()?
                 .into_iter()

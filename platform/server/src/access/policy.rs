@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use casbin::{Adapter, CoreApi, DefaultModel, Enforcer, Filter, Model};
 use minsheng_domain::access::builtin_role;
 use minsheng_domain::ids::{TenantId, UserId};
-use minsheng_store::Store;
 use minsheng_store::queries::access as q;
+use minsheng_store::{Scope, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -52,10 +52,11 @@ fn read_only() -> casbin::Error {
 #[async_trait]
 impl Adapter for TableAdapter {
     async fn load_policy(&mut self, m: &mut dyn Model) -> casbin::Result<()> {
-        let db = self.store.db();
         let to_casbin = |e: sea_orm::DbErr| {
             casbin::Error::AdapterError(casbin::error::AdapterError(Box::new(e)))
         };
+        let tx = self.store.begin(Scope::Platform).await.map_err(to_casbin)?;
+        let db = &tx;
         for role in q::roles(db, None).await.map_err(to_casbin)? {
             let permissions: Vec<String> =
                 serde_json::from_value(role.permissions).unwrap_or_default();
@@ -255,7 +256,8 @@ async fn build(store: &Store) -> anyhow::Result<Snapshot> {
         },
     )
     .await?;
-    let db = store.db();
+    let tx = store.begin(Scope::Platform).await?;
+    let db = &tx;
     let mut roles_of: HashMap<uuid::Uuid, Vec<String>> = HashMap::new();
     for grant in q::user_roles(db, None).await? {
         roles_of

@@ -47,8 +47,9 @@ impl DirectoryApi {
         tenant: Path<String>,
         include_inactive: Query<Option<bool>>,
     ) -> ApiResult<Json<Vec<Department>>> {
-        let db = self.state.store.db();
-        let t = tenants::find(db, &tenant).await?;
+        let t = tenants::find(self.state.store.db(), &tenant).await?;
+        let tx = self.state.tenant_tx(t.id).await?;
+        let db = &tx;
         Ok(Json(
             departments::list(db, t.id, include_inactive.unwrap_or(false)).await?,
         ))
@@ -82,8 +83,9 @@ impl DirectoryApi {
         tenant: Path<String>,
         id: Path<Uuid>,
     ) -> ApiResult<Json<Department>> {
-        let db = self.state.store.db();
-        let t = tenants::find(db, &tenant).await?;
+        let t = tenants::find(self.state.store.db(), &tenant).await?;
+        let tx = self.state.tenant_tx(t.id).await?;
+        let db = &tx;
         Ok(Json(departments::get(db, t.id, id.0).await?))
     }
 
@@ -115,8 +117,9 @@ impl DirectoryApi {
         tenant: Path<String>,
         include_inactive: Query<Option<bool>>,
     ) -> ApiResult<Json<Vec<Category>>> {
-        let db = self.state.store.db();
-        let t = tenants::find(db, &tenant).await?;
+        let t = tenants::find(self.state.store.db(), &tenant).await?;
+        let tx = self.state.tenant_tx(t.id).await?;
+        let db = &tx;
         Ok(Json(
             categories::list(db, t.id, include_inactive.unwrap_or(false)).await?,
         ))
@@ -151,8 +154,9 @@ impl DirectoryApi {
         tenant: Path<String>,
         id: Path<Uuid>,
     ) -> ApiResult<Json<Category>> {
-        let db = self.state.store.db();
-        let t = tenants::find(db, &tenant).await?;
+        let t = tenants::find(self.state.store.db(), &tenant).await?;
+        let tx = self.state.tenant_tx(t.id).await?;
+        let db = &tx;
         Ok(Json(categories::get(db, t.id, id.0).await?))
     }
 
@@ -176,8 +180,9 @@ impl DirectoryApi {
     /// The city's calendar: weekly days off and listed days.
     #[oai(path = "/:tenant/calendar", method = "get", tag = "ApiTags::Calendar")]
     async fn get_calendar(&self, tenant: Path<String>) -> ApiResult<Json<Calendar>> {
-        let db = self.state.store.db();
-        let t = tenants::find(db, &tenant).await?;
+        let t = tenants::find(self.state.store.db(), &tenant).await?;
+        let tx = self.state.tenant_tx(t.id).await?;
+        let db = &tx;
         Ok(Json(calendar::get(db, &t).await?))
     }
 
@@ -228,8 +233,9 @@ impl DirectoryApi {
         working_days: Query<u32>,
         start: Query<Option<DateTime<Utc>>>,
     ) -> ApiResult<Json<Deadline>> {
-        let db = self.state.store.db();
-        let t = tenants::find(db, &tenant).await?;
+        let t = tenants::find(self.state.store.db(), &tenant).await?;
+        let tx = self.state.tenant_tx(t.id).await?;
+        let db = &tx;
         let start = start.0.unwrap_or_else(Utc::now);
         Ok(Json(
             calendar::deadline(db, &t, start, working_days.0).await?,

@@ -16,7 +16,7 @@ use minsheng_domain::ids::TenantId;
 use minsheng_domain::values::HostName;
 use minsheng_store::entity::{category, department, tenant};
 use minsheng_store::queries;
-use minsheng_store::{DatabaseTransaction, Store, TransactionTrait};
+use minsheng_store::{DatabaseTransaction, Scope, Store};
 use sea_orm::ActiveModelTrait;
 use sea_orm::ActiveValue::Set;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -102,7 +102,7 @@ impl fmt::Display for ApplyReport {
 /// rolled back.
 pub async fn apply(store: &Store, bundle: &Bundle, dry_run: bool) -> Result<ApplyReport, Error> {
     check_bundle(bundle)?;
-    let tx = store.db().begin().await.or_internal()?;
+    let tx = store.begin(Scope::Platform).await.or_internal()?;
     let report = apply_in(&tx, bundle).await?;
     if dry_run {
         tx.rollback().await.or_internal()?;

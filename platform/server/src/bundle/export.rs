@@ -5,13 +5,15 @@ use super::format::{
     Bundle, CalendarFile, CategoriesFile, CategoryEntry, DayEntry, DepartmentEntry,
     DepartmentsFile, TenantFile,
 };
+use crate::services::DbResultExt;
 use crate::services::{calendar, categories, departments, tenants};
 use minsheng_domain::Error;
-use minsheng_store::Store;
+use minsheng_store::{Scope, Store};
 use std::collections::HashMap;
 
 pub async fn export(store: &Store, slug: &str) -> Result<Bundle, Error> {
-    let db = store.db();
+    let tx = store.begin(Scope::Platform).await.or_internal()?;
+    let db = &tx;
     let tenant = tenants::get(db, slug).await?;
     let record = tenants::find(db, slug).await?;
     let depts = departments::list(db, record.id, true).await?;

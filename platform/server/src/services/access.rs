@@ -19,7 +19,7 @@ use minsheng_domain::values::{Code, Locale, parse_email, parse_text};
 use minsheng_store::entity::{api_key, role, session, user};
 use minsheng_store::queries::access as q;
 use minsheng_store::queries::directory;
-use minsheng_store::{ConnectionTrait, Store};
+use minsheng_store::{ConnectionTrait, DatabaseTransaction, Scope, Store};
 use sea_orm::ActiveValue::Set;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -75,7 +75,9 @@ pub async fn ensure_all_builtin_roles(store: &Store) -> Result<(), Error> {
         .or_internal()?
     {
         let record = TenantRecord::from_row(t)?;
-        ensure_builtin_roles(store.db(), record.id, record.locale).await?;
+        let tx = store.begin(Scope::Platform).await.or_internal()?;
+        ensure_builtin_roles(&tx, record.id, record.locale).await?;
+        tx.commit().await.or_internal()?;
     }
     Ok(())
 }
@@ -123,7 +125,11 @@ pub async fn login(
     throttle::check(db, &[account_key.clone(), address_key.clone()], now).await?;
 
     let tenant_id = tenant.as_ref().map(|t| t.id);
-    let user = q::user_by_username(db, tenant_id.map(TenantId::into_uuid), username)
+    let tx = match tenant_id {
+        Some(t) => ctx.tx(t).await?,
+        None => ctx.platform_tx().await?,
+    };
+    let user = q::user_by_username(&tx, tenant_id.map(TenantId::into_uuid), username)
         .await
         .or_internal()?;
     let stored = user
@@ -133,6 +139,7 @@ pub async fn login(
     let user = match user {
         Some(user) if verified && user.active => user,
         _ => {
+            drop(tx);
             throttle::record_failure(db, &account_key, throttle::FREE_FAILURES_PER_ACCOUNT, now)
                 .await?;
             throttle::record_failure(db, &address_key, throttle::FREE_FAILURES_PER_ADDRESS, now)
@@ -149,13 +156,11 @@ pub async fn login(
             ));
         }
     };
-    throttle::clear(db, &account_key).await?;
-    throttle::clear(db, &address_key).await?;
 
     let token = tokens::random_token();
     let csrf = tokens::random_token();
     q::insert_session(
-        db,
+        &tx,
         session::ActiveModel {
             id: Set(tokens::sha256_hex(&token)),
             user_id: Set(user.id),
@@ -170,7 +175,12 @@ pub async fn login(
     )
     .await
     .or_internal()?;
-    let principal = crate::access::ctx::principal_of(state, &user).await?;
+    let principal = crate::access::ctx::principal_of(&tx, &user).await?;
+    tx.commit().await.or_internal()?;
+    // After the commit: on SQLite a write from another connection while this
+    // transaction reads would make its own write fail.
+    throttle::clear(db, &account_key).await?;
+    throttle::clear(db, &address_key).await?;
     let signed_in = Ctx {
         principal,
         ..ctx.clone()
@@ -190,9 +200,9 @@ pub async fn login(
 
 pub async fn logout(ctx: &Ctx) -> Result<(), Error> {
     if let Some(id) = &ctx.session_id {
-        q::delete_session(ctx.state.store.db(), id)
-            .await
-            .or_internal()?;
+        let tx = ctx.platform_tx().await?;
+        q::delete_session(&tx, id).await.or_internal()?;
+        tx.commit().await.or_internal()?;
     }
     Ok(())
 }
@@ -205,9 +215,11 @@ pub async fn logout_everywhere(ctx: &Ctx) -> Result<u64, Error> {
         | Principal::Citizen { user, .. } => *user,
         _ => return Err(Error::Unauthenticated("sign in first".into())),
     };
-    let n = q::delete_sessions_of(ctx.state.store.db(), user.into_uuid())
+    let tx = ctx.platform_tx().await?;
+    let n = q::delete_sessions_of(&tx, user.into_uuid())
         .await
         .or_internal()?;
+    tx.commit().await.or_internal()?;
     ctx.audit(
         ctx.principal.tenant(),
         "logout_everywhere",
@@ -376,7 +388,8 @@ async fn visible_to(
 pub async fn list_users(ctx: &Ctx, tenant: &TenantRecord) -> Result<Vec<User>, Error> {
     ctx.authorize(tenant, "user:read").await?;
     let scope = ctx.department_scope(tenant, "user:read").await;
-    let db = ctx.state.store.db();
+    let tx = ctx.tx(tenant.id).await?;
+    let db = &tx;
     let mut out = Vec::new();
     for row in q::users(db, tenant.id.into_uuid()).await.or_internal()? {
         if visible_to(db, tenant.id, &scope, row.id).await? {
@@ -389,7 +402,8 @@ pub async fn list_users(ctx: &Ctx, tenant: &TenantRecord) -> Result<Vec<User>, E
 pub async fn get_user(ctx: &Ctx, tenant: &TenantRecord, id: Uuid) -> Result<User, Error> {
     ctx.authorize(tenant, "user:read").await?;
     let scope = ctx.department_scope(tenant, "user:read").await;
-    let db = ctx.state.store.db();
+    let tx = ctx.tx(tenant.id).await?;
+    let db = &tx;
     let not_found = || Error::not_found(format!("user {id}"));
     let row = q::user_by_id(db, Some(tenant.id.into_uuid()), id)
         .await
@@ -408,7 +422,8 @@ pub async fn create_user(
     input: UserInput,
 ) -> Result<User, Error> {
     ctx.authorize(tenant, "user:write").await?;
-    let db = ctx.state.store.db();
+    let tx = ctx.tx(tenant.id).await?;
+    let db = &tx;
     let mut p = Problems::new();
     let username = p.check("username", check_username(&input.username));
     let display_name = p.check("display_name", parse_text(&input.display_name, 1, 100));
@@ -469,7 +484,8 @@ pub async fn create_user(
     q::set_roles_of(db, tenant.id.into_uuid(), row.id, &roles)
         .await
         .or_internal()?;
-    policy_changed(ctx).await?;
+    let created = user_to_api(db, tenant.id, row).await?;
+    policy_changed(ctx, tx).await?;
     ctx.audit(
         Some(tenant.id),
         "user_created",
@@ -477,7 +493,7 @@ pub async fn create_user(
         "ok",
     )
     .await;
-    user_to_api(db, tenant.id, row).await
+    Ok(created)
 }
 
 pub async fn update_user(
@@ -487,7 +503,8 @@ pub async fn update_user(
     patch: UserPatch,
 ) -> Result<User, Error> {
     ctx.authorize(tenant, "user:write").await?;
-    let db = ctx.state.store.db();
+    let tx = ctx.tx(tenant.id).await?;
+    let db = &tx;
     let current = q::user_by_id(db, Some(tenant.id.into_uuid()), id)
         .await
         .or_internal()?
@@ -538,14 +555,6 @@ pub async fn update_user(
         q::set_roles_of(db, tenant.id.into_uuid(), id, roles)
             .await
             .or_internal()?;
-        policy_changed(ctx).await?;
-        ctx.audit(
-            Some(tenant.id),
-            "role_change",
-            &format!("user:{} roles:{}", current.username, roles.join(",")),
-            "ok",
-        )
-        .await;
     }
     if patch.password.is_some() || patch.active == Some(false) {
         q::delete_sessions_of(db, id).await.or_internal()?;
@@ -554,7 +563,17 @@ pub async fn update_user(
         .await
         .or_internal()?
         .ok_or_else(|| Error::not_found(format!("user {id}")))?;
-    user_to_api(db, tenant.id, saved).await
+    let saved = user_to_api(db, tenant.id, saved).await?;
+    match &patch.roles {
+        Some(roles) => {
+            policy_changed(ctx, tx).await?;
+            let target = format!("user:{} roles:{}", current.username, roles.join(","));
+            ctx.audit(Some(tenant.id), "role_change", &target, "ok")
+                .await;
+        }
+        None => tx.commit().await.or_internal()?,
+    }
+    Ok(saved)
 }
 
 /// Create a citizen account in a city (CLI for now; self-registration
@@ -607,7 +626,8 @@ async fn create_account(
     p.check("username", check_username(username));
     p.check("password", password::check_new(password_given));
     p.finish()?;
-    let db = store.db();
+    let tx = store.begin(Scope::Platform).await.or_internal()?;
+    let db = &tx;
     let tenant_id = tenant.map(TenantId::into_uuid);
     if q::user_by_username(db, tenant_id, username)
         .await
@@ -637,6 +657,7 @@ async fn create_account(
     )
     .await
     .or_conflict("username", "this user name is taken")?;
+    tx.commit().await.or_internal()?;
     Ok(row.id)
 }
 
@@ -675,7 +696,8 @@ fn check_permissions(p: &mut Problems, field: &str, list: &[String]) {
 
 pub async fn list_roles(ctx: &Ctx, tenant: &TenantRecord) -> Result<Vec<Role>, Error> {
     ctx.authorize(tenant, "role:read").await?;
-    let rows = q::roles(ctx.state.store.db(), Some(tenant.id.into_uuid()))
+    let tx = ctx.tx(tenant.id).await?;
+    let rows = q::roles(&tx, Some(tenant.id.into_uuid()))
         .await
         .or_internal()?;
     Ok(rows.into_iter().map(role_to_api).collect())
@@ -687,7 +709,8 @@ pub async fn create_role(
     input: RoleInput,
 ) -> Result<Role, Error> {
     ctx.authorize(tenant, "role:write").await?;
-    let db = ctx.state.store.db();
+    let tx = ctx.tx(tenant.id).await?;
+    let db = &tx;
     let mut p = Problems::new();
     let code = p.check("code", Code::parse(&input.code));
     let name = p.check("name", parse_text(&input.name, 1, 100));
@@ -722,7 +745,7 @@ pub async fn create_role(
     )
     .await
     .or_conflict("code", "this role exists")?;
-    policy_changed(ctx).await?;
+    policy_changed(ctx, tx).await?;
     ctx.audit(
         Some(tenant.id),
         "role_change",
@@ -740,7 +763,8 @@ pub async fn update_role(
     patch: RolePatch,
 ) -> Result<Role, Error> {
     ctx.authorize(tenant, "role:write").await?;
-    let db = ctx.state.store.db();
+    let tx = ctx.tx(tenant.id).await?;
+    let db = &tx;
     let current = q::role_by_code(db, tenant.id.into_uuid(), code)
         .await
         .or_internal()?
@@ -767,7 +791,11 @@ pub async fn update_role(
     q::update_role(db, tenant.id.into_uuid(), current.id, row)
         .await
         .or_internal()?;
-    policy_changed(ctx).await?;
+    let saved = q::role_by_code(db, tenant.id.into_uuid(), code)
+        .await
+        .or_internal()?
+        .ok_or_else(|| Error::not_found(format!("role {code:?}")))?;
+    policy_changed(ctx, tx).await?;
     ctx.audit(
         Some(tenant.id),
         "role_change",
@@ -775,17 +803,13 @@ pub async fn update_role(
         "ok",
     )
     .await;
-    let saved = q::role_by_code(db, tenant.id.into_uuid(), code)
-        .await
-        .or_internal()?
-        .ok_or_else(|| Error::not_found(format!("role {code:?}")))?;
     Ok(role_to_api(saved))
 }
 
-async fn policy_changed(ctx: &Ctx) -> Result<(), Error> {
-    q::bump_policy_version(ctx.state.store.db())
-        .await
-        .or_internal()?;
+/// Commit a change to roles or grants, tell every replica, and reload here.
+async fn policy_changed(ctx: &Ctx, tx: DatabaseTransaction) -> Result<(), Error> {
+    q::bump_policy_version(&tx).await.or_internal()?;
+    tx.commit().await.or_internal()?;
     ctx.state.policy.reload().await.map_err(Error::internal)
 }
 
@@ -805,7 +829,8 @@ fn key_to_api(row: api_key::Model) -> ApiKey {
 
 pub async fn list_api_keys(ctx: &Ctx, tenant: &TenantRecord) -> Result<Vec<ApiKey>, Error> {
     ctx.authorize(tenant, "apikey:read").await?;
-    let rows = q::api_keys(ctx.state.store.db(), tenant.id.into_uuid())
+    let tx = ctx.tx(tenant.id).await?;
+    let rows = q::api_keys(&tx, tenant.id.into_uuid())
         .await
         .or_internal()?;
     Ok(rows.into_iter().map(key_to_api).collect())
@@ -825,7 +850,8 @@ pub async fn create_api_key(
     let Some(name) = name else {
         return Err(Error::internal("checked key fields missing"));
     };
-    let db = ctx.state.store.db();
+    let tx = ctx.tx(tenant.id).await?;
+    let db = &tx;
     if q::api_keys(db, tenant.id.into_uuid())
         .await
         .or_internal()?
@@ -854,6 +880,7 @@ pub async fn create_api_key(
     )
     .await
     .or_conflict("name", "a key with this name exists")?;
+    tx.commit().await.or_internal()?;
     ctx.audit(
         Some(tenant.id),
         "apikey_created",
@@ -869,12 +896,14 @@ pub async fn create_api_key(
 
 pub async fn revoke_api_key(ctx: &Ctx, tenant: &TenantRecord, id: Uuid) -> Result<(), Error> {
     ctx.authorize(tenant, "apikey:write").await?;
-    if !q::revoke_api_key(ctx.state.store.db(), tenant.id.into_uuid(), id, Utc::now())
+    let tx = ctx.tx(tenant.id).await?;
+    if !q::revoke_api_key(&tx, tenant.id.into_uuid(), id, Utc::now())
         .await
         .or_internal()?
     {
         return Err(Error::not_found(format!("API key {id}")));
     }
+    tx.commit().await.or_internal()?;
     ctx.audit(
         Some(tenant.id),
         "apikey_revoked",
@@ -893,13 +922,10 @@ pub async fn audit_log(
     limit: u64,
 ) -> Result<Vec<AuditEvent>, Error> {
     ctx.authorize(tenant, "audit:read").await?;
-    let rows = q::audit_events(
-        ctx.state.store.db(),
-        tenant.id.into_uuid(),
-        limit.clamp(1, 1000),
-    )
-    .await
-    .or_internal()?;
+    let tx = ctx.tx(tenant.id).await?;
+    let rows = q::audit_events(&tx, tenant.id.into_uuid(), limit.clamp(1, 1000))
+        .await
+        .or_internal()?;
     Ok(rows
         .into_iter()
         .map(|r| AuditEvent {

@@ -157,9 +157,9 @@ pub async fn put_day_by(
     input: &CalendarDayInput,
 ) -> Result<CalendarDay, Error> {
     ctx.authorize(tenant, "calendar:write").await?;
-    put_day(ctx.db(), tenant, date, input)
-        .await
-        .map(|(day, _)| day)
+    let tx = ctx.tx(tenant.id).await?;
+    let (day, _) = put_day(&tx, tenant, date, input).await?;
+    super::commit(tx, day).await
 }
 
 pub async fn delete_day_by(
@@ -168,5 +168,7 @@ pub async fn delete_day_by(
     date: NaiveDate,
 ) -> Result<(), Error> {
     ctx.authorize(tenant, "calendar:write").await?;
-    delete_day(ctx.db(), tenant, date).await
+    let tx = ctx.tx(tenant.id).await?;
+    delete_day(&tx, tenant, date).await?;
+    super::commit(tx, ()).await
 }

@@ -381,7 +381,9 @@ pub async fn create_by(
     draft: CategoryDraft,
 ) -> Result<Category, Error> {
     ctx.authorize(tenant, "category:write").await?;
-    create(ctx.db(), tenant.id, draft).await
+    let tx = ctx.tx(tenant.id).await?;
+    let created = create(&tx, tenant.id, draft).await?;
+    super::commit(tx, created).await
 }
 
 pub async fn update_by(
@@ -391,5 +393,7 @@ pub async fn update_by(
     patch: CategoryPatch,
 ) -> Result<Category, Error> {
     ctx.authorize(tenant, "category:write").await?;
-    update(ctx.db(), tenant.id, id, patch).await
+    let tx = ctx.tx(tenant.id).await?;
+    let updated = update(&tx, tenant.id, id, patch).await?;
+    super::commit(tx, updated).await
 }

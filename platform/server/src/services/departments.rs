@@ -314,7 +314,9 @@ pub async fn create_by(
             "you may add departments only under your own departments".into(),
         ));
     }
-    create(ctx.db(), tenant.id, draft).await
+    let tx = ctx.tx(tenant.id).await?;
+    let created = create(&tx, tenant.id, draft).await?;
+    super::commit(tx, created).await
 }
 
 pub async fn update_by(
@@ -324,7 +326,8 @@ pub async fn update_by(
     patch: DepartmentPatch,
 ) -> Result<Department, Error> {
     ctx.authorize(tenant, "department:write").await?;
-    let current = find(ctx.db(), tenant.id, id).await?;
+    let tx = ctx.tx(tenant.id).await?;
+    let current = find(&tx, tenant.id, id).await?;
     if let Some(scope) = ctx.department_scope(tenant, "department:write").await
         && !scope.iter().any(|d| d.into_uuid() == id)
     {
@@ -333,9 +336,8 @@ pub async fn update_by(
         ));
     }
     let draft = DepartmentDraft::from_row(&current).patched(patch);
-    save(ctx.db(), tenant.id, current, &draft)
-        .await
-        .map(|(row, _)| to_api(row))
+    let (row, _) = save(&tx, tenant.id, current, &draft).await?;
+    super::commit(tx, to_api(row)).await
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use chrono::Utc;
 use minsheng_domain::Error;
 use minsheng_domain::ids::TenantId;
 use minsheng_store::queries::directory::{self, DirectoryTable};
-use minsheng_store::{ConnectionTrait, DbErr};
+use minsheng_store::{ConnectionTrait, DatabaseTransaction, DbErr};
 use sea_orm::{ActiveModelTrait, TryIntoModel};
 use uuid::Uuid;
 
@@ -82,4 +82,10 @@ where
     };
     let saved = saved.ok_or_else(|| Error::not_found(format!("{what} {id}")))?;
     Ok((saved, true))
+}
+
+/// Commit `tx` and hand back `value`.
+pub(crate) async fn commit<T>(tx: DatabaseTransaction, value: T) -> Result<T, Error> {
+    tx.commit().await.or_internal()?;
+    Ok(value)
 }

@@ -418,7 +418,9 @@ pub async fn create_by(ctx: &Ctx, input: TenantInput) -> Result<Tenant, Error> {
     ctx.require_operator()?;
     let tenant = create(ctx.db(), input).await?;
     let record = find(ctx.db(), &tenant.slug).await?;
-    super::access::ensure_builtin_roles(ctx.db(), record.id, record.locale).await?;
+    let tx = ctx.tx(record.id).await?;
+    super::access::ensure_builtin_roles(&tx, record.id, record.locale).await?;
+    tx.commit().await.or_internal()?;
     ctx.state.policy.reload().await.map_err(Error::internal)?;
     Ok(tenant)
 }

@@ -131,8 +131,9 @@ async fn landing(state: &AppState, ctx: &Ctx, tenant: &TenantRecord, base: &str)
         } if *t == tenant.id => Some(username.clone()),
         _ => None,
     };
-    let db = state.store.db();
     let loaded = async {
+        let tx = state.tenant_tx(tenant.id).await?;
+        let db = &tx;
         let depts = departments::list(db, tenant.id, false).await?;
         let cats = categories::list(db, tenant.id, false).await?;
         Ok::<_, Error>((depts, cats))
