@@ -25,6 +25,18 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Everything a request needs, loaded from the database.
+    pub async fn new(config: Config, store: Store) -> anyhow::Result<Self> {
+        services::access::ensure_all_builtin_roles(&store).await?;
+        Ok(Self {
+            policy: Policy::load(store.clone()).await?,
+            limits: Arc::new(RateLimits::per_minute(config.anonymous_rate_per_minute)),
+            templates: Arc::new(web::templates::environment()),
+            config: Arc::new(config),
+            store,
+        })
+    }
+
     /// A transaction that sees one city's rows (row-level security on
     /// PostgreSQL).
     pub async fn tenant_tx(
@@ -196,17 +208,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if config.dev_open_admin {
         println!("  warning: the admin API is open to everyone (MINSHENG_DEV_OPEN_ADMIN)");
     }
-    services::access::ensure_all_builtin_roles(&store).await?;
-    let policy = Policy::load(store.clone()).await?;
-    policy.watch(Duration::from_secs(1));
-    let limits = Arc::new(RateLimits::per_minute(config.anonymous_rate_per_minute));
-    let state = AppState {
-        store,
-        config: Arc::new(config),
-        templates: Arc::new(web::templates::environment()),
-        policy,
-        limits,
-    };
+    let state = AppState::new(config, store).await?;
+    state.policy.watch(Duration::from_secs(1));
     let acceptor = TcpAcceptor::from_tokio(listener)?;
     Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(

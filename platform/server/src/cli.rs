@@ -226,16 +226,7 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
 async fn operator_ctx(config: Config) -> anyhow::Result<(app::AppState, crate::access::Ctx)> {
     let store = open_store(&config).await?;
     store.migrate().await?;
-    services::access::ensure_all_builtin_roles(&store).await?;
-    let state = app::AppState {
-        policy: crate::access::Policy::load(store.clone()).await?,
-        limits: std::sync::Arc::new(crate::access::throttle::RateLimits::per_minute(
-            config.anonymous_rate_per_minute,
-        )),
-        templates: std::sync::Arc::new(crate::web::templates::environment()),
-        config: std::sync::Arc::new(config),
-        store,
-    };
+    let state = app::AppState::new(config, store).await?;
     let ctx = crate::access::Ctx {
         principal: crate::access::Principal::Operator {
             user: minsheng_domain::ids::UserId::from_uuid(uuid::Uuid::nil()),
