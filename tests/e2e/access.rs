@@ -402,3 +402,31 @@ async fn policy_reaches_other_processes(backend: Backend) {
     );
 }
 on_both_backends!(policy_reaches_other_processes);
+
+/// A session ends at its absolute age even while it is in use.
+async fn absolute_session_expiry(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("MINSHENG_DEV_OPEN_ADMIN", "0"),
+            ("MINSHENG_SESSION_MAX_AGE_SECS", "3"),
+        ],
+    )
+    .await;
+    app.staff("daqing", "dq-busy", &["auditor"], &[]).await;
+    let auth = app.login_ok(Some("daqing"), "dq-busy").await;
+    let started = std::time::Instant::now();
+    let mut last = 200;
+    while started.elapsed() < Duration::from_secs(5) {
+        let (status, _) = app
+            .call(&auth, Method::GET, "/tenants/daqing/audit", None)
+            .await;
+        if started.elapsed() < Duration::from_millis(2500) {
+            assert_eq!(status, 200, "still within the session's age");
+        }
+        last = status;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(last, 401, "the session ended at its absolute age");
+}
+on_both_backends!(absolute_session_expiry);

@@ -246,25 +246,20 @@ async fn session_user(
     if now - session.last_seen_at > idle / 4 {
         q::touch_session(db, &id, now).await.or_internal()?;
     }
-    let principal = principal_of(db, &user).await?;
+    let principal = principal_of(&state.policy, &user).await?;
     Ok(Some((principal, (id, session.csrf_token))))
 }
 
-pub async fn principal_of(
-    db: &impl minsheng_store::ConnectionTrait,
-    user: &user::Model,
-) -> Result<Principal, Error> {
+/// The principal of a signed-in user. Departments come from the policy
+/// snapshot (they are part of what authorization decides on), so resolving
+/// a staff member costs no more queries than resolving an operator.
+pub async fn principal_of(policy: &super::Policy, user: &user::Model) -> Result<Principal, Error> {
     let id = UserId::from_uuid(user.id);
     let username = user.username.clone();
     Ok(match (user.kind.as_str(), user.tenant_id) {
         ("operator", None) => Principal::Operator { user: id, username },
         ("staff", Some(tenant)) => {
-            let departments = q::departments_of(db, tenant, user.id)
-                .await
-                .or_internal()?
-                .into_iter()
-                .map(DepartmentId::from_uuid)
-                .collect();
+            let departments = policy.departments_of(UserId::from_uuid(user.id)).await;
             Principal::Staff {
                 user: id,
                 username,

@@ -10,7 +10,7 @@
 use async_trait::async_trait;
 use casbin::{Adapter, CoreApi, DefaultModel, Enforcer, Filter, Model};
 use minsheng_domain::access::builtin_role;
-use minsheng_domain::ids::{TenantId, UserId};
+use minsheng_domain::ids::{DepartmentId, TenantId, UserId};
 use minsheng_store::queries::access as q;
 use minsheng_store::{Scope, Store};
 use std::collections::HashMap;
@@ -145,9 +145,14 @@ fn role_subject(code: &str) -> String {
     format!("role:{code}")
 }
 
-/// What the enforcer was built from, kept for department scoping.
+/// What the enforcer was built from, kept for department scoping, plus the
+/// enforcer's decisions so far (a snapshot never changes, so neither do
+/// they; a reload starts a new snapshot with an empty memo).
 struct Snapshot {
     enforcer: Enforcer,
+    decisions: std::sync::Mutex<HashMap<(uuid::Uuid, uuid::Uuid, String), bool>>,
+    /// (user) → departments, for department scoping.
+    departments_of: HashMap<uuid::Uuid, Vec<DepartmentId>>,
     /// (user) → role codes, for deciding whether a grant is department-scoped.
     roles_of: HashMap<uuid::Uuid, Vec<String>>,
     /// (city, role) → permissions.
@@ -210,10 +215,43 @@ impl Policy {
             return false;
         };
         let snapshot = self.current.read().await;
-        snapshot
+        let key = (user.into_uuid(), tenant.into_uuid(), permission.to_owned());
+        if let Some(decision) = snapshot
+            .decisions
+            .lock()
+            .ok()
+            .and_then(|memo| memo.get(&key).copied())
+        {
+            return decision;
+        }
+        let decision = snapshot
             .enforcer
             .enforce((user.to_string(), tenant.to_string(), obj, act))
-            .unwrap_or(false)
+            .unwrap_or(false);
+        if let Ok(mut memo) = snapshot.decisions.lock() {
+            memo.insert(key, decision);
+        }
+        decision
+    }
+
+    /// The departments a staff member works for. A user this process does
+    /// not know yet (created by another process a moment ago) makes it look
+    /// at the policy version first.
+    pub async fn departments_of(&self, user: UserId) -> Vec<DepartmentId> {
+        let known = {
+            let snapshot = self.current.read().await;
+            snapshot.roles_of.contains_key(&user.into_uuid())
+                || snapshot.departments_of.contains_key(&user.into_uuid())
+        };
+        if !known && let Err(e) = self.refresh_if_changed().await {
+            tracing::warn!(error = %e, "cannot refresh the authorization policy");
+        }
+        let snapshot = self.current.read().await;
+        snapshot
+            .departments_of
+            .get(&user.into_uuid())
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Whether every role through which `user` holds `permission` is bound
@@ -265,6 +303,13 @@ async fn build(store: &Store) -> anyhow::Result<Snapshot> {
             .or_default()
             .push(grant.role_code);
     }
+    let mut departments_of: HashMap<uuid::Uuid, Vec<DepartmentId>> = HashMap::new();
+    for membership in q::user_departments(db, None).await? {
+        departments_of
+            .entry(membership.user_id)
+            .or_default()
+            .push(DepartmentId::from_uuid(membership.department_id));
+    }
     let permissions = q::roles(db, None)
         .await?
         .into_iter()
@@ -275,6 +320,8 @@ async fn build(store: &Store) -> anyhow::Result<Snapshot> {
         .collect();
     Ok(Snapshot {
         enforcer,
+        decisions: std::sync::Mutex::new(HashMap::new()),
+        departments_of,
         roles_of,
         permissions,
     })

@@ -175,8 +175,8 @@ pub async fn login(
     )
     .await
     .or_internal()?;
-    let principal = crate::access::ctx::principal_of(&tx, &user).await?;
     tx.commit().await.or_internal()?;
+    let principal = crate::access::ctx::principal_of(&state.policy, &user).await?;
     // After the commit: on SQLite a write from another connection while this
     // transaction reads would make its own write fail.
     throttle::clear(db, &account_key).await?;
@@ -564,14 +564,15 @@ pub async fn update_user(
         .or_internal()?
         .ok_or_else(|| Error::not_found(format!("user {id}")))?;
     let saved = user_to_api(db, tenant.id, saved).await?;
-    match &patch.roles {
-        Some(roles) => {
-            policy_changed(ctx, tx).await?;
-            let target = format!("user:{} roles:{}", current.username, roles.join(","));
-            ctx.audit(Some(tenant.id), "role_change", &target, "ok")
-                .await;
-        }
-        None => tx.commit().await.or_internal()?,
+    if patch.roles.is_some() || patch.departments.is_some() {
+        policy_changed(ctx, tx).await?;
+    } else {
+        tx.commit().await.or_internal()?;
+    }
+    if let Some(roles) = &patch.roles {
+        let target = format!("user:{} roles:{}", current.username, roles.join(","));
+        ctx.audit(Some(tenant.id), "role_change", &target, "ok")
+            .await;
     }
     Ok(saved)
 }

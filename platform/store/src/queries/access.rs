@@ -76,15 +76,16 @@ pub async fn update_user(
     Ok(result.rows_affected > 0)
 }
 
-/// Department ids of every staff member of a city, as (user, department).
+/// Who works for which department, in a city or (None) in every city.
 pub async fn user_departments(
     db: &impl ConnectionTrait,
-    tenant_id: Uuid,
+    tenant_id: Option<Uuid>,
 ) -> Result<Vec<user_department::Model>, DbErr> {
-    user_department::Entity::find()
-        .filter(user_department::Column::TenantId.eq(tenant_id))
-        .all(db)
-        .await
+    let mut query = user_department::Entity::find();
+    if let Some(t) = tenant_id {
+        query = query.filter(user_department::Column::TenantId.eq(t));
+    }
+    query.all(db).await
 }
 
 pub async fn departments_of(
