@@ -177,9 +177,14 @@ impl TestApp {
 
     /// Run a `minsheng` command against this app's database.
     pub async fn cli(&self, args: &[&str]) -> (bool, String) {
+        self.run_cli(args, &[]).await
+    }
+
+    async fn run_cli(&self, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
         let output = Command::new(env!("CARGO_BIN_EXE_minsheng"))
             .args(args)
             .env("MINSHENG_DATABASE_URL", &self.db_url)
+            .envs(env.iter().copied())
             .current_dir(repo_root())
             .output()
             .await
@@ -244,20 +249,8 @@ impl TestApp {
     /// Run a `minsheng` command with the new account password in its
     /// environment.
     pub async fn cli_with_password(&self, args: &[&str]) -> (bool, String) {
-        let output = Command::new(env!("CARGO_BIN_EXE_minsheng"))
-            .args(args)
-            .env("MINSHENG_DATABASE_URL", &self.db_url)
-            .env("MINSHENG_NEW_PASSWORD", PASSWORD)
-            .current_dir(repo_root())
-            .output()
+        self.run_cli(args, &[("MINSHENG_NEW_PASSWORD", PASSWORD)])
             .await
-            .expect("run minsheng");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        (output.status.success(), text)
     }
 
     /// Create a staff account with the CLI.

@@ -450,34 +450,15 @@ pub async fn create_user(
     let (Some(username), Some(display_name), Some(email)) = (username, display_name, email) else {
         return Err(Error::internal("checked user fields missing"));
     };
-    if q::user_by_username(db, Some(tenant.id.into_uuid()), &username)
-        .await
-        .or_internal()?
-        .is_some()
-    {
-        return Err(Error::conflict(
-            "username",
-            format!("{username:?} is taken in this city"),
-        ));
-    }
-    let now = Utc::now();
-    let row = q::insert_user(
-        db,
-        user::ActiveModel {
-            id: Set(UserId::new().into_uuid()),
-            tenant_id: Set(Some(tenant.id.into_uuid())),
-            kind: Set("staff".into()),
-            username: Set(username.clone()),
-            display_name: Set(display_name),
-            email: Set(email),
-            password_hash: Set(password::hash(&input.password)?),
-            active: Set(true),
-            created_at: Set(now),
-            updated_at: Set(now),
-        },
-    )
-    .await
-    .or_conflict("username", "this user name is taken in this city")?;
+    let account = NewAccount {
+        tenant: Some(tenant.id),
+        kind: "staff",
+        username: &username,
+        display_name: &display_name,
+        email,
+        password: &input.password,
+    };
+    let row = insert_account(db, account).await?;
     q::set_departments_of(db, tenant.id.into_uuid(), row.id, &departments)
         .await
         .or_internal()?;
@@ -629,37 +610,62 @@ async fn create_account(
     p.finish()?;
     let tx = store.begin(Scope::Platform).await.or_internal()?;
     let db = &tx;
-    let tenant_id = tenant.map(TenantId::into_uuid);
-    if q::user_by_username(db, tenant_id, username)
+    let account = NewAccount {
+        tenant,
+        kind,
+        username,
+        display_name,
+        email: None,
+        password: password_given,
+    };
+    let row = insert_account(db, account).await?;
+    tx.commit().await.or_internal()?;
+    Ok(row.id)
+}
+
+/// A new account's checked fields.
+struct NewAccount<'a> {
+    tenant: Option<TenantId>,
+    kind: &'a str,
+    username: &'a str,
+    display_name: &'a str,
+    email: Option<String>,
+    password: &'a str,
+}
+
+/// Insert an account whose fields were checked; its user name must be free
+/// in its city (or among operators).
+async fn insert_account(
+    db: &impl ConnectionTrait,
+    a: NewAccount<'_>,
+) -> Result<user::Model, Error> {
+    let tenant_id = a.tenant.map(TenantId::into_uuid);
+    let taken = || Error::conflict("username", format!("{:?} is taken", a.username));
+    if q::user_by_username(db, tenant_id, a.username)
         .await
         .or_internal()?
         .is_some()
     {
-        return Err(Error::conflict(
-            "username",
-            format!("{username:?} is taken"),
-        ));
+        return Err(taken());
     }
     let now = Utc::now();
-    let row = q::insert_user(
+    q::insert_user(
         db,
         user::ActiveModel {
             id: Set(UserId::new().into_uuid()),
             tenant_id: Set(tenant_id),
-            kind: Set(kind.into()),
-            username: Set(username.to_owned()),
-            display_name: Set(display_name.to_owned()),
-            email: Set(None),
-            password_hash: Set(password::hash(password_given)?),
+            kind: Set(a.kind.into()),
+            username: Set(a.username.to_owned()),
+            display_name: Set(a.display_name.to_owned()),
+            email: Set(a.email),
+            password_hash: Set(password::hash(a.password)?),
             active: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
         },
     )
     .await
-    .or_conflict("username", "this user name is taken")?;
-    tx.commit().await.or_internal()?;
-    Ok(row.id)
+    .or_conflict("username", "this user name is taken")
 }
 
 // ---- roles ----------------------------------------------------------------
