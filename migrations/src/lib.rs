@@ -13,6 +13,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_directory;
 mod m20261128_000002_access;
 pub mod m20261128_000003_row_level_security;
+mod m20261128_000004_cases;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_directory::Migration),
             Box::new(m20261128_000002_access::Migration),
             Box::new(m20261128_000003_row_level_security::Migration),
+            Box::new(m20261128_000004_cases::Migration),
         ]
     }
 }

@@ -20,6 +20,9 @@ enum Rule {
     Permission(&'static str),
     /// Anyone with a session.
     SignedIn,
+    /// The citizen who filed the case (with its secret); nobody in the
+    /// matrix has it.
+    CaseOwner,
 }
 
 fn rule(method: &str, path: &str) -> Option<Rule> {
@@ -60,6 +63,27 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("post", "/v1/tenants/{tenant}/api-keys")
         | ("delete", "/v1/tenants/{tenant}/api-keys/{id}") => Permission("apikey:write"),
         ("get", "/v1/tenants/{tenant}/audit") => Permission("audit:read"),
+        ("post", "/v1/tenants/{tenant}/cases")
+        | ("get", "/v1/tenants/{tenant}/cases")
+        | ("get", "/v1/tenants/{tenant}/cases/{case}")
+        | ("get", "/v1/tenants/{tenant}/stats")
+        | ("get", "/v1/tenants/{tenant}/stats/departments") => Public,
+        ("get", "/v1/tenants/{tenant}/inbox")
+        | ("post", "/v1/tenants/{tenant}/cases/{case}/notes") => Permission("case:read"),
+        ("post", "/v1/tenants/{tenant}/cases/{case}/accept")
+        | ("post", "/v1/tenants/{tenant}/cases/{case}/reject")
+        | ("post", "/v1/tenants/{tenant}/cases/{case}/close") => Permission("case:accept"),
+        ("post", "/v1/tenants/{tenant}/cases/{case}/assign") => Permission("case:assign"),
+        ("post", "/v1/tenants/{tenant}/cases/{case}/start")
+        | ("post", "/v1/tenants/{tenant}/cases/{case}/transfer")
+        | ("post", "/v1/tenants/{tenant}/cases/{case}/return")
+        | ("post", "/v1/tenants/{tenant}/cases/{case}/extension")
+        | ("post", "/v1/tenants/{tenant}/cases/{case}/answer") => Permission("case:answer"),
+        ("post", "/v1/tenants/{tenant}/cases/{case}/extension/decision") => {
+            Permission("case:supervise")
+        }
+        ("post", "/v1/tenants/{tenant}/cases/{case}/information")
+        | ("post", "/v1/tenants/{tenant}/cases/{case}/rating") => CaseOwner,
         _ => return None,
     })
 }
@@ -99,6 +123,7 @@ struct Ids {
     user: String,
     host: String,
     role: String,
+    case: String,
     /// Names that only this city's rows carry, to spot leaks.
     markers: Vec<String>,
 }
@@ -141,6 +166,7 @@ async fn ids_of(app: &TestApp, operator: &Auth, tenant: &str, department: &str, 
         user: user_id.as_str().unwrap().into(),
         host: hosts[0]["id"].as_str().unwrap().into(),
         role: format!("matrix-role-{tenant}"),
+        case: String::new(),
         markers: vec![
             dept["name"].as_str().unwrap().into(),
             cats[0]["name"].as_str().unwrap().into(),
@@ -160,6 +186,7 @@ fn fill(path: &str, ids: &Ids, id_kind: &str) -> String {
         .replace("{id}", id)
         .replace("{host_id}", &ids.host)
         .replace("{code}", &ids.role)
+        .replace("{case}", &ids.case)
         .replace("{date}", "2026-12-24")
         .replace("/calendar/deadline", "/calendar/deadline?working_days=3")
 }
@@ -185,6 +212,16 @@ fn body_for(method: &str, path: &str, own: &Ids, n: usize) -> Option<Value> {
             json!({"code": format!("m-role-{n}"), "name": "M", "permissions": ["calendar:write"]})
         }
         ("post", "api-keys") => json!({"name": format!("m-key-{n}")}),
+        ("post", "cases") => new_case("heating-cold"),
+        ("post", "reject") | ("post", "return") => json!({"reason": "matrix reason"}),
+        ("post", "assign") => json!({}),
+        ("post", "transfer") => json!({"to": "jtj", "reason": "matrix reason"}),
+        ("post", "extension") => json!({"working_days": 2, "reason": "matrix reason"}),
+        ("post", "decision") => json!({"approve": true}),
+        ("post", "answer") | ("post", "notes") | ("post", "information") => {
+            json!({"text": "matrix text"})
+        }
+        ("post", "rating") => json!({"rating": "satisfied"}),
         ("patch", _) => json!({}),
         _ => return None,
     })
@@ -256,8 +293,10 @@ async fn authorization_matrix(backend: Backend) {
             .await;
         assert_eq!(status, 201);
     }
-    let own = ids_of(&app, &operator, "daqing", "rlgs", "m-department-staff").await;
-    let other = ids_of(&app, &operator, "springfield", "mayor", "m-other").await;
+    let mut own = ids_of(&app, &operator, "daqing", "rlgs", "m-department-staff").await;
+    let mut other = ids_of(&app, &operator, "springfield", "mayor", "m-other").await;
+    own.case = submit(&app, "daqing", "heating-cold").await;
+    other.case = submit(&app, "springfield", "pothole").await;
 
     let mut principals: Vec<(String, Who, Auth)> = vec![
         ("anonymous".into(), Who::Anonymous, Auth::default()),
@@ -310,7 +349,9 @@ async fn authorization_matrix(backend: Backend) {
     let mut checked = 0;
     for (method, path, rule) in &operations {
         let kind = path.split('/').nth(4).unwrap_or_default().to_owned();
-        let has_id = path.contains("{id}") || path.contains("{host_id}") || path.contains("{code}");
+        let has_id = ["{id}", "{host_id}", "{code}", "{case}"]
+            .iter()
+            .any(|p| path.contains(p));
         for (name, who, auth) in &principals {
             for variant in ["own", "other"] {
                 if variant == "other" && !path.contains("{tenant}") {
@@ -348,6 +389,8 @@ async fn authorization_matrix(backend: Backend) {
                 prepare(&app, &operator, method, path, &own, &other).await;
                 let (target, auth) = if method == "delete" && path.contains("api-keys") {
                     fresh_key_target(&app, &operator, variant, has_id, &own, &other, auth).await
+                } else if path.contains("{case}") && method == "post" {
+                    fresh_case_target(&app, &operator, path, variant, &own, &other, auth).await
                 } else if method == "delete" && path.contains("hosts") {
                     fresh_host_target(&app, &operator, variant, &own, &other, n, auth).await
                 } else {
@@ -389,7 +432,7 @@ fn expect(rule: Rule, who: &Who, variant: &str, has_id: bool, path: &str) -> Exp
     // Another city's row under this city's path does not exist here.
     if other_city && has_id {
         return match (rule, who) {
-            (Rule::Public, _) | (_, Who::Operator) => Expect::Status(404),
+            (Rule::Public | Rule::CaseOwner, _) | (_, Who::Operator) => Expect::Status(404),
             (_, Who::Anonymous) => Expect::Status(401),
             (Rule::Operator, _) => Expect::Status(403),
             (Rule::Permission(p), w) if !w.holds(p) => Expect::Status(403),
@@ -398,6 +441,7 @@ fn expect(rule: Rule, who: &Who, variant: &str, has_id: bool, path: &str) -> Exp
     }
     match rule {
         Rule::Public => Expect::Allowed,
+        Rule::CaseOwner => Expect::Status(403),
         Rule::SignedIn => match who {
             Who::Anonymous | Who::ApiClient(_) => Expect::Status(401),
             _ => Expect::Allowed,
@@ -486,6 +530,53 @@ async fn fresh_host_target(
             "/tenants/{}/hosts/{}",
             own.tenant,
             created["id"].as_str().unwrap()
+        ),
+        auth,
+    )
+}
+
+fn new_case(category: &str) -> Value {
+    json!({"category": category, "title": "矩阵测试问题", "text": "这是授权矩阵测试提交的问题。", "public": true})
+}
+
+async fn submit(app: &TestApp, tenant: &str, category: &str) -> String {
+    let (status, text) = app
+        .call(
+            &Auth::default(),
+            Method::POST,
+            &format!("/tenants/{tenant}/cases"),
+            Some(&new_case(category)),
+        )
+        .await;
+    assert_eq!(status, 201, "{text}");
+    let created: Value = serde_json::from_str(&text).unwrap();
+    created["tracking_code"].as_str().unwrap().to_owned()
+}
+
+/// A fresh submitted case for each call that changes one, so calls do not
+/// disturb each other; another city's case for the other variant.
+async fn fresh_case_target(
+    app: &TestApp,
+    _operator: &Auth,
+    path: &str,
+    variant: &str,
+    own: &Ids,
+    other: &Ids,
+    auth: Auth,
+) -> (String, Auth) {
+    let code = if variant == "own" {
+        submit(app, &own.tenant, "heating-cold").await
+    } else {
+        other.case.clone()
+    };
+    (
+        fill(
+            path,
+            &Ids {
+                case: code,
+                ..own.clone()
+            },
+            "cases",
         ),
         auth,
     )

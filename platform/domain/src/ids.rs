@@ -97,6 +97,14 @@ typed_id!(
     /// An entry of the audit log.
     AuditEventId
 );
+typed_id!(
+    /// A citizen's case (petition).
+    CaseId
+);
+typed_id!(
+    /// An entry of a case's timeline.
+    CaseEventId
+);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -22,6 +22,7 @@ pub struct AppState {
     pub templates: Arc<Environment<'static>>,
     pub policy: Arc<Policy>,
     pub limits: Arc<RateLimits>,
+    pub views: Arc<access::views::ViewCounter>,
 }
 
 impl AppState {
@@ -31,6 +32,7 @@ impl AppState {
         Ok(Self {
             policy: Policy::load(store.clone()).await?,
             limits: Arc::new(RateLimits::per_minute(config.anonymous_rate_per_minute)),
+            views: Arc::new(access::views::ViewCounter::default()),
             templates: Arc::new(web::templates::environment()),
             config: Arc::new(config),
             store,

@@ -7,6 +7,7 @@ pub mod policy;
 pub mod principal;
 pub mod throttle;
 pub mod tokens;
+pub mod views;
 
 pub use ctx::Ctx;
 pub use policy::Policy;

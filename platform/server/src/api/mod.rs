@@ -3,6 +3,7 @@
 //! `/api/openapi.json` and browsable at `/api/docs`.
 
 mod access;
+mod cases;
 mod directory;
 pub mod error;
 mod health;
@@ -26,12 +27,15 @@ pub enum ApiTags {
     Calendar,
     /// Signing in, staff accounts, roles, API keys and the audit log.
     Access,
+    /// Citizens' cases, their lifecycle and the city's statistics.
+    Cases,
 }
 
 pub type Api = (
     tenants::TenantsApi,
     directory::DirectoryApi,
     access::AccessApi,
+    cases::CasesApi,
 );
 
 pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
@@ -44,6 +48,9 @@ pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
                 state: state.clone(),
             },
             access::AccessApi {
+                state: state.clone(),
+            },
+            cases::CasesApi {
                 state: state.clone(),
             },
         ),

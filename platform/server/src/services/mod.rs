@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod cases;
 pub mod categories;
 pub mod departments;
 pub mod tenants;

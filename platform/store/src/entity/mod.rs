@@ -4,6 +4,11 @@
 pub mod api_key;
 pub mod audit_event;
 pub mod calendar_day;
+pub mod case;
+pub mod case_department;
+pub mod case_event;
+pub mod case_idempotency;
+pub mod case_stat;
 pub mod category;
 pub mod department;
 pub mod login_throttle;

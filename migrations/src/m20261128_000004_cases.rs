@@ -1,0 +1,387 @@
+//! Cases (petitions), their co-handling departments, their append-only
+//! timeline, idempotency keys for submission, and the statistics rollup that
+//! is updated in the same transaction as every event that changes it.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DbBackend;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Cases {
+    Table,
+    Id,
+    TenantId,
+    TrackingCode,
+    SecretHash,
+    CategoryId,
+    Title,
+    Body,
+    Address,
+    Latitude,
+    Longitude,
+    ContactName,
+    ContactPhone,
+    ContactEmail,
+    Public,
+    CitizenId,
+    State,
+    LeadDepartmentId,
+    ExtensionPending,
+    Reopened,
+    SubmittedAt,
+    AcceptDeadline,
+    AnswerDeadline,
+    AcceptedAt,
+    AnsweredAt,
+    ClosedAt,
+    Answer,
+    Rating,
+    RatingComment,
+    RatedAt,
+    Views,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum CaseDepartments {
+    Table,
+    TenantId,
+    CaseId,
+    DepartmentId,
+}
+
+#[derive(DeriveIden)]
+enum CaseEvents {
+    Table,
+    Id,
+    TenantId,
+    CaseId,
+    At,
+    Actor,
+    Action,
+    FromState,
+    ToState,
+    DepartmentId,
+    Public,
+    Text,
+    Detail,
+}
+
+#[derive(DeriveIden)]
+enum CaseIdempotency {
+    Table,
+    TenantId,
+    Key,
+    RequestHash,
+    CaseId,
+    Response,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum CaseStats {
+    Table,
+    TenantId,
+    DepartmentId,
+    Day,
+    Received,
+    Accepted,
+    Answered,
+    AnsweredOnTime,
+    AnswerSeconds,
+    Rated,
+    Satisfied,
+    Views,
+}
+
+#[derive(DeriveIden)]
+enum Departments {
+    Table,
+    Id,
+    TenantId,
+}
+
+#[derive(DeriveIden)]
+enum Categories {
+    Table,
+    Id,
+    TenantId,
+}
+
+fn req<T: IntoIden>(col: T) -> ColumnDef {
+    ColumnDef::new(col).not_null().to_owned()
+}
+
+fn opt<T: IntoIden>(col: T) -> ColumnDef {
+    ColumnDef::new(col).null().to_owned()
+}
+
+fn counter<T: IntoIden>(col: T) -> ColumnDef {
+    ColumnDef::new(col)
+        .big_integer()
+        .not_null()
+        .default(0)
+        .to_owned()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Cases::Table)
+                    .col(ColumnDef::new(Cases::Id).uuid().not_null().primary_key())
+                    .col(req(Cases::TenantId).uuid())
+                    .col(req(Cases::TrackingCode).string_len(16))
+                    .col(req(Cases::SecretHash).string_len(64))
+                    .col(req(Cases::CategoryId).uuid())
+                    .col(req(Cases::Title).string_len(200))
+                    .col(req(Cases::Body).text())
+                    .col(opt(Cases::Address).string_len(300))
+                    .col(opt(Cases::Latitude).double())
+                    .col(opt(Cases::Longitude).double())
+                    .col(opt(Cases::ContactName).string_len(100))
+                    .col(opt(Cases::ContactPhone).string_len(50))
+                    .col(opt(Cases::ContactEmail).string_len(200))
+                    .col(req(Cases::Public).boolean())
+                    .col(opt(Cases::CitizenId).uuid())
+                    .col(req(Cases::State).string_len(20))
+                    .col(opt(Cases::LeadDepartmentId).uuid())
+                    .col(req(Cases::ExtensionPending).boolean())
+                    .col(req(Cases::Reopened).integer())
+                    .col(req(Cases::SubmittedAt).timestamp_with_time_zone())
+                    .col(req(Cases::AcceptDeadline).timestamp_with_time_zone())
+                    .col(req(Cases::AnswerDeadline).timestamp_with_time_zone())
+                    .col(opt(Cases::AcceptedAt).timestamp_with_time_zone())
+                    .col(opt(Cases::AnsweredAt).timestamp_with_time_zone())
+                    .col(opt(Cases::ClosedAt).timestamp_with_time_zone())
+                    .col(opt(Cases::Answer).text())
+                    .col(opt(Cases::Rating).string_len(24))
+                    .col(opt(Cases::RatingComment).text())
+                    .col(opt(Cases::RatedAt).timestamp_with_time_zone())
+                    .col(req(Cases::Views).big_integer().default(0))
+                    .col(req(Cases::UpdatedAt).timestamp_with_time_zone())
+                    .index(
+                        Index::create()
+                            .name("uq_cases_tenant_code")
+                            .col(Cases::TenantId)
+                            .col(Cases::TrackingCode)
+                            .unique(),
+                    )
+                    .index(
+                        Index::create()
+                            .name("uq_cases_tenant_id")
+                            .col(Cases::TenantId)
+                            .col(Cases::Id)
+                            .unique(),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_cases_category")
+                            .from_tbl(Cases::Table)
+                            .from_col(Cases::TenantId)
+                            .from_col(Cases::CategoryId)
+                            .to_tbl(Categories::Table)
+                            .to_col(Categories::TenantId)
+                            .to_col(Categories::Id),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_cases_lead_department")
+                            .from_tbl(Cases::Table)
+                            .from_col(Cases::TenantId)
+                            .from_col(Cases::LeadDepartmentId)
+                            .to_tbl(Departments::Table)
+                            .to_col(Departments::TenantId)
+                            .to_col(Departments::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        for (name, cols) in [
+            ("ix_cases_tenant_state", vec![Cases::TenantId, Cases::State]),
+            (
+                "ix_cases_tenant_submitted",
+                vec![Cases::TenantId, Cases::SubmittedAt],
+            ),
+            (
+                "ix_cases_tenant_lead",
+                vec![Cases::TenantId, Cases::LeadDepartmentId],
+            ),
+        ] {
+            let mut index = Index::create().name(name).table(Cases::Table).to_owned();
+            for col in cols {
+                index.col(col);
+            }
+            manager.create_index(index).await?;
+        }
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(CaseDepartments::Table)
+                    .col(req(CaseDepartments::TenantId).uuid())
+                    .col(req(CaseDepartments::CaseId).uuid())
+                    .col(req(CaseDepartments::DepartmentId).uuid())
+                    .primary_key(
+                        Index::create()
+                            .col(CaseDepartments::TenantId)
+                            .col(CaseDepartments::CaseId)
+                            .col(CaseDepartments::DepartmentId),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_case_departments_case")
+                            .from_tbl(CaseDepartments::Table)
+                            .from_col(CaseDepartments::TenantId)
+                            .from_col(CaseDepartments::CaseId)
+                            .to_tbl(Cases::Table)
+                            .to_col(Cases::TenantId)
+                            .to_col(Cases::Id),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_case_departments_department")
+                            .from_tbl(CaseDepartments::Table)
+                            .from_col(CaseDepartments::TenantId)
+                            .from_col(CaseDepartments::DepartmentId)
+                            .to_tbl(Departments::Table)
+                            .to_col(Departments::TenantId)
+                            .to_col(Departments::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(CaseEvents::Table)
+                    .col(
+                        ColumnDef::new(CaseEvents::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(req(CaseEvents::TenantId).uuid())
+                    .col(req(CaseEvents::CaseId).uuid())
+                    .col(req(CaseEvents::At).timestamp_with_time_zone())
+                    .col(req(CaseEvents::Actor).string_len(200))
+                    .col(req(CaseEvents::Action).string_len(32))
+                    .col(opt(CaseEvents::FromState).string_len(20))
+                    .col(opt(CaseEvents::ToState).string_len(20))
+                    .col(opt(CaseEvents::DepartmentId).uuid())
+                    .col(req(CaseEvents::Public).boolean())
+                    .col(opt(CaseEvents::Text).text())
+                    .col(opt(CaseEvents::Detail).json_binary())
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_case_events_case")
+                            .from_tbl(CaseEvents::Table)
+                            .from_col(CaseEvents::TenantId)
+                            .from_col(CaseEvents::CaseId)
+                            .to_tbl(Cases::Table)
+                            .to_col(Cases::TenantId)
+                            .to_col(Cases::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_case_events_case")
+                    .table(CaseEvents::Table)
+                    .col(CaseEvents::TenantId)
+                    .col(CaseEvents::CaseId)
+                    .col(CaseEvents::At)
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(CaseIdempotency::Table)
+                    .col(req(CaseIdempotency::TenantId).uuid())
+                    .col(req(CaseIdempotency::Key).string_len(200))
+                    .col(req(CaseIdempotency::RequestHash).string_len(64))
+                    .col(req(CaseIdempotency::CaseId).uuid())
+                    .col(req(CaseIdempotency::Response).json_binary())
+                    .col(req(CaseIdempotency::CreatedAt).timestamp_with_time_zone())
+                    .primary_key(
+                        Index::create()
+                            .col(CaseIdempotency::TenantId)
+                            .col(CaseIdempotency::Key),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(CaseStats::Table)
+                    .col(req(CaseStats::TenantId).uuid())
+                    .col(req(CaseStats::DepartmentId).uuid())
+                    .col(req(CaseStats::Day).date())
+                    .col(counter(CaseStats::Received))
+                    .col(counter(CaseStats::Accepted))
+                    .col(counter(CaseStats::Answered))
+                    .col(counter(CaseStats::AnsweredOnTime))
+                    .col(counter(CaseStats::AnswerSeconds))
+                    .col(counter(CaseStats::Rated))
+                    .col(counter(CaseStats::Satisfied))
+                    .col(counter(CaseStats::Views))
+                    .primary_key(
+                        Index::create()
+                            .col(CaseStats::TenantId)
+                            .col(CaseStats::DepartmentId)
+                            .col(CaseStats::Day),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+
+        if manager.get_database_backend() == DbBackend::Postgres {
+            let db = manager.get_connection();
+            for table in [
+                "cases",
+                "case_departments",
+                "case_events",
+                "case_idempotency",
+                "case_stats",
+            ] {
+                db.execute_unprepared(&format!(
+                    "ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
+                     ALTER TABLE {table} FORCE ROW LEVEL SECURITY;
+                     CREATE POLICY tenant_isolation ON {table}
+                       USING (current_setting('app.tenant_id', true) = '*'
+                              OR tenant_id::text = current_setting('app.tenant_id', true))
+                       WITH CHECK (current_setting('app.tenant_id', true) = '*'
+                              OR tenant_id::text = current_setting('app.tenant_id', true));"
+                ))
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            CaseStats::Table.into_iden(),
+            CaseIdempotency::Table.into_iden(),
+            CaseEvents::Table.into_iden(),
+            CaseDepartments::Table.into_iden(),
+            Cases::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}

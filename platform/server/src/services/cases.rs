@@ -1,0 +1,1360 @@
+//! Cases: submission, the lifecycle, answers, ratings, public reading and
+//! statistics. Every change appends to the timeline and updates the
+//! statistics rollup in the same transaction.
+
+use super::{DbResultExt, calendar, commit};
+use crate::access::tokens::{constant_time_eq, random_token, sha256_hex};
+use crate::access::{Ctx, Principal};
+use crate::model::{
+    CaseCreated, CaseDetail, CaseInput, CasePage, PublicCase, Stats, TimelineEvent,
+};
+use crate::services::tenants::TenantRecord;
+use chrono::{DateTime, NaiveDate, Utc};
+use minsheng_domain::Error;
+use minsheng_domain::case::{self as machine, Action, Facts, Rating, State};
+use minsheng_domain::error::Problems;
+use minsheng_domain::ids::{CaseEventId, CaseId, DepartmentId};
+use minsheng_domain::values::{parse_email, parse_optional_text, parse_text};
+use minsheng_store::entity::{case, case_event, case_idempotency, category, department};
+use minsheng_store::queries::cases::{self as q, Filter, StatDelta};
+use minsheng_store::queries::directory;
+use minsheng_store::{ConnectionTrait, DatabaseTransaction};
+use rand::RngCore;
+use sea_orm::ActiveValue::Set;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Unsatisfied ratings that reopen a case; after that it closes.
+pub const MAX_REOPENS: u32 = 1;
+
+/// A staff action on a case.
+#[derive(Clone, Debug)]
+pub enum StaffAction {
+    Accept,
+    Reject {
+        reason: String,
+    },
+    Assign {
+        lead: Option<String>,
+        co: Vec<String>,
+    },
+    Start,
+    Transfer {
+        to: String,
+        reason: String,
+    },
+    Return {
+        reason: String,
+    },
+    RequestExtension {
+        working_days: u32,
+        reason: String,
+    },
+    DecideExtension {
+        approve: bool,
+        reason: Option<String>,
+    },
+    Answer {
+        text: String,
+    },
+    Close,
+}
+
+impl StaffAction {
+    fn action(&self) -> Action {
+        match self {
+            Self::Accept => Action::Accept,
+            Self::Reject { .. } => Action::Reject,
+            Self::Assign { .. } => Action::Assign,
+            Self::Start => Action::Start,
+            Self::Transfer { .. } => Action::Transfer,
+            Self::Return { .. } => Action::Return,
+            Self::RequestExtension { .. } => Action::RequestExtension,
+            Self::DecideExtension { .. } => Action::DecideExtension,
+            Self::Answer { .. } => Action::Answer,
+            Self::Close => Action::Close,
+        }
+    }
+
+    /// The permission the action needs.
+    fn permission(&self) -> &'static str {
+        match self {
+            Self::Accept | Self::Reject { .. } | Self::Close => "case:accept",
+            Self::Assign { .. } => "case:assign",
+            Self::DecideExtension { .. } => "case:supervise",
+            Self::Start
+            | Self::Transfer { .. }
+            | Self::Return { .. }
+            | Self::RequestExtension { .. }
+            | Self::Answer { .. } => "case:answer",
+        }
+    }
+}
+
+fn state_of(row: &case::Model) -> Result<State, Error> {
+    State::parse(&row.state).map_err(Error::internal)
+}
+
+fn facts_of(row: &case::Model) -> Facts {
+    Facts {
+        extension_pending: row.extension_pending,
+        reopened: u32::try_from(row.reopened).unwrap_or(0),
+        max_reopens: MAX_REOPENS,
+    }
+}
+
+fn conflict(e: machine::IllegalTransition) -> Error {
+    Error::Conflict {
+        field: Some("state".into()),
+        message: e.to_string(),
+    }
+}
+
+/// The local day of an instant in the city, for the statistics.
+fn day_of(tenant: &TenantRecord, at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&tenant.time_zone).date_naive()
+}
+
+/// Add to the city's counters and, when known, the department's.
+async fn count(
+    db: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    department: Option<Uuid>,
+    at: DateTime<Utc>,
+    delta: StatDelta,
+) -> Result<(), Error> {
+    let day = day_of(tenant, at);
+    let t = tenant.id.into_uuid();
+    q::add_stats(db, t, Uuid::nil(), day, delta)
+        .await
+        .or_internal()?;
+    if let Some(d) = department {
+        q::add_stats(db, t, d, day, delta).await.or_internal()?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn event(
+    db: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    case_id: Uuid,
+    ctx: &Ctx,
+    action: &str,
+    from: Option<State>,
+    to: Option<State>,
+    department: Option<Uuid>,
+    public: bool,
+    text: Option<String>,
+    detail: Option<serde_json::Value>,
+    at: DateTime<Utc>,
+) -> Result<(), Error> {
+    q::insert_event(
+        db,
+        case_event::ActiveModel {
+            id: Set(CaseEventId::new().into_uuid()),
+            tenant_id: Set(tenant.id.into_uuid()),
+            case_id: Set(case_id),
+            at: Set(at),
+            actor: Set(ctx.principal.label()),
+            action: Set(action.to_owned()),
+            from_state: Set(from.map(|s| s.as_str().to_owned())),
+            to_state: Set(to.map(|s| s.as_str().to_owned())),
+            department_id: Set(department),
+            public: Set(public),
+            text: Set(text),
+            detail: Set(detail),
+        },
+    )
+    .await
+    .or_internal()
+}
+
+// ---- submission -------------------------------------------------------------
+
+struct ValidCase {
+    category: category::Model,
+    title: String,
+    text: String,
+    address: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    contact_name: Option<String>,
+    contact_phone: Option<String>,
+    contact_email: Option<String>,
+    public: bool,
+}
+
+async fn check_input(
+    db: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    input: &CaseInput,
+) -> Result<ValidCase, Error> {
+    let mut p = Problems::new();
+    let category =
+        directory::by_code::<category::Entity>(db, tenant.id.into_uuid(), &input.category)
+            .await
+            .or_internal()?
+            .filter(|c| c.active);
+    if category.is_none() {
+        p.push(
+            "category",
+            format!("no category {:?} in this city", input.category),
+        );
+    }
+    let title = p.check("title", parse_text(&input.title, 4, 100));
+    let text = p.check("text", parse_text(&input.text, 10, 5000));
+    let address = p.check(
+        "address",
+        parse_optional_text(input.address.as_deref(), 200),
+    );
+    match (input.latitude, input.longitude) {
+        (Some(lat), Some(lon)) => {
+            if !(-90.0..=90.0).contains(&lat) {
+                p.push("latitude", "must be between -90 and 90");
+            }
+            if !(-180.0..=180.0).contains(&lon) {
+                p.push("longitude", "must be between -180 and 180");
+            }
+        }
+        (None, None) => {}
+        _ => p.push("latitude", "give both latitude and longitude, or neither"),
+    }
+    let contact_name = p.check(
+        "contact_name",
+        parse_optional_text(input.contact_name.as_deref(), 50),
+    );
+    let contact_phone = p.check(
+        "contact_phone",
+        parse_optional_text(input.contact_phone.as_deref(), 30),
+    );
+    let contact_email = match input
+        .contact_email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(e) => p.check("contact_email", parse_email(e).map(Some)),
+        None => Some(None),
+    };
+    p.finish()?;
+    let (
+        Some(category),
+        Some(title),
+        Some(text),
+        Some(address),
+        Some(contact_name),
+        Some(contact_phone),
+        Some(contact_email),
+    ) = (
+        category,
+        title,
+        text,
+        address,
+        contact_name,
+        contact_phone,
+        contact_email,
+    )
+    else {
+        return Err(Error::internal("checked case fields missing"));
+    };
+    let public = input.public.unwrap_or(category.public_by_default);
+    Ok(ValidCase {
+        category,
+        title,
+        text,
+        address,
+        latitude: input.latitude,
+        longitude: input.longitude,
+        contact_name,
+        contact_phone,
+        contact_email,
+        public,
+    })
+}
+
+/// Submit a case. With an idempotency key, a retry with the same body gets
+/// the same answer and creates nothing; the same key with another body is
+/// refused. Returns the answer and whether it was a replay.
+pub async fn submit(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    input: CaseInput,
+    idempotency_key: Option<String>,
+) -> Result<(CaseCreated, bool), Error> {
+    if !matches!(
+        ctx.principal,
+        Principal::Staff { .. } | Principal::Operator { .. } | Principal::ApiClient { .. }
+    ) {
+        ctx.state
+            .limits
+            .take(&format!("submit:{}", tenant.slug), ctx.ip)?;
+    }
+    if let Some(key) = &idempotency_key
+        && (key.is_empty() || key.len() > 200)
+    {
+        return Err(Error::invalid(
+            "Idempotency-Key",
+            "must be 1 to 200 characters",
+        ));
+    }
+    let request_hash = sha256_hex(&serde_json::to_string(&input).map_err(Error::internal)?);
+    // Concurrent retries with one key race to insert it; the loser sees the
+    // winner's answer on its next attempt.
+    let mut last_error = None;
+    for _ in 0..5 {
+        match submit_once(
+            ctx,
+            tenant,
+            &input,
+            idempotency_key.as_deref(),
+            &request_hash,
+        )
+        .await
+        {
+            Ok(done) => return Ok(done),
+            Err(Retry::Again(e)) => last_error = Some(e),
+            Err(Retry::Fail(e)) => return Err(e),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    Err(last_error.unwrap_or_else(|| Error::internal("submission kept conflicting")))
+}
+
+enum Retry {
+    Again(Error),
+    Fail(Error),
+}
+
+impl From<Error> for Retry {
+    fn from(e: Error) -> Self {
+        Retry::Fail(e)
+    }
+}
+
+fn retryable(e: sea_orm::DbErr) -> Retry {
+    let text = e.to_string();
+    if minsheng_store::queries::is_unique_violation(&e)
+        || text.contains("database is locked")
+        || text.contains("busy")
+    {
+        Retry::Again(Error::internal(format!("database: {e}")))
+    } else {
+        Retry::Fail(Error::internal(format!("database: {e}")))
+    }
+}
+
+async fn replay(
+    existing: case_idempotency::Model,
+    request_hash: &str,
+) -> Result<(CaseCreated, bool), Error> {
+    if existing.request_hash != request_hash {
+        return Err(Error::invalid(
+            "Idempotency-Key",
+            "this key was used with a different request; use a new key for a new case",
+        ));
+    }
+    let created: CaseCreated =
+        serde_json::from_value(existing.response).map_err(Error::internal)?;
+    Ok((created, true))
+}
+
+async fn submit_once(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    input: &CaseInput,
+    key: Option<&str>,
+    request_hash: &str,
+) -> Result<(CaseCreated, bool), Retry> {
+    let tx = ctx.tx(tenant.id).await?;
+    let t = tenant.id.into_uuid();
+    if let Some(key) = key
+        && let Some(existing) = q::idempotency(&tx, t, key).await.map_err(retryable)?
+    {
+        return Ok(replay(existing, request_hash).await?);
+    }
+    let valid = check_input(&tx, tenant, input).await?;
+    let now = Utc::now();
+    let working = calendar::working_calendar(&tx, tenant).await?;
+    let accept_deadline =
+        working.deadline(now, u32::try_from(valid.category.accept_days).unwrap_or(1));
+    let answer_deadline =
+        working.deadline(now, u32::try_from(valid.category.answer_days).unwrap_or(1));
+    let code = machine::tracking_code(rand::rng().next_u64());
+    let secret = random_token();
+    let id = CaseId::new().into_uuid();
+    let lead = valid.category.default_department_id;
+    let citizen = match &ctx.principal {
+        Principal::Citizen {
+            user, tenant: ct, ..
+        } if *ct == tenant.id => Some(user.into_uuid()),
+        _ => None,
+    };
+    let created = CaseCreated {
+        tracking_code: code.clone(),
+        secret: secret.clone(),
+        state: State::Submitted.as_str().into(),
+        accept_deadline,
+        answer_deadline,
+    };
+    if let Some(key) = key {
+        q::insert_idempotency(
+            &tx,
+            case_idempotency::ActiveModel {
+                tenant_id: Set(t),
+                key: Set(key.to_owned()),
+                request_hash: Set(request_hash.to_owned()),
+                case_id: Set(id),
+                response: Set(serde_json::to_value(&created).map_err(Error::internal)?),
+                created_at: Set(now),
+            },
+        )
+        .await
+        .map_err(retryable)?;
+    }
+    q::insert(
+        &tx,
+        case::ActiveModel {
+            id: Set(id),
+            tenant_id: Set(t),
+            tracking_code: Set(code),
+            secret_hash: Set(sha256_hex(&secret)),
+            category_id: Set(valid.category.id),
+            title: Set(valid.title),
+            body: Set(valid.text),
+            address: Set(valid.address),
+            latitude: Set(valid.latitude),
+            longitude: Set(valid.longitude),
+            contact_name: Set(valid.contact_name),
+            contact_phone: Set(valid.contact_phone),
+            contact_email: Set(valid.contact_email),
+            public: Set(valid.public),
+            citizen_id: Set(citizen),
+            state: Set(State::Submitted.as_str().into()),
+            lead_department_id: Set(lead),
+            extension_pending: Set(false),
+            reopened: Set(0),
+            submitted_at: Set(now),
+            accept_deadline: Set(accept_deadline),
+            answer_deadline: Set(answer_deadline),
+            accepted_at: Set(None),
+            answered_at: Set(None),
+            closed_at: Set(None),
+            answer: Set(None),
+            rating: Set(None),
+            rating_comment: Set(None),
+            rated_at: Set(None),
+            views: Set(0),
+            updated_at: Set(now),
+        },
+    )
+    .await
+    .map_err(retryable)?;
+    event(
+        &tx,
+        tenant,
+        id,
+        ctx,
+        "submitted",
+        None,
+        Some(State::Submitted),
+        lead,
+        true,
+        None,
+        None,
+        now,
+    )
+    .await?;
+    count(
+        &tx,
+        tenant,
+        lead,
+        now,
+        StatDelta {
+            received: 1,
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(retryable)?;
+    Ok((created, false))
+}
+
+// ---- reading ------------------------------------------------------------
+
+/// Who may see a case's non-public parts.
+enum Access {
+    /// Only what is public.
+    Public,
+    /// The citizen who filed it (secret or account).
+    Owner,
+    /// The city's staff who may read it.
+    Staff,
+}
+
+async fn access_to(
+    ctx: &Ctx,
+    db: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    row: &case::Model,
+    secret: Option<&str>,
+) -> Result<Access, Error> {
+    if let Some(secret) = secret
+        && constant_time_eq(&sha256_hex(secret), &row.secret_hash)
+    {
+        return Ok(Access::Owner);
+    }
+    match &ctx.principal {
+        Principal::Citizen {
+            user, tenant: t, ..
+        } if *t == tenant.id && row.citizen_id == Some(user.into_uuid()) => {
+            return Ok(Access::Owner);
+        }
+        Principal::Operator { .. } => return Ok(Access::Staff),
+        Principal::Staff {
+            user, tenant: t, ..
+        } if *t == tenant.id && ctx.state.policy.allows(*user, tenant.id, "case:read").await => {
+            return Ok(match ctx.department_scope(tenant, "case:read").await {
+                None => Access::Staff,
+                Some(scope) if handles(db, tenant, row, &scope).await? => Access::Staff,
+                Some(_) => Access::Public,
+            });
+        }
+        Principal::ApiClient {
+            scopes, tenant: t, ..
+        } if *t == tenant.id && scopes.iter().any(|s| s == "case:read") => {
+            return Ok(Access::Staff);
+        }
+        _ => {}
+    }
+    Ok(Access::Public)
+}
+
+/// Whether one of `scope`'s departments leads or co-handles the case.
+async fn handles(
+    db: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    row: &case::Model,
+    scope: &[DepartmentId],
+) -> Result<bool, Error> {
+    let mine = |d: &Uuid| scope.iter().any(|s| s.into_uuid() == *d);
+    if row.lead_department_id.as_ref().is_some_and(mine) {
+        return Ok(true);
+    }
+    let co = q::co_departments(db, tenant.id.into_uuid(), row.id)
+        .await
+        .or_internal()?;
+    Ok(co.iter().any(mine))
+}
+
+struct Names {
+    departments: HashMap<Uuid, (String, String)>,
+    categories: HashMap<Uuid, (String, String)>,
+}
+
+async fn names(db: &impl ConnectionTrait, tenant: &TenantRecord) -> Result<Names, Error> {
+    let t = tenant.id.into_uuid();
+    let departments = directory::list::<department::Entity>(db, t, true)
+        .await
+        .or_internal()?
+        .into_iter()
+        .map(|d| (d.id, (d.code, d.name)))
+        .collect();
+    let categories = directory::list::<category::Entity>(db, t, true)
+        .await
+        .or_internal()?
+        .into_iter()
+        .map(|c| (c.id, (c.code, c.name)))
+        .collect();
+    Ok(Names {
+        departments,
+        categories,
+    })
+}
+
+fn public_view(row: &case::Model, names: &Names) -> PublicCase {
+    let dept = row
+        .lead_department_id
+        .and_then(|d| names.departments.get(&d));
+    let cat = names.categories.get(&row.category_id);
+    PublicCase {
+        tracking_code: row.tracking_code.clone(),
+        title: row.title.clone(),
+        text: row.body.clone(),
+        address: row.address.clone(),
+        category: cat.map(|c| c.0.clone()).unwrap_or_default(),
+        category_name: cat.map(|c| c.1.clone()).unwrap_or_default(),
+        department: dept.map(|d| d.0.clone()),
+        department_name: dept.map(|d| d.1.clone()),
+        state: row.state.clone(),
+        submitted_at: row.submitted_at,
+        accept_deadline: row.accept_deadline,
+        answer_deadline: row.answer_deadline,
+        answered_at: row.answered_at,
+        answer: row.answer.clone(),
+        rating: row.rating.clone(),
+        views: row.views,
+    }
+}
+
+async fn find(
+    db: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    code: &str,
+) -> Result<case::Model, Error> {
+    let not_found = || Error::not_found(format!("case {code:?}"));
+    let code = machine::normalize_tracking_code(code).ok_or_else(not_found)?;
+    q::by_code(db, tenant.id.into_uuid(), &code)
+        .await
+        .or_internal()?
+        .ok_or_else(not_found)
+}
+
+/// One case: public cases to anyone; private ones only to their citizen and
+/// the city's staff (anyone else is told it does not exist). Staff and the
+/// owner also see personal data and (staff) the internal timeline.
+pub async fn get(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    code: &str,
+    secret: Option<&str>,
+) -> Result<CaseDetail, Error> {
+    let tx = ctx.tx(tenant.id).await?;
+    let row = find(&tx, tenant, code).await?;
+    let access = access_to(ctx, &tx, tenant, &row, secret).await?;
+    if !row.public && matches!(access, Access::Public) {
+        return Err(Error::not_found(format!("case {code:?}")));
+    }
+    let names = names(&tx, tenant).await?;
+    let staff = matches!(access, Access::Staff);
+    let personal = !matches!(access, Access::Public);
+    let events = q::events(&tx, tenant.id.into_uuid(), row.id, staff)
+        .await
+        .or_internal()?;
+    let co = q::co_departments(&tx, tenant.id.into_uuid(), row.id)
+        .await
+        .or_internal()?;
+    let timeline = events
+        .into_iter()
+        .map(|e| TimelineEvent {
+            at: e.at,
+            action: e.action,
+            from_state: e.from_state,
+            to_state: e.to_state,
+            department: e
+                .department_id
+                .and_then(|d| names.departments.get(&d))
+                .map(|d| d.1.clone()),
+            public: e.public,
+            text: e.text,
+            actor: staff.then_some(e.actor),
+        })
+        .collect();
+    let allowed = State::parse(&row.state)
+        .map(|s| {
+            machine::allowed(s, facts_of(&row))
+                .iter()
+                .map(|a| a.as_str().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let detail = CaseDetail {
+        case: public_view(&row, &names),
+        public: row.public,
+        contact_name: personal.then(|| row.contact_name.clone()).flatten(),
+        contact_phone: personal.then(|| row.contact_phone.clone()).flatten(),
+        contact_email: personal.then(|| row.contact_email.clone()).flatten(),
+        latitude: row.latitude,
+        longitude: row.longitude,
+        co_departments: co
+            .iter()
+            .filter_map(|d| names.departments.get(d))
+            .map(|d| d.0.clone())
+            .collect(),
+        extension_pending: row.extension_pending,
+        reopened: row.reopened,
+        allowed_actions: if staff { allowed } else { Vec::new() },
+        timeline,
+    };
+    commit(tx, detail).await
+}
+
+/// Count a view of a public case. Called without waiting: a failure is
+/// logged and never reaches the reader.
+pub async fn count_view(
+    state: &crate::app::AppState,
+    tenant: &TenantRecord,
+    code: &str,
+) -> Result<(), Error> {
+    let tx = state.tenant_tx(tenant.id).await?;
+    let row = find(&tx, tenant, code).await?;
+    q::add_view(&tx, tenant.id.into_uuid(), row.id)
+        .await
+        .or_internal()?;
+    count(
+        &tx,
+        tenant,
+        row.lead_department_id,
+        Utc::now(),
+        StatDelta {
+            views: 1,
+            ..Default::default()
+        },
+    )
+    .await?;
+    commit(tx, ()).await
+}
+
+/// A page of public cases, newest first.
+pub async fn list_public(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    mut filter: Filter,
+    department: Option<&str>,
+    category: Option<&str>,
+    page: u64,
+    page_size: u64,
+) -> Result<CasePage, Error> {
+    if page_size == 0 || page_size > 100 {
+        return Err(Error::invalid("page_size", "must be between 1 and 100"));
+    }
+    let tx = ctx.tx(tenant.id).await?;
+    let t = tenant.id.into_uuid();
+    let names = names(&tx, tenant).await?;
+    if let Some(code) = department {
+        let d = names
+            .departments
+            .iter()
+            .find(|(_, v)| v.0 == code)
+            .map(|(k, _)| *k);
+        filter.department =
+            Some(d.ok_or_else(|| Error::invalid("department", format!("no department {code:?}")))?);
+    }
+    if let Some(code) = category {
+        let c = names
+            .categories
+            .iter()
+            .find(|(_, v)| v.0 == code)
+            .map(|(k, _)| *k);
+        filter.category =
+            Some(c.ok_or_else(|| Error::invalid("category", format!("no category {code:?}")))?);
+    }
+    filter.public_only = true;
+    let (rows, total) = q::list(&tx, t, &filter, page, page_size)
+        .await
+        .or_internal()?;
+    let items = rows.iter().map(|r| public_view(r, &names)).collect();
+    commit(
+        tx,
+        CasePage {
+            items,
+            total,
+            page,
+            page_size,
+        },
+    )
+    .await
+}
+
+/// A department's inbox: every case (public or not) it leads or co-handles;
+/// city-wide readers see all the city's cases.
+pub async fn inbox(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    mut filter: Filter,
+    page: u64,
+    page_size: u64,
+) -> Result<CasePage, Error> {
+    ctx.authorize(tenant, "case:read").await?;
+    if page_size == 0 || page_size > 100 {
+        return Err(Error::invalid("page_size", "must be between 1 and 100"));
+    }
+    if let Some(scope) = ctx.department_scope(tenant, "case:read").await {
+        filter.departments_any = Some(scope.iter().map(|d| d.into_uuid()).collect());
+    }
+    let tx = ctx.tx(tenant.id).await?;
+    let names = names(&tx, tenant).await?;
+    let (rows, total) = q::list(&tx, tenant.id.into_uuid(), &filter, page, page_size)
+        .await
+        .or_internal()?;
+    let items = rows.iter().map(|r| public_view(r, &names)).collect();
+    commit(
+        tx,
+        CasePage {
+            items,
+            total,
+            page,
+            page_size,
+        },
+    )
+    .await
+}
+
+// ---- staff actions --------------------------------------------------------
+
+async fn department_by_code(
+    db: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    field: &str,
+    code: &str,
+) -> Result<Uuid, Error> {
+    directory::by_code::<department::Entity>(db, tenant.id.into_uuid(), code)
+        .await
+        .or_internal()?
+        .filter(|d| d.active)
+        .map(|d| d.id)
+        .ok_or_else(|| Error::invalid(field, format!("no active department {code:?} in this city")))
+}
+
+/// Do `action` to the case, as a member of the city's staff.
+pub async fn act(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    code: &str,
+    action: StaffAction,
+) -> Result<CaseDetail, Error> {
+    let permission = action.permission();
+    ctx.authorize(tenant, permission).await?;
+    let tx = ctx.tx(tenant.id).await?;
+    let row = find(&tx, tenant, code).await?;
+    // Department staff act only on the cases their departments lead.
+    if let Some(scope) = ctx.department_scope(tenant, permission).await {
+        if !handles(&tx, tenant, &row, &scope).await? {
+            return Err(Error::not_found(format!("case {code:?}")));
+        }
+        let leads = row
+            .lead_department_id
+            .is_some_and(|d| scope.iter().any(|s| s.into_uuid() == d));
+        if !leads {
+            return Err(Error::Forbidden(
+                "only the lead department (主办) may do this".into(),
+            ));
+        }
+    }
+    let from = state_of(&row)?;
+    let step = machine::apply(from, facts_of(&row), action.action()).map_err(conflict)?;
+    let now = Utc::now();
+    let mut update = case::ActiveModel {
+        state: Set(step.to.as_str().to_owned()),
+        extension_pending: Set(step.extension_pending),
+        reopened: Set(i32::try_from(step.reopened).unwrap_or(i32::MAX)),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let mut lead = row.lead_department_id;
+    let (mut public, mut text, mut detail, mut delta) = (true, None, None, StatDelta::default());
+    match &action {
+        StaffAction::Accept => {
+            update.accepted_at = Set(Some(now));
+            delta.accepted = 1;
+        }
+        StaffAction::Reject { reason } => {
+            text = Some(parse_text(reason, 2, 1000).map_err(|m| Error::invalid("reason", m))?);
+            update.closed_at = Set(Some(now));
+        }
+        StaffAction::Assign { lead: given, co } => {
+            let chosen = match given {
+                Some(code) => Some(department_by_code(&tx, tenant, "lead", code).await?),
+                None => row.lead_department_id,
+            };
+            let chosen = chosen.ok_or_else(|| {
+                Error::invalid("lead", "this category has no default department: name one")
+            })?;
+            let mut co_ids = Vec::new();
+            for (i, code) in co.iter().enumerate() {
+                let id = department_by_code(&tx, tenant, &format!("co[{i}]"), code).await?;
+                if id != chosen && !co_ids.contains(&id) {
+                    co_ids.push(id);
+                }
+            }
+            q::set_co_departments(&tx, tenant.id.into_uuid(), row.id, &co_ids)
+                .await
+                .or_internal()?;
+            lead = Some(chosen);
+            update.lead_department_id = Set(lead);
+        }
+        StaffAction::Start => {}
+        StaffAction::Transfer { to, reason } => {
+            text = Some(parse_text(reason, 2, 1000).map_err(|m| Error::invalid("reason", m))?);
+            let to = department_by_code(&tx, tenant, "to", to).await?;
+            if Some(to) == row.lead_department_id {
+                return Err(Error::invalid(
+                    "to",
+                    "the case is already with this department",
+                ));
+            }
+            lead = Some(to);
+            update.lead_department_id = Set(lead);
+        }
+        StaffAction::Return { reason } => {
+            text = Some(parse_text(reason, 2, 1000).map_err(|m| Error::invalid("reason", m))?);
+        }
+        StaffAction::RequestExtension {
+            working_days,
+            reason,
+        } => {
+            if !(1..=30).contains(working_days) {
+                return Err(Error::invalid("working_days", "must be between 1 and 30"));
+            }
+            text = Some(parse_text(reason, 2, 1000).map_err(|m| Error::invalid("reason", m))?);
+            detail = Some(serde_json::json!({ "days": working_days }));
+            public = false;
+        }
+        StaffAction::DecideExtension { approve, reason } => {
+            text = parse_optional_text(reason.as_deref(), 1000)
+                .map_err(|m| Error::invalid("reason", m))?;
+            if *approve {
+                let days = requested_days(&tx, tenant, row.id).await?;
+                let working = calendar::working_calendar(&tx, tenant).await?;
+                let extended =
+                    working.deadline(row.answer_deadline - chrono::Duration::seconds(1), days);
+                update.answer_deadline = Set(extended);
+                detail = Some(
+                    serde_json::json!({ "approved": true, "days": days, "answer_deadline": extended }),
+                );
+            } else {
+                detail = Some(serde_json::json!({ "approved": false }));
+            }
+        }
+        StaffAction::Answer { text: answer } => {
+            let answer = parse_text(answer, 2, 5000).map_err(|m| Error::invalid("text", m))?;
+            let on_time = now <= row.answer_deadline;
+            let seconds = (now - row.submitted_at).num_seconds().max(0);
+            update.answer = Set(Some(answer.clone()));
+            update.answered_at = Set(Some(now));
+            update.rating = Set(None);
+            update.rating_comment = Set(None);
+            update.rated_at = Set(None);
+            text = Some(answer);
+            detail = Some(serde_json::json!({ "on_time": on_time, "seconds": seconds }));
+            delta.answered = 1;
+            delta.answered_on_time = i64::from(on_time);
+            delta.answer_seconds = seconds;
+        }
+        StaffAction::Close => {
+            update.closed_at = Set(Some(now));
+        }
+    }
+    if !q::update_fenced(&tx, tenant.id.into_uuid(), row.id, &row.state, update)
+        .await
+        .or_internal()?
+    {
+        return Err(Error::Conflict {
+            field: Some("state".into()),
+            message: "the case changed while you were acting on it; reload and try again".into(),
+        });
+    }
+    let to = (step.to != from).then_some(step.to);
+    event(
+        &tx,
+        tenant,
+        row.id,
+        ctx,
+        action.action().as_str(),
+        Some(from),
+        to,
+        lead,
+        public,
+        text,
+        detail,
+        now,
+    )
+    .await?;
+    if delta != StatDelta::default() {
+        count(&tx, tenant, lead, now, delta).await?;
+    }
+    tx.commit().await.or_internal()?;
+    get(ctx, tenant, code, None).await
+}
+
+async fn requested_days(
+    db: &DatabaseTransaction,
+    tenant: &TenantRecord,
+    case_id: Uuid,
+) -> Result<u32, Error> {
+    let events = q::events(db, tenant.id.into_uuid(), case_id, true)
+        .await
+        .or_internal()?;
+    events
+        .iter()
+        .rev()
+        .find(|e| e.action == Action::RequestExtension.as_str())
+        .and_then(|e| e.detail.as_ref())
+        .and_then(|d| d["days"].as_u64())
+        .and_then(|d| u32::try_from(d).ok())
+        .ok_or_else(|| Error::internal("extension request without days"))
+}
+
+/// An internal note by staff who may read the case.
+pub async fn note(ctx: &Ctx, tenant: &TenantRecord, code: &str, text: &str) -> Result<(), Error> {
+    ctx.authorize(tenant, "case:read").await?;
+    let tx = ctx.tx(tenant.id).await?;
+    let row = find(&tx, tenant, code).await?;
+    if !matches!(
+        access_to(ctx, &tx, tenant, &row, None).await?,
+        Access::Staff
+    ) {
+        return Err(Error::not_found(format!("case {code:?}")));
+    }
+    let text = parse_text(text, 1, 5000).map_err(|m| Error::invalid("text", m))?;
+    event(
+        &tx,
+        tenant,
+        row.id,
+        ctx,
+        "note",
+        None,
+        None,
+        row.lead_department_id,
+        false,
+        Some(text),
+        None,
+        Utc::now(),
+    )
+    .await?;
+    commit(tx, ()).await
+}
+
+// ---- the citizen ----------------------------------------------------------
+
+async fn owned(
+    ctx: &Ctx,
+    tx: &DatabaseTransaction,
+    tenant: &TenantRecord,
+    code: &str,
+    secret: Option<&str>,
+) -> Result<case::Model, Error> {
+    let row = find(tx, tenant, code).await?;
+    match access_to(ctx, tx, tenant, &row, secret).await? {
+        Access::Owner => Ok(row),
+        _ if !row.public => Err(Error::not_found(format!("case {code:?}"))),
+        _ => Err(Error::Forbidden(
+            "send the case's secret (X-Case-Secret) or sign in as the citizen who filed it".into(),
+        )),
+    }
+}
+
+/// More information from the citizen; staff see it on the timeline.
+pub async fn add_information(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    code: &str,
+    secret: Option<&str>,
+    text: &str,
+) -> Result<(), Error> {
+    ctx.state
+        .limits
+        .take(&format!("case-info:{}", tenant.slug), ctx.ip)?;
+    let tx = ctx.tx(tenant.id).await?;
+    let row = owned(ctx, &tx, tenant, code, secret).await?;
+    let text = parse_text(text, 1, 5000).map_err(|m| Error::invalid("text", m))?;
+    if matches!(
+        State::parse(&row.state),
+        Ok(State::Closed | State::Rejected)
+    ) {
+        return Err(Error::Conflict {
+            field: Some("state".into()),
+            message: "the case is finished".into(),
+        });
+    }
+    event(
+        &tx,
+        tenant,
+        row.id,
+        ctx,
+        "information",
+        None,
+        None,
+        row.lead_department_id,
+        false,
+        Some(text),
+        None,
+        Utc::now(),
+    )
+    .await?;
+    commit(tx, ()).await
+}
+
+/// The citizen rates the answer, once per answer. A satisfied rating closes
+/// the case; an unsatisfied one reopens it (once), then closes it.
+pub async fn rate(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    code: &str,
+    secret: Option<&str>,
+    rating: &str,
+    comment: Option<&str>,
+) -> Result<CaseDetail, Error> {
+    ctx.state
+        .limits
+        .take(&format!("rate:{}", tenant.slug), ctx.ip)?;
+    let rating = Rating::parse(rating).map_err(|m| Error::invalid("rating", m))?;
+    let comment = parse_optional_text(comment, 1000).map_err(|m| Error::invalid("comment", m))?;
+    let tx = ctx.tx(tenant.id).await?;
+    let row = owned(ctx, &tx, tenant, code, secret).await?;
+    let from = state_of(&row)?;
+    if from != State::Answered {
+        return Err(Error::Conflict {
+            field: Some("state".into()),
+            message: format!("only an answered case can be rated; this one is {from}"),
+        });
+    }
+    if row.rating.is_some() {
+        return Err(Error::Conflict {
+            field: Some("rating".into()),
+            message: "this answer is already rated".into(),
+        });
+    }
+    let now = Utc::now();
+    let action = match rating {
+        Rating::Unsatisfied if u32::try_from(row.reopened).unwrap_or(0) < MAX_REOPENS => {
+            Action::Reopen
+        }
+        _ => Action::Close,
+    };
+    let step = machine::apply(from, facts_of(&row), action).map_err(conflict)?;
+    let update = case::ActiveModel {
+        state: Set(step.to.as_str().to_owned()),
+        reopened: Set(i32::try_from(step.reopened).unwrap_or(i32::MAX)),
+        extension_pending: Set(step.extension_pending),
+        rating: Set(Some(rating.as_str().to_owned())),
+        rating_comment: Set(comment.clone()),
+        rated_at: Set(Some(now)),
+        closed_at: Set((step.to == State::Closed).then_some(now)),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    if !q::update_fenced(&tx, tenant.id.into_uuid(), row.id, &row.state, update)
+        .await
+        .or_internal()?
+    {
+        return Err(Error::Conflict {
+            field: Some("state".into()),
+            message: "the case changed; reload".into(),
+        });
+    }
+    let lead = row.lead_department_id;
+    let rated = serde_json::json!({ "rating": rating.as_str() });
+    event(
+        &tx,
+        tenant,
+        row.id,
+        ctx,
+        "rated",
+        None,
+        None,
+        lead,
+        true,
+        None,
+        Some(rated),
+        now,
+    )
+    .await?;
+    if let Some(comment) = comment {
+        event(
+            &tx,
+            tenant,
+            row.id,
+            ctx,
+            "rating_comment",
+            None,
+            None,
+            lead,
+            false,
+            Some(comment),
+            None,
+            now,
+        )
+        .await?;
+    }
+    event(
+        &tx,
+        tenant,
+        row.id,
+        ctx,
+        action.as_str(),
+        Some(from),
+        Some(step.to),
+        lead,
+        true,
+        None,
+        None,
+        now,
+    )
+    .await?;
+    let delta = StatDelta {
+        rated: 1,
+        satisfied: i64::from(rating.is_satisfied()),
+        ..Default::default()
+    };
+    count(&tx, tenant, lead, now, delta).await?;
+    tx.commit().await.or_internal()?;
+    get(ctx, tenant, code, secret).await
+}
+
+// ---- statistics -------------------------------------------------------------
+
+fn summarize(
+    rows: &[minsheng_store::entity::case_stat::Model],
+    from: NaiveDate,
+    to: NaiveDate,
+    department: Option<String>,
+) -> Stats {
+    let sum =
+        |f: fn(&minsheng_store::entity::case_stat::Model) -> i64| rows.iter().map(f).sum::<i64>();
+    let received = sum(|r| r.received);
+    let answered = sum(|r| r.answered);
+    let on_time = sum(|r| r.answered_on_time);
+    let seconds = sum(|r| r.answer_seconds);
+    let rated = sum(|r| r.rated);
+    let satisfied = sum(|r| r.satisfied);
+    let ratio = |a: i64, b: i64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    Stats {
+        from,
+        to,
+        department,
+        received,
+        accepted: sum(|r| r.accepted),
+        answered,
+        answer_rate: ratio(answered, received),
+        on_time_rate: ratio(on_time, answered),
+        average_answer_hours: ratio(seconds, answered) / 3600.0,
+        rated,
+        satisfaction_rate: ratio(satisfied, rated),
+        views: sum(|r| r.views),
+    }
+}
+
+/// A city's figures for a period (default: the last 365 days), read from
+/// the rollup: the cost grows with days, not cases.
+pub async fn city_stats(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<Stats, Error> {
+    let (from, to) = window(tenant, from, to)?;
+    let tx = ctx.tx(tenant.id).await?;
+    let rows = q::city_stats(&tx, tenant.id.into_uuid(), from, to)
+        .await
+        .or_internal()?;
+    commit(tx, summarize(&rows, from, to, None)).await
+}
+
+/// Every department's figures for a period.
+pub async fn department_stats(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<Vec<Stats>, Error> {
+    let (from, to) = window(tenant, from, to)?;
+    let tx = ctx.tx(tenant.id).await?;
+    let rows = q::stats(&tx, tenant.id.into_uuid(), None, from, to)
+        .await
+        .or_internal()?;
+    let names = names(&tx, tenant).await?;
+    let mut by_department: HashMap<Uuid, Vec<_>> = HashMap::new();
+    for row in rows {
+        by_department
+            .entry(row.department_id)
+            .or_default()
+            .push(row);
+    }
+    let mut out: Vec<Stats> = by_department
+        .iter()
+        .map(|(d, rows)| {
+            summarize(
+                rows,
+                from,
+                to,
+                names.departments.get(d).map(|n| n.0.clone()),
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.received
+            .cmp(&a.received)
+            .then(a.department.cmp(&b.department))
+    });
+    commit(tx, out).await
+}
+
+fn window(
+    tenant: &TenantRecord,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<(NaiveDate, NaiveDate), Error> {
+    let today = day_of(tenant, Utc::now());
+    let to = to.unwrap_or(today);
+    let from = from.unwrap_or_else(|| to - chrono::Duration::days(364));
+    if from > to {
+        return Err(Error::invalid("from", "must not be after `to`"));
+    }
+    if (to - from).num_days() > 3660 {
+        return Err(Error::invalid("from", "a window is at most ten years"));
+    }
+    Ok((from, to))
+}
+
+/// Recount a city's figures from its cases and timelines (a full scan; for
+/// tests and repair, never for pages).
+pub async fn recount(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Stats, Error> {
+    let tx = ctx.tx(tenant.id).await?;
+    let t = tenant.id.into_uuid();
+    let mut rows = Vec::new();
+    let in_window = |at: DateTime<Utc>| {
+        let d = day_of(tenant, at);
+        d >= from && d <= to
+    };
+    let mut views = 0;
+    for c in q::all(&tx, t).await.or_internal()? {
+        views += c.views;
+        let mut r = minsheng_store::entity::case_stat::Model {
+            tenant_id: t,
+            department_id: Uuid::nil(),
+            day: from,
+            received: 0,
+            accepted: 0,
+            answered: 0,
+            answered_on_time: 0,
+            answer_seconds: 0,
+            rated: 0,
+            satisfied: 0,
+            views: 0,
+        };
+        for e in q::events(&tx, t, c.id, true).await.or_internal()? {
+            if !in_window(e.at) {
+                continue;
+            }
+            let detail = e.detail.clone().unwrap_or_default();
+            match e.action.as_str() {
+                "submitted" => r.received += 1,
+                "accept" => r.accepted += 1,
+                "answer" => {
+                    r.answered += 1;
+                    r.answered_on_time += i64::from(detail["on_time"].as_bool().unwrap_or(false));
+                    r.answer_seconds += detail["seconds"].as_i64().unwrap_or(0);
+                }
+                "rated" => {
+                    r.rated += 1;
+                    let satisfied = detail["rating"]
+                        .as_str()
+                        .and_then(|s| Rating::parse(s).ok())
+                        .is_some_and(Rating::is_satisfied);
+                    r.satisfied += i64::from(satisfied);
+                }
+                _ => {}
+            }
+        }
+        rows.push(r);
+    }
+    let mut stats = summarize(&rows, from, to, None);
+    stats.views = views;
+    commit(tx, stats).await
+}

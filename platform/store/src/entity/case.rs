@@ -1,0 +1,45 @@
+//! A citizen's case (petition). Contact fields are personal data: never public.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "cases")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub tracking_code: String,
+    pub secret_hash: String,
+    pub category_id: Uuid,
+    pub title: String,
+    pub body: String,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub public: bool,
+    pub citizen_id: Option<Uuid>,
+    pub state: String,
+    pub lead_department_id: Option<Uuid>,
+    pub extension_pending: bool,
+    pub reopened: i32,
+    pub submitted_at: DateTimeUtc,
+    pub accept_deadline: DateTimeUtc,
+    pub answer_deadline: DateTimeUtc,
+    pub accepted_at: Option<DateTimeUtc>,
+    pub answered_at: Option<DateTimeUtc>,
+    pub closed_at: Option<DateTimeUtc>,
+    pub answer: Option<String>,
+    pub rating: Option<String>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<DateTimeUtc>,
+    pub views: i64,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

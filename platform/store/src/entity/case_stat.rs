@@ -1,0 +1,27 @@
+//! Daily counters per city (department = nil) and department.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "case_stats")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub tenant_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub department_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub day: Date,
+    pub received: i64,
+    pub accepted: i64,
+    pub answered: i64,
+    pub answered_on_time: i64,
+    pub answer_seconds: i64,
+    pub rated: i64,
+    pub satisfied: i64,
+    pub views: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,342 @@
+//! Cases, their co-handlers, timeline, idempotency keys and statistics.
+//! Every function takes the tenant and filters by it.
+
+use crate::entity::{case, case_department, case_event, case_idempotency, case_stat};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+};
+use uuid::Uuid;
+
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    row: case::ActiveModel,
+) -> Result<case::Model, DbErr> {
+    row.insert(db).await
+}
+
+pub async fn by_code(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    code: &str,
+) -> Result<Option<case::Model>, DbErr> {
+    case::Entity::find()
+        .filter(case::Column::TenantId.eq(tenant_id))
+        .filter(case::Column::TrackingCode.eq(code))
+        .one(db)
+        .await
+}
+
+pub async fn by_id(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    id: Uuid,
+) -> Result<Option<case::Model>, DbErr> {
+    case::Entity::find()
+        .filter(case::Column::TenantId.eq(tenant_id))
+        .filter(case::Column::Id.eq(id))
+        .one(db)
+        .await
+}
+
+/// Write `row` only if the case is still in `expected_state` (a concurrent
+/// change makes this return false, and the caller reports a conflict).
+pub async fn update_fenced(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    id: Uuid,
+    expected_state: &str,
+    row: case::ActiveModel,
+) -> Result<bool, DbErr> {
+    let result = case::Entity::update_many()
+        .set(row)
+        .filter(case::Column::TenantId.eq(tenant_id))
+        .filter(case::Column::Id.eq(id))
+        .filter(case::Column::State.eq(expected_state))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}
+
+pub async fn add_view(db: &impl ConnectionTrait, tenant_id: Uuid, id: Uuid) -> Result<(), DbErr> {
+    case::Entity::update_many()
+        .col_expr(case::Column::Views, Expr::col(case::Column::Views).add(1))
+        .filter(case::Column::TenantId.eq(tenant_id))
+        .filter(case::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Filters of a case listing.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub public_only: bool,
+    pub department: Option<Uuid>,
+    /// Cases these departments lead or co-handle (a department's inbox).
+    pub departments_any: Option<Vec<Uuid>>,
+    pub category: Option<Uuid>,
+    pub state: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+fn condition(tenant_id: Uuid, f: &Filter) -> Condition {
+    let mut c = Condition::all().add(case::Column::TenantId.eq(tenant_id));
+    if f.public_only {
+        c = c.add(case::Column::Public.eq(true));
+    }
+    if let Some(d) = f.department {
+        c = c.add(case::Column::LeadDepartmentId.eq(d));
+    }
+    if let Some(ds) = &f.departments_any {
+        let co = case_department::Entity::find()
+            .select_only()
+            .column(case_department::Column::CaseId)
+            .filter(case_department::Column::TenantId.eq(tenant_id))
+            .filter(case_department::Column::DepartmentId.is_in(ds.clone()))
+            .into_query();
+        c = c.add(
+            Condition::any()
+                .add(case::Column::LeadDepartmentId.is_in(ds.clone()))
+                .add(case::Column::Id.in_subquery(co)),
+        );
+    }
+    if let Some(cat) = f.category {
+        c = c.add(case::Column::CategoryId.eq(cat));
+    }
+    if let Some(s) = &f.state {
+        c = c.add(case::Column::State.eq(s.clone()));
+    }
+    if let Some(from) = f.from {
+        c = c.add(case::Column::SubmittedAt.gte(from));
+    }
+    if let Some(to) = f.to {
+        c = c.add(case::Column::SubmittedAt.lt(to));
+    }
+    c
+}
+
+/// A page of cases, newest first, and the total count.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    filter: &Filter,
+    page: u64,
+    page_size: u64,
+) -> Result<(Vec<case::Model>, u64), DbErr> {
+    let query = case::Entity::find()
+        .filter(condition(tenant_id, filter))
+        .order_by_desc(case::Column::SubmittedAt)
+        .order_by_desc(case::Column::Id);
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .offset(page * page_size)
+        .limit(page_size)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// Every case of a city (tests and recounts only: this scans).
+pub async fn all(db: &impl ConnectionTrait, tenant_id: Uuid) -> Result<Vec<case::Model>, DbErr> {
+    case::Entity::find()
+        .filter(case::Column::TenantId.eq(tenant_id))
+        .all(db)
+        .await
+}
+
+pub async fn co_departments(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    case_id: Uuid,
+) -> Result<Vec<Uuid>, DbErr> {
+    Ok(case_department::Entity::find()
+        .filter(case_department::Column::TenantId.eq(tenant_id))
+        .filter(case_department::Column::CaseId.eq(case_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.department_id)
+        .collect())
+}
+
+pub async fn set_co_departments(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    case_id: Uuid,
+    departments: &[Uuid],
+) -> Result<(), DbErr> {
+    case_department::Entity::delete_many()
+        .filter(case_department::Column::TenantId.eq(tenant_id))
+        .filter(case_department::Column::CaseId.eq(case_id))
+        .exec(db)
+        .await?;
+    for d in departments {
+        case_department::ActiveModel {
+            tenant_id: Set(tenant_id),
+            case_id: Set(case_id),
+            department_id: Set(*d),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn insert_event(
+    db: &impl ConnectionTrait,
+    row: case_event::ActiveModel,
+) -> Result<(), DbErr> {
+    row.insert(db).await.map(|_| ())
+}
+
+/// A case's timeline in order; only public entries unless asked.
+pub async fn events(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    case_id: Uuid,
+    include_internal: bool,
+) -> Result<Vec<case_event::Model>, DbErr> {
+    let mut query = case_event::Entity::find()
+        .filter(case_event::Column::TenantId.eq(tenant_id))
+        .filter(case_event::Column::CaseId.eq(case_id));
+    if !include_internal {
+        query = query.filter(case_event::Column::Public.eq(true));
+    }
+    query
+        .order_by_asc(case_event::Column::At)
+        .order_by_asc(case_event::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn idempotency(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    key: &str,
+) -> Result<Option<case_idempotency::Model>, DbErr> {
+    case_idempotency::Entity::find()
+        .filter(case_idempotency::Column::TenantId.eq(tenant_id))
+        .filter(case_idempotency::Column::Key.eq(key))
+        .one(db)
+        .await
+}
+
+pub async fn insert_idempotency(
+    db: &impl ConnectionTrait,
+    row: case_idempotency::ActiveModel,
+) -> Result<(), DbErr> {
+    row.insert(db).await.map(|_| ())
+}
+
+/// Forget idempotency keys older than `before` (they are kept a day).
+pub async fn expire_idempotency(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    before: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    case_idempotency::Entity::delete_many()
+        .filter(case_idempotency::Column::TenantId.eq(tenant_id))
+        .filter(case_idempotency::Column::CreatedAt.lt(before))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Changes to one day's counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatDelta {
+    pub received: i64,
+    pub accepted: i64,
+    pub answered: i64,
+    pub answered_on_time: i64,
+    pub answer_seconds: i64,
+    pub rated: i64,
+    pub satisfied: i64,
+    pub views: i64,
+}
+
+/// Add `delta` to the counters of (city or department, day), creating the
+/// row if needed, in the caller's transaction.
+pub async fn add_stats(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    department_id: Uuid,
+    day: NaiveDate,
+    d: StatDelta,
+) -> Result<(), DbErr> {
+    use case_stat::Column as C;
+    let row = case_stat::ActiveModel {
+        tenant_id: Set(tenant_id),
+        department_id: Set(department_id),
+        day: Set(day),
+        received: Set(d.received),
+        accepted: Set(d.accepted),
+        answered: Set(d.answered),
+        answered_on_time: Set(d.answered_on_time),
+        answer_seconds: Set(d.answer_seconds),
+        rated: Set(d.rated),
+        satisfied: Set(d.satisfied),
+        views: Set(d.views),
+    };
+    let mut on_conflict = OnConflict::columns([C::TenantId, C::DepartmentId, C::Day]);
+    for (col, name) in [
+        (C::Received, "received"),
+        (C::Accepted, "accepted"),
+        (C::Answered, "answered"),
+        (C::AnsweredOnTime, "answered_on_time"),
+        (C::AnswerSeconds, "answer_seconds"),
+        (C::Rated, "rated"),
+        (C::Satisfied, "satisfied"),
+        (C::Views, "views"),
+    ] {
+        on_conflict.value(
+            col,
+            Expr::cust(format!("case_stats.{name} + excluded.{name}")),
+        );
+    }
+    case_stat::Entity::insert(row)
+        .on_conflict(on_conflict)
+        .exec_without_returning(db)
+        .await
+        .map(|_| ())
+}
+
+/// The counters of a city (department = nil) or department between two
+/// days (inclusive).
+pub async fn stats(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    department_id: Option<Uuid>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<case_stat::Model>, DbErr> {
+    let mut query = case_stat::Entity::find()
+        .filter(case_stat::Column::TenantId.eq(tenant_id))
+        .filter(case_stat::Column::Day.gte(from))
+        .filter(case_stat::Column::Day.lte(to));
+    query = match department_id {
+        Some(d) => query.filter(case_stat::Column::DepartmentId.eq(d)),
+        None => query.filter(case_stat::Column::DepartmentId.ne(Uuid::nil())),
+    };
+    query.all(db).await
+}
+
+/// The city-wide counters between two days (inclusive).
+pub async fn city_stats(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<case_stat::Model>, DbErr> {
+    case_stat::Entity::find()
+        .filter(case_stat::Column::TenantId.eq(tenant_id))
+        .filter(case_stat::Column::DepartmentId.eq(Uuid::nil()))
+        .filter(case_stat::Column::Day.gte(from))
+        .filter(case_stat::Column::Day.lte(to))
+        .all(db)
+        .await
+}
