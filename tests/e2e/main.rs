@@ -6,6 +6,7 @@
 mod access;
 mod browser;
 mod bundles;
+mod cases;
 mod directory;
 mod durability;
 mod forms;

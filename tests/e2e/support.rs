@@ -354,3 +354,14 @@ impl TestApp {
         rows
     }
 }
+
+/// `XXXX-XXXX-XXXX` in Crockford's base32.
+pub fn tracking_code_shape(code: &str) -> bool {
+    code.len() == 14
+        && code.split('-').all(|part| {
+            part.len() == 4
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        })
+}

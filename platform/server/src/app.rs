@@ -53,6 +53,20 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// A read-only transaction that sees one city's rows.
+    pub async fn tenant_read(
+        &self,
+        tenant: minsheng_domain::ids::TenantId,
+    ) -> Result<minsheng_store::DatabaseTransaction, minsheng_domain::Error> {
+        use crate::services::DbResultExt;
+        self.store
+            .read(minsheng_store::Scope::Tenant(tenant.into_uuid()))
+            .await
+            .or_internal()
+    }
+}
+
 /// The whole application as one endpoint.
 pub fn build(state: AppState) -> impl Endpoint {
     let api_service = api::service(&state);

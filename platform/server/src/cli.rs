@@ -39,6 +39,19 @@ pub enum Command {
     /// Create API keys for a city's integrations.
     #[command(subcommand)]
     Apikey(ApikeyCommand),
+    /// Check the statistics rollup against a full recount.
+    #[command(subcommand)]
+    Stats(StatsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// Recount a city's figures from its cases and compare them with the
+    /// rollup the pages read; exits with an error when they differ.
+    Check {
+        #[arg(long)]
+        tenant: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -185,6 +198,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 user.id,
                 roles.join(", ")
             );
+            Ok(())
+        }
+        Command::Stats(StatsCommand::Check { tenant }) => {
+            let (state, ctx) = operator_ctx(config).await?;
+            let record = services::tenants::find(state.store.db(), &tenant).await?;
+            let to = chrono::Utc::now()
+                .with_timezone(&record.time_zone)
+                .date_naive();
+            let from = to - chrono::Duration::days(3650);
+            let rollup = services::cases::city_stats(&ctx, &record, Some(from), Some(to)).await?;
+            let recount = services::cases::recount(&ctx, &record, from, to).await?;
+            println!("rollup:  {}", serde_json::to_string(&rollup)?);
+            println!("recount: {}", serde_json::to_string(&recount)?);
+            if rollup != recount {
+                anyhow::bail!("the statistics rollup of {tenant} differs from a recount");
+            }
+            println!("the rollup of {tenant} equals a full recount");
             Ok(())
         }
         Command::Apikey(ApikeyCommand::Create {

@@ -7,7 +7,7 @@ use minsheng_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, Statement, TransactionTrait,
+    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use std::time::Duration;
 
@@ -98,8 +98,30 @@ impl Store {
     /// Begin a transaction that sees one city's rows (or, in the platform
     /// scope, every city's). On PostgreSQL row-level security enforces the
     /// scope; the queries' own `tenant_id` filters enforce it everywhere.
+    ///
+    /// On SQLite the transaction takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a transaction that reads and then writes would otherwise
+    /// fail when another writer commits in between. Use [`Store::read`] for
+    /// work that only reads.
     pub async fn begin(&self, scope: Scope) -> Result<DatabaseTransaction, DbErr> {
-        let tx = self.db.begin().await?;
+        let mode = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        self.scoped(self.db.begin_with_options(mode).await?, scope)
+            .await
+    }
+
+    /// A transaction for work that only reads; it never blocks writers.
+    pub async fn read(&self, scope: Scope) -> Result<DatabaseTransaction, DbErr> {
+        self.scoped(self.db.begin().await?, scope).await
+    }
+
+    async fn scoped(
+        &self,
+        tx: DatabaseTransaction,
+        scope: Scope,
+    ) -> Result<DatabaseTransaction, DbErr> {
         if self.backend == Backend::Postgres {
             let value = match scope {
                 Scope::Tenant(id) => id.to_string(),

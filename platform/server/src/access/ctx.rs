@@ -47,6 +47,15 @@ impl Ctx {
             .or_internal()
     }
 
+    /// A read-only transaction that sees one city's rows.
+    pub async fn read_tx(&self, tenant: TenantId) -> Result<DatabaseTransaction, Error> {
+        self.state
+            .store
+            .read(Scope::Tenant(tenant.into_uuid()))
+            .await
+            .or_internal()
+    }
+
     /// A transaction that sees every city's rows.
     pub async fn platform_tx(&self) -> Result<DatabaseTransaction, Error> {
         self.state.store.begin(Scope::Platform).await.or_internal()
@@ -165,12 +174,12 @@ pub async fn resolve(
         let key = header.strip_prefix("Bearer ").ok_or_else(|| {
             Error::Unauthenticated("use `Authorization: Bearer <API key>`".into())
         })?;
-        let tx = state.store.begin(Scope::Platform).await.or_internal()?;
-        let principal = api_client(&tx, key.trim(), now).await?;
+        let tx = state.store.read(Scope::Platform).await.or_internal()?;
+        let principal = api_client(state, &tx, key.trim(), now).await?;
         return crate::services::commit(tx, (principal, None)).await;
     }
     if let Some(token) = cookie_token {
-        let tx = state.store.begin(Scope::Platform).await.or_internal()?;
+        let tx = state.store.read(Scope::Platform).await.or_internal()?;
         let found = session_user(state, &tx, token, now).await?;
         if let Some((principal, session)) = crate::services::commit(tx, found).await? {
             return Ok((principal, Some(session)));
@@ -189,6 +198,7 @@ pub async fn resolve(
 }
 
 async fn api_client(
+    state: &AppState,
     db: &DatabaseTransaction,
     key: &str,
     now: DateTime<Utc>,
@@ -206,7 +216,9 @@ async fn api_client(
         .last_used_at
         .is_none_or(|t| now - t > chrono::Duration::minutes(1))
     {
-        q::touch_api_key(db, row.id, now).await.or_internal()?;
+        let w = state.store.begin(Scope::Platform).await.or_internal()?;
+        q::touch_api_key(&w, row.id, now).await.or_internal()?;
+        w.commit().await.or_internal()?;
     }
     Ok(Principal::ApiClient {
         key: ApiKeyId::from_uuid(row.id),
@@ -230,7 +242,9 @@ async fn session_user(
     };
     let idle = chrono::Duration::seconds(state.config.session_idle_secs as i64);
     if session.expires_at <= now || now - session.last_seen_at > idle {
-        q::delete_session(db, &id).await.or_internal()?;
+        let w = state.store.begin(Scope::Platform).await.or_internal()?;
+        q::delete_session(&w, &id).await.or_internal()?;
+        w.commit().await.or_internal()?;
         return Ok(None);
     }
     let Some(user) = q::user_by_id(db, session.tenant_id, session.user_id)
@@ -244,7 +258,9 @@ async fn session_user(
     }
     // Refresh the idle clock without writing on every request.
     if now - session.last_seen_at > idle / 4 {
-        q::touch_session(db, &id, now).await.or_internal()?;
+        let w = state.store.begin(Scope::Platform).await.or_internal()?;
+        q::touch_session(&w, &id, now).await.or_internal()?;
+        w.commit().await.or_internal()?;
     }
     let principal = principal_of(&state.policy, &user).await?;
     Ok(Some((principal, (id, session.csrf_token))))

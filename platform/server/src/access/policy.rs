@@ -55,7 +55,7 @@ impl Adapter for TableAdapter {
         let to_casbin = |e: sea_orm::DbErr| {
             casbin::Error::AdapterError(casbin::error::AdapterError(Box::new(e)))
         };
-        let tx = self.store.begin(Scope::Platform).await.map_err(to_casbin)?;
+        let tx = self.store.read(Scope::Platform).await.map_err(to_casbin)?;
         let db = &tx;
         for role in q::roles(db, None).await.map_err(to_casbin)? {
             let permissions: Vec<String> =
@@ -294,7 +294,7 @@ async fn build(store: &Store) -> anyhow::Result<Snapshot> {
         },
     )
     .await?;
-    let tx = store.begin(Scope::Platform).await?;
+    let tx = store.read(Scope::Platform).await?;
     let db = &tx;
     let mut roles_of: HashMap<uuid::Uuid, Vec<String>> = HashMap::new();
     for grant in q::user_roles(db, None).await? {

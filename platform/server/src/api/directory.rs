@@ -48,7 +48,7 @@ impl DirectoryApi {
         include_inactive: Query<Option<bool>>,
     ) -> ApiResult<Json<Vec<Department>>> {
         let t = tenants::find(self.state.store.db(), &tenant).await?;
-        let tx = self.state.tenant_tx(t.id).await?;
+        let tx = self.state.tenant_read(t.id).await?;
         let db = &tx;
         Ok(Json(
             departments::list(db, t.id, include_inactive.unwrap_or(false)).await?,
@@ -84,7 +84,7 @@ impl DirectoryApi {
         id: Path<Uuid>,
     ) -> ApiResult<Json<Department>> {
         let t = tenants::find(self.state.store.db(), &tenant).await?;
-        let tx = self.state.tenant_tx(t.id).await?;
+        let tx = self.state.tenant_read(t.id).await?;
         let db = &tx;
         Ok(Json(departments::get(db, t.id, id.0).await?))
     }
@@ -118,7 +118,7 @@ impl DirectoryApi {
         include_inactive: Query<Option<bool>>,
     ) -> ApiResult<Json<Vec<Category>>> {
         let t = tenants::find(self.state.store.db(), &tenant).await?;
-        let tx = self.state.tenant_tx(t.id).await?;
+        let tx = self.state.tenant_read(t.id).await?;
         let db = &tx;
         Ok(Json(
             categories::list(db, t.id, include_inactive.unwrap_or(false)).await?,
@@ -155,7 +155,7 @@ impl DirectoryApi {
         id: Path<Uuid>,
     ) -> ApiResult<Json<Category>> {
         let t = tenants::find(self.state.store.db(), &tenant).await?;
-        let tx = self.state.tenant_tx(t.id).await?;
+        let tx = self.state.tenant_read(t.id).await?;
         let db = &tx;
         Ok(Json(categories::get(db, t.id, id.0).await?))
     }
@@ -181,7 +181,7 @@ impl DirectoryApi {
     #[oai(path = "/:tenant/calendar", method = "get", tag = "ApiTags::Calendar")]
     async fn get_calendar(&self, tenant: Path<String>) -> ApiResult<Json<Calendar>> {
         let t = tenants::find(self.state.store.db(), &tenant).await?;
-        let tx = self.state.tenant_tx(t.id).await?;
+        let tx = self.state.tenant_read(t.id).await?;
         let db = &tx;
         Ok(Json(calendar::get(db, &t).await?))
     }
@@ -234,7 +234,7 @@ impl DirectoryApi {
         start: Query<Option<DateTime<Utc>>>,
     ) -> ApiResult<Json<Deadline>> {
         let t = tenants::find(self.state.store.db(), &tenant).await?;
-        let tx = self.state.tenant_tx(t.id).await?;
+        let tx = self.state.tenant_read(t.id).await?;
         let db = &tx;
         let start = start.0.unwrap_or_else(Utc::now);
         Ok(Json(

@@ -12,7 +12,7 @@ use minsheng_store::{Scope, Store};
 use std::collections::HashMap;
 
 pub async fn export(store: &Store, slug: &str) -> Result<Bundle, Error> {
-    let tx = store.begin(Scope::Platform).await.or_internal()?;
+    let tx = store.read(Scope::Platform).await.or_internal()?;
     let db = &tx;
     let tenant = tenants::get(db, slug).await?;
     let record = tenants::find(db, slug).await?;

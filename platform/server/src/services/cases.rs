@@ -619,7 +619,7 @@ pub async fn get(
     code: &str,
     secret: Option<&str>,
 ) -> Result<CaseDetail, Error> {
-    let tx = ctx.tx(tenant.id).await?;
+    let tx = ctx.read_tx(tenant.id).await?;
     let row = find(&tx, tenant, code).await?;
     let access = access_to(ctx, &tx, tenant, &row, secret).await?;
     if !row.public && matches!(access, Access::Public) {
@@ -718,7 +718,7 @@ pub async fn list_public(
     if page_size == 0 || page_size > 100 {
         return Err(Error::invalid("page_size", "must be between 1 and 100"));
     }
-    let tx = ctx.tx(tenant.id).await?;
+    let tx = ctx.read_tx(tenant.id).await?;
     let t = tenant.id.into_uuid();
     let names = names(&tx, tenant).await?;
     if let Some(code) = department {
@@ -772,7 +772,7 @@ pub async fn inbox(
     if let Some(scope) = ctx.department_scope(tenant, "case:read").await {
         filter.departments_any = Some(scope.iter().map(|d| d.into_uuid()).collect());
     }
-    let tx = ctx.tx(tenant.id).await?;
+    let tx = ctx.read_tx(tenant.id).await?;
     let names = names(&tx, tenant).await?;
     let (rows, total) = q::list(&tx, tenant.id.into_uuid(), &filter, page, page_size)
         .await
@@ -1234,7 +1234,7 @@ pub async fn city_stats(
     to: Option<NaiveDate>,
 ) -> Result<Stats, Error> {
     let (from, to) = window(tenant, from, to)?;
-    let tx = ctx.tx(tenant.id).await?;
+    let tx = ctx.read_tx(tenant.id).await?;
     let rows = q::city_stats(&tx, tenant.id.into_uuid(), from, to)
         .await
         .or_internal()?;
@@ -1249,7 +1249,7 @@ pub async fn department_stats(
     to: Option<NaiveDate>,
 ) -> Result<Vec<Stats>, Error> {
     let (from, to) = window(tenant, from, to)?;
-    let tx = ctx.tx(tenant.id).await?;
+    let tx = ctx.read_tx(tenant.id).await?;
     let rows = q::stats(&tx, tenant.id.into_uuid(), None, from, to)
         .await
         .or_internal()?;
@@ -1305,7 +1305,7 @@ pub async fn recount(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Stats, Error> {
-    let tx = ctx.tx(tenant.id).await?;
+    let tx = ctx.read_tx(tenant.id).await?;
     let t = tenant.id.into_uuid();
     let mut rows = Vec::new();
     let in_window = |at: DateTime<Utc>| {

@@ -132,7 +132,7 @@ async fn landing(state: &AppState, ctx: &Ctx, tenant: &TenantRecord, base: &str)
         _ => None,
     };
     let loaded = async {
-        let tx = state.tenant_tx(tenant.id).await?;
+        let tx = state.tenant_read(tenant.id).await?;
         let db = &tx;
         let depts = departments::list(db, tenant.id, false).await?;
         let cats = categories::list(db, tenant.id, false).await?;
