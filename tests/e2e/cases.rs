@@ -455,3 +455,52 @@ async fn idempotent_submission(backend: Backend) {
     );
 }
 on_both_backends!(idempotent_submission);
+
+/// Over a randomized history of more than 1,000 operations (submissions,
+/// every kind of staff action, ratings, reopenings, views) the rollup the
+/// pages read equals a full recount.
+async fn counters_equal_recount(backend: Backend) {
+    let app = spawn_app_with(backend, CLOSED).await;
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let (ok, out) = app
+        .cli(&[
+            "demo", "seed", "--tenant", "daqing", "--cases", "160", "--seed", &seed,
+        ])
+        .await;
+    assert!(ok, "{out}");
+    let before = &out[..out
+        .find(" operations")
+        .unwrap_or_else(|| panic!("no operation count in {out}"))];
+    let operations: usize = before
+        .rsplit(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        operations >= 1000,
+        "only {operations} operations (seed {seed})"
+    );
+    // Readers add views through the API too.
+    let (_, list) = app.get_json("/tenants/daqing/cases?page_size=5").await;
+    for case in list["items"].as_array().unwrap() {
+        app.get_json(&format!(
+            "/tenants/daqing/cases/{}",
+            case["tracking_code"].as_str().unwrap()
+        ))
+        .await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let (ok, out) = app.cli(&["stats", "check", "--tenant", "daqing"]).await;
+    assert!(ok, "seed {seed}: {out}");
+    let (_, stats) = app.get_json("/tenants/daqing/stats?from=2020-01-01").await;
+    assert_eq!(stats["received"], 160);
+    assert!(
+        stats["satisfaction_rate"].as_f64().unwrap() > 0.8,
+        "{stats}"
+    );
+}
+on_both_backends!(counters_equal_recount);

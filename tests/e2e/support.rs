@@ -105,6 +105,7 @@ async fn start_server(db_url: &str, env: &[(String, String)]) -> (String, Child)
         .env("MINSHENG_TENANTS_DIR", repo_root().join("tenants"))
         .env("MINSHENG_DEV_OPEN_ADMIN", "1")
         .env("MINSHENG_LOG", "warn")
+        .env("MINSHENG_DEMO_CASES", "0")
         .stdout(Stdio::piped())
         .kill_on_drop(true);
     for (key, value) in env {

@@ -191,6 +191,7 @@ async fn authenticate<E: Endpoint>(
         session_id: session.as_ref().map(|(id, _)| id.clone()),
         session_csrf: session.map(|(_, csrf)| csrf),
         state,
+        clock: None,
     };
     req.extensions_mut().insert(ctx);
     ep.call(req).await.map(IntoResponse::into_response)
@@ -204,9 +205,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if !store.pending_migrations().await?.is_empty() {
         store.migrate().await?;
     }
-    if config.load_demo_tenants {
-        load_bundles_if_empty(&store, &config.tenants_dir).await?;
-    }
+    let loaded = if config.load_demo_tenants {
+        load_bundles_if_empty(&store, &config.tenants_dir).await?
+    } else {
+        Vec::new()
+    };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
@@ -224,7 +227,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if config.dev_open_admin {
         println!("  warning: the admin API is open to everyone (MINSHENG_DEV_OPEN_ADMIN)");
     }
+    let demo_cases = config.demo_cases;
     let state = AppState::new(config, store).await?;
+    if demo_cases > 0 && !loaded.is_empty() {
+        println!("generating demo history ({demo_cases} cases per city) …");
+        for slug in &loaded {
+            let tenant = services::tenants::find(state.store.db(), slug).await?;
+            cli::seed_demo(&state, &tenant, demo_cases, 2014).await?;
+        }
+    }
     state.policy.watch(Duration::from_secs(1));
     let acceptor = TcpAcceptor::from_tokio(listener)?;
     Server::new_with_acceptor(acceptor)
@@ -259,16 +270,17 @@ async fn shutdown_signal() {
 }
 
 /// Load every bundle folder under `dir` into a database that has no city yet.
-async fn load_bundles_if_empty(store: &Store, dir: &Path) -> anyhow::Result<()> {
+/// Returns the slugs of the cities it loaded.
+async fn load_bundles_if_empty(store: &Store, dir: &Path) -> anyhow::Result<Vec<String>> {
     if minsheng_store::queries::tenants::count(store.db()).await? > 0 {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let Ok(entries) = std::fs::read_dir(dir) else {
         println!(
             "no tenant bundles at {}; starting with no city",
             dir.display()
         );
-        return Ok(());
+        return Ok(Vec::new());
     };
     let mut folders: Vec<_> = entries
         .filter_map(Result::ok)
@@ -276,10 +288,12 @@ async fn load_bundles_if_empty(store: &Store, dir: &Path) -> anyhow::Result<()> 
         .filter(|p| p.join(bundle::format::TENANT_FILE).is_file())
         .collect();
     folders.sort();
+    let mut loaded = Vec::new();
     for folder in folders {
         println!("loading demo city from {}", folder.display());
         let bundle = bundle::format::Bundle::read(&folder)?;
         bundle::apply::apply(store, &bundle, false).await?;
+        loaded.push(bundle.tenant.slug);
     }
-    Ok(())
+    Ok(loaded)
 }

@@ -42,6 +42,25 @@ pub enum Command {
     /// Check the statistics rollup against a full recount.
     #[command(subcommand)]
     Stats(StatsCommand),
+    /// Generate demo history.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Generate a year of realistic cases in a city, through the same code
+    /// as real submissions and staff actions.
+    Seed {
+        #[arg(long)]
+        tenant: String,
+        /// How many cases.
+        #[arg(long, default_value_t = 1400)]
+        cases: usize,
+        /// Random seed, for repeatable histories.
+        #[arg(long, default_value_t = 2014)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,6 +219,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Demo(DemoCommand::Seed {
+            tenant,
+            cases,
+            seed,
+        }) => {
+            let (state, _) = operator_ctx(config).await?;
+            let record = services::tenants::find(state.store.db(), &tenant).await?;
+            let report = seed_demo(&state, &record, cases, seed).await?;
+            println!(
+                "seeded {} cases in {tenant}: {} answers, {} ratings, {} operations",
+                report.cases, report.answered, report.rated, report.operations
+            );
+            Ok(())
+        }
         Command::Stats(StatsCommand::Check { tenant }) => {
             let (state, ctx) = operator_ctx(config).await?;
             let record = services::tenants::find(state.store.db(), &tenant).await?;
@@ -266,8 +299,37 @@ async fn operator_ctx(config: Config) -> anyhow::Result<(app::AppState, crate::a
         session_csrf: None,
         session_id: None,
         state: state.clone(),
+        clock: None,
     };
     Ok((state, ctx))
+}
+
+/// Seed demo history with a progress line on standard error.
+pub async fn seed_demo(
+    state: &app::AppState,
+    tenant: &services::tenants::TenantRecord,
+    cases: usize,
+    seed: u64,
+) -> anyhow::Result<crate::demo::seed::SeedReport> {
+    use std::io::Write;
+    let started = std::time::Instant::now();
+    let report = crate::demo::seed::seed(state, tenant, cases, seed, |done, total| {
+        if done % 25 == 0 || done == total {
+            let width = 30;
+            let filled = done * width / total.max(1);
+            eprint!(
+                "\r  {} [{}{}] {done}/{total} cases ({:.0}s)",
+                tenant.slug,
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                started.elapsed().as_secs_f64()
+            );
+            let _ = std::io::stderr().flush();
+        }
+    })
+    .await?;
+    eprintln!();
+    Ok(report)
 }
 
 /// Connect and bring the schema up to date.

@@ -23,6 +23,9 @@ pub struct Config {
     pub tenants_dir: PathBuf,
     /// Load the bundles of `tenants_dir` when the database has no tenant.
     pub load_demo_tenants: bool,
+    /// Cases of demo history generated for each demo city loaded into an
+    /// empty database (0: none).
+    pub demo_cases: usize,
     /// Peers whose `X-Forwarded-Host`/`X-Forwarded-For` are believed: IP
     /// addresses or CIDR networks.
     #[serde(deserialize_with = "networks")]
@@ -58,6 +61,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             tenants_dir: PathBuf::from("tenants"),
             load_demo_tenants: true,
+            demo_cases: 1400,
             trusted_proxies: Vec::new(),
             platform_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
             dev_open_admin: false,
@@ -77,6 +81,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("MINSHENG_LISTEN", "listen"),
     ("MINSHENG_TENANTS_DIR", "tenants_dir"),
     ("MINSHENG_LOAD_DEMO_TENANTS", "load_demo_tenants"),
+    ("MINSHENG_DEMO_CASES", "demo_cases"),
     ("MINSHENG_TRUSTED_PROXIES", "trusted_proxies"),
     ("MINSHENG_PLATFORM_HOSTS", "platform_hosts"),
     ("MINSHENG_DEV_OPEN_ADMIN", "dev_open_admin"),
@@ -200,6 +205,7 @@ fn env_value(key: &str, value: &str) -> toml::Value {
             _ => toml::Value::String(value.to_owned()),
         },
         "max_body_bytes"
+        | "demo_cases"
         | "session_idle_secs"
         | "session_max_age_secs"
         | "anonymous_rate_per_minute" => match value.parse::<i64>() {

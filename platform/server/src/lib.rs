@@ -7,6 +7,7 @@ pub mod app;
 pub mod bundle;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod model;
 pub mod services;
 pub mod telemetry;

@@ -29,9 +29,16 @@ pub struct Ctx {
     /// The digest of the session's token, to log out this session.
     pub session_id: Option<String>,
     pub state: AppState,
+    /// The time the actions happen at: now, except when the demo history
+    /// is generated through the same services.
+    pub clock: Option<chrono::DateTime<Utc>>,
 }
 
 impl Ctx {
+    pub fn now(&self) -> chrono::DateTime<Utc> {
+        self.clock.unwrap_or_else(Utc::now)
+    }
+
     /// The connection, for tables without row-level security (cities and
     /// their host names).
     pub fn db(&self) -> &minsheng_store::DatabaseConnection {

@@ -1,0 +1,315 @@
+//! Generate a city's case history: submissions spread over the past year,
+//! accepted, assigned (sometimes to the wrong department first, then
+//! transferred), answered mostly on time, rated mostly satisfied, viewed.
+//! Every step goes through `services::cases` with the clock set to when it
+//! happened, so the statistics rollup is built exactly as in real use.
+
+use crate::access::{Ctx, Principal};
+use crate::app::AppState;
+use crate::demo::corpus;
+use crate::model::CaseInput;
+use crate::services::cases::{self, StaffAction};
+use crate::services::tenants::TenantRecord;
+use crate::services::{DbResultExt, categories};
+use chrono::{DateTime, Duration, Utc};
+use minsheng_domain::Error;
+use minsheng_domain::ids::UserId;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// What a seeding run did.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SeedReport {
+    pub cases: usize,
+    pub answered: usize,
+    pub rated: usize,
+    /// Service calls made (submissions, actions, ratings, view batches).
+    pub operations: usize,
+}
+
+/// Seed `n` cases into `tenant`, calling `progress(done, n)` as it goes.
+pub async fn seed(
+    state: &AppState,
+    tenant: &TenantRecord,
+    n: usize,
+    seed: u64,
+    progress: impl Fn(usize, usize),
+) -> Result<SeedReport, Error> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let tx = state.tenant_read(tenant.id).await?;
+    let cats: Vec<_> = categories::list(&tx, tenant.id, false)
+        .await?
+        .into_iter()
+        .filter(|c| c.default_department_id.is_some())
+        .collect();
+    let departments: Vec<String> = crate::services::departments::list(&tx, tenant.id, false)
+        .await?
+        .into_iter()
+        .map(|d| d.code)
+        .collect();
+    tx.commit().await.or_internal()?;
+    if cats.is_empty() || departments.len() < 2 {
+        return Err(Error::invalid(
+            "tenant",
+            "the city needs categories with default departments",
+        ));
+    }
+    let mut ctx = Ctx {
+        principal: Principal::Operator {
+            user: UserId::from_uuid(uuid::Uuid::nil()),
+            username: "demo".into(),
+        },
+        ip: None,
+        session_csrf: None,
+        session_id: None,
+        state: state.clone(),
+        clock: None,
+    };
+    let now = Utc::now();
+    let start = now - Duration::days(365);
+    let step = Duration::seconds(365 * 86_400 / (n.max(1) as i64));
+    let mut report = SeedReport::default();
+    for i in 0..n {
+        let t0 = start
+            + step * (i as i32)
+            + Duration::seconds(rng.random_range(0..step.num_seconds().max(1)));
+        // The first categories are the common ones (heating, potholes).
+        let category = &cats
+            [(rng.random_range(0.0f64..1.0).powi(2) * cats.len() as f64) as usize % cats.len()];
+        let sample = corpus::sample(tenant.locale.as_str(), &category.code, &mut rng);
+        let input = CaseInput {
+            category: category.code.clone(),
+            title: sample.title.clone(),
+            text: sample.text.clone(),
+            address: sample.address.clone(),
+            latitude: None,
+            longitude: None,
+            contact_name: None,
+            contact_phone: None,
+            contact_email: None,
+            public: Some(rng.random_bool(0.85)),
+        };
+        ctx.clock = Some(t0);
+        let (created, _) = cases::submit(&ctx, tenant, input, None).await?;
+        report.cases += 1;
+        report.operations += 1;
+        let code = created.tracking_code.clone();
+        let mut at = t0;
+        // Each later step happens only if its time has come.
+        let next = |ctx: &mut Ctx, at: &mut DateTime<Utc>, hours: f64| {
+            *at += Duration::seconds((hours * 3600.0) as i64);
+            ctx.clock = Some(*at);
+            *at < now
+        };
+        if rng.random_bool(0.03) {
+            if next(&mut ctx, &mut at, 3.0) {
+                let reason = if tenant.locale.as_str() == "en" {
+                    "Not a city matter; please contact your landlord."
+                } else {
+                    "不属于政府部门职责范围，请联系物业公司。"
+                };
+                cases::act(
+                    &ctx,
+                    tenant,
+                    &code,
+                    StaffAction::Reject {
+                        reason: reason.into(),
+                    },
+                )
+                .await?;
+                report.operations += 1;
+            }
+            progress(i + 1, n);
+            continue;
+        }
+        if !next(&mut ctx, &mut at, rng.random_range(1.0..24.0)) {
+            progress(i + 1, n);
+            continue;
+        }
+        cases::act(&ctx, tenant, &code, StaffAction::Accept).await?;
+        let misrouted = rng.random_bool(0.1);
+        let lead = misrouted.then(|| departments[rng.random_range(0..departments.len())].clone());
+        next(&mut ctx, &mut at, 0.2);
+        cases::act(
+            &ctx,
+            tenant,
+            &code,
+            StaffAction::Assign {
+                lead: lead.clone(),
+                co: Vec::new(),
+            },
+        )
+        .await?;
+        report.operations += 2;
+        if let (Some(wrong), Some(right)) = (lead, category.default_department_id) {
+            let right = crate::services::departments::get(
+                &state.tenant_read(tenant.id).await?,
+                tenant.id,
+                right,
+            )
+            .await?
+            .code;
+            if wrong != right && next(&mut ctx, &mut at, rng.random_range(2.0..30.0)) {
+                let reason = if tenant.locale.as_str() == "en" {
+                    "Handled by another department."
+                } else {
+                    "该事项由其他部门负责，转办处理。"
+                };
+                cases::act(
+                    &ctx,
+                    tenant,
+                    &code,
+                    StaffAction::Transfer {
+                        to: right,
+                        reason: reason.into(),
+                    },
+                )
+                .await?;
+                report.operations += 1;
+            }
+        }
+        if !next(&mut ctx, &mut at, rng.random_range(1.0..12.0)) {
+            progress(i + 1, n);
+            continue;
+        }
+        cases::act(&ctx, tenant, &code, StaffAction::Start).await?;
+        report.operations += 1;
+        if rng.random_bool(0.04) && next(&mut ctx, &mut at, 24.0) {
+            let reason = if tenant.locale.as_str() == "en" {
+                "Parts are on order."
+            } else {
+                "需协调多个部门，申请延期。"
+            };
+            cases::act(
+                &ctx,
+                tenant,
+                &code,
+                StaffAction::RequestExtension {
+                    working_days: 3,
+                    reason: reason.into(),
+                },
+            )
+            .await?;
+            next(&mut ctx, &mut at, 4.0);
+            cases::act(
+                &ctx,
+                tenant,
+                &code,
+                StaffAction::DecideExtension {
+                    approve: rng.random_bool(0.8),
+                    reason: None,
+                },
+            )
+            .await?;
+            report.operations += 2;
+        }
+        // A few stay in progress; most answers come within the deadline.
+        if rng.random_bool(0.05) {
+            progress(i + 1, n);
+            continue;
+        }
+        let allowed = (created.answer_deadline - t0).num_seconds() as f64 / 3600.0;
+        let target = if rng.random_bool(0.9) {
+            rng.random_range(0.1..0.9) * allowed
+        } else {
+            allowed * rng.random_range(1.05..1.6)
+        };
+        let wait = (target - (at - t0).num_seconds() as f64 / 3600.0).max(0.5);
+        if !next(&mut ctx, &mut at, wait) {
+            progress(i + 1, n);
+            continue;
+        }
+        cases::act(
+            &ctx,
+            tenant,
+            &code,
+            StaffAction::Answer {
+                text: sample.answer.clone(),
+            },
+        )
+        .await?;
+        report.answered += 1;
+        report.operations += 1;
+        if rng.random_bool(0.8) {
+            next(&mut ctx, &mut at, 1.0);
+            cases::add_views(&ctx, tenant, &code, rng.random_range(1..400)).await?;
+            report.operations += 1;
+        }
+        report.operations += rate_until_done(
+            &mut ctx,
+            tenant,
+            &code,
+            &created.secret,
+            &sample,
+            &mut rng,
+            &mut at,
+            now,
+            &mut report,
+        )
+        .await?;
+        progress(i + 1, n);
+    }
+    Ok(report)
+}
+
+/// The citizen rates (most do); an unsatisfied rating reopens the case once,
+/// the department answers again and the citizen rates again.
+#[allow(clippy::too_many_arguments)]
+async fn rate_until_done(
+    ctx: &mut Ctx,
+    tenant: &TenantRecord,
+    code: &str,
+    secret: &str,
+    sample: &corpus::Sample,
+    rng: &mut StdRng,
+    at: &mut DateTime<Utc>,
+    now: DateTime<Utc>,
+    report: &mut SeedReport,
+) -> Result<usize, Error> {
+    let mut operations = 0;
+    for round in 0..2 {
+        *at += Duration::hours(rng.random_range(2..72));
+        if *at >= now {
+            return Ok(operations);
+        }
+        ctx.clock = Some(*at);
+        if !rng.random_bool(0.75) {
+            if rng.random_bool(0.5) {
+                cases::act(ctx, tenant, code, StaffAction::Close).await?;
+                operations += 1;
+            }
+            return Ok(operations);
+        }
+        let roll = rng.random_range(0.0..1.0);
+        let (rating, comment) = match (round, roll) {
+            (0, r) if r < 0.78 => ("satisfied", None),
+            (0, r) if r < 0.94 => ("basically_satisfied", None),
+            (1, r) if r < 0.6 => ("basically_satisfied", None),
+            _ => ("unsatisfied", Some(sample.unsatisfied_comment.as_str())),
+        };
+        // The demo acts as the citizen, with the case's secret.
+        cases::rate(ctx, tenant, code, Some(secret), rating, comment).await?;
+        report.rated += 1;
+        operations += 1;
+        if rating != "unsatisfied" || round == 1 {
+            return Ok(operations);
+        }
+        *at += Duration::hours(rng.random_range(4..48));
+        if *at >= now {
+            return Ok(operations);
+        }
+        ctx.clock = Some(*at);
+        cases::act(
+            ctx,
+            tenant,
+            code,
+            StaffAction::Answer {
+                text: sample.answer.clone(),
+            },
+        )
+        .await?;
+        report.answered += 1;
+        operations += 1;
+    }
+    Ok(operations)
+}
