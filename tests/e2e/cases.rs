@@ -504,3 +504,72 @@ async fn counters_equal_recount(backend: Backend) {
     );
 }
 on_both_backends!(counters_equal_recount);
+
+/// A private case exists only for its citizen and the city's staff; an
+/// anonymous flood of submissions is slowed down.
+async fn private_cases_and_rate_limits(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("MINSHENG_DEV_OPEN_ADMIN", "0"),
+            ("MINSHENG_ANONYMOUS_RATE_PER_MINUTE", "3"),
+        ],
+    )
+    .await;
+    app.staff("daqing", "dq-dispatcher", &["dispatcher"], &[])
+        .await;
+    app.staff("springfield", "sf-admin", &["city-admin"], &[])
+        .await;
+    let body = json!({"category": "heating-cold", "title": "私密问题测试", "text": "这个问题包含隐私信息，不公开。",
+                      "contact_name": "李先生", "public": false});
+    let (status, created) = json_call(
+        &app,
+        &Auth::default(),
+        Method::POST,
+        "/tenants/daqing/cases",
+        Some(&body),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let code = created["tracking_code"].as_str().unwrap();
+    let secret = created["secret"].as_str().unwrap();
+    let path = format!("/tenants/daqing/cases/{code}");
+
+    let (status, _) = app.get_json(&path).await;
+    assert_eq!(status, 404, "a private case is not there for the public");
+    let (_, list) = app.get_json("/tenants/daqing/cases").await;
+    assert!(!list.to_string().contains(code), "nor in the public list");
+    let resp = reqwest::Client::new()
+        .get(app.api(&path))
+        .header("x-case-secret", secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["contact_name"],
+        "李先生"
+    );
+    let dispatcher = app.login_ok(Some("daqing"), "dq-dispatcher").await;
+    let (status, detail) = json_call(&app, &dispatcher, Method::GET, &path, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(detail["contact_name"], "李先生");
+    let other = app.login_ok(Some("springfield"), "sf-admin").await;
+    let (status, _) = json_call(&app, &other, Method::GET, &path, None).await;
+    assert_eq!(status, 404, "another city's staff see nothing");
+
+    // Three anonymous submissions a minute from one address; the fourth waits.
+    let mut last = (0, reqwest::header::HeaderMap::new());
+    for _ in 0..3 {
+        let resp = reqwest::Client::new()
+            .post(app.api("/tenants/daqing/cases"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        last = (resp.status().as_u16(), resp.headers().clone());
+    }
+    assert_eq!(last.0, 429);
+    assert!(last.1.contains_key("retry-after"));
+}
+on_both_backends!(private_cases_and_rate_limits);

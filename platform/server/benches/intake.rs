@@ -88,7 +88,7 @@ async fn intake(state: &AppState) -> Run {
 }
 
 /// The same row, inserted alone in its own durable transaction.
-async fn bare_insert(store: &Store) -> Run {
+async fn bare_insert(store: &Store, run: u32) -> Run {
     let tenant = minsheng_server::services::tenants::find(store.db(), "daqing")
         .await
         .unwrap();
@@ -119,7 +119,7 @@ async fn bare_insert(store: &Store) -> Run {
                 let row = case::ActiveModel {
                     id: Set(uuid::Uuid::now_v7()),
                     tenant_id: Set(t),
-                    tracking_code: Set(format!("B{c:03}-{i:04}-BASE")),
+                    tracking_code: Set(format!("B{run}-{c:03}-{i:04}")),
                     secret_hash: Set("0".repeat(64)),
                     category_id: Set(cat),
                     title: Set("暖气不热，室温只有十四度".into()),
@@ -201,9 +201,9 @@ async fn main() -> anyhow::Result<()> {
     );
     let (store, state) = prepare(&url).await?;
     // Alternate so drift affects both alike.
-    let baseline = bare_insert(&store).await;
+    let baseline = bare_insert(&store, 1).await;
     let measured = intake(&state).await;
-    let baseline2 = bare_insert(&store).await;
+    let baseline2 = bare_insert(&store, 2).await;
     let baseline = if baseline2.per_second > baseline.per_second {
         baseline2
     } else {
@@ -218,9 +218,9 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         let (prefix, _) = admin.rsplit_once('/').expect("a database name");
         let (store, state) = prepare(&format!("{prefix}/{name}")).await?;
-        let baseline = bare_insert(&store).await;
+        let baseline = bare_insert(&store, 1).await;
         let measured = intake(&state).await;
-        let baseline2 = bare_insert(&store).await;
+        let baseline2 = bare_insert(&store, 2).await;
         let baseline = if baseline2.per_second > baseline.per_second {
             baseline2
         } else {
