@@ -1,6 +1,8 @@
 //! Cases (petitions), their co-handling departments, their append-only
 //! timeline, idempotency keys for submission, and the statistics rollup that
-//! is updated in the same transaction as every event that changes it.
+//! is updated in the same transaction as every event that changes it. The
+//! rollup is split into shards so concurrent transactions seldom wait for
+//! the same row; readers sum the shards.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -86,6 +88,7 @@ enum CaseStats {
     TenantId,
     DepartmentId,
     Day,
+    Shard,
     Received,
     Accepted,
     Answered,
@@ -328,6 +331,7 @@ impl MigrationTrait for Migration {
                     .col(req(CaseStats::TenantId).uuid())
                     .col(req(CaseStats::DepartmentId).uuid())
                     .col(req(CaseStats::Day).date())
+                    .col(req(CaseStats::Shard).small_integer())
                     .col(counter(CaseStats::Received))
                     .col(counter(CaseStats::Accepted))
                     .col(counter(CaseStats::Answered))
@@ -340,7 +344,8 @@ impl MigrationTrait for Migration {
                         Index::create()
                             .col(CaseStats::TenantId)
                             .col(CaseStats::DepartmentId)
-                            .col(CaseStats::Day),
+                            .col(CaseStats::Day)
+                            .col(CaseStats::Shard),
                     )
                     .to_owned(),
             )

@@ -23,6 +23,7 @@ pub struct AppState {
     pub policy: Arc<Policy>,
     pub limits: Arc<RateLimits>,
     pub views: Arc<access::views::ViewCounter>,
+    pub calendars: Arc<services::calendar::Cache>,
 }
 
 impl AppState {
@@ -33,6 +34,7 @@ impl AppState {
             policy: Policy::load(store.clone()).await?,
             limits: Arc::new(RateLimits::per_minute(config.anonymous_rate_per_minute)),
             views: Arc::new(access::views::ViewCounter::default()),
+            calendars: Arc::new(services::calendar::Cache::default()),
             templates: Arc::new(web::templates::environment()),
             config: Arc::new(config),
             store,

@@ -159,6 +159,7 @@ pub async fn put_day_by(
     ctx.authorize(tenant, "calendar:write").await?;
     let tx = ctx.tx(tenant.id).await?;
     let (day, _) = put_day(&tx, tenant, date, input).await?;
+    ctx.state.calendars.forget(tenant.id);
     super::commit(tx, day).await
 }
 
@@ -170,5 +171,51 @@ pub async fn delete_day_by(
     ctx.authorize(tenant, "calendar:write").await?;
     let tx = ctx.tx(tenant.id).await?;
     delete_day(&tx, tenant, date).await?;
+    ctx.state.calendars.forget(tenant.id);
     super::commit(tx, ()).await
+}
+
+/// Each city's working calendar, kept for a minute so a submission does not
+/// read the calendar table. Changes made in this process take effect at
+/// once; changes made by another process (a bundle applied from the
+/// command line, another replica) within a minute.
+#[derive(Default)]
+pub struct Cache {
+    entries: std::sync::Mutex<
+        std::collections::HashMap<
+            minsheng_domain::ids::TenantId,
+            (std::time::Instant, std::sync::Arc<WorkingCalendar>),
+        >,
+    >,
+}
+
+const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Cache {
+    pub async fn get(
+        &self,
+        db: &impl ConnectionTrait,
+        tenant: &TenantRecord,
+    ) -> Result<std::sync::Arc<WorkingCalendar>, Error> {
+        if let Ok(entries) = self.entries.lock()
+            && let Some((at, calendar)) = entries.get(&tenant.id)
+            && at.elapsed() < CACHE_TTL
+        {
+            return Ok(std::sync::Arc::clone(calendar));
+        }
+        let calendar = std::sync::Arc::new(working_calendar(db, tenant).await?);
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.insert(
+                tenant.id,
+                (std::time::Instant::now(), std::sync::Arc::clone(&calendar)),
+            );
+        }
+        Ok(calendar)
+    }
+
+    pub fn forget(&self, tenant: minsheng_domain::ids::TenantId) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(&tenant);
+        }
+    }
 }

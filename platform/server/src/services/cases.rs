@@ -19,7 +19,7 @@ use minsheng_store::entity::{case, case_event, case_idempotency, category, depar
 use minsheng_store::queries::cases::{self as q, Filter, StatDelta};
 use minsheng_store::queries::directory;
 use minsheng_store::{ConnectionTrait, DatabaseTransaction};
-use rand::RngCore;
+use rand::{Rng, RngCore};
 use sea_orm::ActiveValue::Set;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -124,13 +124,12 @@ async fn count(
     delta: StatDelta,
 ) -> Result<(), Error> {
     let day = day_of(tenant, at);
-    let t = tenant.id.into_uuid();
-    q::add_stats(db, t, Uuid::nil(), day, delta)
+    let mut rows = vec![Uuid::nil()];
+    rows.extend(department);
+    let shard = rand::rng().random_range(0..q::STAT_SHARDS);
+    q::add_stats(db, tenant.id.into_uuid(), &rows, day, shard, delta)
         .await
         .or_internal()?;
-    if let Some(d) = department {
-        q::add_stats(db, t, d, day, delta).await.or_internal()?;
-    }
     Ok(())
 }
 
@@ -401,7 +400,7 @@ async fn submit_once(
     }
     let valid = check_input(&tx, tenant, input).await?;
     let now = ctx.now();
-    let working = calendar::working_calendar(&tx, tenant).await?;
+    let working = ctx.state.calendars.get(&tx, tenant).await?;
     let accept_deadline =
         working.deadline(now, u32::try_from(valid.category.accept_days).unwrap_or(1));
     let answer_deadline =
@@ -1358,6 +1357,7 @@ pub async fn recount(
             tenant_id: t,
             department_id: Uuid::nil(),
             day: from,
+            shard: 0,
             received: 0,
             accepted: 0,
             answered: 0,

@@ -439,6 +439,7 @@ pub async fn update_by(ctx: &Ctx, slug: &str, patch: TenantPatch) -> Result<Tena
     if patch.active.is_some() {
         ctx.require_operator_for(&record)?;
     }
+    ctx.state.calendars.forget(record.id);
     update(ctx.db(), slug, patch).await
 }
 

@@ -11,6 +11,10 @@ pub struct Model {
     pub department_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub day: Date,
+    /// One of a few rows per (city or department, day), so concurrent
+    /// writers seldom wait for one another.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub shard: i16,
     pub received: i64,
     pub accepted: i64,
     pub answered: i64,

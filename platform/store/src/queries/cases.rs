@@ -259,30 +259,38 @@ pub struct StatDelta {
     pub views: i64,
 }
 
-/// Add `delta` to the counters of (city or department, day), creating the
-/// row if needed, in the caller's transaction.
+/// Rows per (city or department, day) in the rollup.
+pub const STAT_SHARDS: i16 = 16;
+
+/// Add `delta` to the counters of each of `departments` (the nil id is the
+/// whole city) on `day` in `shard`, creating rows as needed, in one statement
+/// in the caller's transaction.
 pub async fn add_stats(
     db: &impl ConnectionTrait,
     tenant_id: Uuid,
-    department_id: Uuid,
+    departments: &[Uuid],
     day: NaiveDate,
+    shard: i16,
     d: StatDelta,
 ) -> Result<(), DbErr> {
     use case_stat::Column as C;
-    let row = case_stat::ActiveModel {
-        tenant_id: Set(tenant_id),
-        department_id: Set(department_id),
-        day: Set(day),
-        received: Set(d.received),
-        accepted: Set(d.accepted),
-        answered: Set(d.answered),
-        answered_on_time: Set(d.answered_on_time),
-        answer_seconds: Set(d.answer_seconds),
-        rated: Set(d.rated),
-        satisfied: Set(d.satisfied),
-        views: Set(d.views),
-    };
-    let mut on_conflict = OnConflict::columns([C::TenantId, C::DepartmentId, C::Day]);
+    let rows = departments
+        .iter()
+        .map(|department_id| case_stat::ActiveModel {
+            tenant_id: Set(tenant_id),
+            department_id: Set(*department_id),
+            day: Set(day),
+            shard: Set(shard.rem_euclid(STAT_SHARDS)),
+            received: Set(d.received),
+            accepted: Set(d.accepted),
+            answered: Set(d.answered),
+            answered_on_time: Set(d.answered_on_time),
+            answer_seconds: Set(d.answer_seconds),
+            rated: Set(d.rated),
+            satisfied: Set(d.satisfied),
+            views: Set(d.views),
+        });
+    let mut on_conflict = OnConflict::columns([C::TenantId, C::DepartmentId, C::Day, C::Shard]);
     for (col, name) in [
         (C::Received, "received"),
         (C::Accepted, "accepted"),
@@ -298,7 +306,7 @@ pub async fn add_stats(
             Expr::cust(format!("case_stats.{name} + excluded.{name}")),
         );
     }
-    case_stat::Entity::insert(row)
+    case_stat::Entity::insert_many(rows)
         .on_conflict(on_conflict)
         .exec_without_returning(db)
         .await
