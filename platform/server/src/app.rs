@@ -212,31 +212,38 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         Vec::new()
     };
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
-    let addr = listener.local_addr()?;
-    let base = format!("http://{addr}");
-    println!("Minsheng {} listening on {base}", env!("CARGO_PKG_VERSION"));
-    println!("  database: {}", config.database_url_redacted());
-    for t in services::tenants::list(&store).await? {
-        println!("  {}: {base}/t/{}/", t.name, t.slug);
-        for host in &t.hosts {
-            println!("      also http://{host}:{}/", addr.port());
-        }
-    }
-    println!("  API docs: {base}/api/docs");
-    if config.dev_open_admin {
-        println!("  warning: the admin API is open to everyone (MINSHENG_DEV_OPEN_ADMIN)");
-    }
     let demo_cases = config.demo_cases;
+    let (listen, dev_open_admin, database) = (
+        config.listen,
+        config.dev_open_admin,
+        config.database_url_redacted(),
+    );
     let state = AppState::new(config, store).await?;
+    // Generate the demo history before listening, so the printed address
+    // answers at once.
     if demo_cases > 0 && !loaded.is_empty() {
         println!("generating demo history ({demo_cases} cases per city) …");
         for slug in &loaded {
             let tenant = services::tenants::find(state.store.db(), slug).await?;
             cli::seed_demo(&state, &tenant, demo_cases, 2014).await?;
         }
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", listen))?;
+    let addr = listener.local_addr()?;
+    let base = format!("http://{addr}");
+    println!("Minsheng {} listening on {base}", env!("CARGO_PKG_VERSION"));
+    println!("  database: {}", database);
+    for t in services::tenants::list(&state.store).await? {
+        println!("  {}: {base}/t/{}/", t.name, t.slug);
+        for host in &t.hosts {
+            println!("      also http://{host}:{}/", addr.port());
+        }
+    }
+    println!("  API docs: {base}/api/docs");
+    if dev_open_admin {
+        println!("  warning: the admin API is open to everyone (MINSHENG_DEV_OPEN_ADMIN)");
     }
     state.policy.watch(Duration::from_secs(1));
     let acceptor = TcpAcceptor::from_tokio(listener)?;
