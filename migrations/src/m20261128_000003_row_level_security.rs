@@ -31,6 +31,20 @@ pub const TENANT_TABLES: &[&str] = &[
     "audit_events",
 ];
 
+/// Enable and force row-level security on a tenant table, with the policy
+/// every tenant table shares.
+pub fn enable_sql(table: &str) -> String {
+    format!(
+        "ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
+         ALTER TABLE {table} FORCE ROW LEVEL SECURITY;
+         CREATE POLICY tenant_isolation ON {table}
+           USING (current_setting('app.tenant_id', true) = '*'
+                  OR tenant_id::text = current_setting('app.tenant_id', true))
+           WITH CHECK (current_setting('app.tenant_id', true) = '*'
+                  OR tenant_id::text = current_setting('app.tenant_id', true));"
+    )
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -39,16 +53,7 @@ impl MigrationTrait for Migration {
         }
         let db = manager.get_connection();
         for table in TENANT_TABLES {
-            db.execute_unprepared(&format!(
-                "ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
-                 ALTER TABLE {table} FORCE ROW LEVEL SECURITY;
-                 CREATE POLICY tenant_isolation ON {table}
-                   USING (current_setting('app.tenant_id', true) = '*'
-                          OR tenant_id::text = current_setting('app.tenant_id', true))
-                   WITH CHECK (current_setting('app.tenant_id', true) = '*'
-                          OR tenant_id::text = current_setting('app.tenant_id', true));"
-            ))
-            .await?;
+            db.execute_unprepared(&enable_sql(table)).await?;
         }
         Ok(())
     }

@@ -360,14 +360,8 @@ impl MigrationTrait for Migration {
                 "case_idempotency",
                 "case_stats",
             ] {
-                db.execute_unprepared(&format!(
-                    "ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
-                     ALTER TABLE {table} FORCE ROW LEVEL SECURITY;
-                     CREATE POLICY tenant_isolation ON {table}
-                       USING (current_setting('app.tenant_id', true) = '*'
-                              OR tenant_id::text = current_setting('app.tenant_id', true))
-                       WITH CHECK (current_setting('app.tenant_id', true) = '*'
-                              OR tenant_id::text = current_setting('app.tenant_id', true));"
+                db.execute_unprepared(&super::m20261128_000003_row_level_security::enable_sql(
+                    table,
                 ))
                 .await?;
             }

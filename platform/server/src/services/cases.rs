@@ -740,11 +740,7 @@ pub async fn list_public(
     page: u64,
     page_size: u64,
 ) -> Result<CasePage, Error> {
-    if page_size == 0 || page_size > 100 {
-        return Err(Error::invalid("page_size", "must be between 1 and 100"));
-    }
     let tx = ctx.read_tx(tenant.id).await?;
-    let t = tenant.id.into_uuid();
     let names = names(&tx, tenant).await?;
     if let Some(code) = department {
         let d = names
@@ -765,10 +761,25 @@ pub async fn list_public(
             Some(c.ok_or_else(|| Error::invalid("category", format!("no category {code:?}")))?);
     }
     filter.public_only = true;
-    let (rows, total) = q::list(&tx, t, &filter, page, page_size)
+    page_of(tx, tenant, &names, &filter, page, page_size).await
+}
+
+/// One page of a listing, in public view, committing the read transaction.
+async fn page_of(
+    tx: DatabaseTransaction,
+    tenant: &TenantRecord,
+    names: &Names,
+    filter: &Filter,
+    page: u64,
+    page_size: u64,
+) -> Result<CasePage, Error> {
+    if page_size == 0 || page_size > 100 {
+        return Err(Error::invalid("page_size", "must be between 1 and 100"));
+    }
+    let (rows, total) = q::list(&tx, tenant.id.into_uuid(), filter, page, page_size)
         .await
         .or_internal()?;
-    let items = rows.iter().map(|r| public_view(r, &names)).collect();
+    let items = rows.iter().map(|r| public_view(r, names)).collect();
     commit(
         tx,
         CasePage {
@@ -791,28 +802,12 @@ pub async fn inbox(
     page_size: u64,
 ) -> Result<CasePage, Error> {
     ctx.authorize(tenant, "case:read").await?;
-    if page_size == 0 || page_size > 100 {
-        return Err(Error::invalid("page_size", "must be between 1 and 100"));
-    }
     if let Some(scope) = ctx.department_scope(tenant, "case:read").await {
         filter.departments_any = Some(scope.iter().map(|d| d.into_uuid()).collect());
     }
     let tx = ctx.read_tx(tenant.id).await?;
     let names = names(&tx, tenant).await?;
-    let (rows, total) = q::list(&tx, tenant.id.into_uuid(), &filter, page, page_size)
-        .await
-        .or_internal()?;
-    let items = rows.iter().map(|r| public_view(r, &names)).collect();
-    commit(
-        tx,
-        CasePage {
-            items,
-            total,
-            page,
-            page_size,
-        },
-    )
-    .await
+    page_of(tx, tenant, &names, &filter, page, page_size).await
 }
 
 // ---- staff actions --------------------------------------------------------
