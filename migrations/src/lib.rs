@@ -10,6 +10,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod columns;
 mod m20261127_000001_directory;
 mod m20261128_000002_access;
 pub mod m20261128_000003_row_level_security;

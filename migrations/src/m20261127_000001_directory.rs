@@ -1,6 +1,7 @@
 //! Tenants, their host names, department directory, categories and
 //! working-day calendar.
 
+use crate::columns::*;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -83,22 +84,6 @@ enum CalendarDays {
     Day,
     Kind,
     Name,
-}
-
-fn uuid_pk<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .uuid()
-        .not_null()
-        .primary_key()
-        .to_owned()
-}
-
-fn required<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).not_null().to_owned()
-}
-
-fn optional<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).null().to_owned()
 }
 
 fn tenant_fk<T: IntoIden + 'static>(table: T, name: &str) -> ForeignKeyCreateStatement {

@@ -2,6 +2,7 @@
 //! throttling, the audit log, and the policy version that tells every
 //! replica to reload its authorization policy.
 
+use crate::columns::*;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -117,22 +118,6 @@ enum PolicyVersion {
     Table,
     Id,
     Version,
-}
-
-fn uuid_pk<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .uuid()
-        .not_null()
-        .primary_key()
-        .to_owned()
-}
-
-fn required<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).not_null().to_owned()
-}
-
-fn optional<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).null().to_owned()
 }
 
 fn fk(

@@ -4,6 +4,7 @@
 //! rollup is split into shards so concurrent transactions seldom wait for
 //! the same row; readers sum the shards.
 
+use crate::columns::*;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -113,22 +114,6 @@ enum Categories {
     TenantId,
 }
 
-fn req<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).not_null().to_owned()
-}
-
-fn opt<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).null().to_owned()
-}
-
-fn counter<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .big_integer()
-        .not_null()
-        .default(0)
-        .to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -137,36 +122,36 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Cases::Table)
                     .col(ColumnDef::new(Cases::Id).uuid().not_null().primary_key())
-                    .col(req(Cases::TenantId).uuid())
-                    .col(req(Cases::TrackingCode).string_len(16))
-                    .col(req(Cases::SecretHash).string_len(64))
-                    .col(req(Cases::CategoryId).uuid())
-                    .col(req(Cases::Title).string_len(200))
-                    .col(req(Cases::Body).text())
-                    .col(opt(Cases::Address).string_len(300))
-                    .col(opt(Cases::Latitude).double())
-                    .col(opt(Cases::Longitude).double())
-                    .col(opt(Cases::ContactName).string_len(100))
-                    .col(opt(Cases::ContactPhone).string_len(50))
-                    .col(opt(Cases::ContactEmail).string_len(200))
-                    .col(req(Cases::Public).boolean())
-                    .col(opt(Cases::CitizenId).uuid())
-                    .col(req(Cases::State).string_len(20))
-                    .col(opt(Cases::LeadDepartmentId).uuid())
-                    .col(req(Cases::ExtensionPending).boolean())
-                    .col(req(Cases::Reopened).integer())
-                    .col(req(Cases::SubmittedAt).timestamp_with_time_zone())
-                    .col(req(Cases::AcceptDeadline).timestamp_with_time_zone())
-                    .col(req(Cases::AnswerDeadline).timestamp_with_time_zone())
-                    .col(opt(Cases::AcceptedAt).timestamp_with_time_zone())
-                    .col(opt(Cases::AnsweredAt).timestamp_with_time_zone())
-                    .col(opt(Cases::ClosedAt).timestamp_with_time_zone())
-                    .col(opt(Cases::Answer).text())
-                    .col(opt(Cases::Rating).string_len(24))
-                    .col(opt(Cases::RatingComment).text())
-                    .col(opt(Cases::RatedAt).timestamp_with_time_zone())
-                    .col(req(Cases::Views).big_integer().default(0))
-                    .col(req(Cases::UpdatedAt).timestamp_with_time_zone())
+                    .col(required(Cases::TenantId).uuid())
+                    .col(required(Cases::TrackingCode).string_len(16))
+                    .col(required(Cases::SecretHash).string_len(64))
+                    .col(required(Cases::CategoryId).uuid())
+                    .col(required(Cases::Title).string_len(200))
+                    .col(required(Cases::Body).text())
+                    .col(optional(Cases::Address).string_len(300))
+                    .col(optional(Cases::Latitude).double())
+                    .col(optional(Cases::Longitude).double())
+                    .col(optional(Cases::ContactName).string_len(100))
+                    .col(optional(Cases::ContactPhone).string_len(50))
+                    .col(optional(Cases::ContactEmail).string_len(200))
+                    .col(required(Cases::Public).boolean())
+                    .col(optional(Cases::CitizenId).uuid())
+                    .col(required(Cases::State).string_len(20))
+                    .col(optional(Cases::LeadDepartmentId).uuid())
+                    .col(required(Cases::ExtensionPending).boolean())
+                    .col(required(Cases::Reopened).integer())
+                    .col(required(Cases::SubmittedAt).timestamp_with_time_zone())
+                    .col(required(Cases::AcceptDeadline).timestamp_with_time_zone())
+                    .col(required(Cases::AnswerDeadline).timestamp_with_time_zone())
+                    .col(optional(Cases::AcceptedAt).timestamp_with_time_zone())
+                    .col(optional(Cases::AnsweredAt).timestamp_with_time_zone())
+                    .col(optional(Cases::ClosedAt).timestamp_with_time_zone())
+                    .col(optional(Cases::Answer).text())
+                    .col(optional(Cases::Rating).string_len(24))
+                    .col(optional(Cases::RatingComment).text())
+                    .col(optional(Cases::RatedAt).timestamp_with_time_zone())
+                    .col(required(Cases::Views).big_integer().default(0))
+                    .col(required(Cases::UpdatedAt).timestamp_with_time_zone())
                     .index(
                         Index::create()
                             .name("uq_cases_tenant_code")
@@ -226,9 +211,9 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(CaseDepartments::Table)
-                    .col(req(CaseDepartments::TenantId).uuid())
-                    .col(req(CaseDepartments::CaseId).uuid())
-                    .col(req(CaseDepartments::DepartmentId).uuid())
+                    .col(required(CaseDepartments::TenantId).uuid())
+                    .col(required(CaseDepartments::CaseId).uuid())
+                    .col(required(CaseDepartments::DepartmentId).uuid())
                     .primary_key(
                         Index::create()
                             .col(CaseDepartments::TenantId)
@@ -269,17 +254,17 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .primary_key(),
                     )
-                    .col(req(CaseEvents::TenantId).uuid())
-                    .col(req(CaseEvents::CaseId).uuid())
-                    .col(req(CaseEvents::At).timestamp_with_time_zone())
-                    .col(req(CaseEvents::Actor).string_len(200))
-                    .col(req(CaseEvents::Action).string_len(32))
-                    .col(opt(CaseEvents::FromState).string_len(20))
-                    .col(opt(CaseEvents::ToState).string_len(20))
-                    .col(opt(CaseEvents::DepartmentId).uuid())
-                    .col(req(CaseEvents::Public).boolean())
-                    .col(opt(CaseEvents::Text).text())
-                    .col(opt(CaseEvents::Detail).json_binary())
+                    .col(required(CaseEvents::TenantId).uuid())
+                    .col(required(CaseEvents::CaseId).uuid())
+                    .col(required(CaseEvents::At).timestamp_with_time_zone())
+                    .col(required(CaseEvents::Actor).string_len(200))
+                    .col(required(CaseEvents::Action).string_len(32))
+                    .col(optional(CaseEvents::FromState).string_len(20))
+                    .col(optional(CaseEvents::ToState).string_len(20))
+                    .col(optional(CaseEvents::DepartmentId).uuid())
+                    .col(required(CaseEvents::Public).boolean())
+                    .col(optional(CaseEvents::Text).text())
+                    .col(optional(CaseEvents::Detail).json_binary())
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_case_events_case")
@@ -309,12 +294,12 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(CaseIdempotency::Table)
-                    .col(req(CaseIdempotency::TenantId).uuid())
-                    .col(req(CaseIdempotency::Key).string_len(200))
-                    .col(req(CaseIdempotency::RequestHash).string_len(64))
-                    .col(req(CaseIdempotency::CaseId).uuid())
-                    .col(req(CaseIdempotency::Response).json_binary())
-                    .col(req(CaseIdempotency::CreatedAt).timestamp_with_time_zone())
+                    .col(required(CaseIdempotency::TenantId).uuid())
+                    .col(required(CaseIdempotency::Key).string_len(200))
+                    .col(required(CaseIdempotency::RequestHash).string_len(64))
+                    .col(required(CaseIdempotency::CaseId).uuid())
+                    .col(required(CaseIdempotency::Response).json_binary())
+                    .col(required(CaseIdempotency::CreatedAt).timestamp_with_time_zone())
                     .primary_key(
                         Index::create()
                             .col(CaseIdempotency::TenantId)
@@ -328,10 +313,10 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(CaseStats::Table)
-                    .col(req(CaseStats::TenantId).uuid())
-                    .col(req(CaseStats::DepartmentId).uuid())
-                    .col(req(CaseStats::Day).date())
-                    .col(req(CaseStats::Shard).small_integer())
+                    .col(required(CaseStats::TenantId).uuid())
+                    .col(required(CaseStats::DepartmentId).uuid())
+                    .col(required(CaseStats::Day).date())
+                    .col(required(CaseStats::Shard).small_integer())
                     .col(counter(CaseStats::Received))
                     .col(counter(CaseStats::Accepted))
                     .col(counter(CaseStats::Answered))
