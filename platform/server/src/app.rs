@@ -24,6 +24,7 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     pub views: Arc<access::views::ViewCounter>,
     pub calendars: Arc<services::calendar::Cache>,
+    pub tenants: Arc<services::tenants::Cache>,
 }
 
 impl AppState {
@@ -35,6 +36,7 @@ impl AppState {
             limits: Arc::new(RateLimits::per_minute(config.anonymous_rate_per_minute)),
             views: Arc::new(access::views::ViewCounter::default()),
             calendars: Arc::new(services::calendar::Cache::default()),
+            tenants: Arc::new(services::tenants::Cache::default()),
             templates: Arc::new(web::templates::environment()),
             config: Arc::new(config),
             store,

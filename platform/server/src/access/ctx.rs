@@ -45,6 +45,11 @@ impl Ctx {
         self.state.store.db()
     }
 
+    /// The city named in the request's path (briefly cached).
+    pub async fn tenant(&self, slug: &str) -> Result<TenantRecord, Error> {
+        self.state.tenants.find(self.db(), slug).await
+    }
+
     /// A transaction that sees one city's rows.
     pub async fn tx(&self, tenant: TenantId) -> Result<DatabaseTransaction, Error> {
         self.state

@@ -11,7 +11,7 @@ use crate::model::{
     ApiKey, ApiKeyCreated, ApiKeyInput, AuditEvent, LoginInput, Me, Permission, Role, RoleInput,
     RolePatch, User, UserInput, UserPatch,
 };
-use crate::services::{access, tenants};
+use crate::services::access;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -104,7 +104,7 @@ impl AccessApi {
         ctx: Data<&Ctx>,
         tenant: Path<String>,
     ) -> ApiResult<Json<Vec<User>>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         Ok(Json(access::list_users(&ctx, &t).await?))
     }
 
@@ -120,7 +120,7 @@ impl AccessApi {
         tenant: Path<String>,
         body: Json<UserInput>,
     ) -> ApiResult<Created<User>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         Ok(Created::Created(Json(
             access::create_user(&ctx, &t, body.0).await?,
         )))
@@ -137,7 +137,7 @@ impl AccessApi {
         tenant: Path<String>,
         id: Path<Uuid>,
     ) -> ApiResult<Json<User>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         Ok(Json(access::get_user(&ctx, &t, id.0).await?))
     }
 
@@ -154,7 +154,7 @@ impl AccessApi {
         id: Path<Uuid>,
         body: Json<UserPatch>,
     ) -> ApiResult<Json<User>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         Ok(Json(access::update_user(&ctx, &t, id.0, body.0).await?))
     }
 
@@ -169,7 +169,7 @@ impl AccessApi {
         ctx: Data<&Ctx>,
         tenant: Path<String>,
     ) -> ApiResult<Json<Vec<Role>>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         Ok(Json(access::list_roles(&ctx, &t).await?))
     }
 
@@ -185,7 +185,7 @@ impl AccessApi {
         tenant: Path<String>,
         body: Json<RoleInput>,
     ) -> ApiResult<Created<Role>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         Ok(Created::Created(Json(
             access::create_role(&ctx, &t, body.0).await?,
         )))
@@ -204,7 +204,7 @@ impl AccessApi {
         code: Path<String>,
         body: Json<RolePatch>,
     ) -> ApiResult<Json<Role>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         Ok(Json(access::update_role(&ctx, &t, &code, body.0).await?))
     }
 
@@ -219,7 +219,7 @@ impl AccessApi {
         ctx: Data<&Ctx>,
         tenant: Path<String>,
     ) -> ApiResult<Json<Vec<ApiKey>>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         Ok(Json(access::list_api_keys(&ctx, &t).await?))
     }
 
@@ -235,7 +235,7 @@ impl AccessApi {
         tenant: Path<String>,
         body: Json<ApiKeyInput>,
     ) -> ApiResult<Created<ApiKeyCreated>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         Ok(Created::Created(Json(
             access::create_api_key(&ctx, &t, body.0).await?,
         )))
@@ -253,7 +253,7 @@ impl AccessApi {
         tenant: Path<String>,
         id: Path<Uuid>,
     ) -> ApiResult<Deleted> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         access::revoke_api_key(&ctx, &t, id.0).await?;
         Ok(Deleted::Deleted)
     }
@@ -270,7 +270,7 @@ impl AccessApi {
         tenant: Path<String>,
         limit: Query<Option<u64>>,
     ) -> ApiResult<Json<Vec<AuditEvent>>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         Ok(Json(
             access::audit_log(&ctx, &t, limit.unwrap_or(100)).await?,
         ))

@@ -10,7 +10,6 @@ use crate::model::{
     RatingInput, ReasonInput, Stats, TextInput, TransferInput,
 };
 use crate::services::cases::{self, StaffAction};
-use crate::services::tenants;
 use chrono::{NaiveDate, NaiveTime};
 use minsheng_domain::case::State;
 use minsheng_store::queries::cases::Filter;
@@ -77,7 +76,7 @@ impl CasesApi {
         #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
         body: Json<CaseInput>,
     ) -> ApiResult<Submitted> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         let (created, replayed) = cases::submit(&ctx, &t, body.0, key.0).await?;
         Ok(if replayed {
             Submitted::Replayed(Json(created))
@@ -101,7 +100,7 @@ impl CasesApi {
         page: Query<Option<u64>>,
         page_size: Query<Option<u64>>,
     ) -> ApiResult<Json<CasePage>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         let f = filter(state.as_deref(), from.0, to.0)?;
         let list = cases::list_public(
             &ctx,
@@ -126,7 +125,7 @@ impl CasesApi {
         case: Path<String>,
         #[oai(name = "X-Case-Secret")] secret: Header<Option<String>>,
     ) -> ApiResult<Json<CaseDetail>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         let detail = cases::get(&ctx, &t, &case, secret.as_deref()).await?;
         if detail.public
             && self
@@ -154,7 +153,7 @@ impl CasesApi {
         page: Query<Option<u64>>,
         page_size: Query<Option<u64>>,
     ) -> ApiResult<Json<CasePage>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         let f = filter(state.as_deref(), None, None)?;
         Ok(Json(
             cases::inbox(&ctx, &t, f, page.unwrap_or(0), page_size.unwrap_or(20)).await?,
@@ -330,7 +329,7 @@ impl CasesApi {
         case: Path<String>,
         body: Json<TextInput>,
     ) -> ApiResult<Done> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         cases::note(&ctx, &t, &case, &body.0.text).await?;
         Ok(Done::Done)
     }
@@ -345,7 +344,7 @@ impl CasesApi {
         #[oai(name = "X-Case-Secret")] secret: Header<Option<String>>,
         body: Json<TextInput>,
     ) -> ApiResult<Done> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         cases::add_information(&ctx, &t, &case, secret.as_deref(), &body.0.text).await?;
         Ok(Done::Done)
     }
@@ -360,7 +359,7 @@ impl CasesApi {
         #[oai(name = "X-Case-Secret")] secret: Header<Option<String>>,
         body: Json<RatingInput>,
     ) -> ApiResult<Json<CaseDetail>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         let detail = cases::rate(
             &ctx,
             &t,
@@ -382,7 +381,7 @@ impl CasesApi {
         from: Query<Option<NaiveDate>>,
         to: Query<Option<NaiveDate>>,
     ) -> ApiResult<Json<Stats>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         Ok(Json(cases::city_stats(&ctx, &t, from.0, to.0).await?))
     }
 
@@ -395,7 +394,7 @@ impl CasesApi {
         from: Query<Option<NaiveDate>>,
         to: Query<Option<NaiveDate>>,
     ) -> ApiResult<Json<Vec<Stats>>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         Ok(Json(cases::department_stats(&ctx, &t, from.0, to.0).await?))
     }
 }
@@ -408,7 +407,7 @@ impl CasesApi {
         case: &str,
         action: StaffAction,
     ) -> ApiResult<Json<CaseDetail>> {
-        let t = tenants::find(ctx.db(), tenant).await?;
+        let t = ctx.tenant(tenant).await?;
         Ok(Json(cases::act(ctx, &t, case, action).await?))
     }
 }

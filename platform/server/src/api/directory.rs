@@ -67,7 +67,7 @@ impl DirectoryApi {
         tenant: Path<String>,
         body: Json<DepartmentInput>,
     ) -> ApiResult<DepartmentCreated> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         let created = departments::create_by(&ctx, &t, body.0.into()).await?;
         Ok(DepartmentCreated::Created(Json(created)))
     }
@@ -102,7 +102,7 @@ impl DirectoryApi {
         id: Path<Uuid>,
         body: Json<DepartmentPatch>,
     ) -> ApiResult<Json<Department>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         Ok(Json(departments::update_by(&ctx, &t, id.0, body.0).await?))
     }
 
@@ -137,7 +137,7 @@ impl DirectoryApi {
         tenant: Path<String>,
         body: Json<CategoryInput>,
     ) -> ApiResult<CategoryCreated> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         Ok(CategoryCreated::Created(Json(
             categories::create_by(&ctx, &t, body.0.into()).await?,
         )))
@@ -173,7 +173,7 @@ impl DirectoryApi {
         id: Path<Uuid>,
         body: Json<CategoryPatch>,
     ) -> ApiResult<Json<Category>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         Ok(Json(categories::update_by(&ctx, &t, id.0, body.0).await?))
     }
 
@@ -199,7 +199,7 @@ impl DirectoryApi {
         date: Path<NaiveDate>,
         body: Json<CalendarDayInput>,
     ) -> ApiResult<Json<CalendarDay>> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         Ok(Json(calendar::put_day_by(&ctx, &t, date.0, &body.0).await?))
     }
 
@@ -215,7 +215,7 @@ impl DirectoryApi {
         tenant: Path<String>,
         date: Path<NaiveDate>,
     ) -> ApiResult<Deleted> {
-        let t = tenants::find(ctx.db(), &tenant).await?;
+        let t = ctx.tenant(&tenant).await?;
         calendar::delete_day_by(&ctx, &t, date.0).await?;
         Ok(Deleted::Deleted)
     }

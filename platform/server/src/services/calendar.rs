@@ -175,42 +175,65 @@ pub async fn delete_day_by(
     super::commit(tx, ()).await
 }
 
-/// Each city's working calendar, kept for a minute so a submission does not
-/// read the calendar table. Changes made in this process take effect at
-/// once; changes made by another process (a bundle applied from the
-/// command line, another replica) within a minute.
+/// Each city's working calendar and active categories, kept for a minute
+/// so a submission reads neither table. Changes made in this process take
+/// effect at once; changes made by another process (a bundle applied from
+/// the command line, another replica) within a minute.
 #[derive(Default)]
 pub struct Cache {
-    entries: std::sync::Mutex<
-        std::collections::HashMap<
-            minsheng_domain::ids::TenantId,
-            (std::time::Instant, std::sync::Arc<WorkingCalendar>),
-        >,
-    >,
+    entries: std::sync::Mutex<std::collections::HashMap<minsheng_domain::ids::TenantId, Cached>>,
+}
+
+#[derive(Clone)]
+struct Cached {
+    at: std::time::Instant,
+    calendar: std::sync::Arc<WorkingCalendar>,
+    categories:
+        std::sync::Arc<std::collections::HashMap<String, minsheng_store::entity::category::Model>>,
 }
 
 const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Cache {
+    async fn entry(
+        &self,
+        db: &impl ConnectionTrait,
+        tenant: &TenantRecord,
+    ) -> Result<Cached, Error> {
+        if let Ok(entries) = self.entries.lock()
+            && let Some(cached) = entries.get(&tenant.id)
+            && cached.at.elapsed() < CACHE_TTL
+        {
+            return Ok(cached.clone());
+        }
+        let categories = super::categories::active_by_code(db, tenant.id).await?;
+        let cached = Cached {
+            at: std::time::Instant::now(),
+            calendar: std::sync::Arc::new(working_calendar(db, tenant).await?),
+            categories: std::sync::Arc::new(categories),
+        };
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.insert(tenant.id, cached.clone());
+        }
+        Ok(cached)
+    }
+
     pub async fn get(
         &self,
         db: &impl ConnectionTrait,
         tenant: &TenantRecord,
     ) -> Result<std::sync::Arc<WorkingCalendar>, Error> {
-        if let Ok(entries) = self.entries.lock()
-            && let Some((at, calendar)) = entries.get(&tenant.id)
-            && at.elapsed() < CACHE_TTL
-        {
-            return Ok(std::sync::Arc::clone(calendar));
-        }
-        let calendar = std::sync::Arc::new(working_calendar(db, tenant).await?);
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.insert(
-                tenant.id,
-                (std::time::Instant::now(), std::sync::Arc::clone(&calendar)),
-            );
-        }
-        Ok(calendar)
+        Ok(self.entry(db, tenant).await?.calendar)
+    }
+
+    /// An active category by its code.
+    pub async fn category(
+        &self,
+        db: &impl ConnectionTrait,
+        tenant: &TenantRecord,
+        code: &str,
+    ) -> Result<Option<minsheng_store::entity::category::Model>, Error> {
+        Ok(self.entry(db, tenant).await?.categories.get(code).cloned())
     }
 
     pub fn forget(&self, tenant: minsheng_domain::ids::TenantId) {

@@ -208,16 +208,13 @@ struct ValidCase {
 }
 
 async fn check_input(
+    cache: &calendar::Cache,
     db: &impl ConnectionTrait,
     tenant: &TenantRecord,
     input: &CaseInput,
 ) -> Result<ValidCase, Error> {
     let mut p = Problems::new();
-    let category =
-        directory::by_code::<category::Entity>(db, tenant.id.into_uuid(), &input.category)
-            .await
-            .or_internal()?
-            .filter(|c| c.active);
+    let category = cache.category(db, tenant, &input.category).await?;
     if category.is_none() {
         p.push(
             "category",
@@ -398,7 +395,7 @@ async fn submit_once(
     {
         return Ok(replay(existing, request_hash).await?);
     }
-    let valid = check_input(&tx, tenant, input).await?;
+    let valid = check_input(&ctx.state.calendars, &tx, tenant, input).await?;
     let now = ctx.now();
     let working = ctx.state.calendars.get(&tx, tenant).await?;
     let accept_deadline =

@@ -373,6 +373,17 @@ pub(crate) fn to_api(row: category::Model) -> Result<Category, Error> {
     })
 }
 
+/// The city's active categories by code (for the submission cache).
+pub(crate) async fn active_by_code(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+) -> Result<std::collections::HashMap<String, category::Model>, Error> {
+    let rows = q::list::<E>(db, tenant.into_uuid(), false)
+        .await
+        .or_internal()?;
+    Ok(rows.into_iter().map(|r| (r.code.clone(), r)).collect())
+}
+
 // ---- on behalf of a principal (the API) -----------------------------------
 
 pub async fn create_by(
@@ -383,7 +394,9 @@ pub async fn create_by(
     ctx.authorize(tenant, "category:write").await?;
     let tx = ctx.tx(tenant.id).await?;
     let created = create(&tx, tenant.id, draft).await?;
-    super::commit(tx, created).await
+    let created = super::commit(tx, created).await?;
+    ctx.state.calendars.forget(tenant.id);
+    Ok(created)
 }
 
 pub async fn update_by(
@@ -395,5 +408,7 @@ pub async fn update_by(
     ctx.authorize(tenant, "category:write").await?;
     let tx = ctx.tx(tenant.id).await?;
     let updated = update(&tx, tenant.id, id, patch).await?;
-    super::commit(tx, updated).await
+    let updated = super::commit(tx, updated).await?;
+    ctx.state.calendars.forget(tenant.id);
+    Ok(updated)
 }

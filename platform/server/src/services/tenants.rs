@@ -439,8 +439,10 @@ pub async fn update_by(ctx: &Ctx, slug: &str, patch: TenantPatch) -> Result<Tena
     if patch.active.is_some() {
         ctx.require_operator_for(&record)?;
     }
+    let updated = update(ctx.db(), slug, patch).await?;
     ctx.state.calendars.forget(record.id);
-    update(ctx.db(), slug, patch).await
+    ctx.state.tenants.forget(slug);
+    Ok(updated)
 }
 
 pub async fn hosts_by(ctx: &Ctx, slug: &str) -> Result<Vec<Host>, Error> {
@@ -460,4 +462,37 @@ pub async fn remove_host_by(ctx: &Ctx, slug: &str, host_id: Uuid) -> Result<(), 
     let record = find(ctx.db(), slug).await?;
     ctx.require_operator_for(&record)?;
     remove_host(ctx.db(), record.id, host_id).await
+}
+
+/// Cities by slug, kept for a few seconds so every API request does not read
+/// the tenants table. A change made in this process applies at once; one
+/// made elsewhere (suspending a city on another replica) within the TTL.
+#[derive(Default)]
+pub struct Cache {
+    entries:
+        std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, TenantRecord)>>,
+}
+
+const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Cache {
+    pub async fn find(&self, db: &impl ConnectionTrait, slug: &str) -> Result<TenantRecord, Error> {
+        if let Ok(entries) = self.entries.lock()
+            && let Some((at, record)) = entries.get(slug)
+            && at.elapsed() < CACHE_TTL
+        {
+            return Ok(record.clone());
+        }
+        let record = find(db, slug).await?;
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.insert(slug.to_owned(), (std::time::Instant::now(), record.clone()));
+        }
+        Ok(record)
+    }
+
+    pub fn forget(&self, slug: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(slug);
+        }
+    }
 }
