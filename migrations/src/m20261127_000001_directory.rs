@@ -171,17 +171,12 @@ impl MigrationTrait for Migration {
                             .unique(),
                     )
                     .foreign_key(&mut tenant_fk(Departments::Table, "fk_departments_tenant"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_departments_parent")
-                            .from_tbl(Departments::Table)
-                            .from_col(Departments::TenantId)
-                            .from_col(Departments::ParentId)
-                            .to_tbl(Departments::Table)
-                            .to_col(Departments::TenantId)
-                            .to_col(Departments::Id)
-                            .on_delete(ForeignKeyAction::Restrict),
-                    )
+                    .foreign_key(&mut same_tenant_fk(
+                        "fk_departments_parent",
+                        (Departments::Table, Departments::ParentId),
+                        (Departments::Table, Departments::Id),
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -221,17 +216,12 @@ impl MigrationTrait for Migration {
                             .unique(),
                     )
                     .foreign_key(&mut tenant_fk(Categories::Table, "fk_categories_tenant"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_categories_default_department")
-                            .from_tbl(Categories::Table)
-                            .from_col(Categories::TenantId)
-                            .from_col(Categories::DefaultDepartmentId)
-                            .to_tbl(Departments::Table)
-                            .to_col(Departments::TenantId)
-                            .to_col(Departments::Id)
-                            .on_delete(ForeignKeyAction::Restrict),
-                    )
+                    .foreign_key(&mut same_tenant_fk(
+                        "fk_categories_default_department",
+                        (Categories::Table, Categories::DefaultDepartmentId),
+                        (Departments::Table, Departments::Id),
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;

@@ -18,7 +18,6 @@ enum Tenants {
 enum Departments {
     Table,
     Id,
-    TenantId,
 }
 
 #[derive(DeriveIden)]
@@ -206,28 +205,18 @@ impl MigrationTrait for Migration {
                             .col(UserDepartments::UserId)
                             .col(UserDepartments::DepartmentId),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_user_departments_user")
-                            .from_tbl(UserDepartments::Table)
-                            .from_col(UserDepartments::TenantId)
-                            .from_col(UserDepartments::UserId)
-                            .to_tbl(Users::Table)
-                            .to_col(Users::TenantId)
-                            .to_col(Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_user_departments_department")
-                            .from_tbl(UserDepartments::Table)
-                            .from_col(UserDepartments::TenantId)
-                            .from_col(UserDepartments::DepartmentId)
-                            .to_tbl(Departments::Table)
-                            .to_col(Departments::TenantId)
-                            .to_col(Departments::Id)
-                            .on_delete(ForeignKeyAction::Restrict),
-                    )
+                    .foreign_key(&mut same_tenant_fk(
+                        "fk_user_departments_user",
+                        (UserDepartments::Table, UserDepartments::UserId),
+                        (Users::Table, Users::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut same_tenant_fk(
+                        "fk_user_departments_department",
+                        (UserDepartments::Table, UserDepartments::DepartmentId),
+                        (Departments::Table, Departments::Id),
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -275,28 +264,18 @@ impl MigrationTrait for Migration {
                             .col(UserRoles::UserId)
                             .col(UserRoles::RoleCode),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_user_roles_user")
-                            .from_tbl(UserRoles::Table)
-                            .from_col(UserRoles::TenantId)
-                            .from_col(UserRoles::UserId)
-                            .to_tbl(Users::Table)
-                            .to_col(Users::TenantId)
-                            .to_col(Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_user_roles_role")
-                            .from_tbl(UserRoles::Table)
-                            .from_col(UserRoles::TenantId)
-                            .from_col(UserRoles::RoleCode)
-                            .to_tbl(Roles::Table)
-                            .to_col(Roles::TenantId)
-                            .to_col(Roles::Code)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut same_tenant_fk(
+                        "fk_user_roles_user",
+                        (UserRoles::Table, UserRoles::UserId),
+                        (Users::Table, Users::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut same_tenant_fk(
+                        "fk_user_roles_role",
+                        (UserRoles::Table, UserRoles::RoleCode),
+                        (Roles::Table, Roles::Code),
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;

@@ -104,14 +104,12 @@ enum CaseStats {
 enum Departments {
     Table,
     Id,
-    TenantId,
 }
 
 #[derive(DeriveIden)]
 enum Categories {
     Table,
     Id,
-    TenantId,
 }
 
 #[async_trait::async_trait]
@@ -166,26 +164,18 @@ impl MigrationTrait for Migration {
                             .col(Cases::Id)
                             .unique(),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_cases_category")
-                            .from_tbl(Cases::Table)
-                            .from_col(Cases::TenantId)
-                            .from_col(Cases::CategoryId)
-                            .to_tbl(Categories::Table)
-                            .to_col(Categories::TenantId)
-                            .to_col(Categories::Id),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_cases_lead_department")
-                            .from_tbl(Cases::Table)
-                            .from_col(Cases::TenantId)
-                            .from_col(Cases::LeadDepartmentId)
-                            .to_tbl(Departments::Table)
-                            .to_col(Departments::TenantId)
-                            .to_col(Departments::Id),
-                    )
+                    .foreign_key(&mut same_tenant_fk(
+                        "fk_cases_category",
+                        (Cases::Table, Cases::CategoryId),
+                        (Categories::Table, Categories::Id),
+                        ForeignKeyAction::NoAction,
+                    ))
+                    .foreign_key(&mut same_tenant_fk(
+                        "fk_cases_lead_department",
+                        (Cases::Table, Cases::LeadDepartmentId),
+                        (Departments::Table, Departments::Id),
+                        ForeignKeyAction::NoAction,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -220,26 +210,18 @@ impl MigrationTrait for Migration {
                             .col(CaseDepartments::CaseId)
                             .col(CaseDepartments::DepartmentId),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_case_departments_case")
-                            .from_tbl(CaseDepartments::Table)
-                            .from_col(CaseDepartments::TenantId)
-                            .from_col(CaseDepartments::CaseId)
-                            .to_tbl(Cases::Table)
-                            .to_col(Cases::TenantId)
-                            .to_col(Cases::Id),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_case_departments_department")
-                            .from_tbl(CaseDepartments::Table)
-                            .from_col(CaseDepartments::TenantId)
-                            .from_col(CaseDepartments::DepartmentId)
-                            .to_tbl(Departments::Table)
-                            .to_col(Departments::TenantId)
-                            .to_col(Departments::Id),
-                    )
+                    .foreign_key(&mut same_tenant_fk(
+                        "fk_case_departments_case",
+                        (CaseDepartments::Table, CaseDepartments::CaseId),
+                        (Cases::Table, Cases::Id),
+                        ForeignKeyAction::NoAction,
+                    ))
+                    .foreign_key(&mut same_tenant_fk(
+                        "fk_case_departments_department",
+                        (CaseDepartments::Table, CaseDepartments::DepartmentId),
+                        (Departments::Table, Departments::Id),
+                        ForeignKeyAction::NoAction,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -265,16 +247,12 @@ impl MigrationTrait for Migration {
                     .col(required(CaseEvents::Public).boolean())
                     .col(optional(CaseEvents::Text).text())
                     .col(optional(CaseEvents::Detail).json_binary())
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_case_events_case")
-                            .from_tbl(CaseEvents::Table)
-                            .from_col(CaseEvents::TenantId)
-                            .from_col(CaseEvents::CaseId)
-                            .to_tbl(Cases::Table)
-                            .to_col(Cases::TenantId)
-                            .to_col(Cases::Id),
-                    )
+                    .foreign_key(&mut same_tenant_fk(
+                        "fk_case_events_case",
+                        (CaseEvents::Table, CaseEvents::CaseId),
+                        (Cases::Table, Cases::Id),
+                        ForeignKeyAction::NoAction,
+                    ))
                     .to_owned(),
             )
             .await?;

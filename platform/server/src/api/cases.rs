@@ -42,7 +42,6 @@ fn day_start(d: NaiveDate) -> chrono::DateTime<chrono::Utc> {
     d.and_time(NaiveTime::MIN).and_utc()
 }
 
-#[allow(clippy::too_many_arguments)]
 fn filter(
     state: Option<&str>,
     from: Option<NaiveDate>,

@@ -388,7 +388,7 @@ async fn visible_to(
 pub async fn list_users(ctx: &Ctx, tenant: &TenantRecord) -> Result<Vec<User>, Error> {
     ctx.authorize(tenant, "user:read").await?;
     let scope = ctx.department_scope(tenant, "user:read").await;
-    let tx = ctx.tx(tenant.id).await?;
+    let tx = ctx.read_tx(tenant.id).await?;
     let db = &tx;
     let mut out = Vec::new();
     for row in q::users(db, tenant.id.into_uuid()).await.or_internal()? {
@@ -402,7 +402,7 @@ pub async fn list_users(ctx: &Ctx, tenant: &TenantRecord) -> Result<Vec<User>, E
 pub async fn get_user(ctx: &Ctx, tenant: &TenantRecord, id: Uuid) -> Result<User, Error> {
     ctx.authorize(tenant, "user:read").await?;
     let scope = ctx.department_scope(tenant, "user:read").await;
-    let tx = ctx.tx(tenant.id).await?;
+    let tx = ctx.read_tx(tenant.id).await?;
     let db = &tx;
     let not_found = || Error::not_found(format!("user {id}"));
     let row = q::user_by_id(db, Some(tenant.id.into_uuid()), id)
@@ -703,7 +703,7 @@ fn check_permissions(p: &mut Problems, field: &str, list: &[String]) {
 
 pub async fn list_roles(ctx: &Ctx, tenant: &TenantRecord) -> Result<Vec<Role>, Error> {
     ctx.authorize(tenant, "role:read").await?;
-    let tx = ctx.tx(tenant.id).await?;
+    let tx = ctx.read_tx(tenant.id).await?;
     let rows = q::roles(&tx, Some(tenant.id.into_uuid()))
         .await
         .or_internal()?;
@@ -836,7 +836,7 @@ fn key_to_api(row: api_key::Model) -> ApiKey {
 
 pub async fn list_api_keys(ctx: &Ctx, tenant: &TenantRecord) -> Result<Vec<ApiKey>, Error> {
     ctx.authorize(tenant, "apikey:read").await?;
-    let tx = ctx.tx(tenant.id).await?;
+    let tx = ctx.read_tx(tenant.id).await?;
     let rows = q::api_keys(&tx, tenant.id.into_uuid())
         .await
         .or_internal()?;
@@ -929,7 +929,7 @@ pub async fn audit_log(
     limit: u64,
 ) -> Result<Vec<AuditEvent>, Error> {
     ctx.authorize(tenant, "audit:read").await?;
-    let tx = ctx.tx(tenant.id).await?;
+    let tx = ctx.read_tx(tenant.id).await?;
     let rows = q::audit_events(&tx, tenant.id.into_uuid(), limit.clamp(1, 1000))
         .await
         .or_internal()?;
