@@ -573,3 +573,76 @@ async fn private_cases_and_rate_limits(backend: Backend) {
     assert!(last.1.contains_key("retry-after"));
 }
 on_both_backends!(private_cases_and_rate_limits);
+
+/// Many citizens at once: submissions are written together (group commit),
+/// each is answered only once durable, and one that fails inside a shared
+/// batch (a reused idempotency key with another body) fails alone.
+async fn a_burst_of_submissions(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("MINSHENG_DEV_OPEN_ADMIN", "0"),
+            ("MINSHENG_ANONYMOUS_RATE_PER_MINUTE", "100000"),
+        ],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let url = app.api("/tenants/daqing/cases");
+    let post = |i: usize, key: Option<&'static str>| {
+        let client = client.clone();
+        let url = url.clone();
+        async move {
+            let mut request = client.post(url).json(&json!({
+                "category": "heating-cold",
+                "title": format!("同时提交第{i}件"),
+                "text": "很多市民同时反映暖气不热的问题。",
+            }));
+            if let Some(key) = key {
+                request = request.header("idempotency-key", key);
+            }
+            let resp = request.send().await.unwrap();
+            (
+                resp.status().as_u16(),
+                resp.json::<Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        tasks.push(tokio::spawn(post(i, None)));
+        if i == 30 {
+            // Same key, different bodies, in the middle of the burst.
+            tasks.push(tokio::spawn(post(1000, Some("burst"))));
+            tasks.push(tokio::spawn(post(1001, Some("burst"))));
+        }
+    }
+    let mut codes = std::collections::HashSet::new();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        let (status, body) = task.await.unwrap();
+        statuses.push(status);
+        if status == 201 {
+            assert!(codes.insert(body["tracking_code"].as_str().unwrap().to_owned()));
+        }
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        61,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 422).count(),
+        1,
+        "{statuses:?}"
+    );
+    for code in codes.iter().take(5) {
+        let (status, case) = app.get_json(&format!("/tenants/daqing/cases/{code}")).await;
+        assert_eq!(status, 200, "{case}");
+        assert_eq!(case["case"]["state"], "submitted");
+    }
+    let (_, stats) = app.get_json("/tenants/daqing/stats?from=2020-01-01").await;
+    assert_eq!(stats["received"], 61, "{stats}");
+    let (ok, out) = app.cli(&["stats", "check", "--tenant", "daqing"]).await;
+    assert!(ok, "{out}");
+}
+on_both_backends!(a_burst_of_submissions);

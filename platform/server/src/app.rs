@@ -25,6 +25,8 @@ pub struct AppState {
     pub views: Arc<access::views::ViewCounter>,
     pub calendars: Arc<services::calendar::Cache>,
     pub tenants: Arc<services::tenants::Cache>,
+    /// Submissions waiting to be written together.
+    pub intake: services::intake::Intake,
 }
 
 impl AppState {
@@ -37,6 +39,7 @@ impl AppState {
             views: Arc::new(access::views::ViewCounter::default()),
             calendars: Arc::new(services::calendar::Cache::default()),
             tenants: Arc::new(services::tenants::Cache::default()),
+            intake: services::intake::start(&store),
             templates: Arc::new(web::templates::environment()),
             config: Arc::new(config),
             store,

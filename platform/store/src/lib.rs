@@ -7,6 +7,7 @@
 
 pub mod connect;
 pub mod entity;
+pub mod group_commit;
 pub mod queries;
 
 pub use connect::{Backend, Scope, Store};

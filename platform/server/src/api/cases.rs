@@ -76,7 +76,7 @@ impl CasesApi {
         body: Json<CaseInput>,
     ) -> ApiResult<Submitted> {
         let t = ctx.tenant(&tenant).await?;
-        let (created, replayed) = cases::submit(&ctx, &t, body.0, key.0).await?;
+        let (created, replayed) = crate::services::intake::submit(&ctx, &t, body.0, key.0).await?;
         Ok(if replayed {
             Submitted::Replayed(Json(created))
         } else {

@@ -90,7 +90,7 @@ pub async fn seed(
             public: Some(rng.random_bool(0.85)),
         };
         ctx.clock = Some(t0);
-        let (created, _) = cases::submit(&ctx, tenant, input, None).await?;
+        let (created, _) = crate::services::intake::submit(&ctx, tenant, input, None).await?;
         report.cases += 1;
         report.operations += 1;
         let code = created.tracking_code.clone();

@@ -10,9 +10,9 @@ use minsheng_domain::calendar::WorkingCalendar;
 use minsheng_domain::error::Problems;
 use minsheng_domain::ids::CalendarDayId;
 use minsheng_domain::values::{self, parse_text};
-use minsheng_store::ConnectionTrait;
 use minsheng_store::entity::calendar_day;
 use minsheng_store::queries::calendar as q;
+use minsheng_store::{ConnectionTrait, Scope, Store};
 use sea_orm::ActiveValue::Set;
 
 pub const HOLIDAY: &str = "holiday";
@@ -182,40 +182,91 @@ pub async fn delete_day_by(
 #[derive(Default)]
 pub struct Cache {
     entries: std::sync::Mutex<std::collections::HashMap<minsheng_domain::ids::TenantId, Cached>>,
+    /// Held while loading, so a burst of requests after the entry expired
+    /// loads it once instead of once each.
+    loading: tokio::sync::Mutex<()>,
+}
+
+/// What a submission needs to know about its city.
+#[derive(Clone)]
+pub struct Rules {
+    pub calendar: std::sync::Arc<WorkingCalendar>,
+    /// Active categories by code.
+    pub categories:
+        std::sync::Arc<std::collections::HashMap<String, minsheng_store::entity::category::Model>>,
 }
 
 #[derive(Clone)]
 struct Cached {
     at: std::time::Instant,
-    calendar: std::sync::Arc<WorkingCalendar>,
-    categories:
-        std::sync::Arc<std::collections::HashMap<String, minsheng_store::entity::category::Model>>,
+    rules: Rules,
 }
 
 const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Cache {
-    async fn entry(
+    fn cached(&self, tenant: &TenantRecord) -> Option<Rules> {
+        let entries = self.entries.lock().ok()?;
+        let cached = entries.get(&tenant.id)?;
+        (cached.at.elapsed() < CACHE_TTL).then(|| cached.rules.clone())
+    }
+
+    fn keep(&self, tenant: &TenantRecord, rules: &Rules) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.insert(
+                tenant.id,
+                Cached {
+                    at: std::time::Instant::now(),
+                    rules: rules.clone(),
+                },
+            );
+        }
+    }
+
+    async fn load(db: &impl ConnectionTrait, tenant: &TenantRecord) -> Result<Rules, Error> {
+        Ok(Rules {
+            calendar: std::sync::Arc::new(working_calendar(db, tenant).await?),
+            categories: std::sync::Arc::new(
+                super::categories::active_by_code(db, tenant.id).await?,
+            ),
+        })
+    }
+
+    /// The city's rules, read through `db` when not cached.
+    pub async fn rules_in(
         &self,
         db: &impl ConnectionTrait,
         tenant: &TenantRecord,
-    ) -> Result<Cached, Error> {
-        if let Ok(entries) = self.entries.lock()
-            && let Some(cached) = entries.get(&tenant.id)
-            && cached.at.elapsed() < CACHE_TTL
-        {
-            return Ok(cached.clone());
+    ) -> Result<Rules, Error> {
+        if let Some(rules) = self.cached(tenant) {
+            return Ok(rules);
         }
-        let categories = super::categories::active_by_code(db, tenant.id).await?;
-        let cached = Cached {
-            at: std::time::Instant::now(),
-            calendar: std::sync::Arc::new(working_calendar(db, tenant).await?),
-            categories: std::sync::Arc::new(categories),
-        };
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.insert(tenant.id, cached.clone());
+        let _loading = self.loading.lock().await;
+        if let Some(rules) = self.cached(tenant) {
+            return Ok(rules);
         }
-        Ok(cached)
+        let rules = Self::load(db, tenant).await?;
+        self.keep(tenant, &rules);
+        Ok(rules)
+    }
+
+    /// The city's rules, opening a read transaction only when not cached.
+    pub async fn rules(&self, store: &Store, tenant: &TenantRecord) -> Result<Rules, Error> {
+        if let Some(rules) = self.cached(tenant) {
+            return Ok(rules);
+        }
+        let _loading = self.loading.lock().await;
+        if let Some(rules) = self.cached(tenant) {
+            return Ok(rules);
+        }
+        let tx = store
+            .read(Scope::Tenant(tenant.id.into_uuid()))
+            .await
+            .or_internal()?;
+        let rules = Self::load(&tx, tenant).await?;
+        tx.commit().await.or_internal()?;
+        self.keep(tenant, &rules);
+        Ok(rules)
     }
 
     pub async fn get(
@@ -223,7 +274,7 @@ impl Cache {
         db: &impl ConnectionTrait,
         tenant: &TenantRecord,
     ) -> Result<std::sync::Arc<WorkingCalendar>, Error> {
-        Ok(self.entry(db, tenant).await?.calendar)
+        Ok(self.rules_in(db, tenant).await?.calendar)
     }
 
     /// An active category by its code.
@@ -233,7 +284,12 @@ impl Cache {
         tenant: &TenantRecord,
         code: &str,
     ) -> Result<Option<minsheng_store::entity::category::Model>, Error> {
-        Ok(self.entry(db, tenant).await?.categories.get(code).cloned())
+        Ok(self
+            .rules_in(db, tenant)
+            .await?
+            .categories
+            .get(code)
+            .cloned())
     }
 
     pub fn forget(&self, tenant: minsheng_domain::ids::TenantId) {

@@ -3,23 +3,20 @@
 //! statistics rollup in the same transaction.
 
 use super::{DbResultExt, calendar, commit};
-use crate::access::tokens::{constant_time_eq, random_token, sha256_hex};
+use crate::access::tokens::{constant_time_eq, sha256_hex};
 use crate::access::{Ctx, Principal};
-use crate::model::{
-    CaseCreated, CaseDetail, CaseInput, CasePage, PublicCase, Stats, TimelineEvent,
-};
+use crate::model::{CaseDetail, CasePage, PublicCase, Stats, TimelineEvent};
 use crate::services::tenants::TenantRecord;
 use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_domain::Error;
 use minsheng_domain::case::{self as machine, Action, Facts, Rating, State};
-use minsheng_domain::error::Problems;
-use minsheng_domain::ids::{CaseEventId, CaseId, DepartmentId};
-use minsheng_domain::values::{parse_email, parse_optional_text, parse_text};
-use minsheng_store::entity::{case, case_event, case_idempotency, category, department};
+use minsheng_domain::ids::{CaseEventId, DepartmentId};
+use minsheng_domain::values::{parse_optional_text, parse_text};
+use minsheng_store::entity::{case, case_event, category, department};
 use minsheng_store::queries::cases::{self as q, Filter, StatDelta};
 use minsheng_store::queries::directory;
 use minsheng_store::{ConnectionTrait, DatabaseTransaction};
-use rand::{Rng, RngCore};
+use rand::Rng;
 use sea_orm::ActiveValue::Set;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -111,11 +108,12 @@ fn conflict(e: machine::IllegalTransition) -> Error {
 }
 
 /// The local day of an instant in the city, for the statistics.
-fn day_of(tenant: &TenantRecord, at: DateTime<Utc>) -> NaiveDate {
+pub(super) fn day_of(tenant: &TenantRecord, at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&tenant.time_zone).date_naive()
 }
 
-/// Add to the city's counters and, when known, the department's.
+/// Add to the city's counters and, when known, the department's, in a
+/// random shard so concurrent writers rarely touch the same row.
 async fn count(
     db: &impl ConnectionTrait,
     tenant: &TenantRecord,
@@ -123,50 +121,71 @@ async fn count(
     at: DateTime<Utc>,
     delta: StatDelta,
 ) -> Result<(), Error> {
+    let shard = rand::rng().random_range(0..q::STAT_SHARDS);
+    count_in(db, tenant, department, at, shard, delta).await
+}
+
+/// [`count`] in a given shard. The city's row is always updated before the
+/// department's, so two transactions cannot lock them in opposite orders.
+async fn count_in(
+    db: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    department: Option<Uuid>,
+    at: DateTime<Utc>,
+    shard: i16,
+    delta: StatDelta,
+) -> Result<(), Error> {
     let day = day_of(tenant, at);
     let mut rows = vec![Uuid::nil()];
     rows.extend(department);
-    let shard = rand::rng().random_range(0..q::STAT_SHARDS);
     q::add_stats(db, tenant.id.into_uuid(), &rows, day, shard, delta)
         .await
         .or_internal()?;
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn event(
-    db: &impl ConnectionTrait,
-    tenant: &TenantRecord,
-    case_id: Uuid,
-    ctx: &Ctx,
-    action: &str,
-    from: Option<State>,
-    to: Option<State>,
-    department: Option<Uuid>,
-    public: bool,
-    text: Option<String>,
-    detail: Option<serde_json::Value>,
-    at: DateTime<Utc>,
-) -> Result<(), Error> {
-    q::insert_event(
-        db,
+/// One timeline entry to append.
+pub(super) struct Entry<'a> {
+    pub case_id: Uuid,
+    /// Who did it, as the timeline shows it.
+    pub actor: String,
+    pub action: &'a str,
+    pub from: Option<State>,
+    pub to: Option<State>,
+    pub department: Option<Uuid>,
+    pub public: bool,
+    pub text: Option<String>,
+    pub detail: Option<serde_json::Value>,
+    pub at: DateTime<Utc>,
+}
+
+impl Entry<'_> {
+    /// The row to insert.
+    pub(super) fn row(self, tenant: &TenantRecord) -> case_event::ActiveModel {
         case_event::ActiveModel {
             id: Set(CaseEventId::new().into_uuid()),
             tenant_id: Set(tenant.id.into_uuid()),
-            case_id: Set(case_id),
-            at: Set(at),
-            actor: Set(ctx.principal.label()),
-            action: Set(action.to_owned()),
-            from_state: Set(from.map(|s| s.as_str().to_owned())),
-            to_state: Set(to.map(|s| s.as_str().to_owned())),
-            department_id: Set(department),
-            public: Set(public),
-            text: Set(text),
-            detail: Set(detail),
-        },
-    )
-    .await
-    .or_internal()
+            case_id: Set(self.case_id),
+            at: Set(self.at),
+            actor: Set(self.actor),
+            action: Set(self.action.to_owned()),
+            from_state: Set(self.from.map(|s| s.as_str().to_owned())),
+            to_state: Set(self.to.map(|s| s.as_str().to_owned())),
+            department_id: Set(self.department),
+            public: Set(self.public),
+            text: Set(self.text),
+            detail: Set(self.detail),
+        }
+    }
+}
+
+/// Append to a case's timeline; entries are never changed afterwards.
+async fn append(
+    db: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    entry: Entry<'_>,
+) -> Result<(), Error> {
+    q::insert_event(db, entry.row(tenant)).await.or_internal()
 }
 
 /// Whether the principal holds a permission in the city (no audit entry).
@@ -185,321 +204,11 @@ async fn holds(ctx: &Ctx, tenant: &TenantRecord, permission: &str) -> bool {
 
 /// Staff, operators and integrations are not rate-limited like anonymous
 /// visitors.
-fn is_trusted(ctx: &Ctx) -> bool {
+pub(super) fn is_trusted(ctx: &Ctx) -> bool {
     matches!(
         ctx.principal,
         Principal::Staff { .. } | Principal::Operator { .. } | Principal::ApiClient { .. }
     )
-}
-
-// ---- submission -------------------------------------------------------------
-
-struct ValidCase {
-    category: category::Model,
-    title: String,
-    text: String,
-    address: Option<String>,
-    latitude: Option<f64>,
-    longitude: Option<f64>,
-    contact_name: Option<String>,
-    contact_phone: Option<String>,
-    contact_email: Option<String>,
-    public: bool,
-}
-
-async fn check_input(
-    cache: &calendar::Cache,
-    db: &impl ConnectionTrait,
-    tenant: &TenantRecord,
-    input: &CaseInput,
-) -> Result<ValidCase, Error> {
-    let mut p = Problems::new();
-    let category = cache.category(db, tenant, &input.category).await?;
-    if category.is_none() {
-        p.push(
-            "category",
-            format!("no category {:?} in this city", input.category),
-        );
-    }
-    let title = p.check("title", parse_text(&input.title, 4, 100));
-    let text = p.check("text", parse_text(&input.text, 10, 5000));
-    let address = p.check(
-        "address",
-        parse_optional_text(input.address.as_deref(), 200),
-    );
-    match (input.latitude, input.longitude) {
-        (Some(lat), Some(lon)) => {
-            if !(-90.0..=90.0).contains(&lat) {
-                p.push("latitude", "must be between -90 and 90");
-            }
-            if !(-180.0..=180.0).contains(&lon) {
-                p.push("longitude", "must be between -180 and 180");
-            }
-        }
-        (None, None) => {}
-        _ => p.push("latitude", "give both latitude and longitude, or neither"),
-    }
-    let contact_name = p.check(
-        "contact_name",
-        parse_optional_text(input.contact_name.as_deref(), 50),
-    );
-    let contact_phone = p.check(
-        "contact_phone",
-        parse_optional_text(input.contact_phone.as_deref(), 30),
-    );
-    let contact_email = match input
-        .contact_email
-        .as_deref()
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-    {
-        Some(e) => p.check("contact_email", parse_email(e).map(Some)),
-        None => Some(None),
-    };
-    p.finish()?;
-    let (
-        Some(category),
-        Some(title),
-        Some(text),
-        Some(address),
-        Some(contact_name),
-        Some(contact_phone),
-        Some(contact_email),
-    ) = (
-        category,
-        title,
-        text,
-        address,
-        contact_name,
-        contact_phone,
-        contact_email,
-    )
-    else {
-        return Err(Error::internal("checked case fields missing"));
-    };
-    let public = input.public.unwrap_or(category.public_by_default);
-    Ok(ValidCase {
-        category,
-        title,
-        text,
-        address,
-        latitude: input.latitude,
-        longitude: input.longitude,
-        contact_name,
-        contact_phone,
-        contact_email,
-        public,
-    })
-}
-
-/// Submit a case. With an idempotency key, a retry with the same body gets
-/// the same answer and creates nothing; the same key with another body is
-/// refused. Returns the answer and whether it was a replay.
-pub async fn submit(
-    ctx: &Ctx,
-    tenant: &TenantRecord,
-    input: CaseInput,
-    idempotency_key: Option<String>,
-) -> Result<(CaseCreated, bool), Error> {
-    if !is_trusted(ctx) {
-        ctx.state
-            .limits
-            .take(&format!("submit:{}", tenant.slug), ctx.ip)?;
-    }
-    if let Some(key) = &idempotency_key
-        && (key.is_empty() || key.len() > 200)
-    {
-        return Err(Error::invalid(
-            "Idempotency-Key",
-            "must be 1 to 200 characters",
-        ));
-    }
-    let request_hash = sha256_hex(&serde_json::to_string(&input).map_err(Error::internal)?);
-    // Concurrent retries with one key race to insert it; the loser sees the
-    // winner's answer on its next attempt.
-    let mut last_error = None;
-    for _ in 0..5 {
-        match submit_once(
-            ctx,
-            tenant,
-            &input,
-            idempotency_key.as_deref(),
-            &request_hash,
-        )
-        .await
-        {
-            Ok(done) => return Ok(done),
-            Err(Retry::Again(e)) => last_error = Some(e),
-            Err(Retry::Fail(e)) => return Err(e),
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    Err(last_error.unwrap_or_else(|| Error::internal("submission kept conflicting")))
-}
-
-enum Retry {
-    Again(Error),
-    Fail(Error),
-}
-
-impl From<Error> for Retry {
-    fn from(e: Error) -> Self {
-        Retry::Fail(e)
-    }
-}
-
-fn retryable(e: sea_orm::DbErr) -> Retry {
-    let text = e.to_string();
-    if minsheng_store::queries::is_unique_violation(&e)
-        || text.contains("database is locked")
-        || text.contains("busy")
-    {
-        Retry::Again(Error::internal(format!("database: {e}")))
-    } else {
-        Retry::Fail(Error::internal(format!("database: {e}")))
-    }
-}
-
-async fn replay(
-    existing: case_idempotency::Model,
-    request_hash: &str,
-) -> Result<(CaseCreated, bool), Error> {
-    if existing.request_hash != request_hash {
-        return Err(Error::invalid(
-            "Idempotency-Key",
-            "this key was used with a different request; use a new key for a new case",
-        ));
-    }
-    let created: CaseCreated =
-        serde_json::from_value(existing.response).map_err(Error::internal)?;
-    Ok((created, true))
-}
-
-async fn submit_once(
-    ctx: &Ctx,
-    tenant: &TenantRecord,
-    input: &CaseInput,
-    key: Option<&str>,
-    request_hash: &str,
-) -> Result<(CaseCreated, bool), Retry> {
-    let tx = ctx.tx(tenant.id).await?;
-    let t = tenant.id.into_uuid();
-    if key.is_some() {
-        // Keys are kept a day: long enough for any retry.
-        q::expire_idempotency(&tx, t, ctx.now() - chrono::Duration::days(1))
-            .await
-            .map_err(retryable)?;
-    }
-    if let Some(key) = key
-        && let Some(existing) = q::idempotency(&tx, t, key).await.map_err(retryable)?
-    {
-        return Ok(replay(existing, request_hash).await?);
-    }
-    let valid = check_input(&ctx.state.calendars, &tx, tenant, input).await?;
-    let now = ctx.now();
-    let working = ctx.state.calendars.get(&tx, tenant).await?;
-    let accept_deadline =
-        working.deadline(now, u32::try_from(valid.category.accept_days).unwrap_or(1));
-    let answer_deadline =
-        working.deadline(now, u32::try_from(valid.category.answer_days).unwrap_or(1));
-    let code = machine::tracking_code(rand::rng().next_u64());
-    let secret = random_token();
-    let id = CaseId::new().into_uuid();
-    let lead = valid.category.default_department_id;
-    let citizen = match &ctx.principal {
-        Principal::Citizen {
-            user, tenant: ct, ..
-        } if *ct == tenant.id => Some(user.into_uuid()),
-        _ => None,
-    };
-    let created = CaseCreated {
-        tracking_code: code.clone(),
-        secret: secret.clone(),
-        state: State::Submitted.as_str().into(),
-        accept_deadline,
-        answer_deadline,
-    };
-    if let Some(key) = key {
-        q::insert_idempotency(
-            &tx,
-            case_idempotency::ActiveModel {
-                tenant_id: Set(t),
-                key: Set(key.to_owned()),
-                request_hash: Set(request_hash.to_owned()),
-                case_id: Set(id),
-                response: Set(serde_json::to_value(&created).map_err(Error::internal)?),
-                created_at: Set(now),
-            },
-        )
-        .await
-        .map_err(retryable)?;
-    }
-    q::insert(
-        &tx,
-        case::ActiveModel {
-            id: Set(id),
-            tenant_id: Set(t),
-            tracking_code: Set(code),
-            secret_hash: Set(sha256_hex(&secret)),
-            category_id: Set(valid.category.id),
-            title: Set(valid.title),
-            body: Set(valid.text),
-            address: Set(valid.address),
-            latitude: Set(valid.latitude),
-            longitude: Set(valid.longitude),
-            contact_name: Set(valid.contact_name),
-            contact_phone: Set(valid.contact_phone),
-            contact_email: Set(valid.contact_email),
-            public: Set(valid.public),
-            citizen_id: Set(citizen),
-            state: Set(State::Submitted.as_str().into()),
-            lead_department_id: Set(lead),
-            extension_pending: Set(false),
-            reopened: Set(0),
-            submitted_at: Set(now),
-            accept_deadline: Set(accept_deadline),
-            answer_deadline: Set(answer_deadline),
-            accepted_at: Set(None),
-            answered_at: Set(None),
-            closed_at: Set(None),
-            answer: Set(None),
-            rating: Set(None),
-            rating_comment: Set(None),
-            rated_at: Set(None),
-            views: Set(0),
-            updated_at: Set(now),
-        },
-    )
-    .await
-    .map_err(retryable)?;
-    event(
-        &tx,
-        tenant,
-        id,
-        ctx,
-        "submitted",
-        None,
-        Some(State::Submitted),
-        lead,
-        true,
-        None,
-        None,
-        now,
-    )
-    .await?;
-    count(
-        &tx,
-        tenant,
-        lead,
-        now,
-        StatDelta {
-            received: 1,
-            ..Default::default()
-        },
-    )
-    .await?;
-    tx.commit().await.map_err(retryable)?;
-    Ok((created, false))
 }
 
 // ---- reading ------------------------------------------------------------
@@ -971,19 +680,21 @@ pub async fn act(
         });
     }
     let to = (step.to != from).then_some(step.to);
-    event(
+    append(
         &tx,
         tenant,
-        row.id,
-        ctx,
-        action.action().as_str(),
-        Some(from),
-        to,
-        lead,
-        public,
-        text,
-        detail,
-        now,
+        Entry {
+            case_id: row.id,
+            actor: ctx.principal.label(),
+            action: action.action().as_str(),
+            from: Some(from),
+            to,
+            department: lead,
+            public,
+            text,
+            detail,
+            at: now,
+        },
     )
     .await?;
     if delta != StatDelta::default() {
@@ -1023,19 +734,21 @@ pub async fn note(ctx: &Ctx, tenant: &TenantRecord, code: &str, text: &str) -> R
         return Err(Error::not_found(format!("case {code:?}")));
     }
     let text = parse_text(text, 1, 5000).map_err(|m| Error::invalid("text", m))?;
-    event(
+    append(
         &tx,
         tenant,
-        row.id,
-        ctx,
-        "note",
-        None,
-        None,
-        row.lead_department_id,
-        false,
-        Some(text),
-        None,
-        ctx.now(),
+        Entry {
+            case_id: row.id,
+            actor: ctx.principal.label(),
+            action: "note",
+            from: None,
+            to: None,
+            department: row.lead_department_id,
+            public: false,
+            text: Some(text),
+            detail: None,
+            at: ctx.now(),
+        },
     )
     .await?;
     commit(tx, ()).await
@@ -1085,19 +798,21 @@ pub async fn add_information(
             message: "the case is finished".into(),
         });
     }
-    event(
+    append(
         &tx,
         tenant,
-        row.id,
-        ctx,
-        "information",
-        None,
-        None,
-        row.lead_department_id,
-        false,
-        Some(text),
-        None,
-        ctx.now(),
+        Entry {
+            case_id: row.id,
+            actor: ctx.principal.label(),
+            action: "information",
+            from: None,
+            to: None,
+            department: row.lead_department_id,
+            public: false,
+            text: Some(text),
+            detail: None,
+            at: ctx.now(),
+        },
     )
     .await?;
     commit(tx, ()).await
@@ -1165,51 +880,57 @@ pub async fn rate(
     }
     let lead = row.lead_department_id;
     let rated = serde_json::json!({ "rating": rating.as_str() });
-    event(
+    append(
         &tx,
         tenant,
-        row.id,
-        ctx,
-        "rated",
-        None,
-        None,
-        lead,
-        true,
-        None,
-        Some(rated),
-        now,
+        Entry {
+            case_id: row.id,
+            actor: ctx.principal.label(),
+            action: "rated",
+            from: None,
+            to: None,
+            department: lead,
+            public: true,
+            text: None,
+            detail: Some(rated),
+            at: now,
+        },
     )
     .await?;
     if let Some(comment) = comment {
-        event(
+        append(
             &tx,
             tenant,
-            row.id,
-            ctx,
-            "rating_comment",
-            None,
-            None,
-            lead,
-            false,
-            Some(comment),
-            None,
-            now,
+            Entry {
+                case_id: row.id,
+                actor: ctx.principal.label(),
+                action: "rating_comment",
+                from: None,
+                to: None,
+                department: lead,
+                public: false,
+                text: Some(comment),
+                detail: None,
+                at: now,
+            },
         )
         .await?;
     }
-    event(
+    append(
         &tx,
         tenant,
-        row.id,
-        ctx,
-        action.as_str(),
-        Some(from),
-        Some(step.to),
-        lead,
-        true,
-        None,
-        None,
-        now,
+        Entry {
+            case_id: row.id,
+            actor: ctx.principal.label(),
+            action: action.as_str(),
+            from: Some(from),
+            to: Some(step.to),
+            department: lead,
+            public: true,
+            text: None,
+            detail: None,
+            at: now,
+        },
     )
     .await?;
     let delta = StatDelta {

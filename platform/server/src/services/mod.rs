@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod cases;
 pub mod categories;
 pub mod departments;
+pub mod intake;
 pub mod tenants;
 
 use chrono::Utc;

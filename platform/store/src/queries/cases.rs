@@ -17,6 +17,32 @@ pub async fn insert(
     row.insert(db).await
 }
 
+/// Insert many new cases, their first timeline entries and idempotency
+/// records in three statements (the group committer's batch).
+pub async fn insert_batch(
+    db: &impl ConnectionTrait,
+    cases: Vec<case::ActiveModel>,
+    events: Vec<case_event::ActiveModel>,
+    keys: Vec<case_idempotency::ActiveModel>,
+) -> Result<(), DbErr> {
+    if !keys.is_empty() {
+        case_idempotency::Entity::insert_many(keys)
+            .exec_without_returning(db)
+            .await?;
+    }
+    if !cases.is_empty() {
+        case::Entity::insert_many(cases)
+            .exec_without_returning(db)
+            .await?;
+    }
+    if !events.is_empty() {
+        case_event::Entity::insert_many(events)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn by_code(
     db: &impl ConnectionTrait,
     tenant_id: Uuid,
@@ -257,6 +283,19 @@ pub struct StatDelta {
     pub rated: i64,
     pub satisfied: i64,
     pub views: i64,
+}
+
+impl std::ops::AddAssign for StatDelta {
+    fn add_assign(&mut self, o: Self) {
+        self.received += o.received;
+        self.accepted += o.accepted;
+        self.answered += o.answered;
+        self.answered_on_time += o.answered_on_time;
+        self.answer_seconds += o.answer_seconds;
+        self.rated += o.rated;
+        self.satisfied += o.satisfied;
+        self.views += o.views;
+    }
 }
 
 /// Rows per (city or department, day) in the rollup.

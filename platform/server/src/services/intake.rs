@@ -1,0 +1,453 @@
+//! Intake: a citizen's submission becomes a case.
+//!
+//! The request is checked, routed to its category's default department and
+//! given its deadlines outside any write lock (a read transaction); the
+//! writes (the case row, its first timeline entry, the statistics rollup and
+//! the idempotency record) then go through the group committer, which
+//! commits many submissions with one durable flush and answers each client
+//! only after that flush.
+
+use super::DbResultExt;
+use super::cases::{Entry, day_of, is_trusted};
+use crate::access::Ctx;
+use crate::access::Principal;
+use crate::access::tokens::{random_token, sha256_hex};
+use crate::model::{CaseCreated, CaseInput};
+use crate::services::calendar;
+use crate::services::tenants::TenantRecord;
+use chrono::{DateTime, NaiveDate, Utc};
+use minsheng_domain::Error;
+use minsheng_domain::case::{self as machine, State};
+use minsheng_domain::error::Problems;
+use minsheng_domain::ids::CaseId;
+use minsheng_domain::values::{parse_email, parse_optional_text, parse_text};
+use minsheng_store::entity::{case, case_event, case_idempotency, category};
+use minsheng_store::group_commit::{GroupCommit, Job, Lane, Tally};
+use minsheng_store::queries::cases::{self as q, StatDelta};
+use minsheng_store::{DatabaseTransaction, DbErr, Scope, Store};
+use rand::RngCore;
+use sea_orm::ActiveValue::Set;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// The queue in front of the intake writers.
+pub type Intake = GroupCommit<Submission>;
+
+/// Start the intake writers. SQLite has one writer anyway: one task commits
+/// up to 64 submissions at a time. PostgreSQL writes in parallel: two
+/// tasks, each committing up to 32, so one batch is written while the other
+/// waits for its flush (more writers only add contention on two cores).
+pub fn start(store: &Store) -> Intake {
+    let (writers, batch) = match store.backend() {
+        minsheng_store::Backend::Sqlite => (1, 64),
+        minsheng_store::Backend::Postgres => (2, 32),
+    };
+    GroupCommit::start(store.clone(), writers, batch)
+}
+
+/// Submit a case. With an idempotency key, a retry with the same body gets
+/// the same answer and creates nothing; the same key with another body is
+/// refused. Returns the answer and whether it was a replay.
+pub async fn submit(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    input: CaseInput,
+    idempotency_key: Option<String>,
+) -> Result<(CaseCreated, bool), Error> {
+    if !is_trusted(ctx) {
+        ctx.state
+            .limits
+            .take(&format!("submit:{}", tenant.slug), ctx.ip)?;
+    }
+    if let Some(key) = &idempotency_key
+        && (key.is_empty() || key.len() > 200)
+    {
+        return Err(Error::invalid(
+            "Idempotency-Key",
+            "must be 1 to 200 characters",
+        ));
+    }
+    let request_hash = sha256_hex(&serde_json::to_string(&input).map_err(Error::internal)?);
+    let now = ctx.now();
+    // A retry whose first attempt is already saved is answered at once
+    // (the writer checks again, for retries that arrive together).
+    if let Some(key) = &idempotency_key {
+        let read = ctx.read_tx(tenant.id).await?;
+        let existing = q::idempotency(&read, tenant.id.into_uuid(), key)
+            .await
+            .or_internal()?;
+        read.commit().await.or_internal()?;
+        if let Some(existing) = existing
+            && existing.created_at > expiry(now)
+        {
+            return replay(existing, &request_hash);
+        }
+    }
+    // Usually cached: a submission reads nothing before its writes.
+    let rules = ctx.state.calendars.rules(&ctx.state.store, tenant).await?;
+    let valid = check_input(&rules, &input)?;
+    let working = &rules.calendar;
+    let accept_deadline =
+        working.deadline(now, u32::try_from(valid.category.accept_days).unwrap_or(1));
+    let answer_deadline =
+        working.deadline(now, u32::try_from(valid.category.answer_days).unwrap_or(1));
+    let citizen = match &ctx.principal {
+        Principal::Citizen {
+            user, tenant: ct, ..
+        } if *ct == tenant.id => Some(user.into_uuid()),
+        _ => None,
+    };
+    let job = Submission {
+        tenant: tenant.clone(),
+        key: idempotency_key,
+        request_hash,
+        actor: ctx.principal.label(),
+        citizen,
+        valid,
+        now,
+        accept_deadline,
+        answer_deadline,
+    };
+    // Two retries of one key in flight at once: the loser's insert of the
+    // key collides; its next attempt finds the winner's answer.
+    let mut last = None;
+    for _ in 0..3 {
+        match ctx.state.intake.submit(job.clone()).await {
+            Ok(done) => return Ok(done),
+            Err(Failure::Busy(e) | Failure::Collision(e)) => last = Some(e),
+            Err(Failure::Refused(e)) => return Err(e),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    Err(last.unwrap_or_else(|| Error::internal("submission kept failing")))
+}
+
+/// Keys are kept a day: long enough for any retry.
+fn expiry(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - chrono::Duration::days(1)
+}
+
+fn replay(
+    existing: case_idempotency::Model,
+    request_hash: &str,
+) -> Result<(CaseCreated, bool), Error> {
+    if existing.request_hash != request_hash {
+        return Err(Error::invalid(
+            "Idempotency-Key",
+            "this key was used with a different request; use a new key for a new case",
+        ));
+    }
+    let created: CaseCreated =
+        serde_json::from_value(existing.response).map_err(Error::internal)?;
+    Ok((created, true))
+}
+
+/// A checked submission waiting for the writer.
+#[derive(Clone)]
+pub struct Submission {
+    tenant: TenantRecord,
+    key: Option<String>,
+    request_hash: String,
+    actor: String,
+    citizen: Option<Uuid>,
+    valid: ValidCase,
+    now: DateTime<Utc>,
+    accept_deadline: DateTime<Utc>,
+    answer_deadline: DateTime<Utc>,
+}
+
+/// Why a submission's write did not happen.
+pub enum Failure {
+    /// A random tracking code or an idempotency key collided: try again.
+    Collision(Error),
+    /// The database was busy or failed: the caller may retry.
+    Busy(Error),
+    /// The request itself is wrong.
+    Refused(Error),
+}
+
+/// What a batch of submissions writes together: its new rows, inserted
+/// with one statement per table, and the counters it adds to, by
+/// (department or the nil id for the whole city, local day).
+#[derive(Default)]
+pub struct Batch {
+    cases: Vec<case::ActiveModel>,
+    events: Vec<case_event::ActiveModel>,
+    keys: Vec<case_idempotency::ActiveModel>,
+    /// Forget idempotency keys older than this first (they are kept a day).
+    expire_keys_before: Option<DateTime<Utc>>,
+    received: HashMap<(Uuid, NaiveDate), StatDelta>,
+}
+
+impl Batch {
+    fn count(&mut self, department: Uuid, day: NaiveDate, delta: StatDelta) {
+        *self.received.entry((department, day)).or_default() += delta;
+    }
+}
+
+impl Tally for Batch {}
+
+impl Job for Submission {
+    type Output = (CaseCreated, bool);
+    type Error = Failure;
+    type Tally = Batch;
+
+    fn scope(&self) -> Scope {
+        Scope::Tenant(self.tenant.id.into_uuid())
+    }
+
+    async fn run(
+        &mut self,
+        tx: &DatabaseTransaction,
+        _lane: Lane,
+        batch: &mut Batch,
+    ) -> Result<Self::Output, Failure> {
+        self.prepare(tx, batch).await
+    }
+
+    async fn settle(
+        tx: &DatabaseTransaction,
+        scope: Scope,
+        writer: usize,
+        batch: Batch,
+    ) -> Result<(), Failure> {
+        let Scope::Tenant(tenant) = scope else {
+            return Err(Failure::Refused(Error::internal(
+                "intake runs in a city's scope",
+            )));
+        };
+        if let Some(before) = batch.expire_keys_before {
+            q::expire_idempotency(tx, tenant, before)
+                .await
+                .map_err(written)?;
+        }
+        q::insert_batch(tx, batch.cases, batch.events, batch.keys)
+            .await
+            .map_err(written)?;
+        // Each writer adds to its own counter shard: concurrent batches
+        // never wait on each other's counter rows. The city's row comes
+        // first, as everywhere, so lock order is the same for everyone.
+        let shard = i16::try_from(writer).unwrap_or(0) % q::STAT_SHARDS;
+        let mut rows: Vec<_> = batch.received.into_iter().collect();
+        rows.sort_by_key(|((department, day), _)| (*day, !department.is_nil(), *department));
+        for ((department, day), delta) in rows {
+            q::add_stats(tx, tenant, &[department], day, shard, delta)
+                .await
+                .map_err(Submission::database)?;
+        }
+        Ok(())
+    }
+
+    fn retry(error: &Failure) -> bool {
+        matches!(error, Failure::Collision(_))
+    }
+
+    fn database(error: DbErr) -> Failure {
+        Failure::Busy(Error::internal(format!("database: {error}")))
+    }
+}
+
+fn written(e: DbErr) -> Failure {
+    if minsheng_store::queries::is_unique_violation(&e) {
+        Failure::Collision(Error::internal(format!("database: {e}")))
+    } else {
+        Submission::database(e)
+    }
+}
+
+impl Submission {
+    /// Answer a replay, or add the new case's rows to the batch.
+    async fn prepare(
+        &self,
+        tx: &DatabaseTransaction,
+        batch: &mut Batch,
+    ) -> Result<(CaseCreated, bool), Failure> {
+        let t = self.tenant.id.into_uuid();
+        let now = self.now;
+        if let Some(key) = &self.key {
+            if let Some(existing) = q::idempotency(tx, t, key).await.map_err(written)?
+                && existing.created_at > expiry(now)
+            {
+                return replay(existing, &self.request_hash).map_err(Failure::Refused);
+            }
+            batch.expire_keys_before = Some(expiry(now));
+        }
+        let code = machine::tracking_code(rand::rng().next_u64());
+        let secret = random_token();
+        let id = CaseId::new().into_uuid();
+        let valid = self.valid.clone();
+        let lead = valid.category.default_department_id;
+        let created = CaseCreated {
+            tracking_code: code.clone(),
+            secret: secret.clone(),
+            state: State::Submitted.as_str().into(),
+            accept_deadline: self.accept_deadline,
+            answer_deadline: self.answer_deadline,
+        };
+        if let Some(key) = &self.key {
+            batch.keys.push(case_idempotency::ActiveModel {
+                tenant_id: Set(t),
+                key: Set(key.clone()),
+                request_hash: Set(self.request_hash.clone()),
+                case_id: Set(id),
+                response: Set(serde_json::to_value(&created)
+                    .map_err(|e| Failure::Refused(Error::internal(e)))?),
+                created_at: Set(now),
+            });
+        }
+        batch.cases.push(case::ActiveModel {
+            id: Set(id),
+            tenant_id: Set(t),
+            tracking_code: Set(code),
+            secret_hash: Set(sha256_hex(&secret)),
+            category_id: Set(valid.category.id),
+            title: Set(valid.title),
+            body: Set(valid.text),
+            address: Set(valid.address),
+            latitude: Set(valid.latitude),
+            longitude: Set(valid.longitude),
+            contact_name: Set(valid.contact_name),
+            contact_phone: Set(valid.contact_phone),
+            contact_email: Set(valid.contact_email),
+            public: Set(valid.public),
+            citizen_id: Set(self.citizen),
+            state: Set(State::Submitted.as_str().into()),
+            lead_department_id: Set(lead),
+            extension_pending: Set(false),
+            reopened: Set(0),
+            submitted_at: Set(now),
+            accept_deadline: Set(self.accept_deadline),
+            answer_deadline: Set(self.answer_deadline),
+            accepted_at: Set(None),
+            answered_at: Set(None),
+            closed_at: Set(None),
+            answer: Set(None),
+            rating: Set(None),
+            rating_comment: Set(None),
+            rated_at: Set(None),
+            views: Set(0),
+            updated_at: Set(now),
+        });
+        batch.events.push(
+            Entry {
+                case_id: id,
+                actor: self.actor.clone(),
+                action: "submitted",
+                from: None,
+                to: Some(State::Submitted),
+                department: lead,
+                public: true,
+                text: None,
+                detail: None,
+                at: now,
+            }
+            .row(&self.tenant),
+        );
+        let one = StatDelta {
+            received: 1,
+            ..Default::default()
+        };
+        let day = day_of(&self.tenant, now);
+        batch.count(Uuid::nil(), day, one);
+        if let Some(lead) = lead {
+            batch.count(lead, day, one);
+        }
+        Ok((created, false))
+    }
+}
+
+// ---- checking the request ---------------------------------------------------
+
+#[derive(Clone)]
+struct ValidCase {
+    category: category::Model,
+    title: String,
+    text: String,
+    address: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    contact_name: Option<String>,
+    contact_phone: Option<String>,
+    contact_email: Option<String>,
+    public: bool,
+}
+
+fn check_input(rules: &calendar::Rules, input: &CaseInput) -> Result<ValidCase, Error> {
+    let mut p = Problems::new();
+    let category = rules.categories.get(&input.category).cloned();
+    if category.is_none() {
+        p.push(
+            "category",
+            format!("no category {:?} in this city", input.category),
+        );
+    }
+    let title = p.check("title", parse_text(&input.title, 4, 100));
+    let text = p.check("text", parse_text(&input.text, 10, 5000));
+    let address = p.check(
+        "address",
+        parse_optional_text(input.address.as_deref(), 200),
+    );
+    match (input.latitude, input.longitude) {
+        (Some(lat), Some(lon)) => {
+            if !(-90.0..=90.0).contains(&lat) {
+                p.push("latitude", "must be between -90 and 90");
+            }
+            if !(-180.0..=180.0).contains(&lon) {
+                p.push("longitude", "must be between -180 and 180");
+            }
+        }
+        (None, None) => {}
+        _ => p.push("latitude", "give both latitude and longitude, or neither"),
+    }
+    let contact_name = p.check(
+        "contact_name",
+        parse_optional_text(input.contact_name.as_deref(), 50),
+    );
+    let contact_phone = p.check(
+        "contact_phone",
+        parse_optional_text(input.contact_phone.as_deref(), 30),
+    );
+    let contact_email = match input
+        .contact_email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(e) => p.check("contact_email", parse_email(e).map(Some)),
+        None => Some(None),
+    };
+    p.finish()?;
+    let (
+        Some(category),
+        Some(title),
+        Some(text),
+        Some(address),
+        Some(contact_name),
+        Some(contact_phone),
+        Some(contact_email),
+    ) = (
+        category,
+        title,
+        text,
+        address,
+        contact_name,
+        contact_phone,
+        contact_email,
+    )
+    else {
+        return Err(Error::internal("checked case fields missing"));
+    };
+    let public = input.public.unwrap_or(category.public_by_default);
+    Ok(ValidCase {
+        category,
+        title,
+        text,
+        address,
+        latitude: input.latitude,
+        longitude: input.longitude,
+        contact_name,
+        contact_phone,
+        contact_email,
+        public,
+    })
+}
