@@ -230,7 +230,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         println!("generating demo history ({demo_cases} cases per city) …");
         for slug in &loaded {
             let tenant = services::tenants::find(state.store.db(), slug).await?;
-            cli::seed_demo(&state, &tenant, demo_cases, 2014).await?;
+            cli::seed_demo(&state, &tenant, demo_cases, 2014, 4).await?;
         }
     }
     let listener = tokio::net::TcpListener::bind(listen)

@@ -21,6 +21,19 @@ pub enum Scope {
     Platform,
 }
 
+/// How commits reach the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// Every commit is flushed before it returns (the default, and what
+    /// the server uses).
+    Full,
+    /// Commits return before the flush (SQLite `synchronous=NORMAL` in WAL
+    /// mode, PostgreSQL `synchronous_commit=off`): a power cut may lose the
+    /// last moments of work but never corrupts the database. For bulk work
+    /// such as generating demo history, never for citizens' data.
+    Bulk,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -49,6 +62,10 @@ pub struct Store {
 
 impl Store {
     pub async fn connect(url: &str) -> Result<Self, DbErr> {
+        Self::connect_with(url, Durability::Full).await
+    }
+
+    pub async fn connect_with(url: &str, durability: Durability) -> Result<Self, DbErr> {
         let backend = Backend::of_url(url).map_err(DbErr::Custom)?;
         let mut options = ConnectOptions::new(url.to_owned());
         options
@@ -57,16 +74,26 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10));
         match backend {
             Backend::Sqlite => {
-                options.max_connections(8).map_sqlx_sqlite_opts(|opts| {
-                    opts.create_if_missing(true)
-                        .journal_mode(SqliteJournalMode::Wal)
-                        .synchronous(SqliteSynchronous::Full)
-                        .foreign_keys(true)
-                        .busy_timeout(Duration::from_secs(10))
-                });
+                options
+                    .max_connections(8)
+                    .map_sqlx_sqlite_opts(move |opts| {
+                        opts.create_if_missing(true)
+                            .journal_mode(SqliteJournalMode::Wal)
+                            .synchronous(match durability {
+                                Durability::Full => SqliteSynchronous::Full,
+                                Durability::Bulk => SqliteSynchronous::Normal,
+                            })
+                            .foreign_keys(true)
+                            .busy_timeout(Duration::from_secs(10))
+                    });
             }
             Backend::Postgres => {
                 options.max_connections(16);
+                if durability == Durability::Bulk {
+                    options.map_sqlx_postgres_opts(|opts| {
+                        opts.options([("synchronous_commit", "off")])
+                    });
+                }
             }
         }
         let db = Database::connect(options).await?;

@@ -33,9 +33,9 @@ pub async fn seed(
     tenant: &TenantRecord,
     n: usize,
     seed: u64,
+    lanes: usize,
     progress: impl Fn(usize, usize),
 ) -> Result<SeedReport, Error> {
-    let mut rng = StdRng::seed_from_u64(seed);
     let tx = state.tenant_read(tenant.id).await?;
     let cats: Vec<_> = categories::list(&tx, tenant.id, false)
         .await?
@@ -54,202 +54,257 @@ pub async fn seed(
             "the city needs categories with default departments",
         ));
     }
-    let mut ctx = Ctx {
-        principal: Principal::Operator {
-            user: UserId::from_uuid(uuid::Uuid::nil()),
-            username: "demo".into(),
-        },
-        ip: None,
-        session_csrf: None,
-        session_id: None,
-        state: state.clone(),
-        clock: None,
-    };
     let now = Utc::now();
-    let start = now - Duration::days(365);
-    let step = Duration::seconds(365 * 86_400 / (n.max(1) as i64));
-    let mut report = SeedReport::default();
-    for i in 0..n {
-        let t0 = start
-            + step * (i as i32)
-            + Duration::seconds(rng.random_range(0..step.num_seconds().max(1)));
-        // The first categories are the common ones (heating, potholes).
-        let category = &cats
-            [(rng.random_range(0.0f64..1.0).powi(2) * cats.len() as f64) as usize % cats.len()];
-        let sample = corpus::sample(tenant.locale.as_str(), &category.code, &mut rng);
-        let input = CaseInput {
-            category: category.code.clone(),
-            title: sample.title.clone(),
-            text: sample.text.clone(),
-            address: sample.address.clone(),
-            latitude: None,
-            longitude: None,
-            contact_name: None,
-            contact_phone: None,
-            contact_email: None,
-            public: Some(rng.random_bool(0.85)),
-        };
-        ctx.clock = Some(t0);
-        let (created, _) = crate::services::intake::submit(&ctx, tenant, input, None).await?;
-        report.cases += 1;
-        report.operations += 1;
-        let code = created.tracking_code.clone();
-        let mut at = t0;
-        // Each later step happens only if its time has come.
-        let next = |ctx: &mut Ctx, at: &mut DateTime<Utc>, hours: f64| {
-            *at += Duration::seconds((hours * 3600.0) as i64);
-            ctx.clock = Some(*at);
-            *at < now
-        };
-        if rng.random_bool(0.03) {
-            if next(&mut ctx, &mut at, 3.0) {
-                let reason = if tenant.locale.as_str() == "en" {
-                    "Not a city matter; please contact your landlord."
-                } else {
-                    "不属于政府部门职责范围，请联系物业公司。"
-                };
-                cases::act(
-                    &ctx,
-                    tenant,
-                    &code,
-                    StaffAction::Reject {
-                        reason: reason.into(),
-                    },
-                )
-                .await?;
-                report.operations += 1;
+    let plan = Plan {
+        tenant,
+        cats: &cats,
+        departments: &departments,
+        now,
+        start: now - Duration::days(365),
+        step: Duration::seconds(365 * 86_400 / (n.max(1) as i64)),
+    };
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    // Lanes seed interleaved cases at once, so one lane's work overlaps
+    // another's waits on the database.
+    let lanes = lanes.clamp(1, 16);
+    let results = futures_util::future::join_all((0..lanes).map(|lane| {
+        let plan = &plan;
+        let done = &done;
+        let progress = &progress;
+        async move {
+            let mut rng = StdRng::seed_from_u64(seed.wrapping_add(lane as u64));
+            let mut ctx = Ctx {
+                principal: Principal::Operator {
+                    user: UserId::from_uuid(uuid::Uuid::nil()),
+                    username: "demo".into(),
+                },
+                ip: None,
+                session_csrf: None,
+                session_id: None,
+                state: state.clone(),
+                clock: None,
+            };
+            let mut report = SeedReport::default();
+            for i in (lane..n).step_by(lanes) {
+                one_case(plan, &mut ctx, &mut rng, &mut report, i).await?;
+                let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                progress(finished, n);
             }
-            progress(i + 1, n);
-            continue;
+            Ok::<_, Error>(report)
         }
-        if !next(&mut ctx, &mut at, rng.random_range(1.0..24.0)) {
-            progress(i + 1, n);
-            continue;
-        }
-        cases::act(&ctx, tenant, &code, StaffAction::Accept).await?;
-        let misrouted = rng.random_bool(0.1);
-        let lead = misrouted.then(|| departments[rng.random_range(0..departments.len())].clone());
-        next(&mut ctx, &mut at, 0.2);
-        cases::act(
-            &ctx,
-            tenant,
-            &code,
-            StaffAction::Assign {
-                lead: lead.clone(),
-                co: Vec::new(),
-            },
-        )
-        .await?;
-        report.operations += 2;
-        if let (Some(wrong), Some(right)) = (lead, category.default_department_id) {
-            let right = crate::services::departments::get(
-                &state.tenant_read(tenant.id).await?,
-                tenant.id,
-                right,
-            )
-            .await?
-            .code;
-            if wrong != right && next(&mut ctx, &mut at, rng.random_range(2.0..30.0)) {
-                let reason = if tenant.locale.as_str() == "en" {
-                    "Handled by another department."
-                } else {
-                    "该事项由其他部门负责，转办处理。"
-                };
-                cases::act(
-                    &ctx,
-                    tenant,
-                    &code,
-                    StaffAction::Transfer {
-                        to: right,
-                        reason: reason.into(),
-                    },
-                )
-                .await?;
-                report.operations += 1;
-            }
-        }
-        if !next(&mut ctx, &mut at, rng.random_range(1.0..12.0)) {
-            progress(i + 1, n);
-            continue;
-        }
-        cases::act(&ctx, tenant, &code, StaffAction::Start).await?;
-        report.operations += 1;
-        if rng.random_bool(0.04) && next(&mut ctx, &mut at, 24.0) {
+    }))
+    .await;
+    let mut total = SeedReport::default();
+    for report in results {
+        let report = report?;
+        total.cases += report.cases;
+        total.answered += report.answered;
+        total.rated += report.rated;
+        total.operations += report.operations;
+    }
+    Ok(total)
+}
+
+/// What every case of one seeding run shares.
+struct Plan<'a> {
+    tenant: &'a TenantRecord,
+    cats: &'a [crate::model::Category],
+    departments: &'a [String],
+    now: DateTime<Utc>,
+    start: DateTime<Utc>,
+    step: Duration,
+}
+
+/// The life of case number `i`, as far as it has got by now.
+async fn one_case(
+    plan: &Plan<'_>,
+    ctx: &mut Ctx,
+    rng: &mut StdRng,
+    report: &mut SeedReport,
+    i: usize,
+) -> Result<(), Error> {
+    let Plan {
+        tenant,
+        cats,
+        departments,
+        now,
+        start,
+        step,
+    } = *plan;
+    let state = ctx.state.clone();
+    let t0 = start
+        + step * (i as i32)
+        + Duration::seconds(rng.random_range(0..step.num_seconds().max(1)));
+    // The first categories are the common ones (heating, potholes).
+    let category =
+        &cats[(rng.random_range(0.0f64..1.0).powi(2) * cats.len() as f64) as usize % cats.len()];
+    let sample = corpus::sample(tenant.locale.as_str(), &category.code, rng);
+    let input = CaseInput {
+        category: category.code.clone(),
+        title: sample.title.clone(),
+        text: sample.text.clone(),
+        address: sample.address.clone(),
+        latitude: None,
+        longitude: None,
+        contact_name: None,
+        contact_phone: None,
+        contact_email: None,
+        public: Some(rng.random_bool(0.85)),
+    };
+    ctx.clock = Some(t0);
+    let (created, _) = crate::services::intake::submit(ctx, tenant, input, None).await?;
+    report.cases += 1;
+    report.operations += 1;
+    let code = created.tracking_code.clone();
+    let mut at = t0;
+    // Each later step happens only if its time has come.
+    let next = |ctx: &mut Ctx, at: &mut DateTime<Utc>, hours: f64| {
+        *at += Duration::seconds((hours * 3600.0) as i64);
+        ctx.clock = Some(*at);
+        *at < now
+    };
+    if rng.random_bool(0.03) {
+        if next(ctx, &mut at, 3.0) {
             let reason = if tenant.locale.as_str() == "en" {
-                "Parts are on order."
+                "Not a city matter; please contact your landlord."
             } else {
-                "需协调多个部门，申请延期。"
+                "不属于政府部门职责范围，请联系物业公司。"
             };
             cases::act(
-                &ctx,
+                ctx,
                 tenant,
                 &code,
-                StaffAction::RequestExtension {
-                    working_days: 3,
+                StaffAction::Reject {
                     reason: reason.into(),
                 },
             )
             .await?;
-            next(&mut ctx, &mut at, 4.0);
+            report.operations += 1;
+        }
+        return Ok(());
+    }
+    if !next(ctx, &mut at, rng.random_range(1.0..24.0)) {
+        return Ok(());
+    }
+    cases::act(ctx, tenant, &code, StaffAction::Accept).await?;
+    let misrouted = rng.random_bool(0.1);
+    let lead = misrouted.then(|| departments[rng.random_range(0..departments.len())].clone());
+    next(ctx, &mut at, 0.2);
+    cases::act(
+        ctx,
+        tenant,
+        &code,
+        StaffAction::Assign {
+            lead: lead.clone(),
+            co: Vec::new(),
+        },
+    )
+    .await?;
+    report.operations += 2;
+    if let (Some(wrong), Some(right)) = (lead, category.default_department_id) {
+        let right = crate::services::departments::get(
+            &state.tenant_read(tenant.id).await?,
+            tenant.id,
+            right,
+        )
+        .await?
+        .code;
+        if wrong != right && next(ctx, &mut at, rng.random_range(2.0..30.0)) {
+            let reason = if tenant.locale.as_str() == "en" {
+                "Handled by another department."
+            } else {
+                "该事项由其他部门负责，转办处理。"
+            };
             cases::act(
-                &ctx,
+                ctx,
                 tenant,
                 &code,
-                StaffAction::DecideExtension {
-                    approve: rng.random_bool(0.8),
-                    reason: None,
+                StaffAction::Transfer {
+                    to: right,
+                    reason: reason.into(),
                 },
             )
             .await?;
-            report.operations += 2;
+            report.operations += 1;
         }
-        // A few stay in progress; most answers come within the deadline.
-        if rng.random_bool(0.05) {
-            progress(i + 1, n);
-            continue;
-        }
-        let allowed = (created.answer_deadline - t0).num_seconds() as f64 / 3600.0;
-        let target = if rng.random_bool(0.9) {
-            rng.random_range(0.1..0.9) * allowed
+    }
+    if !next(ctx, &mut at, rng.random_range(1.0..12.0)) {
+        return Ok(());
+    }
+    cases::act(ctx, tenant, &code, StaffAction::Start).await?;
+    report.operations += 1;
+    if rng.random_bool(0.04) && next(ctx, &mut at, 24.0) {
+        let reason = if tenant.locale.as_str() == "en" {
+            "Parts are on order."
         } else {
-            allowed * rng.random_range(1.05..1.6)
+            "需协调多个部门，申请延期。"
         };
-        let wait = (target - (at - t0).num_seconds() as f64 / 3600.0).max(0.5);
-        if !next(&mut ctx, &mut at, wait) {
-            progress(i + 1, n);
-            continue;
-        }
         cases::act(
-            &ctx,
+            ctx,
             tenant,
             &code,
-            StaffAction::Answer {
-                text: sample.answer.clone(),
+            StaffAction::RequestExtension {
+                working_days: 3,
+                reason: reason.into(),
             },
         )
         .await?;
-        report.answered += 1;
-        report.operations += 1;
-        if rng.random_bool(0.8) {
-            next(&mut ctx, &mut at, 1.0);
-            cases::add_views(&ctx, tenant, &code, rng.random_range(1..400)).await?;
-            report.operations += 1;
-        }
-        report.operations += rate_until_done(
-            &mut ctx,
+        next(ctx, &mut at, 4.0);
+        cases::act(
+            ctx,
             tenant,
             &code,
-            &created.secret,
-            &sample,
-            &mut rng,
-            &mut at,
-            now,
-            &mut report,
+            StaffAction::DecideExtension {
+                approve: rng.random_bool(0.8),
+                reason: None,
+            },
         )
         .await?;
-        progress(i + 1, n);
+        report.operations += 2;
     }
-    Ok(report)
+    // A few stay in progress; most answers come within the deadline.
+    if rng.random_bool(0.05) {
+        return Ok(());
+    }
+    let allowed = (created.answer_deadline - t0).num_seconds() as f64 / 3600.0;
+    let target = if rng.random_bool(0.9) {
+        rng.random_range(0.1..0.9) * allowed
+    } else {
+        allowed * rng.random_range(1.05..1.6)
+    };
+    let wait = (target - (at - t0).num_seconds() as f64 / 3600.0).max(0.5);
+    if !next(ctx, &mut at, wait) {
+        return Ok(());
+    }
+    cases::act(
+        ctx,
+        tenant,
+        &code,
+        StaffAction::Answer {
+            text: sample.answer.clone(),
+        },
+    )
+    .await?;
+    report.answered += 1;
+    report.operations += 1;
+    if rng.random_bool(0.8) {
+        next(ctx, &mut at, 1.0);
+        cases::add_views(ctx, tenant, &code, rng.random_range(1..400)).await?;
+        report.operations += 1;
+    }
+    report.operations += rate_until_done(
+        ctx,
+        tenant,
+        &code,
+        &created.secret,
+        &sample,
+        rng,
+        &mut at,
+        now,
+        report,
+    )
+    .await?;
+    Ok(())
 }
 
 /// The citizen rates (most do); an unsatisfied rating reopens the case once,
