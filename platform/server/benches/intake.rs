@@ -11,6 +11,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/large_city.rs"]
+mod large_city;
+
 use chrono::Utc;
 use minsheng_server::app::{AppState, build};
 use minsheng_server::bundle;
@@ -50,6 +53,10 @@ async fn prepare(url: &str) -> anyhow::Result<(Store, AppState)> {
     store.migrate().await?;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants/daqing");
     bundle::apply::apply(&store, &bundle::format::Bundle::read(&root)?, false).await?;
+    open(store).await
+}
+
+async fn open(store: Store) -> anyhow::Result<(Store, AppState)> {
     let config = Config {
         anonymous_rate_per_minute: 10_000_000,
         ..Config::default()
@@ -222,6 +229,28 @@ async fn main() -> anyhow::Result<()> {
         baseline
     };
     report("SQLite (WAL, synchronous=FULL)", &measured, &baseline);
+    drop(state);
+    drop(store);
+
+    // The same in a city that already has a year of history.
+    let cases = large_city::size();
+    let url = large_city::sqlite_copy(cases, dir.path()).await?;
+    let (store, state) = open(Store::connect(&url).await?).await?;
+    let baseline = bare_insert(&store, 1).await;
+    let measured = intake(&state).await;
+    let baseline2 = bare_insert(&store, 2).await;
+    let baseline = if baseline2.per_second > baseline.per_second {
+        baseline2
+    } else {
+        baseline
+    };
+    report(
+        &format!("SQLite, daqing with {cases} cases of history"),
+        &measured,
+        &baseline,
+    );
+    drop(state);
+    drop(store);
 
     if let Ok(admin) = std::env::var("MINSHENG_TEST_POSTGRES_URL") {
         let name = format!("minsheng_bench_{}", uuid::Uuid::now_v7().simple());
