@@ -15,6 +15,7 @@ mod m20261127_000001_directory;
 mod m20261128_000002_access;
 pub mod m20261128_000003_row_level_security;
 mod m20261128_000004_cases;
+mod m20261128_000005_case_details;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_access::Migration),
             Box::new(m20261128_000003_row_level_security::Migration),
             Box::new(m20261128_000004_cases::Migration),
+            Box::new(m20261128_000005_case_details::Migration),
         ]
     }
 }

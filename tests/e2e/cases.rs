@@ -39,6 +39,7 @@ async fn the_articles_story(backend: Backend) {
 
     let complaint = json!({
         "category": "heating-cold",
+        "attributes": {"address_detail": ["东城领秀 C-22 栋 2 单元"], "indoor_temp": ["10-14"]},
         "title": "东城领秀C-22栋暖气不热",
         "text": "东城领秀小区C-22栋2单元，家里暖气一直不热，室温只有十几度，请尽快处理。",
         "address": "龙凤区东城领秀 C-22 栋 2 单元",
@@ -249,7 +250,7 @@ async fn illegal_transitions_and_reopen(backend: Backend) {
     let app = spawn_app_with(backend, CLOSED).await;
     app.staff("daqing", "chief", &["city-admin"], &[]).await;
     let chief = app.login_ok(Some("daqing"), "chief").await;
-    let body = json!({"category": "heating-cold", "title": "暖气不热测试", "text": "测试非法状态转换的问题内容。"});
+    let body = json!({"category": "heating-cold", "attributes": {"address_detail": ["东城领秀 C-22 栋 2 单元"], "indoor_temp": ["10-14"]}, "title": "暖气不热测试", "text": "测试非法状态转换的问题内容。"});
     let (_, created) = json_call(
         &app,
         &Auth::default(),
@@ -389,7 +390,7 @@ on_both_backends!(illegal_transitions_and_reopen);
 
 async fn idempotent_submission(backend: Backend) {
     let app = spawn_app_with(backend, CLOSED).await;
-    let body = json!({"category": "heating-cold", "title": "重复提交测试", "text": "网络不好时重复提交同一个问题。"});
+    let body = json!({"category": "heating-cold", "attributes": {"address_detail": ["东城领秀 C-22 栋 2 单元"], "indoor_temp": ["10-14"]}, "title": "重复提交测试", "text": "网络不好时重复提交同一个问题。"});
     let post = |key: &'static str, body: Value| {
         let client = reqwest::Client::new();
         let url = app.api("/tenants/daqing/cases");
@@ -520,7 +521,7 @@ async fn private_cases_and_rate_limits(backend: Backend) {
         .await;
     app.staff("springfield", "sf-admin", &["city-admin"], &[])
         .await;
-    let body = json!({"category": "heating-cold", "title": "私密问题测试", "text": "这个问题包含隐私信息，不公开。",
+    let body = json!({"category": "heating-cold", "attributes": {"address_detail": ["东城领秀 C-22 栋 2 单元"], "indoor_temp": ["10-14"]}, "title": "私密问题测试", "text": "这个问题包含隐私信息，不公开。",
                       "contact_name": "李先生", "public": false});
     let (status, created) = json_call(
         &app,
@@ -594,6 +595,7 @@ async fn a_burst_of_submissions(backend: Backend) {
         async move {
             let mut request = client.post(url).json(&json!({
                 "category": "heating-cold",
+                "attributes": {"address_detail": ["东城领秀 C-22 栋 2 单元"], "indoor_temp": ["10-14"]},
                 "title": format!("同时提交第{i}件"),
                 "text": "很多市民同时反映暖气不热的问题。",
             }));

@@ -12,6 +12,7 @@ mod durability;
 mod forms;
 mod isolation;
 mod matrix;
+mod open311;
 mod resolution;
 mod rls;
 mod support;

@@ -546,7 +546,15 @@ async fn fresh_host_target(
 }
 
 fn new_case(category: &str) -> Value {
-    json!({"category": category, "title": "矩阵测试问题", "text": "这是授权矩阵测试提交的问题。", "public": true})
+    // The demo categories' required extra questions.
+    let attributes = match category {
+        "heating-cold" => {
+            json!({"address_detail": ["东城领秀 C-22 栋 2 单元"], "indoor_temp": ["10-14"]})
+        }
+        "pothole" => json!({"size": ["small"]}),
+        _ => json!({}),
+    };
+    json!({"category": category, "title": "矩阵测试问题", "text": "这是授权矩阵测试提交的问题。", "public": true, "attributes": attributes})
 }
 
 async fn submit(app: &TestApp, tenant: &str, category: &str) -> String {

@@ -76,6 +76,7 @@ async fn intake(state: &AppState) -> Run {
             for i in 0..PER_CLIENT {
                 let body = serde_json::json!({
                     "category": "heating-cold",
+                    "attributes": {"address_detail": ["东城领秀 C-22 栋 2 单元"], "indoor_temp": ["10-14"]},
                     "title": "暖气不热，室温只有十四度",
                     "text": format!("东城领秀小区C-22栋2单元，客户端{c}第{i}次提交：暖气不热，请尽快处理。"),
                     "address": "龙凤区东城领秀 C-22 栋 2 单元",
@@ -167,6 +168,8 @@ async fn bare_insert(store: &Store, run: u32) -> Run {
                     rated_at: Set(None),
                     views: Set(0),
                     updated_at: Set(now),
+                    attributes: Set(None),
+                    media_url: Set(None),
                 };
                 let t0 = Instant::now();
                 let tx = store.begin(Scope::Tenant(t)).await.unwrap();

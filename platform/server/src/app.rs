@@ -3,7 +3,7 @@
 use crate::access::throttle::RateLimits;
 use crate::access::{self, Policy};
 use crate::config::Config;
-use crate::{api, bundle, cli, services, web};
+use crate::{api, bundle, cli, open311, services, web};
 use minijinja::Environment;
 use minsheng_store::Store;
 use poem::http::{StatusCode, header};
@@ -88,6 +88,12 @@ pub fn build(state: AppState) -> impl Endpoint {
         .nest(
             "/api",
             api_service.around(move |ep, req| limit_body(ep, req, max_body)),
+        )
+        .at(
+            "/open311/v2/*path",
+            get(open311::endpoint)
+                .post(open311::endpoint)
+                .around(move |ep, req| limit_body(ep, req, max_body)),
         )
         .at("/t/:slug", get(web::pages::slug_redirect))
         .at("/t/:slug/", get(web::pages::landing_by_path))

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod model;
+pub mod open311;
 pub mod services;
 pub mod telemetry;
 pub mod web;

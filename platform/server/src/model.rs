@@ -426,6 +426,13 @@ pub struct CaseInput {
     pub contact_email: Option<String>,
     /// Publish the question and answer (default: the category's setting).
     pub public: Option<bool>,
+    /// Answers to the category's extra questions (its Open311 attributes):
+    /// attribute code → its values (one, or several for a multi-value list).
+    #[oai(default)]
+    #[serde(default)]
+    pub attributes: std::collections::BTreeMap<String, Vec<String>>,
+    /// A link to a photo or other media (http or https).
+    pub media_url: Option<String>,
 }
 
 /// What a submission returns: keep the secret, it is shown once.
@@ -461,6 +468,13 @@ pub struct PublicCase {
     /// `satisfied`, `basically_satisfied` or `unsatisfied`.
     pub rating: Option<String>,
     pub views: i64,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// Answers to the category's extra questions: code → values.
+    pub attributes: std::collections::BTreeMap<String, Vec<String>>,
+    pub media_url: Option<String>,
+    /// When anything about the case last changed.
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A case as its city's staff (or its own citizen) see it.
@@ -471,8 +485,6 @@ pub struct CaseDetail {
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
     pub contact_email: Option<String>,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
     pub co_departments: Vec<String>,
     pub extension_pending: bool,
     pub reopened: i32,

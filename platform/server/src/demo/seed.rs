@@ -150,6 +150,8 @@ async fn one_case(
         contact_phone: None,
         contact_email: None,
         public: Some(rng.random_bool(0.85)),
+        attributes: answers(&category.attributes, t0, rng),
+        media_url: None,
     };
     ctx.clock = Some(t0);
     let (created, _) = crate::services::intake::submit(ctx, tenant, input, None).await?;
@@ -305,6 +307,33 @@ async fn one_case(
     )
     .await?;
     Ok(())
+}
+
+/// Answers to a category's extra questions: every required one, and about
+/// half of the optional lists.
+fn answers(
+    attributes: &[crate::model::Attribute],
+    at: DateTime<Utc>,
+    rng: &mut StdRng,
+) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut answers = std::collections::BTreeMap::new();
+    for a in attributes {
+        let keys: Vec<&str> = a.values.iter().flatten().map(|v| v.key.as_str()).collect();
+        let value = match a.datatype.as_str() {
+            "singlevaluelist" | "multivaluelist" if !keys.is_empty() => {
+                if !a.required && rng.random_bool(0.5) {
+                    continue;
+                }
+                keys[rng.random_range(0..keys.len())].to_owned()
+            }
+            _ if !a.required => continue,
+            "number" => rng.random_range(1..5).to_string(),
+            "datetime" => at.to_rfc3339(),
+            _ => "-".to_owned(),
+        };
+        answers.insert(a.code.clone(), vec![value]);
+    }
+    answers
 }
 
 /// The citizen rates (most do); an unsatisfied rating reopens the case once,

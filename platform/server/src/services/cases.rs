@@ -325,6 +325,38 @@ fn public_view(row: &case::Model, names: &Names) -> PublicCase {
         answer: row.answer.clone(),
         rating: row.rating.clone(),
         views: row.views,
+        latitude: row.latitude,
+        longitude: row.longitude,
+        attributes: row
+            .attributes
+            .as_ref()
+            .and_then(|a| a.as_object())
+            .map(|answers| {
+                answers
+                    .iter()
+                    .map(|(code, v)| (code.clone(), super::attributes::values(v)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        media_url: row.media_url.clone(),
+        updated_at: row.updated_at,
+    }
+}
+
+/// A timeline entry as shown; who did it only to staff.
+fn timeline_view(e: &case_event::Model, names: &Names, staff: bool) -> TimelineEvent {
+    TimelineEvent {
+        at: e.at,
+        action: e.action.clone(),
+        from_state: e.from_state.clone(),
+        to_state: e.to_state.clone(),
+        department: e
+            .department_id
+            .and_then(|d| names.departments.get(&d))
+            .map(|d| d.1.clone()),
+        public: e.public,
+        text: e.text.clone(),
+        actor: staff.then(|| e.actor.clone()),
     }
 }
 
@@ -366,20 +398,8 @@ pub async fn get(
         .await
         .or_internal()?;
     let timeline = events
-        .into_iter()
-        .map(|e| TimelineEvent {
-            at: e.at,
-            action: e.action,
-            from_state: e.from_state,
-            to_state: e.to_state,
-            department: e
-                .department_id
-                .and_then(|d| names.departments.get(&d))
-                .map(|d| d.1.clone()),
-            public: e.public,
-            text: e.text,
-            actor: staff.then_some(e.actor),
-        })
+        .iter()
+        .map(|e| timeline_view(e, &names, staff))
         .collect();
     let allowed = State::parse(&row.state)
         .map(|s| {
@@ -395,8 +415,6 @@ pub async fn get(
         contact_name: personal.then(|| row.contact_name.clone()).flatten(),
         contact_phone: personal.then(|| row.contact_phone.clone()).flatten(),
         contact_email: personal.then(|| row.contact_email.clone()).flatten(),
-        latitude: row.latitude,
-        longitude: row.longitude,
         co_departments: co
             .iter()
             .filter_map(|d| names.departments.get(d))
@@ -468,6 +486,73 @@ pub async fn list_public(
     }
     filter.public_only = true;
     page_of(tx, tenant, &names, &filter, page, page_size).await
+}
+
+/// Public cases for Open311 clients: page `page` (from 1) of up to 1,000,
+/// newest first, optionally of one category, without a total count.
+pub async fn list_open311(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    mut filter: Filter,
+    category: Option<&str>,
+    page: u64,
+    page_size: u64,
+) -> Result<Vec<PublicCase>, Error> {
+    let tx = ctx.read_tx(tenant.id).await?;
+    let names = names(&tx, tenant).await?;
+    if let Some(code) = category {
+        let c = names
+            .categories
+            .iter()
+            .find(|(_, v)| v.0 == code)
+            .map(|(k, _)| *k);
+        filter.category =
+            Some(c.ok_or_else(|| Error::not_found(format!("service_code {code:?}")))?);
+    }
+    filter.public_only = true;
+    if page_size == 0 || page_size > 1000 {
+        return Err(Error::invalid("page_size", "must be between 1 and 1000"));
+    }
+    let rows = q::page(
+        &tx,
+        tenant.id.into_uuid(),
+        &filter,
+        page.saturating_sub(1),
+        page_size,
+    )
+    .await
+    .or_internal()?;
+    tx.commit().await.or_internal()?;
+    Ok(rows.iter().map(|r| public_view(r, &names)).collect())
+}
+
+/// Public timeline entries of public cases, oldest first, for clients that
+/// sync (the Open311 updates extension).
+pub async fn public_updates(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    codes: Option<&[String]>,
+    limit: u64,
+) -> Result<Vec<(TimelineEvent, PublicCase, uuid::Uuid)>, Error> {
+    let tx = ctx.read_tx(tenant.id).await?;
+    let names = names(&tx, tenant).await?;
+    let rows = q::public_events(&tx, tenant.id.into_uuid(), from, to, codes, limit)
+        .await
+        .or_internal()?;
+    tx.commit().await.or_internal()?;
+    Ok(rows
+        .into_iter()
+        .map(|(event, row)| {
+            let id = event.id;
+            (
+                timeline_view(&event, &names, false),
+                public_view(&row, &names),
+                id,
+            )
+        })
+        .collect())
 }
 
 /// One page of a listing, in public view, committing the read transaction.

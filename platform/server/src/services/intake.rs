@@ -327,6 +327,8 @@ impl Submission {
             rated_at: Set(None),
             views: Set(0),
             updated_at: Set(now),
+            attributes: Set(valid.attributes),
+            media_url: Set(valid.media_url),
         });
         batch.events.push(
             Entry {
@@ -370,6 +372,8 @@ struct ValidCase {
     contact_phone: Option<String>,
     contact_email: Option<String>,
     public: bool,
+    attributes: Option<serde_json::Value>,
+    media_url: Option<String>,
 }
 
 fn check_input(rules: &calendar::Rules, input: &CaseInput) -> Result<ValidCase, Error> {
@@ -416,6 +420,12 @@ fn check_input(rules: &calendar::Rules, input: &CaseInput) -> Result<ValidCase, 
         Some(e) => p.check("contact_email", parse_email(e).map(Some)),
         None => Some(None),
     };
+    let attributes = category.as_ref().and_then(|c| {
+        let definitions: Vec<crate::model::Attribute> =
+            serde_json::from_value(c.attributes.clone()).unwrap_or_default();
+        super::attributes::check(&definitions, &input.attributes, &mut p)
+    });
+    let media_url = super::attributes::check_media_url(input.media_url.as_deref(), &mut p);
     p.finish()?;
     let (
         Some(category),
@@ -449,5 +459,7 @@ fn check_input(rules: &calendar::Rules, input: &CaseInput) -> Result<ValidCase, 
         contact_phone,
         contact_email,
         public,
+        attributes,
+        media_url,
     })
 }

@@ -37,6 +37,9 @@ pub struct Model {
     pub rated_at: Option<DateTimeUtc>,
     pub views: i64,
     pub updated_at: DateTimeUtc,
+    /// Answers to the category's extra questions: code → string or list.
+    pub attributes: Option<Json>,
+    pub media_url: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

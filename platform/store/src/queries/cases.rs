@@ -107,6 +107,10 @@ pub struct Filter {
     pub state: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    /// Any of these states.
+    pub states: Option<Vec<String>>,
+    /// Any of these tracking codes.
+    pub codes: Option<Vec<String>>,
 }
 
 fn condition(tenant_id: Uuid, f: &Filter) -> Condition {
@@ -136,6 +140,12 @@ fn condition(tenant_id: Uuid, f: &Filter) -> Condition {
     if let Some(s) = &f.state {
         c = c.add(case::Column::State.eq(s.clone()));
     }
+    if let Some(states) = &f.states {
+        c = c.add(case::Column::State.is_in(states.clone()));
+    }
+    if let Some(codes) = &f.codes {
+        c = c.add(case::Column::TrackingCode.is_in(codes.clone()));
+    }
     if let Some(from) = f.from {
         c = c.add(case::Column::SubmittedAt.gte(from));
     }
@@ -164,6 +174,24 @@ pub async fn list(
         .all(db)
         .await?;
     Ok((rows, total))
+}
+
+/// Page `page` (from 0) of cases, newest first, without counting them all.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    filter: &Filter,
+    page: u64,
+    page_size: u64,
+) -> Result<Vec<case::Model>, DbErr> {
+    case::Entity::find()
+        .filter(condition(tenant_id, filter))
+        .order_by_desc(case::Column::SubmittedAt)
+        .order_by_desc(case::Column::Id)
+        .offset(page * page_size)
+        .limit(page_size)
+        .all(db)
+        .await
 }
 
 /// Every case of a city (tests and recounts only: this scans).
@@ -386,4 +414,48 @@ pub async fn city_stats(
         .filter(case_stat::Column::Day.lte(to))
         .all(db)
         .await
+}
+
+/// Public timeline entries of public cases in `[from, to)`, oldest first,
+/// at most `limit`, with each entry's case; optionally only of `codes`.
+pub async fn public_events(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    codes: Option<&[String]>,
+    limit: u64,
+) -> Result<Vec<(case_event::Model, case::Model)>, DbErr> {
+    let mut cases = case::Entity::find()
+        .select_only()
+        .column(case::Column::Id)
+        .filter(case::Column::TenantId.eq(tenant_id))
+        .filter(case::Column::Public.eq(true));
+    if let Some(codes) = codes {
+        cases = cases.filter(case::Column::TrackingCode.is_in(codes.to_vec()));
+    }
+    let events = case_event::Entity::find()
+        .filter(case_event::Column::TenantId.eq(tenant_id))
+        .filter(case_event::Column::Public.eq(true))
+        .filter(case_event::Column::At.gte(from))
+        .filter(case_event::Column::At.lt(to))
+        .filter(case_event::Column::CaseId.in_subquery(cases.into_query()))
+        .order_by_asc(case_event::Column::At)
+        .order_by_asc(case_event::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = events.iter().map(|e| e.case_id).collect();
+    let rows: std::collections::HashMap<Uuid, case::Model> = case::Entity::find()
+        .filter(case::Column::TenantId.eq(tenant_id))
+        .filter(case::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    Ok(events
+        .into_iter()
+        .filter_map(|e| rows.get(&e.case_id).cloned().map(|c| (e, c)))
+        .collect())
 }

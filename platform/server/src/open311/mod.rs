@@ -1,0 +1,683 @@
+//! Open311 GeoReport v2 at `/open311/v2/`: every city's categories as
+//! services, its public cases as service requests, submission through the
+//! same intake as every other route, and the updates extension for clients
+//! that sync. Each answer is JSON or XML as the path's extension asks, with
+//! the specification's field names and error shape. `docs/open311.md`
+//! describes the mapping.
+
+pub mod format;
+
+use crate::access::Ctx;
+use crate::model::{Attribute, CaseInput, PublicCase};
+use crate::services::tenants::{self, TenantRecord};
+use crate::services::{self, cases, intake};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use format::{Format, Node};
+use minsheng_domain::Error;
+use minsheng_domain::case::State;
+use minsheng_store::queries::cases::Filter;
+use poem::http::StatusCode;
+use poem::{Body, Request, Response, handler};
+use std::collections::BTreeMap;
+
+/// Requests listed when the client gives no date range: the last 90 days.
+const DEFAULT_DAYS: i64 = 90;
+/// Requests listed at most per answer, unless a client pages.
+const DEFAULT_LIMIT: u64 = 1000;
+
+/// Every Open311 path, GET and POST.
+#[handler]
+pub async fn endpoint(req: &Request, body: Body) -> Response {
+    let path = req
+        .uri()
+        .path()
+        .split_once("/open311/v2/")
+        .map_or("", |(_, rest)| rest)
+        .to_owned();
+    let Some((resource, format)) = Format::split(&path) else {
+        return format::error(
+            Format::Json,
+            StatusCode::NOT_FOUND,
+            &["ask for a resource ending in .json or .xml, e.g. services.json".into()],
+        );
+    };
+    let Some(ctx) = req.extensions().get::<Ctx>().cloned() else {
+        return format::error(
+            format,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &["no request context".into()],
+        );
+    };
+    let query = pairs(req.uri().query().unwrap_or(""));
+    let form = if req.method() == poem::http::Method::POST {
+        match body.into_string().await {
+            Ok(text) => pairs(&text),
+            Err(e) => {
+                return format::error(
+                    format,
+                    StatusCode::BAD_REQUEST,
+                    &[format!("the request body could not be read: {e}")],
+                );
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    let method = req.method().clone();
+    let result = route(&ctx, req, &method, resource, &query, &form, format).await;
+    match result {
+        Ok(response) => response,
+        Err(e) => error_response(format, &e),
+    }
+}
+
+/// Form or query pairs in order, repeated keys kept.
+fn pairs(text: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(text.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn first<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// The specification's statuses: 400 for bad input, 403 for a bad
+/// `api_key`, 404 for what does not exist.
+fn error_response(format: Format, e: &Error) -> Response {
+    let (status, messages) = match e {
+        Error::Invalid(fields) => (
+            StatusCode::BAD_REQUEST,
+            fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect(),
+        ),
+        Error::NotFound(what) => (StatusCode::NOT_FOUND, vec![format!("{what} not found")]),
+        Error::Unauthenticated(m) | Error::Forbidden(m) => (StatusCode::FORBIDDEN, vec![m.clone()]),
+        Error::Conflict { message, .. } => (StatusCode::BAD_REQUEST, vec![message.clone()]),
+        Error::TooManyRequests { .. } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            vec!["too many requests; try again in a minute".into()],
+        ),
+        other => {
+            tracing::error!(error = %other, "open311 request failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                vec!["something went wrong on our side; it has been logged".into()],
+            )
+        }
+    };
+    format::error(format, status, &messages)
+}
+
+async fn route(
+    ctx: &Ctx,
+    req: &Request,
+    method: &poem::http::Method,
+    resource: &str,
+    query: &[(String, String)],
+    form: &[(String, String)],
+    format: Format,
+) -> Result<Response, Error> {
+    let post = method == poem::http::Method::POST;
+    let params = if post { form } else { query };
+    if resource == "discovery" && !post {
+        return Ok(discovery(ctx, req, format));
+    }
+    let tenant = jurisdiction(ctx, req, first(params, "jurisdiction_id")).await?;
+    let parts: Vec<&str> = resource.split('/').collect();
+    match (post, parts.as_slice()) {
+        (false, ["services"]) => services(ctx, &tenant, format).await,
+        (false, ["services", code]) => service_definition(ctx, &tenant, code, format).await,
+        (false, ["requests"]) => requests(ctx, &tenant, query, format).await,
+        (false, ["requests", id]) => {
+            let only = vec![("service_request_id".to_owned(), (*id).to_owned())];
+            let page = list(ctx, &tenant, &only).await?;
+            if page.is_empty() {
+                return Err(Error::not_found(format!("service request {id:?}")));
+            }
+            Ok(render_requests(&tenant, &page, format))
+        }
+        (true, ["requests"]) => create(ctx, &tenant, form, format).await,
+        (false, ["servicerequestupdates"]) => updates(ctx, &tenant, query, format).await,
+        (false, ["tokens", token]) => Err(Error::not_found(format!(
+            "token {token:?} (requests are created at once and answered with their service_request_id; no tokens are issued)"
+        ))),
+        _ => Err(Error::not_found(format!(
+            "{} /open311/v2/{resource}",
+            method.as_str()
+        ))),
+    }
+}
+
+/// The city a request is about: `jurisdiction_id` (a slug or a host name),
+/// else the city served at the request's host.
+async fn jurisdiction(
+    ctx: &Ctx,
+    req: &Request,
+    given: Option<&str>,
+) -> Result<TenantRecord, Error> {
+    let db = ctx.state.store.db();
+    let found = match given.map(str::trim) {
+        Some(id) => match tenants::find(db, id).await {
+            Ok(t) if t.active => Some(t),
+            Ok(_) | Err(Error::NotFound(_)) => {
+                tenants::find_by_host(db, &id.to_ascii_lowercase()).await?
+            }
+            Err(e) => return Err(e),
+        },
+        None => match crate::web::resolve::request_host(req, &ctx.state) {
+            Some(host) => tenants::find_by_host(db, &host).await?,
+            None => None,
+        },
+    };
+    match (found, given) {
+        (Some(t), _) => Ok(t),
+        (None, Some(id)) => Err(Error::not_found(format!("jurisdiction_id {id:?}"))),
+        (None, None) => Err(Error::invalid(
+            "jurisdiction_id",
+            "required: name the city by its slug (e.g. daqing) or host name",
+        )),
+    }
+}
+
+fn discovery(ctx: &Ctx, req: &Request, format: Format) -> Response {
+    let host = crate::web::resolve::request_host(req, &ctx.state).unwrap_or_default();
+    let base = format!("//{host}/open311/v2/");
+    let described = Node::Object(vec![
+        (
+            "specification",
+            Node::text("http://wiki.open311.org/GeoReport_v2"),
+        ),
+        ("url", Node::text(base)),
+        ("changeset", Node::text("2026-11-28T00:00:00Z")),
+        ("type", Node::text("production")),
+        (
+            "formats",
+            Node::List {
+                item: "format",
+                items: vec![Node::text("text/xml"), Node::text("application/json")],
+            },
+        ),
+    ]);
+    let body = Node::Object(vec![
+        ("changeset", Node::text("2026-11-28T00:00:00Z")),
+        (
+            "contact",
+            Node::text(
+                "The city's own contact is in each service's description; the platform's operators run this endpoint.",
+            ),
+        ),
+        (
+            "key_service",
+            Node::text("Ask the city's administrators for an API key (minsheng apikey create)."),
+        ),
+        (
+            "endpoints",
+            Node::List {
+                item: "endpoint",
+                items: vec![described],
+            },
+        ),
+    ]);
+    format::render(format, StatusCode::OK, "discovery", &body)
+}
+
+async fn services(ctx: &Ctx, tenant: &TenantRecord, format: Format) -> Result<Response, Error> {
+    let tx = ctx.read_tx(tenant.id).await?;
+    let categories = services::categories::list(&tx, tenant.id, false).await?;
+    services::commit(tx, ()).await?;
+    let items = categories
+        .iter()
+        .map(|c| {
+            Node::Object(vec![
+                ("service_code", Node::text(c.code.clone())),
+                ("service_name", Node::text(c.name.clone())),
+                ("description", Node::opt_text(c.description.clone())),
+                ("metadata", Node::Bool(!c.attributes.is_empty())),
+                ("type", Node::text("realtime")),
+                ("keywords", Node::text(c.keywords.join(","))),
+                ("group", Node::opt_text(c.group.clone())),
+            ])
+        })
+        .collect();
+    Ok(format::render(
+        format,
+        StatusCode::OK,
+        "services",
+        &Node::List {
+            item: "service",
+            items,
+        },
+    ))
+}
+
+async fn service_definition(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    code: &str,
+    format: Format,
+) -> Result<Response, Error> {
+    let attributes = attributes_of(ctx, tenant, code).await?;
+    let items = attributes
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let values = a.values.as_ref().map_or(Node::Null, |values| Node::List {
+                item: "value",
+                items: values
+                    .iter()
+                    .map(|v| {
+                        Node::Object(vec![
+                            ("key", Node::text(v.key.clone())),
+                            ("name", Node::text(v.name.clone())),
+                        ])
+                    })
+                    .collect(),
+            });
+            Node::Object(vec![
+                ("variable", Node::Bool(true)),
+                ("code", Node::text(a.code.clone())),
+                ("datatype", Node::text(a.datatype.clone())),
+                ("required", Node::Bool(a.required)),
+                (
+                    "datatype_description",
+                    Node::opt_text(a.datatype_description.clone()),
+                ),
+                ("order", Node::Integer(i as i64 + 1)),
+                ("description", Node::text(a.description.clone())),
+                ("values", values),
+            ])
+        })
+        .collect();
+    let body = Node::Object(vec![
+        ("service_code", Node::text(code)),
+        (
+            "attributes",
+            Node::List {
+                item: "attribute",
+                items,
+            },
+        ),
+    ]);
+    Ok(format::render(
+        format,
+        StatusCode::OK,
+        "service_definition",
+        &body,
+    ))
+}
+
+/// The active category's attributes, or 404.
+async fn attributes_of(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    code: &str,
+) -> Result<Vec<Attribute>, Error> {
+    let rules = ctx.state.calendars.rules(&ctx.state.store, tenant).await?;
+    let category = rules
+        .categories
+        .get(code)
+        .ok_or_else(|| Error::not_found(format!("service_code {code:?}")))?;
+    Ok(serde_json::from_value(category.attributes.clone()).unwrap_or_default())
+}
+
+/// `POST requests`: a new case through the same intake as every route.
+async fn create(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    form: &[(String, String)],
+    format: Format,
+) -> Result<Response, Error> {
+    let key = first(form, "api_key")
+        .ok_or_else(|| Error::Forbidden("api_key is required: ask the city for one".into()))?;
+    let (principal, _) =
+        crate::access::ctx::resolve(&ctx.state, Some(&format!("Bearer {key}")), None, ctx.now())
+            .await
+            .map_err(|_| Error::Forbidden("api_key is not valid or has been revoked".into()))?;
+    if principal.tenant() != Some(tenant.id) {
+        return Err(Error::Forbidden(
+            "api_key belongs to another jurisdiction".into(),
+        ));
+    }
+    let client = Ctx {
+        principal,
+        session_csrf: None,
+        session_id: None,
+        ..ctx.clone()
+    };
+    let service_code = first(form, "service_code")
+        .ok_or_else(|| Error::invalid("service_code", "required"))?
+        .to_owned();
+    // Unknown services are 404, as the specification says.
+    attributes_of(ctx, tenant, &service_code).await?;
+    let mut answers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in form {
+        if let Some(code) = k
+            .strip_prefix("attribute[")
+            .map(|rest| rest.trim_end_matches("[]").trim_end_matches(']'))
+        {
+            answers.entry(code.to_owned()).or_default().push(v.clone());
+        }
+    }
+    let number = |name: &str| -> Result<Option<f64>, Error> {
+        first(form, name)
+            .map(|v| {
+                v.trim()
+                    .parse::<f64>()
+                    .map_err(|_| Error::invalid(name, format!("{v:?} is not a number")))
+            })
+            .transpose()
+    };
+    let latitude = number("lat")?;
+    let longitude = number("long")?;
+    let address = first(form, "address_string")
+        .or_else(|| first(form, "address_id"))
+        .map(str::to_owned);
+    if latitude.is_none() && longitude.is_none() && address.is_none() {
+        return Err(Error::invalid(
+            "lat",
+            "give a location: lat and long, address_string or address_id",
+        ));
+    }
+    let description = first(form, "description")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let name = [first(form, "first_name"), first(form, "last_name")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let input = CaseInput {
+        category: service_code,
+        title: title_of(&description),
+        text: description,
+        address,
+        latitude,
+        longitude,
+        contact_name: Some(name).filter(|n| !n.is_empty()),
+        contact_phone: first(form, "phone").map(str::to_owned),
+        contact_email: first(form, "email").map(str::to_owned),
+        public: None,
+        attributes: answers,
+        media_url: first(form, "media_url").map(str::to_owned),
+    };
+    let (created, _) = intake::submit(&client, tenant, input, None)
+        .await
+        .map_err(|e| match e {
+            // Name fields as Open311 does.
+            Error::Invalid(fields) => Error::Invalid(
+                fields
+                    .into_iter()
+                    .map(|mut f| {
+                        f.field = match f.field.as_str() {
+                            "text" | "title" => "description".into(),
+                            "category" => "service_code".into(),
+                            "latitude" => "lat".into(),
+                            "longitude" => "long".into(),
+                            "address" => "address_string".into(),
+                            "contact_email" => "email".into(),
+                            "contact_phone" => "phone".into(),
+                            "contact_name" => "first_name".into(),
+                            _ => f.field,
+                        };
+                        f
+                    })
+                    .collect(),
+            ),
+            other => other,
+        })?;
+    let body = Node::List {
+        item: "request",
+        items: vec![Node::Object(vec![
+            ("service_request_id", Node::text(created.tracking_code)),
+            ("service_notice", Node::Null),
+            ("account_id", Node::Null),
+        ])],
+    };
+    Ok(format::render(
+        format,
+        StatusCode::CREATED,
+        "service_requests",
+        &body,
+    ))
+}
+
+/// A title from the description's first words (Open311 has no title).
+fn title_of(description: &str) -> String {
+    let first_line = description.lines().next().unwrap_or("").trim();
+    let title: String = first_line.chars().take(40).collect();
+    if first_line.chars().count() > 40 {
+        format!("{title}…")
+    } else {
+        title
+    }
+}
+
+/// The public cases a `GET requests` asks for.
+async fn list(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    query: &[(String, String)],
+) -> Result<Vec<PublicCase>, Error> {
+    let date = |name: &str| -> Result<Option<DateTime<Utc>>, Error> {
+        first(query, name)
+            .map(|v| {
+                DateTime::parse_from_rfc3339(v.trim())
+                    .map(|d| d.with_timezone(&Utc))
+                    .map_err(|_| {
+                        Error::invalid(
+                            name,
+                            format!("{v:?} is not a date like 2026-11-28T09:30:00+08:00"),
+                        )
+                    })
+            })
+            .transpose()
+    };
+    let mut filter = Filter::default();
+    let codes: Option<Vec<String>> = first(query, "service_request_id").map(|ids| {
+        ids.split(',')
+            .filter_map(|id| minsheng_domain::case::normalize_tracking_code(id.trim()))
+            .collect()
+    });
+    let (start, end) = (date("start_date")?, date("end_date")?);
+    if codes.is_none() {
+        let end = end.unwrap_or_else(|| ctx.now() + Duration::seconds(1));
+        filter.to = Some(end);
+        filter.from = Some(start.unwrap_or(end - Duration::days(DEFAULT_DAYS)));
+    } else {
+        filter.from = start;
+        filter.to = end;
+    }
+    filter.codes = codes;
+    if let Some(status) = first(query, "status") {
+        let mut states = Vec::new();
+        for s in status.split(',').map(str::trim) {
+            match s {
+                "open" => states.extend(OPEN.iter().map(|s| s.as_str().to_owned())),
+                "closed" => states.extend(CLOSED.iter().map(|s| s.as_str().to_owned())),
+                other => match State::parse(other) {
+                    Ok(state) => states.push(state.as_str().to_owned()),
+                    Err(_) => {
+                        return Err(Error::invalid(
+                            "status",
+                            format!(
+                                "{other:?}: use open or closed (or one of our states: submitted, accepted, assigned, in_progress, answered, closed, rejected)"
+                            ),
+                        ));
+                    }
+                },
+            }
+        }
+        filter.states = Some(states);
+    }
+    let page = match first(query, "page") {
+        Some(p) => p
+            .parse::<u64>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| Error::invalid("page", "a whole number from 1"))?,
+        None => 1,
+    };
+    let page_size = match first(query, "page_size") {
+        Some(p) => p
+            .parse::<u64>()
+            .ok()
+            .filter(|p| (1..=DEFAULT_LIMIT).contains(p))
+            .ok_or_else(|| Error::invalid("page_size", "a whole number from 1 to 1000"))?,
+        None => DEFAULT_LIMIT,
+    };
+    cases::list_open311(
+        ctx,
+        tenant,
+        filter,
+        first(query, "service_code"),
+        page,
+        page_size,
+    )
+    .await
+}
+
+async fn requests(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    query: &[(String, String)],
+    format: Format,
+) -> Result<Response, Error> {
+    let items = list(ctx, tenant, query).await?;
+    Ok(render_requests(tenant, &items, format))
+}
+
+const OPEN: [State; 4] = [
+    State::Submitted,
+    State::Accepted,
+    State::Assigned,
+    State::InProgress,
+];
+const CLOSED: [State; 3] = [State::Answered, State::Closed, State::Rejected];
+
+/// `open` until the department has answered (or the case was not
+/// accepted), `closed` after.
+fn status_of(state: &str) -> &'static str {
+    if CLOSED.iter().any(|s| s.as_str() == state) {
+        "closed"
+    } else {
+        "open"
+    }
+}
+
+/// An instant in the city's time zone, with its offset.
+fn when(tenant: &TenantRecord, at: DateTime<Utc>) -> String {
+    at.with_timezone(&tenant.time_zone)
+        .to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+fn render_requests(tenant: &TenantRecord, items: &[PublicCase], format: Format) -> Response {
+    let items = items
+        .iter()
+        .map(|c| {
+            Node::Object(vec![
+                ("service_request_id", Node::text(c.tracking_code.clone())),
+                ("status", Node::text(status_of(&c.state))),
+                ("status_notes", Node::opt_text(c.answer.clone())),
+                ("service_name", Node::text(c.category_name.clone())),
+                ("service_code", Node::text(c.category.clone())),
+                ("description", Node::text(c.text.clone())),
+                (
+                    "agency_responsible",
+                    Node::opt_text(c.department_name.clone()),
+                ),
+                ("service_notice", Node::Null),
+                (
+                    "requested_datetime",
+                    Node::text(when(tenant, c.submitted_at)),
+                ),
+                ("updated_datetime", Node::text(when(tenant, c.updated_at))),
+                (
+                    "expected_datetime",
+                    Node::text(when(tenant, c.answer_deadline)),
+                ),
+                ("address", Node::opt_text(c.address.clone())),
+                ("address_id", Node::Null),
+                ("zipcode", Node::Null),
+                ("lat", c.latitude.map_or(Node::Null, Node::Number)),
+                ("long", c.longitude.map_or(Node::Null, Node::Number)),
+                ("media_url", Node::opt_text(c.media_url.clone())),
+            ])
+        })
+        .collect();
+    format::render(
+        format,
+        StatusCode::OK,
+        "service_requests",
+        &Node::List {
+            item: "request",
+            items,
+        },
+    )
+}
+
+/// `GET servicerequestupdates`: public timeline entries of public cases.
+async fn updates(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    query: &[(String, String)],
+    format: Format,
+) -> Result<Response, Error> {
+    let date = |name: &str| -> Result<Option<DateTime<Utc>>, Error> {
+        first(query, name)
+            .map(|v| {
+                DateTime::parse_from_rfc3339(v.trim())
+                    .map(|d| d.with_timezone(&Utc))
+                    .map_err(|_| {
+                        Error::invalid(
+                            name,
+                            format!("{v:?} is not a date like 2026-11-28T09:30:00+08:00"),
+                        )
+                    })
+            })
+            .transpose()
+    };
+    let end = date("end_date")?.unwrap_or_else(|| ctx.now() + Duration::seconds(1));
+    let start = date("start_date")?.unwrap_or(end - Duration::days(DEFAULT_DAYS));
+    let codes: Option<Vec<String>> = first(query, "service_request_id").map(|ids| {
+        ids.split(',')
+            .filter_map(|id| minsheng_domain::case::normalize_tracking_code(id.trim()))
+            .collect()
+    });
+    let rows =
+        cases::public_updates(ctx, tenant, start, end, codes.as_deref(), DEFAULT_LIMIT).await?;
+    let items = rows
+        .into_iter()
+        .map(|(event, case, id)| {
+            let status = event
+                .to_state
+                .as_deref()
+                .map_or_else(|| status_of(&case.state), status_of);
+            let description = event.text.clone().unwrap_or_else(|| event.action.clone());
+            Node::Object(vec![
+                ("update_id", Node::text(id.to_string())),
+                ("service_request_id", Node::text(case.tracking_code.clone())),
+                ("status", Node::text(status)),
+                ("updated_datetime", Node::text(when(tenant, event.at))),
+                ("description", Node::text(description)),
+                ("media_url", Node::Null),
+            ])
+        })
+        .collect();
+    Ok(format::render(
+        format,
+        StatusCode::OK,
+        "service_request_updates",
+        &Node::List {
+            item: "request_update",
+            items,
+        },
+    ))
+}

@@ -1,0 +1,584 @@
+//! Open311 GeoReport v2: every endpoint in JSON and XML, checked against
+//! the specification's field lists, on both databases.
+
+use crate::on_both_backends;
+use crate::support::{Backend, TestApp, spawn_app};
+use serde_json::{Value, json};
+
+/// The fields the specification lists for each kind of answer.
+const SERVICE: &[&str] = &[
+    "service_code",
+    "service_name",
+    "description",
+    "metadata",
+    "type",
+    "keywords",
+    "group",
+];
+const ATTRIBUTE: &[&str] = &[
+    "variable",
+    "code",
+    "datatype",
+    "required",
+    "datatype_description",
+    "order",
+    "description",
+    "values",
+];
+const REQUEST: &[&str] = &[
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+];
+const UPDATE: &[&str] = &[
+    "update_id",
+    "service_request_id",
+    "status",
+    "updated_datetime",
+    "description",
+    "media_url",
+];
+
+struct Answer {
+    status: u16,
+    content_type: String,
+    text: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        assert!(
+            self.content_type.starts_with("application/json"),
+            "{} {}",
+            self.content_type,
+            self.text
+        );
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
+    }
+
+    /// The XML document's root element name and, for each child element,
+    /// its children's names and texts.
+    fn xml(&self) -> (String, Vec<Vec<(String, String)>>) {
+        assert!(
+            self.content_type.starts_with("text/xml"),
+            "{}",
+            self.content_type
+        );
+        let doc =
+            roxmltree::Document::parse(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text));
+        let root = doc.root_element();
+        let items = root
+            .children()
+            .filter(roxmltree::Node::is_element)
+            .map(|item| {
+                item.children()
+                    .filter(roxmltree::Node::is_element)
+                    .map(|f| {
+                        (
+                            f.tag_name().name().to_owned(),
+                            f.text().unwrap_or("").to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        (root.tag_name().name().to_owned(), items)
+    }
+}
+
+async fn get(app: &TestApp, path: &str) -> Answer {
+    get_on(app, path, None).await
+}
+
+async fn get_on(app: &TestApp, path: &str, host: Option<&str>) -> Answer {
+    let mut request = app.client.get(app.url(&format!("/open311/v2/{path}")));
+    if let Some(host) = host {
+        request = request.header("host", host);
+    }
+    answer(request.send().await.unwrap()).await
+}
+
+async fn post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> Answer {
+    let mut body = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form {
+        body.append_pair(k, v);
+    }
+    let resp = app
+        .client
+        .post(app.url(&format!("/open311/v2/{path}")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.finish())
+        .send()
+        .await
+        .unwrap();
+    answer(resp).await
+}
+
+async fn answer(resp: reqwest::Response) -> Answer {
+    let status = resp.status().as_u16();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    Answer {
+        status,
+        content_type,
+        text: resp.text().await.unwrap(),
+    }
+}
+
+fn keys(v: &Value) -> Vec<String> {
+    v.as_object().unwrap().keys().cloned().collect()
+}
+
+fn sorted(fields: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = fields.iter().map(|s| (*s).to_owned()).collect();
+    v.sort();
+    v
+}
+
+fn names(item: &[(String, String)]) -> Vec<String> {
+    item.iter().map(|(n, _)| n.clone()).collect()
+}
+
+/// An error answer in either format: the status and the descriptions.
+fn errors(a: &Answer, xml: bool) -> Vec<String> {
+    if xml {
+        let (root, items) = a.xml();
+        assert_eq!(root, "errors");
+        items
+            .iter()
+            .map(|fields| {
+                assert_eq!(names(fields), ["code", "description"]);
+                assert_eq!(fields[0].1, a.status.to_string());
+                fields[1].1.clone()
+            })
+            .collect()
+    } else {
+        a.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                assert_eq!(e["code"], a.status);
+                e["description"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    }
+}
+
+async fn api_key(app: &TestApp, tenant: &str) -> String {
+    let (ok, out) = app
+        .cli(&["apikey", "create", "--tenant", tenant, "--name", "open311"])
+        .await;
+    assert!(ok, "{out}");
+    out.lines().next().unwrap().trim().to_owned()
+}
+
+async fn services_and_definitions(backend: Backend) {
+    let app = spawn_app(backend).await;
+
+    let json = get(&app, "services.json?jurisdiction_id=springfield").await;
+    assert_eq!(json.status, 200, "{}", json.text);
+    let services = json.json();
+    let services = services.as_array().unwrap();
+    assert!(services.len() >= 5);
+    for s in services {
+        let mut k = keys(s);
+        k.sort();
+        assert_eq!(k, sorted(SERVICE));
+    }
+    let pothole = services
+        .iter()
+        .find(|s| s["service_code"] == "pothole")
+        .unwrap();
+    assert_eq!(pothole["metadata"], true);
+    assert_eq!(pothole["type"], "realtime");
+    assert_eq!(pothole["group"], "Streets and Sidewalks");
+
+    let xml = get(&app, "services.xml?jurisdiction_id=springfield").await;
+    let (root, items) = xml.xml();
+    assert_eq!(root, "services");
+    assert_eq!(items.len(), services.len());
+    for item in &items {
+        assert_eq!(names(item), SERVICE);
+    }
+
+    // By host name, no jurisdiction_id needed; Chinese round-trips.
+    let by_host = get_on(&app, "services.json", Some("daqing.localhost")).await;
+    let daqing = by_host.json();
+    assert!(
+        daqing
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["service_name"] == "暖气不热"),
+        "{daqing}"
+    );
+    let xml = get(&app, "services.xml?jurisdiction_id=daqing.localhost").await;
+    assert!(xml.text.contains("<service_name>暖气不热</service_name>"));
+
+    // The definition, with a multi-value list.
+    let def = get(&app, "services/graffiti.json?jurisdiction_id=springfield").await;
+    assert_eq!(def.status, 200, "{}", def.text);
+    let def = def.json();
+    assert_eq!(def["service_code"], "graffiti");
+    let attributes = def["attributes"].as_array().unwrap();
+    for a in attributes {
+        let mut k = keys(a);
+        k.sort();
+        assert_eq!(k, sorted(ATTRIBUTE));
+        assert_eq!(a["variable"], true);
+    }
+    let surface = attributes.iter().find(|a| a["code"] == "surface").unwrap();
+    assert_eq!(surface["datatype"], "multivaluelist");
+    assert_eq!(surface["required"], true);
+    assert_eq!(surface["order"], 1);
+    assert_eq!(
+        surface["values"][0],
+        json!({"key": "building", "name": "Building wall"})
+    );
+    let xml = get(&app, "services/graffiti.xml?jurisdiction_id=springfield").await;
+    let doc = roxmltree::Document::parse(&xml.text).unwrap();
+    assert_eq!(doc.root_element().tag_name().name(), "service_definition");
+    let values: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("value"))
+        .filter_map(|n| n.children().find(|c| c.has_tag_name("key")))
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(
+        values.contains(&"building") && values.contains(&"fence"),
+        "{values:?}"
+    );
+
+    // Errors, in the format asked for.
+    for (path, status) in [
+        ("services/nope.json?jurisdiction_id=springfield", 404),
+        ("services/nope.xml?jurisdiction_id=springfield", 404),
+        ("services.json?jurisdiction_id=atlantis", 404),
+        ("services.xml?jurisdiction_id=atlantis", 404),
+        ("services.json", 400),
+        ("services.xml", 400),
+        (
+            "requests.json?jurisdiction_id=springfield&start_date=yesterday",
+            400,
+        ),
+        ("nothing.json?jurisdiction_id=springfield", 404),
+    ] {
+        let a = get(&app, path).await;
+        assert_eq!(a.status, status, "{path}: {}", a.text);
+        let described = errors(&a, path.contains(".xml"));
+        assert!(!described.is_empty() && !described[0].is_empty(), "{path}");
+    }
+    let a = get(&app, "services.json").await;
+    assert!(errors(&a, false)[0].contains("jurisdiction_id"));
+    let a = get(&app, "services.csv?jurisdiction_id=springfield").await;
+    assert_eq!(a.status, 404);
+
+    let discovery = get(&app, "discovery.json").await.json();
+    assert_eq!(
+        discovery["endpoints"][0]["specification"],
+        "http://wiki.open311.org/GeoReport_v2"
+    );
+    let (root, _) = get(&app, "discovery.xml").await.xml();
+    assert_eq!(root, "discovery");
+}
+on_both_backends!(services_and_definitions);
+
+/// `base` without the `drop` fields, plus `extra`.
+fn with<'a>(
+    base: &[(&'a str, &'a str)],
+    extra: &[(&'a str, &'a str)],
+    drop: &[&str],
+) -> Vec<(&'a str, &'a str)> {
+    let mut form: Vec<(&str, &str)> = base
+        .iter()
+        .copied()
+        .filter(|(k, _)| !drop.contains(k))
+        .collect();
+    form.extend_from_slice(extra);
+    form
+}
+
+async fn requests_round_trip(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let key = api_key(&app, "springfield").await;
+    let daqing_key = api_key(&app, "daqing").await;
+    let base = [
+        ("jurisdiction_id", "springfield"),
+        ("service_code", "graffiti"),
+        ("lat", "39.7817"),
+        ("long", "-89.6501"),
+        ("address_string", "742 Evergreen Terrace"),
+        (
+            "description",
+            "Fresh graffiti on the underpass wall by the school.",
+        ),
+        ("attribute[surface][]", "bridge"),
+        ("attribute[surface][]", "fence"),
+        ("email", "marge@example.org"),
+        ("first_name", "Marge"),
+        ("media_url", "https://example.org/photo.jpg"),
+    ];
+    // api_key: missing, wrong, another city's.
+    for (form, xml) in [
+        (with(&base, &[], &[]), false),
+        (with(&base, &[("api_key", "ms_nope_nope")], &[]), true),
+        (with(&base, &[("api_key", daqing_key.as_str())], &[]), false),
+    ] {
+        let path = if xml { "requests.xml" } else { "requests.json" };
+        let a = post(&app, path, &form).await;
+        assert_eq!(a.status, 403, "{}", a.text);
+        assert!(errors(&a, xml)[0].contains("api_key"));
+    }
+    // A required attribute missing: 400 naming it, in both formats.
+    let missing = with(
+        &base,
+        &[("api_key", key.as_str())],
+        &["attribute[surface][]"],
+    );
+    for (path, xml) in [("requests.json", false), ("requests.xml", true)] {
+        let a = post(&app, path, &missing).await;
+        assert_eq!(a.status, 400, "{}", a.text);
+        assert!(
+            errors(&a, xml)
+                .iter()
+                .any(|d| d.contains("attribute[surface]")),
+            "{}",
+            a.text
+        );
+    }
+    let bad_choice = with(
+        &base,
+        &[("api_key", key.as_str()), ("attribute[surface][]", "moon")],
+        &[],
+    );
+    assert_eq!(post(&app, "requests.json", &bad_choice).await.status, 400);
+    let unknown = with(&base, &[("api_key", key.as_str())], &["service_code"]);
+    let mut unknown = unknown;
+    unknown.push(("service_code", "teleporter"));
+    assert_eq!(post(&app, "requests.json", &unknown).await.status, 404);
+
+    // Created, with both values of the multi-value list kept.
+    let a = post(
+        &app,
+        "requests.json",
+        &with(&base, &[("api_key", key.as_str())], &[]),
+    )
+    .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    let created = a.json();
+    let id = created[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(crate::support::tracking_code_shape(&id), "{id}");
+    let a = post(
+        &app,
+        "requests.xml",
+        &with(&base, &[("api_key", key.as_str())], &[]),
+    )
+    .await;
+    assert_eq!(a.status, 201);
+    let (root, items) = a.xml();
+    assert_eq!(root, "service_requests");
+    assert_eq!(items[0][0].0, "service_request_id");
+
+    let one = get(
+        &app,
+        &format!("requests/{id}.json?jurisdiction_id=springfield"),
+    )
+    .await;
+    assert_eq!(one.status, 200, "{}", one.text);
+    let one = one.json();
+    let request = &one[0];
+    let mut k = keys(request);
+    k.sort();
+    assert_eq!(k, sorted(REQUEST));
+    assert_eq!(request["status"], "open");
+    assert_eq!(request["service_code"], "graffiti");
+    assert_eq!(request["lat"], 39.7817);
+    assert_eq!(request["media_url"], "https://example.org/photo.jpg");
+    assert!(
+        request["requested_datetime"]
+            .as_str()
+            .unwrap()
+            .ends_with("-06:00")
+            || request["requested_datetime"]
+                .as_str()
+                .unwrap()
+                .ends_with("-05:00"),
+        "{request}"
+    );
+    assert!(request.get("email").is_none(), "no personal data");
+    let xml = get(
+        &app,
+        &format!("requests/{id}.xml?jurisdiction_id=springfield"),
+    )
+    .await;
+    let (root, items) = xml.xml();
+    assert_eq!(root, "service_requests");
+    assert_eq!(names(&items[0]), REQUEST);
+
+    // The same case through the REST API (what the citizen site reads),
+    // with the attribute answers.
+    let (status, case) = app
+        .get_json(&format!("/tenants/springfield/cases/{id}"))
+        .await;
+    assert_eq!(status, 200, "{case}");
+    assert_eq!(
+        case["case"]["attributes"]["surface"],
+        json!(["bridge", "fence"])
+    );
+
+    // A case submitted through the REST API is an Open311 request; a
+    // private one is not.
+    let (status, rest) = app
+        .send_json(
+            reqwest::Method::POST,
+            "/tenants/daqing/cases",
+            &json!({"category": "heating-cold", "title": "暖气不热", "text": "东城领秀小区暖气不热，室温只有十四度。",
+                    "attributes": {"address_detail": ["东城领秀 C-22 栋 2 单元"], "indoor_temp": ["10-14"]}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{rest}");
+    let rest_code = rest["tracking_code"].as_str().unwrap().to_owned();
+    let (status, private) = app
+        .send_json(
+            reqwest::Method::POST,
+            "/tenants/daqing/cases",
+            &json!({"category": "heating-cold", "title": "私密问题", "text": "这个问题不希望公开，谢谢。", "public": false,
+                    "attributes": {"address_detail": ["某小区"], "indoor_temp": ["unknown"]}}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let private_code = private["tracking_code"].as_str().unwrap().to_owned();
+    let listed = get(&app, "requests.xml?jurisdiction_id=daqing").await;
+    assert!(listed.text.contains(&rest_code));
+    assert!(
+        listed.text.contains("东城领秀小区暖气不热"),
+        "UTF-8 round trip"
+    );
+    assert!(!listed.text.contains(&private_code));
+    let hidden = get(
+        &app,
+        &format!("requests/{private_code}.json?jurisdiction_id=daqing"),
+    )
+    .await;
+    assert_eq!(hidden.status, 404);
+    // Another city's request is not there, by id or in lists.
+    let elsewhere = get(&app, &format!("requests/{id}.json?jurisdiction_id=daqing")).await;
+    assert_eq!(elsewhere.status, 404);
+    let many = get(
+        &app,
+        &format!("requests.json?jurisdiction_id=daqing&service_request_id={id},{rest_code}"),
+    )
+    .await
+    .json();
+    assert_eq!(many.as_array().unwrap().len(), 1);
+    assert_eq!(many[0]["service_request_id"], rest_code.as_str());
+
+    // Filters: dates, status, service, paging.
+    let list = |q: &'static str| {
+        let app = &app;
+        async move {
+            get(
+                app,
+                &format!("requests.json?jurisdiction_id=springfield{q}"),
+            )
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len()
+        }
+    };
+    assert_eq!(list("").await, 2);
+    assert_eq!(list("&service_code=graffiti").await, 2);
+    assert_eq!(list("&service_code=pothole").await, 0);
+    assert_eq!(list("&status=open").await, 2);
+    assert_eq!(list("&status=closed").await, 0);
+    assert_eq!(list("&start_date=2099-01-01T00:00:00Z").await, 0);
+    assert_eq!(list("&end_date=2020-01-01T00:00:00Z").await, 0);
+    assert_eq!(list("&page_size=1").await, 1);
+    assert_eq!(list("&page_size=1&page=2").await, 1);
+    assert_eq!(list("&page_size=1&page=3").await, 0);
+    let a = get(
+        &app,
+        "requests.json?jurisdiction_id=springfield&page_size=5000",
+    )
+    .await;
+    assert_eq!(a.status, 400);
+
+    // Staff answer it: closed, with the answer as status notes, and the
+    // updates extension shows each public step.
+    for (action, body) in [
+        ("accept", json!({})),
+        ("assign", json!({})),
+        ("start", json!({})),
+        ("answer", json!({"text": "Cleaned on Tuesday. Thank you!"})),
+    ] {
+        let (status, out) = app
+            .send_json(
+                reqwest::Method::POST,
+                &format!("/tenants/springfield/cases/{id}/{action}"),
+                &body,
+            )
+            .await;
+        assert_eq!(status, 200, "{action}: {out}");
+    }
+    let closed = get(
+        &app,
+        &format!("requests/{id}.json?jurisdiction_id=springfield"),
+    )
+    .await
+    .json();
+    assert_eq!(closed[0]["status"], "closed");
+    assert_eq!(closed[0]["status_notes"], "Cleaned on Tuesday. Thank you!");
+    assert_eq!(list("&status=closed").await, 1);
+    let updates = get(
+        &app,
+        &format!("servicerequestupdates.json?jurisdiction_id=springfield&service_request_id={id}"),
+    )
+    .await
+    .json();
+    let updates = updates.as_array().unwrap();
+    assert!(updates.len() >= 4, "{updates:?}");
+    for u in updates {
+        let mut k = keys(u);
+        k.sort();
+        assert_eq!(k, sorted(UPDATE));
+        assert_eq!(u["service_request_id"], id.as_str());
+    }
+    assert_eq!(updates.last().unwrap()["status"], "closed");
+    assert_eq!(updates[0]["status"], "open");
+    let xml = get(
+        &app,
+        "servicerequestupdates.xml?jurisdiction_id=springfield",
+    )
+    .await;
+    let (root, items) = xml.xml();
+    assert_eq!(root, "service_request_updates");
+    assert!(items.len() > updates.len(), "both requests' updates");
+    assert_eq!(names(&items[0]), UPDATE);
+    let token = get(&app, "tokens/abc.json?jurisdiction_id=springfield").await;
+    assert_eq!(token.status, 404);
+}
+on_both_backends!(requests_round_trip);
