@@ -517,6 +517,8 @@ async fn requests_round_trip(backend: Backend) {
     assert_eq!(list("&status=closed").await, 0);
     assert_eq!(list("&start_date=2099-01-01T00:00:00Z").await, 0);
     assert_eq!(list("&end_date=2020-01-01T00:00:00Z").await, 0);
+    // An unencoded `+` offset (a space once decoded) still reads.
+    assert_eq!(list("&start_date=2020-01-01T08:00:00+08:00").await, 2);
     assert_eq!(list("&page_size=1").await, 1);
     assert_eq!(list("&page_size=1&page=2").await, 1);
     assert_eq!(list("&page_size=1&page=3").await, 0);

@@ -469,7 +469,9 @@ async fn list(
     let date = |name: &str| -> Result<Option<DateTime<Utc>>, Error> {
         first(query, name)
             .map(|v| {
-                DateTime::parse_from_rfc3339(v.trim())
+                // A `+` offset arrives as a space when the client did not
+                // encode it.
+                DateTime::parse_from_rfc3339(&v.trim().replace(' ', "+"))
                     .map(|d| d.with_timezone(&Utc))
                     .map_err(|_| {
                         Error::invalid(
@@ -633,7 +635,9 @@ async fn updates(
     let date = |name: &str| -> Result<Option<DateTime<Utc>>, Error> {
         first(query, name)
             .map(|v| {
-                DateTime::parse_from_rfc3339(v.trim())
+                // A `+` offset arrives as a space when the client did not
+                // encode it.
+                DateTime::parse_from_rfc3339(&v.trim().replace(' ', "+"))
                     .map(|d| d.with_timezone(&Utc))
                     .map_err(|_| {
                         Error::invalid(
