@@ -143,6 +143,16 @@ async fn answer(resp: reqwest::Response) -> Answer {
     }
 }
 
+/// A page as a browser asks for it: (status, HTML).
+async fn html(app: &TestApp, path: &str, host: Option<&str>) -> (u16, String) {
+    let mut request = app.client.get(app.url(path)).header("accept", "text/html");
+    if let Some(host) = host {
+        request = request.header("host", host);
+    }
+    let resp = request.send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
 fn keys(v: &Value) -> Vec<String> {
     v.as_object().unwrap().keys().cloned().collect()
 }
@@ -448,6 +458,38 @@ async fn requests_round_trip(backend: Backend) {
         json!(["bridge", "fence"])
     );
 
+    // On the city's site: its public page, by path and by host name.
+    let page = html(&app, &format!("/t/springfield/cases/{id}"), None).await;
+    assert_eq!(page.0, 200, "{}", page.1);
+    assert!(page.1.contains("Fresh graffiti on the underpass wall"));
+    assert!(page.1.contains("Graffiti") && page.1.contains("Received"));
+    assert!(!page.1.contains("marge@example.org"), "no personal data");
+    let by_host = html(&app, &format!("/cases/{id}"), Some("springfield.localhost")).await;
+    assert_eq!(by_host.0, 200);
+    assert_eq!(
+        html(&app, &format!("/t/daqing/cases/{id}"), None).await.0,
+        404,
+        "not in another city"
+    );
+    // Text is shown as text.
+    let script = with(
+        &base,
+        &[
+            ("api_key", key.as_str()),
+            ("description", "<script>alert(1)</script> on the wall"),
+        ],
+        &["description"],
+    );
+    let a = post(&app, "requests.json", &script).await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    let script_id = a.json()[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let page = html(&app, &format!("/t/springfield/cases/{script_id}"), None).await;
+    assert!(page.1.contains("&lt;script&gt;alert(1)"), "{}", page.1);
+    assert!(!page.1.contains("<script>alert(1)"));
+
     // A case submitted through the REST API is an Open311 request; a
     // private one is not.
     let (status, rest) = app
@@ -477,6 +519,14 @@ async fn requests_round_trip(backend: Backend) {
         "UTF-8 round trip"
     );
     assert!(!listed.text.contains(&private_code));
+    assert_eq!(
+        html(&app, &format!("/t/daqing/cases/{private_code}"), None)
+            .await
+            .0,
+        404
+    );
+    let page = html(&app, &format!("/t/daqing/cases/{rest_code}"), None).await;
+    assert!(page.1.contains("东城领秀小区暖气不热") && page.1.contains("待受理"));
     let hidden = get(
         &app,
         &format!("requests/{private_code}.json?jurisdiction_id=daqing"),
@@ -510,18 +560,18 @@ async fn requests_round_trip(backend: Backend) {
             .len()
         }
     };
-    assert_eq!(list("").await, 2);
-    assert_eq!(list("&service_code=graffiti").await, 2);
+    assert_eq!(list("").await, 3);
+    assert_eq!(list("&service_code=graffiti").await, 3);
     assert_eq!(list("&service_code=pothole").await, 0);
-    assert_eq!(list("&status=open").await, 2);
+    assert_eq!(list("&status=open").await, 3);
     assert_eq!(list("&status=closed").await, 0);
     assert_eq!(list("&start_date=2099-01-01T00:00:00Z").await, 0);
     assert_eq!(list("&end_date=2020-01-01T00:00:00Z").await, 0);
     // An unencoded `+` offset (a space once decoded) still reads.
-    assert_eq!(list("&start_date=2020-01-01T08:00:00+08:00").await, 2);
+    assert_eq!(list("&start_date=2020-01-01T08:00:00+08:00").await, 3);
     assert_eq!(list("&page_size=1").await, 1);
-    assert_eq!(list("&page_size=1&page=2").await, 1);
-    assert_eq!(list("&page_size=1&page=3").await, 0);
+    assert_eq!(list("&page_size=2&page=2").await, 1);
+    assert_eq!(list("&page_size=2&page=3").await, 0);
     let a = get(
         &app,
         "requests.json?jurisdiction_id=springfield&page_size=5000",
@@ -553,6 +603,9 @@ async fn requests_round_trip(backend: Backend) {
     .await
     .json();
     assert_eq!(closed[0]["status"], "closed");
+    let page = html(&app, &format!("/t/springfield/cases/{id}"), None).await;
+    assert!(page.1.contains("Cleaned on Tuesday. Thank you!"));
+    assert!(page.1.contains("Official answer"));
     assert_eq!(closed[0]["status_notes"], "Cleaned on Tuesday. Thank you!");
     assert_eq!(list("&status=closed").await, 1);
     let updates = get(

@@ -102,6 +102,7 @@ pub fn build(state: AppState) -> impl Endpoint {
             get(web::account::login_form).post(web::account::login_submit),
         )
         .at("/t/:slug/logout", poem::post(web::account::logout_submit))
+        .at("/t/:slug/cases/:code", get(web::pages::case_by_path))
         .at("/*rest", web::pages::by_host)
         .around(authenticate)
         .data(state)

@@ -1,6 +1,8 @@
 //! The Minsheng server: configuration, services, the HTTP application and
 //! the `minsheng` command.
 
+#![recursion_limit = "256"] // the page words are one large `json!` per language
+
 pub mod access;
 pub mod api;
 pub mod app;

@@ -58,15 +58,89 @@ async fn root(state: &AppState, ctx: &Ctx, req: &Request) -> Response {
     }
 }
 
-/// Every other path: `/` is the host's home page; anything else is a 404,
-/// in the city's branding when the host is a city's.
+/// Every other path: `/` is the host's home page, `/cases/{code}` a public
+/// case; anything else is a 404, in the city's branding when the host is a
+/// city's.
 #[handler]
 pub async fn by_host(state: Data<&AppState>, ctx: Data<&Ctx>, req: &Request) -> Response {
-    if req.uri().path() == "/" {
+    let path = req.uri().path().to_owned();
+    if path == "/" {
         return root(&state, &ctx, req).await;
     }
     let tenant = resolve::by_host(&state, req).await.ok().flatten();
+    if let (Some(tenant), Some(code)) = (&tenant, path.strip_prefix("/cases/"))
+        && !code.contains('/')
+    {
+        return case_page(&state, &ctx, req, tenant, code, "/").await;
+    }
     not_found(&state, req, tenant.as_ref())
+}
+
+/// `/t/{slug}/cases/{code}`: a public case by path.
+#[handler]
+pub async fn case_by_path(
+    state: Data<&AppState>,
+    ctx: Data<&Ctx>,
+    req: &Request,
+    Path((slug, code)): Path<(String, String)>,
+) -> Response {
+    match resolve::by_slug(&state, &slug).await {
+        Ok(Some(tenant)) => {
+            case_page(&state, &ctx, req, &tenant, &code, &format!("/t/{slug}/")).await
+        }
+        Ok(None) => not_found(&state, req, None),
+        Err(resp) => resp,
+    }
+}
+
+/// A public case: the question, the official answer, the rating and the
+/// public steps, as anyone may see them (staff see the same page; their
+/// tools are elsewhere). A private or unknown case is a 404.
+async fn case_page(
+    state: &AppState,
+    ctx: &Ctx,
+    req: &Request,
+    tenant: &TenantRecord,
+    code: &str,
+    base: &str,
+) -> Response {
+    let detail = match crate::services::cases::get(ctx, tenant, code, None).await {
+        Ok(d) if d.public => d,
+        Ok(_) | Err(Error::NotFound(_) | Error::Invalid(_)) => {
+            return not_found(state, req, Some(tenant));
+        }
+        Err(e) => return error_page(&e),
+    };
+    let local = |at: chrono::DateTime<chrono::Utc>| {
+        at.with_timezone(&tenant.time_zone)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let timeline: Vec<_> = detail
+        .timeline
+        .iter()
+        .filter(|e| e.public)
+        .map(|e| {
+            serde_json::json!({
+                "at": e.at,
+                "local": local(e.at),
+                "action": e.action,
+                "department": e.department,
+                "text": e.text,
+            })
+        })
+        .collect();
+    let context = serde_json::json!({
+        "t": words(tenant.locale),
+        "city": branding_context(tenant, base),
+        "case": detail.case,
+        "submitted": local(detail.case.submitted_at),
+        "answer_by": local(detail.case.answer_deadline),
+        "timeline": timeline,
+    });
+    render(state, "case.html", context, StatusCode::OK)
+        .with_header(header::CACHE_CONTROL, "public, max-age=60")
+        .into_response()
 }
 
 #[derive(Serialize)]
