@@ -187,6 +187,19 @@ async fn bare_insert(store: &Store, run: u32) -> Run {
     summarize(all, started.elapsed())
 }
 
+/// Intake between two baselines, so drift affects both alike; the faster
+/// baseline is the one compared against.
+async fn measure(store: &Store, state: &AppState) -> (Run, Run) {
+    let baseline = bare_insert(store, 1).await;
+    let measured = intake(state).await;
+    let baseline2 = bare_insert(store, 2).await;
+    if baseline2.per_second > baseline.per_second {
+        (measured, baseline2)
+    } else {
+        (measured, baseline)
+    }
+}
+
 fn report(name: &str, intake: &Run, baseline: &Run) {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
@@ -222,15 +235,7 @@ async fn main() -> anyhow::Result<()> {
         dir.path().join("intake.db").display()
     );
     let (store, state) = prepare(&url).await?;
-    // Alternate so drift affects both alike.
-    let baseline = bare_insert(&store, 1).await;
-    let measured = intake(&state).await;
-    let baseline2 = bare_insert(&store, 2).await;
-    let baseline = if baseline2.per_second > baseline.per_second {
-        baseline2
-    } else {
-        baseline
-    };
+    let (measured, baseline) = measure(&store, &state).await;
     report("SQLite (WAL, synchronous=FULL)", &measured, &baseline);
     drop(state);
     drop(store);
@@ -239,14 +244,7 @@ async fn main() -> anyhow::Result<()> {
     let cases = large_city::size();
     let url = large_city::sqlite_copy(cases, dir.path()).await?;
     let (store, state) = open(Store::connect(&url).await?).await?;
-    let baseline = bare_insert(&store, 1).await;
-    let measured = intake(&state).await;
-    let baseline2 = bare_insert(&store, 2).await;
-    let baseline = if baseline2.per_second > baseline.per_second {
-        baseline2
-    } else {
-        baseline
-    };
+    let (measured, baseline) = measure(&store, &state).await;
     report(
         &format!("SQLite, daqing with {cases} cases of history"),
         &measured,
@@ -262,14 +260,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         let (prefix, _) = admin.rsplit_once('/').expect("a database name");
         let (store, state) = prepare(&format!("{prefix}/{name}")).await?;
-        let baseline = bare_insert(&store, 1).await;
-        let measured = intake(&state).await;
-        let baseline2 = bare_insert(&store, 2).await;
-        let baseline = if baseline2.per_second > baseline.per_second {
-            baseline2
-        } else {
-            baseline
-        };
+        let (measured, baseline) = measure(&store, &state).await;
         report(
             "PostgreSQL 15 (synchronous_commit on)",
             &measured,

@@ -460,34 +460,42 @@ fn title_of(description: &str) -> String {
     }
 }
 
+/// A date parameter (RFC 3339), if given.
+fn date_param(query: &[(String, String)], name: &str) -> Result<Option<DateTime<Utc>>, Error> {
+    first(query, name)
+        .map(|v| {
+            // A `+` offset arrives as a space when the client did not
+            // encode it.
+            DateTime::parse_from_rfc3339(&v.trim().replace(' ', "+"))
+                .map(|d| d.with_timezone(&Utc))
+                .map_err(|_| {
+                    Error::invalid(
+                        name,
+                        format!("{v:?} is not a date like 2026-11-28T09:30:00+08:00"),
+                    )
+                })
+        })
+        .transpose()
+}
+
+/// `service_request_id`: a comma-separated list of tracking codes, if given.
+fn codes_param(query: &[(String, String)]) -> Option<Vec<String>> {
+    first(query, "service_request_id").map(|ids| {
+        ids.split(',')
+            .filter_map(|id| minsheng_domain::case::normalize_tracking_code(id.trim()))
+            .collect()
+    })
+}
+
 /// The public cases a `GET requests` asks for.
 async fn list(
     ctx: &Ctx,
     tenant: &TenantRecord,
     query: &[(String, String)],
 ) -> Result<Vec<PublicCase>, Error> {
-    let date = |name: &str| -> Result<Option<DateTime<Utc>>, Error> {
-        first(query, name)
-            .map(|v| {
-                // A `+` offset arrives as a space when the client did not
-                // encode it.
-                DateTime::parse_from_rfc3339(&v.trim().replace(' ', "+"))
-                    .map(|d| d.with_timezone(&Utc))
-                    .map_err(|_| {
-                        Error::invalid(
-                            name,
-                            format!("{v:?} is not a date like 2026-11-28T09:30:00+08:00"),
-                        )
-                    })
-            })
-            .transpose()
-    };
+    let date = |name: &str| date_param(query, name);
     let mut filter = Filter::default();
-    let codes: Option<Vec<String>> = first(query, "service_request_id").map(|ids| {
-        ids.split(',')
-            .filter_map(|id| minsheng_domain::case::normalize_tracking_code(id.trim()))
-            .collect()
-    });
+    let codes = codes_param(query);
     let (start, end) = (date("start_date")?, date("end_date")?);
     if codes.is_none() {
         let end = end.unwrap_or_else(|| ctx.now() + Duration::seconds(1));
@@ -632,29 +640,10 @@ async fn updates(
     query: &[(String, String)],
     format: Format,
 ) -> Result<Response, Error> {
-    let date = |name: &str| -> Result<Option<DateTime<Utc>>, Error> {
-        first(query, name)
-            .map(|v| {
-                // A `+` offset arrives as a space when the client did not
-                // encode it.
-                DateTime::parse_from_rfc3339(&v.trim().replace(' ', "+"))
-                    .map(|d| d.with_timezone(&Utc))
-                    .map_err(|_| {
-                        Error::invalid(
-                            name,
-                            format!("{v:?} is not a date like 2026-11-28T09:30:00+08:00"),
-                        )
-                    })
-            })
-            .transpose()
-    };
+    let date = |name: &str| date_param(query, name);
     let end = date("end_date")?.unwrap_or_else(|| ctx.now() + Duration::seconds(1));
     let start = date("start_date")?.unwrap_or(end - Duration::days(DEFAULT_DAYS));
-    let codes: Option<Vec<String>> = first(query, "service_request_id").map(|ids| {
-        ids.split(',')
-            .filter_map(|id| minsheng_domain::case::normalize_tracking_code(id.trim()))
-            .collect()
-    });
+    let codes = codes_param(query);
     let rows =
         cases::public_updates(ctx, tenant, start, end, codes.as_deref(), DEFAULT_LIMIT).await?;
     let items = rows

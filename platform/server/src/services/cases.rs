@@ -283,6 +283,16 @@ struct Names {
     categories: HashMap<Uuid, (String, String)>,
 }
 
+impl Names {
+    /// The id of the category with this code.
+    fn category_id(&self, code: &str) -> Option<Uuid> {
+        self.categories
+            .iter()
+            .find(|(_, v)| v.0 == code)
+            .map(|(k, _)| *k)
+    }
+}
+
 async fn names(db: &impl ConnectionTrait, tenant: &TenantRecord) -> Result<Names, Error> {
     let t = tenant.id.into_uuid();
     let departments = directory::list::<department::Entity>(db, t, true)
@@ -476,13 +486,11 @@ pub async fn list_public(
             Some(d.ok_or_else(|| Error::invalid("department", format!("no department {code:?}")))?);
     }
     if let Some(code) = category {
-        let c = names
-            .categories
-            .iter()
-            .find(|(_, v)| v.0 == code)
-            .map(|(k, _)| *k);
-        filter.category =
-            Some(c.ok_or_else(|| Error::invalid("category", format!("no category {code:?}")))?);
+        filter.category = Some(
+            names
+                .category_id(code)
+                .ok_or_else(|| Error::invalid("category", format!("no category {code:?}")))?,
+        );
     }
     filter.public_only = true;
     page_of(tx, tenant, &names, &filter, page, page_size).await
@@ -501,13 +509,11 @@ pub async fn list_open311(
     let tx = ctx.read_tx(tenant.id).await?;
     let names = names(&tx, tenant).await?;
     if let Some(code) = category {
-        let c = names
-            .categories
-            .iter()
-            .find(|(_, v)| v.0 == code)
-            .map(|(k, _)| *k);
-        filter.category =
-            Some(c.ok_or_else(|| Error::not_found(format!("service_code {code:?}")))?);
+        filter.category = Some(
+            names
+                .category_id(code)
+                .ok_or_else(|| Error::not_found(format!("service_code {code:?}")))?,
+        );
     }
     filter.public_only = true;
     if page_size == 0 || page_size > 1000 {
