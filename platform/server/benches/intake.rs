@@ -187,9 +187,13 @@ async fn bare_insert(store: &Store, run: u32) -> Run {
     summarize(all, started.elapsed())
 }
 
-/// Intake between two baselines, so drift affects both alike; the faster
-/// baseline is the one compared against.
+/// After a warm-up, intake between two baselines, so drift affects both
+/// alike; the faster baseline is the one compared against.
 async fn measure(store: &Store, state: &AppState) -> (Run, Run) {
+    // A warm-up round of each, not measured: connections opened, statements
+    // prepared on every pooled connection, caches loaded.
+    bare_insert(store, 0).await;
+    intake(state).await;
     let baseline = bare_insert(store, 1).await;
     let measured = intake(state).await;
     let baseline2 = bare_insert(store, 2).await;

@@ -34,13 +34,12 @@ use uuid::Uuid;
 pub type Intake = GroupCommit<Submission>;
 
 /// Start the intake writers. SQLite has one writer anyway: one task commits
-/// up to 64 submissions at a time. PostgreSQL writes in parallel: two
-/// tasks, each committing up to 32, so one batch is written while the other
-/// waits for its flush (more writers only add contention on two cores).
+/// up to 64 submissions at a time. PostgreSQL writes in parallel: four
+/// tasks, each committing up to 16, so a burst is spread over them.
 pub fn start(store: &Store) -> Intake {
     let (writers, batch) = match store.backend() {
         minsheng_store::Backend::Sqlite => (1, 64),
-        minsheng_store::Backend::Postgres => (2, 32),
+        minsheng_store::Backend::Postgres => (4, 16),
     };
     GroupCommit::start(store.clone(), writers, batch)
 }
