@@ -18,29 +18,64 @@ pub async fn insert(
 }
 
 /// Insert many new cases, their first timeline entries and idempotency
-/// records in three statements (the group committer's batch).
+/// records (the group committer's batch), a few statements per table.
+///
+/// Rows go in chunks whose sizes are powers of two (13 rows: 8, 4 and 1),
+/// so each table has only a handful of statement shapes: every pooled
+/// connection soon has them all prepared, instead of preparing a new shape
+/// for almost every batch size.
 pub async fn insert_batch(
     db: &impl ConnectionTrait,
     cases: Vec<case::ActiveModel>,
     events: Vec<case_event::ActiveModel>,
     keys: Vec<case_idempotency::ActiveModel>,
 ) -> Result<(), DbErr> {
-    if !keys.is_empty() {
-        case_idempotency::Entity::insert_many(keys)
+    for chunk in power_of_two_chunks(keys) {
+        case_idempotency::Entity::insert_many(chunk)
             .exec_without_returning(db)
             .await?;
     }
-    if !cases.is_empty() {
-        case::Entity::insert_many(cases)
+    for chunk in power_of_two_chunks(cases) {
+        case::Entity::insert_many(chunk)
             .exec_without_returning(db)
             .await?;
     }
-    if !events.is_empty() {
-        case_event::Entity::insert_many(events)
+    for chunk in power_of_two_chunks(events) {
+        case_event::Entity::insert_many(chunk)
             .exec_without_returning(db)
             .await?;
     }
     Ok(())
+}
+
+/// Split `rows` into chunks of decreasing powers of two.
+fn power_of_two_chunks<T>(mut rows: Vec<T>) -> Vec<Vec<T>> {
+    let mut chunks = Vec::new();
+    while !rows.is_empty() {
+        let size = 1 << rows.len().ilog2();
+        let rest = rows.split_off(size);
+        chunks.push(rows);
+        rows = rest;
+    }
+    chunks
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chunks_are_powers_of_two_covering_every_row() {
+        let sizes: Vec<usize> = super::power_of_two_chunks((0..13).collect::<Vec<_>>())
+            .iter()
+            .map(Vec::len)
+            .collect();
+        assert_eq!(sizes, [8, 4, 1]);
+        let all: Vec<i32> = super::power_of_two_chunks((0..64).collect())
+            .into_iter()
+            .flatten()
+            .collect();
+        assert_eq!(all, (0..64).collect::<Vec<_>>());
+        assert!(super::power_of_two_chunks(Vec::<i32>::new()).is_empty());
+    }
 }
 
 pub async fn by_code(
