@@ -113,7 +113,9 @@ pub(super) fn day_of(tenant: &TenantRecord, at: DateTime<Utc>) -> NaiveDate {
 }
 
 /// Add to the city's counters and, when known, the department's, in a
-/// random shard so concurrent writers rarely touch the same row.
+/// random shard so concurrent writers rarely touch the same row. The city's
+/// row is always updated before the department's, so two transactions
+/// cannot lock them in opposite orders.
 async fn count(
     db: &impl ConnectionTrait,
     tenant: &TenantRecord,
@@ -122,26 +124,18 @@ async fn count(
     delta: StatDelta,
 ) -> Result<(), Error> {
     let shard = rand::rng().random_range(0..q::STAT_SHARDS);
-    count_in(db, tenant, department, at, shard, delta).await
-}
-
-/// [`count`] in a given shard. The city's row is always updated before the
-/// department's, so two transactions cannot lock them in opposite orders.
-async fn count_in(
-    db: &impl ConnectionTrait,
-    tenant: &TenantRecord,
-    department: Option<Uuid>,
-    at: DateTime<Utc>,
-    shard: i16,
-    delta: StatDelta,
-) -> Result<(), Error> {
-    let day = day_of(tenant, at);
     let mut rows = vec![Uuid::nil()];
     rows.extend(department);
-    q::add_stats(db, tenant.id.into_uuid(), &rows, day, shard, delta)
-        .await
-        .or_internal()?;
-    Ok(())
+    q::add_stats(
+        db,
+        tenant.id.into_uuid(),
+        &rows,
+        day_of(tenant, at),
+        shard,
+        delta,
+    )
+    .await
+    .or_internal()
 }
 
 /// One timeline entry to append.
