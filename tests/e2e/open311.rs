@@ -606,6 +606,12 @@ async fn requests_round_trip(backend: Backend) {
     let page = html(&app, &format!("/t/springfield/cases/{id}"), None).await;
     assert!(page.1.contains("Cleaned on Tuesday. Thank you!"));
     assert!(page.1.contains("Official answer"));
+    // The city's home page counts it and links the answer.
+    let home = html(&app, "/t/springfield/", None).await.1;
+    assert!(home.contains(r#"data-testid="received">3<"#), "{home}");
+    assert!(home.contains(r#"data-testid="answered">1<"#));
+    assert!(home.contains(r#"data-testid="answer-rate">33.3%<"#));
+    assert!(home.contains(&format!("cases/{id}\">")), "{home}");
     assert_eq!(closed[0]["status_notes"], "Cleaned on Tuesday. Thank you!");
     assert_eq!(list("&status=closed").await, 1);
     let updates = get(

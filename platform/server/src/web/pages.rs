@@ -210,17 +210,35 @@ async fn landing(state: &AppState, ctx: &Ctx, tenant: &TenantRecord, base: &str)
         let db = &tx;
         let depts = departments::list(db, tenant.id, false).await?;
         let cats = categories::list(db, tenant.id, false).await?;
-        Ok::<_, Error>((depts, cats))
+        drop(tx);
+        // The past year's figures, from the rollup (no scan of the cases).
+        let figures = crate::services::cases::city_stats(ctx, tenant, None, None).await?;
+        let answered = minsheng_store::queries::cases::Filter {
+            states: Some(vec!["answered".into(), "closed".into()]),
+            ..Default::default()
+        };
+        let recent =
+            crate::services::cases::list_public(ctx, tenant, answered, None, None, 0, 5).await?;
+        Ok::<_, Error>((depts, cats, figures, recent.items))
     }
     .await;
-    let (depts, cats) = match loaded {
+    let (depts, cats, figures, recent) = match loaded {
         Ok(x) => x,
         Err(e) => return error_page(&e),
     };
+    let percent = |rate: f64| format!("{:.1}%", rate * 100.0);
     let context = serde_json::json!({
         "t": words(tenant.locale),
         "city": branding_context(tenant, base),
         "count": depts.len(),
+        "figures": {
+            "received": figures.received,
+            "answered": figures.answered,
+            "answer_rate": percent(figures.answer_rate),
+            "satisfaction_rate": percent(figures.satisfaction_rate),
+            "views": figures.views,
+        },
+        "recent": recent,
         "tree": tree(&depts),
         "categories": cats,
         "signed_in": signed_in,
