@@ -527,6 +527,27 @@ async fn requests_round_trip(backend: Backend) {
     );
     let page = html(&app, &format!("/t/daqing/cases/{rest_code}"), None).await;
     assert!(page.1.contains("东城领秀小区暖气不热") && page.1.contains("待受理"));
+    // The tracking form on the home page (no JavaScript): a code as people
+    // type it finds the page; a wrong or private one is answered next to
+    // the field.
+    let typed = rest_code.to_lowercase().replace('-', " ");
+    let found = app
+        .client
+        .get(app.url(&format!("/t/daqing/track?code={}", typed.replace(' ', "+"))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(found.status().as_u16(), 303);
+    assert_eq!(
+        found.headers()["location"].to_str().unwrap(),
+        format!("/t/daqing/cases/{rest_code}")
+    );
+    for code in ["ZZZZ-ZZZZ-ZZZZ", private_code.as_str(), "nonsense"] {
+        let (status, page) = html(&app, &format!("/t/daqing/track?code={code}"), None).await;
+        assert_eq!(status, 404, "{code}");
+        assert!(page.contains(r#"aria-invalid="true""#));
+        assert!(page.contains(r#"role="alert""#) && page.contains("没有找到这个查询码"));
+    }
     let hidden = get(
         &app,
         &format!("requests/{private_code}.json?jurisdiction_id=daqing"),

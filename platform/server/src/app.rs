@@ -103,6 +103,7 @@ pub fn build(state: AppState) -> impl Endpoint {
         )
         .at("/t/:slug/logout", poem::post(web::account::logout_submit))
         .at("/t/:slug/cases/:code", get(web::pages::case_by_path))
+        .at("/t/:slug/track", get(web::pages::track))
         .at("/*rest", web::pages::by_host)
         .around(authenticate)
         .data(state)

@@ -76,6 +76,38 @@ pub async fn by_host(state: Data<&AppState>, ctx: Data<&Ctx>, req: &Request) -> 
     not_found(&state, req, tenant.as_ref())
 }
 
+#[derive(serde::Deserialize)]
+pub struct TrackQuery {
+    code: Option<String>,
+}
+
+/// `/t/{slug}/track?code=…`: the tracking form (it works without
+/// JavaScript). A code of a public case goes to its page; anything else
+/// shows the home page again with the message next to the field.
+#[handler]
+pub async fn track(
+    state: Data<&AppState>,
+    ctx: Data<&Ctx>,
+    req: &Request,
+    Path(slug): Path<String>,
+    poem::web::Query(query): poem::web::Query<TrackQuery>,
+) -> Response {
+    let tenant = match resolve::by_slug(&state, &slug).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return not_found(&state, req, None),
+        Err(resp) => return resp,
+    };
+    let typed = query.code.unwrap_or_default();
+    let base = format!("/t/{slug}/");
+    if let Some(code) = minsheng_domain::case::normalize_tracking_code(&typed)
+        && let Ok(detail) = crate::services::cases::get(&ctx, &tenant, &code, None).await
+        && detail.public
+    {
+        return Redirect::see_other(format!("{base}cases/{code}")).into_response();
+    }
+    landing_with(&state, &ctx, &tenant, &base, Some(typed.trim())).await
+}
+
 /// `/t/{slug}/cases/{code}`: a public case by path.
 #[handler]
 pub async fn case_by_path(
@@ -192,6 +224,18 @@ pub(super) fn branding_context(tenant: &TenantRecord, base: &str) -> serde_json:
 }
 
 async fn landing(state: &AppState, ctx: &Ctx, tenant: &TenantRecord, base: &str) -> Response {
+    landing_with(state, ctx, tenant, base, None).await
+}
+
+/// The landing page; `unfound` is a tracking code that found nothing, shown
+/// again with the message next to the field.
+async fn landing_with(
+    state: &AppState,
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    base: &str,
+    unfound: Option<&str>,
+) -> Response {
     let signed_in = match &ctx.principal {
         Principal::Staff {
             username,
@@ -239,6 +283,8 @@ async fn landing(state: &AppState, ctx: &Ctx, tenant: &TenantRecord, base: &str)
             "views": figures.views,
         },
         "recent": recent,
+        "track_code": unfound.unwrap_or_default(),
+        "track_error": unfound.map(|_| words(tenant.locale)["no_such_code"].clone()),
         "tree": tree(&depts),
         "categories": cats,
         "signed_in": signed_in,
@@ -250,7 +296,12 @@ async fn landing(state: &AppState, ctx: &Ctx, tenant: &TenantRecord, base: &str)
     } else {
         "public, max-age=60"
     };
-    render(state, "landing.html", context, StatusCode::OK)
+    let status = if unfound.is_some() {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::OK
+    };
+    render(state, "landing.html", context, status)
         .with_header(header::CACHE_CONTROL, cache)
         .with_header(header::VARY, "Cookie")
         .into_response()
