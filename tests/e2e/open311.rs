@@ -489,6 +489,12 @@ async fn requests_round_trip(backend: Backend) {
     let page = html(&app, &format!("/t/springfield/cases/{script_id}"), None).await;
     assert!(page.1.contains("&lt;script&gt;alert(1)"), "{}", page.1);
     assert!(!page.1.contains("<script>alert(1)"));
+    // The page view is counted (in the background, once per reader).
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (_, seen) = app
+        .get_json(&format!("/tenants/springfield/cases/{script_id}"))
+        .await;
+    assert_eq!(seen["case"]["views"], 1, "{seen}");
 
     // A case submitted through the REST API is an Open311 request; a
     // private one is not.

@@ -126,18 +126,8 @@ impl CasesApi {
     ) -> ApiResult<Json<CaseDetail>> {
         let t = ctx.tenant(&tenant).await?;
         let detail = cases::get(&ctx, &t, &case, secret.as_deref()).await?;
-        if detail.public
-            && self
-                .state
-                .views
-                .first_in_window(t.id, &detail.case.tracking_code, ctx.ip)
-        {
-            let (state, code) = (self.state.clone(), detail.case.tracking_code.clone());
-            tokio::spawn(async move {
-                if let Err(e) = cases::count_view(&state, &t, &code).await {
-                    tracing::warn!(error = %e, "cannot count a view");
-                }
-            });
+        if detail.public {
+            cases::note_view(&self.state, &t, &detail.case.tracking_code, ctx.ip);
         }
         Ok(Json(detail))
     }

@@ -432,6 +432,25 @@ pub async fn get(
     commit(tx, detail).await
 }
 
+/// A reader saw a public case: count it in the background unless the same
+/// reader saw it moments ago (a reload storm counts once). Never delays or
+/// fails the page.
+pub fn note_view(
+    state: &crate::app::AppState,
+    tenant: &TenantRecord,
+    code: &str,
+    reader: Option<std::net::IpAddr>,
+) {
+    if state.views.first_in_window(tenant.id, code, reader) {
+        let (state, tenant, code) = (state.clone(), tenant.clone(), code.to_owned());
+        tokio::spawn(async move {
+            if let Err(e) = count_view(&state, &tenant, &code).await {
+                tracing::warn!(error = %e, "cannot count a view");
+            }
+        });
+    }
+}
+
 /// Count a view of a public case. Called without waiting: a failure is
 /// logged and never reaches the reader.
 pub async fn count_view(

@@ -143,6 +143,7 @@ async fn case_page(
         }
         Err(e) => return error_page(&e),
     };
+    crate::services::cases::note_view(state, tenant, &detail.case.tracking_code, ctx.ip);
     let local = |at: chrono::DateTime<chrono::Utc>| {
         at.with_timezone(&tenant.time_zone)
             .format("%Y-%m-%d %H:%M")
