@@ -34,7 +34,6 @@ pub trait Job: Send + 'static {
     fn run(
         &mut self,
         tx: &DatabaseTransaction,
-        lane: Lane,
         tally: &mut Self::Tally,
     ) -> impl Future<Output = Result<Self::Output, Self::Error>> + Send;
 
@@ -59,15 +58,6 @@ pub trait Job: Send + 'static {
 
 /// How many times a job is tried before its error is returned.
 pub const ATTEMPTS: u32 = 3;
-
-/// Where a job runs.
-#[derive(Clone, Copy, Debug)]
-pub struct Lane {
-    /// Which writer task runs it (0-based).
-    pub writer: usize,
-    /// 0 on the first try.
-    pub attempt: u32,
-}
 
 type Pending<J> = (
     J,
@@ -185,8 +175,7 @@ async fn together<J: Job>(
     let mut outputs = Vec::with_capacity(group.len());
     let mut tally = J::Tally::default();
     for (job, _) in group.iter_mut() {
-        let lane = Lane { writer, attempt: 0 };
-        match job.run(&tx, lane, &mut tally).await {
+        match job.run(&tx, &mut tally).await {
             Ok(output) => outputs.push(Ok(output)),
             Err(_) => {
                 tx.rollback().await?;
@@ -229,10 +218,7 @@ async fn run_one<J: Job>(
     loop {
         let savepoint = tx.begin().await.map_err(J::database)?;
         let mut tally = J::Tally::default();
-        let result = match job
-            .run(&savepoint, Lane { writer, attempt }, &mut tally)
-            .await
-        {
+        let result = match job.run(&savepoint, &mut tally).await {
             Ok(output) => J::settle(&savepoint, scope, writer, tally)
                 .await
                 .map(|()| output),

@@ -22,7 +22,7 @@ use minsheng_domain::error::Problems;
 use minsheng_domain::ids::CaseId;
 use minsheng_domain::values::{parse_email, parse_optional_text, parse_text};
 use minsheng_store::entity::{case, case_event, case_idempotency, category};
-use minsheng_store::group_commit::{GroupCommit, Job, Lane, Tally};
+use minsheng_store::group_commit::{GroupCommit, Job, Tally};
 use minsheng_store::queries::cases::{self as q, StatDelta};
 use minsheng_store::{DatabaseTransaction, DbErr, Scope, Store};
 use rand::RngCore;
@@ -198,7 +198,6 @@ impl Job for Submission {
     async fn run(
         &mut self,
         tx: &DatabaseTransaction,
-        _lane: Lane,
         batch: &mut Batch,
     ) -> Result<Self::Output, Failure> {
         self.prepare(tx, batch).await
