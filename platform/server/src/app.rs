@@ -9,7 +9,7 @@ use minsheng_store::Store;
 use poem::http::{StatusCode, header};
 use poem::listener::TcpAcceptor;
 use poem::middleware::Tracing;
-use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get};
+use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get, post};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +27,8 @@ pub struct AppState {
     pub tenants: Arc<services::tenants::Cache>,
     /// Submissions waiting to be written together.
     pub intake: services::intake::Intake,
+    /// Public pages kept for a few seconds.
+    pub pages: Arc<web::cache::PageCache>,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
             calendars: Arc::new(services::calendar::Cache::default()),
             tenants: Arc::new(services::tenants::Cache::default()),
             intake: services::intake::start(&store),
+            pages: Arc::new(web::cache::PageCache::default()),
             templates: Arc::new(web::templates::environment()),
             config: Arc::new(config),
             store,
@@ -95,16 +98,39 @@ pub fn build(state: AppState) -> impl Endpoint {
                 .post(open311::endpoint)
                 .around(move |ep, req| limit_body(ep, req, max_body)),
         )
+        .at("/static/:name", get(web::site::asset))
         .at("/t/:slug", get(web::pages::slug_redirect))
-        .at("/t/:slug/", get(web::pages::landing_by_path))
+        .at("/t/:slug/", get(web::pages::home))
+        .at("/t/:slug/ask", get(web::ask::ask).post(web::ask::submit))
+        .at("/t/:slug/track", get(web::track::track))
+        .at("/t/:slug/answers", get(web::pages::answers))
+        .at("/t/:slug/cases/:code", get(web::pages::case_page))
+        .at("/t/:slug/cases/:code/rate", post(web::track::rate))
+        .at(
+            "/t/:slug/cases/:code/information",
+            post(web::track::add_information),
+        )
+        .at("/t/:slug/departments", get(web::pages::departments_page))
+        .at(
+            "/t/:slug/departments/:code",
+            get(web::pages::department_page),
+        )
         .at(
             "/t/:slug/login",
             get(web::account::login_form).post(web::account::login_submit),
         )
-        .at("/t/:slug/logout", poem::post(web::account::logout_submit))
-        .at("/t/:slug/cases/:code", get(web::pages::case_by_path))
-        .at("/t/:slug/track", get(web::pages::track))
-        .at("/*rest", web::pages::by_host)
+        .at("/t/:slug/logout", post(web::account::logout_submit))
+        .at(
+            "/t/:slug/register",
+            get(web::account::register_form).post(web::account::register_submit),
+        )
+        .at("/t/:slug/my", get(web::account::my_cases))
+        .at("/t/:slug/lang", get(web::site::switch_language))
+        .at("/t/:slug/robots.txt", get(web::site::robots))
+        .at("/t/:slug/sitemap.xml", get(web::site::sitemap))
+        .at("/*rest", web::pages::fallback)
+        .around(web::cache::serve)
+        .around(web::site::route_by_host)
         .around(authenticate)
         .data(state)
         .with(Tracing)

@@ -558,8 +558,8 @@ pub async fn update_user(
     Ok(saved)
 }
 
-/// Create a citizen account in a city (CLI for now; self-registration
-/// arrives with the citizen site).
+/// Create a citizen account in a city (the CLI; residents use
+/// [`register_citizen`]).
 pub async fn create_citizen(
     store: &Store,
     tenant: &TenantRecord,
@@ -576,6 +576,38 @@ pub async fn create_citizen(
         password_given,
     )
     .await
+}
+
+/// A resident creates their own account on the city's site. Limited per
+/// address like other anonymous writes; the display name is 1 to 50
+/// characters.
+pub async fn register_citizen(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    username: &str,
+    display_name: &str,
+    password_given: &str,
+) -> Result<Uuid, Error> {
+    ctx.state
+        .limits
+        .take(&format!("register:{}", tenant.slug), ctx.ip)?;
+    let mut p = Problems::new();
+    p.check(
+        "display_name",
+        minsheng_domain::values::parse_text(display_name, 1, 50),
+    );
+    p.finish()?;
+    let id = create_citizen(
+        &ctx.state.store,
+        tenant,
+        username,
+        display_name.trim(),
+        password_given,
+    )
+    .await?;
+    ctx.audit(Some(tenant.id), "register", &format!("citizen:{username}"), "ok")
+        .await;
+    Ok(id)
 }
 
 /// Create a platform operator (CLI only: there is no first operator to ask).

@@ -509,6 +509,24 @@ pub async fn list_public(
     page_of(tx, tenant, &names, &filter, page, page_size).await
 }
 
+/// The newest `limit` public cases matching `filter`, without counting
+/// them all (the home page, department pages and the sitemap).
+pub async fn list_recent_public(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    mut filter: Filter,
+    limit: u64,
+) -> Result<Vec<PublicCase>, Error> {
+    filter.public_only = true;
+    let tx = ctx.read_tx(tenant.id).await?;
+    let names = names(&tx, tenant).await?;
+    let rows = q::page(&tx, tenant.id.into_uuid(), &filter, 0, limit)
+        .await
+        .or_internal()?;
+    let items = rows.iter().map(|r| public_view(r, &names)).collect();
+    commit(tx, items).await
+}
+
 /// Public cases for Open311 clients: page `page` (from 1) of up to 1,000,
 /// newest first, optionally of one category, without a total count.
 pub async fn list_open311(
@@ -875,6 +893,47 @@ async fn owned(
             "send the case's secret (X-Case-Secret) or sign in as the citizen who filed it".into(),
         )),
     }
+}
+
+/// The case as the citizen who filed it sees it (with its secret, or signed
+/// in as its citizen): contact data included, internal steps not. Anyone
+/// else is refused as [`owned`] refuses them.
+pub async fn get_own(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    code: &str,
+    secret: Option<&str>,
+) -> Result<CaseDetail, Error> {
+    let tx = ctx.read_tx(tenant.id).await?;
+    owned(ctx, &tx, tenant, code, secret).await?;
+    commit(tx, ()).await?;
+    get(ctx, tenant, code, secret).await
+}
+
+/// The cases the signed-in citizen filed in this city, newest first.
+pub async fn mine(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    page: u64,
+    page_size: u64,
+) -> Result<CasePage, Error> {
+    let citizen = match &ctx.principal {
+        Principal::Citizen {
+            user, tenant: t, ..
+        } if *t == tenant.id => user.into_uuid(),
+        _ => {
+            return Err(Error::Unauthenticated(
+                "sign in as a citizen of this city to see your cases".into(),
+            ));
+        }
+    };
+    let tx = ctx.read_tx(tenant.id).await?;
+    let names = names(&tx, tenant).await?;
+    let filter = Filter {
+        citizen: Some(citizen),
+        ..Default::default()
+    };
+    page_of(tx, tenant, &names, &filter, page, page_size).await
 }
 
 /// More information from the citizen; staff see it on the timeline.

@@ -1,22 +1,22 @@
-//! The sign-in and sign-out forms of a city's site. They work without
-//! JavaScript. The sign-in form is protected against cross-site submission
-//! with a double-submit token (a `__Host-` cookie that must match a hidden
-//! field); the sign-out form carries the session's own CSRF token.
+//! Accounts on a city's site: sign in (residents and staff), sign out,
+//! register as a resident, and "my cases". The forms work without
+//! JavaScript. Sign-in and registration are protected against cross-site
+//! submission with a double-submit token (a `__Host-` cookie that must
+//! match a hidden field); sign-out carries the session's own CSRF token.
 
-use super::pages::{branding_context, error_page, not_found, render};
-use super::resolve;
-use super::templates::words;
-use crate::access::Ctx;
+use super::pages::{error_page, render, site};
+use super::site::Site;
 use crate::access::tokens::{constant_time_eq, random_token};
+use crate::access::{Ctx, Principal};
 use crate::api::{expired_session_cookie, session_cookie};
 use crate::app::AppState;
-use crate::services::access;
-use crate::services::tenants::TenantRecord;
+use crate::services::{access, cases};
 use minsheng_domain::Error;
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Form, Path};
 use poem::{IntoResponse, Request, Response, handler};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 const FORM_COOKIE: &str = "__Host-minsheng-form";
 
@@ -24,47 +24,63 @@ fn form_cookie(token: &str) -> String {
     format!("{FORM_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict")
 }
 
-async fn city(state: &AppState, req: &Request, slug: &str) -> Result<TenantRecord, Response> {
-    match resolve::by_slug(state, slug).await? {
-        Some(t) => Ok(t),
-        None => Err(not_found(state, req, None)),
+/// The double-submit check: the hidden field matches the form cookie.
+fn form_token_ok(req: &Request, sent: &str) -> bool {
+    let cookie = super::resolve::cookie(req, FORM_COOKIE).unwrap_or_default();
+    !cookie.is_empty() && constant_time_eq(&cookie, sent)
+}
+
+/// Where to go after signing in: a path on this site, else its home.
+fn next_or_home(site: &Site, next: &str) -> String {
+    if next.starts_with(&site.base) && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        site.base.clone()
     }
 }
 
-fn form_page(
+#[allow(clippy::too_many_arguments)]
+fn login_page(
     state: &AppState,
-    tenant: &TenantRecord,
+    ctx: &Ctx,
+    site: &Site,
     csrf: &str,
     username: &str,
-    error: Option<&str>,
+    next: &str,
+    error: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let context = serde_json::json!({
-        "t": words(tenant.locale),
-        "city": branding_context(tenant, &format!("/t/{}/", tenant.slug)),
-        "csrf": csrf,
-        "username": username,
-        "error": error,
-    });
-    render(state, "login.html", context, status)
+    let mut context = site.context(ctx, "");
+    context.extend([
+        ("csrf".into(), json!(csrf)),
+        ("username".into(), json!(username)),
+        ("next".into(), json!(next)),
+        ("error".into(), json!(error)),
+    ]);
+    render(state, "login.html", Value::Object(context), status)
         .with_header(header::SET_COOKIE, form_cookie(csrf))
         .with_header(header::CACHE_CONTROL, "no-store")
         .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
 }
 
 /// `GET /t/{slug}/login`
 #[handler]
 pub async fn login_form(
     state: Data<&AppState>,
+    ctx: Data<&Ctx>,
     req: &Request,
     Path(slug): Path<String>,
+    poem::web::Query(query): poem::web::Query<NextQuery>,
 ) -> Response {
-    let tenant = match city(&state, req, &slug).await {
-        Ok(t) => t,
-        Err(resp) => return resp,
-    };
-    let csrf = resolve::cookie(req, FORM_COOKIE).unwrap_or_else(random_token);
-    form_page(&state, &tenant, &csrf, "", None, StatusCode::OK)
+    let site = site!(&state, &ctx, req, &slug);
+    let csrf = super::resolve::cookie(req, FORM_COOKIE).unwrap_or_else(random_token);
+    let next = query.next.unwrap_or_default();
+    login_page(&state, &ctx, &site, &csrf, "", &next, None, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -75,6 +91,8 @@ pub struct LoginForm {
     username: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    next: String,
 }
 
 /// `POST /t/{slug}/login`
@@ -86,57 +104,54 @@ pub async fn login_submit(
     Path(slug): Path<String>,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let tenant = match city(&state, req, &slug).await {
-        Ok(t) => t,
-        Err(resp) => return resp,
-    };
-    let t = words(tenant.locale);
-    let text = |key: &str| t[key].as_str().unwrap_or_default().to_owned();
-    let cookie = resolve::cookie(req, FORM_COOKIE).unwrap_or_default();
-    if cookie.is_empty() || !constant_time_eq(&cookie, &form.csrf_token) {
-        let fresh = random_token();
-        return form_page(
+    let site = site!(&state, &ctx, req, &slug);
+    if !form_token_ok(req, &form.csrf_token) {
+        return login_page(
             &state,
-            &tenant,
-            &fresh,
+            &ctx,
+            &site,
+            &random_token(),
             &form.username,
-            Some(&text("form_expired")),
+            &form.next,
+            Some(site.word("form_expired")),
             StatusCode::FORBIDDEN,
         );
     }
-    match access::login(&ctx, Some(&slug), form.username.trim(), &form.password).await {
-        Ok(session) => Response::builder()
-            .status(StatusCode::SEE_OTHER)
-            .header(header::LOCATION, format!("/t/{slug}/"))
-            .header(
-                header::SET_COOKIE,
-                session_cookie(&session.token, state.config.session_max_age_secs),
-            )
-            .header(header::CACHE_CONTROL, "no-store")
-            .finish(),
-        Err(Error::Unauthenticated(_)) => form_page(
+    let again = |word: &str, status| {
+        login_page(
             &state,
-            &tenant,
-            &cookie,
+            &ctx,
+            &site,
+            &form.csrf_token,
             &form.username,
-            Some(&text("wrong_login")),
-            StatusCode::UNAUTHORIZED,
-        ),
+            &form.next,
+            Some(site.word(word)),
+            status,
+        )
+    };
+    match access::login(&ctx, Some(&slug), form.username.trim(), &form.password).await {
+        Ok(session) => signed_in(&state, &session.token, &next_or_home(&site, &form.next)),
+        Err(Error::Unauthenticated(_)) => again("wrong_login", StatusCode::UNAUTHORIZED),
         Err(Error::TooManyRequests {
             retry_after_secs, ..
-        }) => form_page(
-            &state,
-            &tenant,
-            &cookie,
-            &form.username,
-            Some(&text("too_many")),
-            StatusCode::TOO_MANY_REQUESTS,
-        )
-        .with_header(header::RETRY_AFTER, retry_after_secs.to_string())
-        .into_response(),
-        Err(Error::NotFound(_)) => not_found(&state, req, None),
+        }) => again("too_many", StatusCode::TOO_MANY_REQUESTS)
+            .with_header(header::RETRY_AFTER, retry_after_secs.to_string())
+            .into_response(),
+        Err(Error::NotFound(_)) => site.not_found(&state, &ctx),
         Err(e) => error_page(&e),
     }
+}
+
+fn signed_in(state: &AppState, token: &str, to: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, to)
+        .header(
+            header::SET_COOKIE,
+            session_cookie(token, state.config.session_max_age_secs),
+        )
+        .header(header::CACHE_CONTROL, "no-store")
+        .finish()
 }
 
 #[derive(Deserialize)]
@@ -148,26 +163,189 @@ pub struct LogoutForm {
 /// `POST /t/{slug}/logout`
 #[handler]
 pub async fn logout_submit(
+    state: Data<&AppState>,
     ctx: Data<&Ctx>,
+    req: &Request,
     Path(slug): Path<String>,
     Form(form): Form<LogoutForm>,
 ) -> Response {
+    let site = site!(&state, &ctx, req, &slug);
+    let home = || {
+        Response::builder()
+            .status(StatusCode::SEE_OTHER)
+            .header(header::LOCATION, site.base.clone())
+            .header(header::SET_COOKIE, expired_session_cookie())
+            .finish()
+    };
     let Some(expected) = &ctx.session_csrf else {
-        return redirect_home(&slug);
+        return home();
     };
     if !constant_time_eq(expected, &form.csrf_token) {
-        return StatusCode::FORBIDDEN.into_response();
+        return super::pages::bad_request(&site.word("form_expired"));
     }
     if let Err(e) = access::logout(&ctx).await {
         return error_page(&e);
     }
-    redirect_home(&slug)
+    home()
 }
 
-fn redirect_home(slug: &str) -> Response {
-    Response::builder()
-        .status(StatusCode::SEE_OTHER)
-        .header(header::LOCATION, format!("/t/{slug}/"))
-        .header(header::SET_COOKIE, expired_session_cookie())
-        .finish()
+#[derive(Default, Deserialize, Serialize)]
+pub struct RegisterForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default, skip_serializing)]
+    password: String,
+}
+
+fn register_page(
+    state: &AppState,
+    ctx: &Ctx,
+    site: &Site,
+    csrf: &str,
+    form: &RegisterForm,
+    errors: Value,
+    status: StatusCode,
+) -> Response {
+    let mut context = site.context(ctx, "");
+    context.extend([
+        ("csrf".into(), json!(csrf)),
+        ("form".into(), json!(form)),
+        ("errors".into(), errors),
+    ]);
+    render(state, "register.html", Value::Object(context), status)
+        .with_header(header::SET_COOKIE, form_cookie(csrf))
+        .with_header(header::CACHE_CONTROL, "no-store")
+        .into_response()
+}
+
+/// `GET /t/{slug}/register`
+#[handler]
+pub async fn register_form(
+    state: Data<&AppState>,
+    ctx: Data<&Ctx>,
+    req: &Request,
+    Path(slug): Path<String>,
+) -> Response {
+    let site = site!(&state, &ctx, req, &slug);
+    let csrf = super::resolve::cookie(req, FORM_COOKIE).unwrap_or_else(random_token);
+    register_page(
+        &state,
+        &ctx,
+        &site,
+        &csrf,
+        &RegisterForm::default(),
+        Value::Null,
+        StatusCode::OK,
+    )
+}
+
+/// `POST /t/{slug}/register`: create the account and sign in.
+#[handler]
+pub async fn register_submit(
+    state: Data<&AppState>,
+    ctx: Data<&Ctx>,
+    req: &Request,
+    Path(slug): Path<String>,
+    Form(form): Form<RegisterForm>,
+) -> Response {
+    let site = site!(&state, &ctx, req, &slug);
+    if !form_token_ok(req, &form.csrf_token) {
+        let errors = json!({ "username": site.word("form_expired") });
+        return register_page(
+            &state,
+            &ctx,
+            &site,
+            &random_token(),
+            &form,
+            errors,
+            StatusCode::FORBIDDEN,
+        );
+    }
+    let username = form.username.trim().to_owned();
+    let created = access::register_citizen(
+        &ctx,
+        &site.tenant,
+        &username,
+        &form.display_name,
+        &form.password,
+    )
+    .await;
+    let errors = match created {
+        Ok(_) => {
+            return match access::login(&ctx, Some(&slug), &username, &form.password).await {
+                Ok(session) => signed_in(&state, &session.token, &format!("{}my?welcome=1", site.base)),
+                Err(e) => error_page(&e),
+            };
+        }
+        Err(Error::Invalid(problems)) => {
+            let mut map = serde_json::Map::new();
+            for p in problems {
+                let word = match p.field.as_str() {
+                    "username" => "err_username",
+                    "password" => "err_password",
+                    "display_name" => "err_display_name",
+                    _ => "err_other",
+                };
+                map.entry(p.field).or_insert_with(|| json!(site.word(word)));
+            }
+            Value::Object(map)
+        }
+        Err(Error::Conflict { .. }) => json!({ "username": site.word("username_taken") }),
+        Err(Error::TooManyRequests { .. }) => json!({ "username": site.word("too_many") }),
+        Err(e) => return error_page(&e),
+    };
+    register_page(
+        &state,
+        &ctx,
+        &site,
+        &form.csrf_token,
+        &form,
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct MyQuery {
+    welcome: Option<String>,
+}
+
+/// `GET /t/{slug}/my`: the signed-in resident's cases (sign in first).
+#[handler]
+pub async fn my_cases(
+    state: Data<&AppState>,
+    ctx: Data<&Ctx>,
+    req: &Request,
+    Path(slug): Path<String>,
+    poem::web::Query(query): poem::web::Query<MyQuery>,
+) -> Response {
+    let site = site!(&state, &ctx, req, &slug);
+    let is_citizen = matches!(&ctx.principal, Principal::Citizen { tenant, .. } if *tenant == site.tenant.id);
+    if !is_citizen {
+        let mut next = form_urlencoded::Serializer::new(String::new());
+        next.append_pair("next", &format!("{}my", site.base));
+        return Response::builder()
+            .status(StatusCode::SEE_OTHER)
+            .header(header::LOCATION, format!("{}login?{}", site.base, next.finish()))
+            .finish();
+    }
+    let page = match cases::mine(&ctx, &site.tenant, 0, 100).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&e),
+    };
+    let mut context = site.context(&ctx, "");
+    context.extend([
+        ("items".into(), json!(page.items)),
+        (
+            "notice".into(),
+            json!(query.welcome.map(|_| site.word("registered"))),
+        ),
+    ]);
+    render(&state, "my_cases.html", Value::Object(context), StatusCode::OK)
+        .with_header(header::CACHE_CONTROL, "private, no-store")
+        .into_response()
 }

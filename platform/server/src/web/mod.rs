@@ -1,8 +1,14 @@
-//! Server-rendered pages: each city's landing page, the platform index and
-//! the not-found page. Templates are compiled into the binary and escape
-//! every value automatically.
+//! Server-rendered pages: each city's branded, bilingual site (home, ask,
+//! track, public answers, departments, accounts), the platform index and
+//! the error pages. Templates are compiled into the binary and escape every
+//! value automatically; the pages work without JavaScript.
 
 pub mod account;
+pub mod ask;
+pub mod cache;
+pub mod colors;
 pub mod pages;
 pub mod resolve;
+pub mod site;
 pub mod templates;
+pub mod track;

@@ -1,19 +1,28 @@
-//! Page handlers. Each finds its city (by path or host), loads what it shows
-//! through the services and renders one template.
+//! The pages anyone may read: a city's home page, its public answers, a
+//! public case, the department directory and one department's page, plus
+//! the platform index and the error pages. Each handler finds its city
+//! ([`Site::load`]), loads what it shows through the services and renders
+//! one template.
 
-use super::resolve;
+use super::cache::CountsView;
+use super::site::{Site, branding};
 use super::templates::words;
-use crate::access::{Ctx, Principal};
+use crate::access::Ctx;
 use crate::app::AppState;
-use crate::model::Department;
+use crate::model::{Department, PublicCase};
 use crate::services::tenants::TenantRecord;
 use crate::services::{categories, departments, tenants};
 use minsheng_domain::Error;
 use minsheng_domain::values::Locale;
+use minsheng_store::queries::cases::Filter;
 use poem::http::{StatusCode, header};
-use poem::web::{Data, Html, Path, Redirect};
+use poem::web::{Data, Html, Path, Query, Redirect};
 use poem::{IntoResponse, Request, Response, handler};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// How long browsers and proxies may keep a public page.
+const PUBLIC_MAX_AGE: u32 = 60;
 
 /// `/t/{slug}` without the slash: send the browser to the canonical URL.
 #[handler]
@@ -21,159 +30,536 @@ pub fn slug_redirect(Path(slug): Path<String>) -> Redirect {
     Redirect::permanent(format!("/t/{slug}/"))
 }
 
-/// `/t/{slug}/`: a city's landing page by path.
-#[handler]
-pub async fn landing_by_path(
-    state: Data<&AppState>,
-    ctx: Data<&Ctx>,
-    req: &Request,
-    Path(slug): Path<String>,
-) -> Response {
-    match resolve::by_slug(&state, &slug).await {
-        Ok(Some(tenant)) => landing(&state, &ctx, &tenant, &format!("/t/{slug}/")).await,
-        Ok(None) => not_found(&state, req, None),
-        Err(resp) => resp,
-    }
-}
-
-/// `/`: the landing page of the city served at this host, or the platform
-/// index on the platform's own host names.
-async fn root(state: &AppState, ctx: &Ctx, req: &Request) -> Response {
-    match resolve::by_host(state, req).await {
-        Ok(Some(tenant)) => landing(state, ctx, &tenant, "/").await,
-        Ok(None) => {
-            let host = resolve::request_host(req, state).unwrap_or_default();
-            if state
-                .config
-                .platform_hosts
-                .iter()
-                .any(|h| h.eq_ignore_ascii_case(&host))
-            {
-                index(state).await
-            } else {
-                not_found(state, req, None)
-            }
+/// Load the city or return its 404 page.
+macro_rules! site {
+    ($state:expr, $ctx:expr, $req:expr, $slug:expr) => {
+        match Site::load($state, $ctx, $req, $slug).await {
+            Ok(site) => site,
+            Err(resp) => return resp,
         }
-        Err(resp) => resp,
-    }
+    };
+}
+pub(super) use site;
+
+/// A local time in the city's zone, as pages show it.
+pub(super) fn local(tenant: &TenantRecord, at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&tenant.time_zone)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
-/// Every other path: `/` is the host's home page, `/cases/{code}` a public
-/// case; anything else is a 404, in the city's branding when the host is a
-/// city's.
+fn percent(rate: f64) -> String {
+    format!("{:.1}%", rate * 100.0)
+}
+
+// ---- home --------------------------------------------------------------------
+
+/// `/t/{slug}/` (or `/` on the city's host): the city's home page.
 #[handler]
-pub async fn by_host(state: Data<&AppState>, ctx: Data<&Ctx>, req: &Request) -> Response {
-    let path = req.uri().path().to_owned();
-    if path == "/" {
-        return root(&state, &ctx, req).await;
-    }
-    let tenant = resolve::by_host(&state, req).await.ok().flatten();
-    if let (Some(tenant), Some(code)) = (&tenant, path.strip_prefix("/cases/"))
-        && !code.contains('/')
-    {
-        return case_page(&state, &ctx, req, tenant, code, "/").await;
-    }
-    not_found(&state, req, tenant.as_ref())
-}
-
-#[derive(serde::Deserialize)]
-pub struct TrackQuery {
-    code: Option<String>,
-}
-
-/// `/t/{slug}/track?code=…`: the tracking form (it works without
-/// JavaScript). A code of a public case goes to its page; anything else
-/// shows the home page again with the message next to the field.
-#[handler]
-pub async fn track(
+pub async fn home(
     state: Data<&AppState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path(slug): Path<String>,
-    poem::web::Query(query): poem::web::Query<TrackQuery>,
 ) -> Response {
-    let tenant = match resolve::by_slug(&state, &slug).await {
-        Ok(Some(t)) => t,
-        Ok(None) => return not_found(&state, req, None),
-        Err(resp) => return resp,
-    };
-    let typed = query.code.unwrap_or_default();
-    let base = format!("/t/{slug}/");
-    if let Some(code) = minsheng_domain::case::normalize_tracking_code(&typed)
-        && let Ok(detail) = crate::services::cases::get(&ctx, &tenant, &code, None).await
-        && detail.public
-    {
-        return Redirect::see_other(format!("{base}cases/{code}")).into_response();
-    }
-    landing_with(&state, &ctx, &tenant, &base, Some(typed.trim())).await
+    let site = site!(&state, &ctx, req, &slug);
+    landing(&state, &ctx, &site, None).await
 }
 
-/// `/t/{slug}/cases/{code}`: a public case by path.
+/// The home page; `unfound` is a tracking code that found nothing, shown
+/// again with the message next to the field.
+async fn landing(state: &AppState, ctx: &Ctx, site: &Site, unfound: Option<&str>) -> Response {
+    let tenant = &site.tenant;
+    let loaded = async {
+        let tx = state.tenant_read(tenant.id).await?;
+        let depts = departments::list(&tx, tenant.id, false).await?;
+        let cats = categories::list(&tx, tenant.id, false).await?;
+        drop(tx);
+        // The past year's figures, from the rollup (no scan of the cases).
+        let figures = crate::services::cases::city_stats(ctx, tenant, None, None).await?;
+        let recent =
+            crate::services::cases::list_recent_public(ctx, tenant, answered_filter(), 5).await?;
+        Ok::<_, Error>((depts, cats, figures, recent))
+    }
+    .await;
+    let (depts, cats, figures, recent) = match loaded {
+        Ok(x) => x,
+        Err(e) => return error_page(&e),
+    };
+    let mut context = site.context(ctx, "home");
+    context.extend([
+        ("count".into(), json!(depts.len())),
+        (
+            "figures".into(),
+            json!({
+                "received": figures.received,
+                "answered": figures.answered,
+                "answer_rate": percent(figures.answer_rate),
+                "satisfaction_rate": percent(figures.satisfaction_rate),
+                "views": figures.views,
+            }),
+        ),
+        ("recent".into(), json!(recent)),
+        ("track_code".into(), json!(unfound.unwrap_or_default())),
+        (
+            "track_error".into(),
+            json!(unfound.map(|_| site.word("no_such_code"))),
+        ),
+        ("tree".into(), json!(tree(&depts))),
+        ("categories".into(), json!(cats)),
+    ]);
+    let status = if unfound.is_some() {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::OK
+    };
+    render(state, "landing.html", Value::Object(context), status)
+        .with_header(header::CACHE_CONTROL, site.cache_control(PUBLIC_MAX_AGE))
+        .with_header(header::VARY, "Cookie")
+        .into_response()
+}
+
+fn answered_filter() -> Filter {
+    Filter {
+        states: Some(vec!["answered".into(), "closed".into()]),
+        ..Default::default()
+    }
+}
+
+/// The home page's tracking form sends `?code=` to the track page, which
+/// shows a public case or, when nothing is found, the home page again with
+/// the message next to the field.
+pub(super) async fn landing_unfound(
+    state: &AppState,
+    ctx: &Ctx,
+    site: &Site,
+    typed: &str,
+) -> Response {
+    landing(state, ctx, site, Some(typed)).await
+}
+
+// ---- a public case -----------------------------------------------------------
+
+/// `/t/{slug}/cases/{code}`: a public case.
 #[handler]
-pub async fn case_by_path(
+pub async fn case_page(
     state: Data<&AppState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path((slug, code)): Path<(String, String)>,
 ) -> Response {
-    match resolve::by_slug(&state, &slug).await {
-        Ok(Some(tenant)) => {
-            case_page(&state, &ctx, req, &tenant, &code, &format!("/t/{slug}/")).await
-        }
-        Ok(None) => not_found(&state, req, None),
-        Err(resp) => resp,
-    }
-}
-
-/// A public case: the question, the official answer, the rating and the
-/// public steps, as anyone may see them (staff see the same page; their
-/// tools are elsewhere). A private or unknown case is a 404.
-async fn case_page(
-    state: &AppState,
-    ctx: &Ctx,
-    req: &Request,
-    tenant: &TenantRecord,
-    code: &str,
-    base: &str,
-) -> Response {
-    let detail = match crate::services::cases::get(ctx, tenant, code, None).await {
+    let site = site!(&state, &ctx, req, &slug);
+    let detail = match crate::services::cases::get(&ctx, &site.tenant, &code, None).await {
         Ok(d) if d.public => d,
         Ok(_) | Err(Error::NotFound(_) | Error::Invalid(_)) => {
-            return not_found(state, req, Some(tenant));
+            return site.not_found(&state, &ctx);
         }
         Err(e) => return error_page(&e),
     };
-    crate::services::cases::note_view(state, tenant, &detail.case.tracking_code, ctx.ip);
-    let local = |at: chrono::DateTime<chrono::Utc>| {
-        at.with_timezone(&tenant.time_zone)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
-    };
+    let code = detail.case.tracking_code.clone();
+    crate::services::cases::note_view(&state, &site.tenant, &code, ctx.ip);
+    let context = case_context(&site, &ctx, &detail, None);
+    let mut resp = render(&state, "case.html", Value::Object(context), StatusCode::OK)
+        .with_header(header::CACHE_CONTROL, site.cache_control(PUBLIC_MAX_AGE))
+        .with_header(header::VARY, "Cookie")
+        .into_response();
+    resp.extensions_mut().insert(CountsView {
+        tenant: site.tenant.clone(),
+        code,
+    });
+    resp
+}
+
+/// What the case template shows; `owner` adds the citizen's own forms.
+pub(super) fn case_context(
+    site: &Site,
+    ctx: &Ctx,
+    detail: &crate::model::CaseDetail,
+    owner: Option<Value>,
+) -> serde_json::Map<String, Value> {
+    let tenant = &site.tenant;
     let timeline: Vec<_> = detail
         .timeline
         .iter()
         .filter(|e| e.public)
         .map(|e| {
-            serde_json::json!({
+            json!({
                 "at": e.at,
-                "local": local(e.at),
+                "local": local(tenant, e.at),
                 "action": e.action,
                 "department": e.department,
                 "text": e.text,
             })
         })
         .collect();
-    let context = serde_json::json!({
-        "t": words(tenant.locale),
-        "city": branding_context(tenant, base),
-        "case": detail.case,
-        "submitted": local(detail.case.submitted_at),
-        "answer_by": local(detail.case.answer_deadline),
-        "timeline": timeline,
-    });
-    render(state, "case.html", context, StatusCode::OK)
-        .with_header(header::CACHE_CONTROL, "public, max-age=60")
+    let mut context = site.context(ctx, "");
+    context.extend([
+        ("case".into(), json!(detail.case)),
+        ("public".into(), json!(detail.public)),
+        (
+            "submitted".into(),
+            json!(local(tenant, detail.case.submitted_at)),
+        ),
+        (
+            "answer_by".into(),
+            json!(local(tenant, detail.case.answer_deadline)),
+        ),
+        ("timeline".into(), json!(timeline)),
+        ("owner".into(), owner.unwrap_or(Value::Null)),
+    ]);
+    context
+}
+
+// ---- public answers ----------------------------------------------------------
+
+const PAGE_SIZE: u64 = 20;
+const STATES: [&str; 6] = [
+    "accepted",
+    "assigned",
+    "in_progress",
+    "answered",
+    "closed",
+    "rejected",
+];
+
+#[derive(Default, Deserialize, Serialize)]
+pub struct AnswersQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    period: String,
+    page: Option<u64>,
+}
+
+/// `/t/{slug}/answers`: every public case, newest first, with filters and
+/// search, 20 a page. Links are plain GET URLs, so every view can be
+/// shared and bookmarked.
+#[handler]
+pub async fn answers(
+    state: Data<&AppState>,
+    ctx: Data<&Ctx>,
+    req: &Request,
+    Path(slug): Path<String>,
+    query: Result<Query<AnswersQuery>, poem::Error>,
+) -> Response {
+    let site = site!(&state, &ctx, req, &slug);
+    let tenant = &site.tenant;
+    // A hand-edited query (page=abc) shows the first page with a message.
+    let (mut f, mut filter_error) = match query {
+        Ok(Query(f)) => (f, false),
+        Err(_) => (AnswersQuery::default(), true),
+    };
+    f.q = f.q.trim().chars().take(50).collect();
+    let loaded = async {
+        let tx = state.tenant_read(tenant.id).await?;
+        let depts = departments::list(&tx, tenant.id, false).await?;
+        let cats = categories::list(&tx, tenant.id, false).await?;
+        drop(tx);
+        Ok::<_, Error>((depts, cats))
+    }
+    .await;
+    let (depts, cats) = match loaded {
+        Ok(x) => x,
+        Err(e) => return error_page(&e),
+    };
+    let mut filter = Filter {
+        search: Some(f.q.clone()).filter(|q| !q.is_empty()),
+        ..Default::default()
+    };
+    if !f.state.is_empty() {
+        if STATES.contains(&f.state.as_str()) {
+            filter.state = Some(f.state.clone());
+        } else {
+            filter_error = true;
+            f.state.clear();
+        }
+    }
+    if !f.period.is_empty() {
+        match f.period.parse::<i64>() {
+            Ok(days @ (7 | 30 | 365)) => {
+                filter.from = Some(chrono::Utc::now() - chrono::Duration::days(days));
+            }
+            _ => {
+                filter_error = true;
+                f.period.clear();
+            }
+        }
+    }
+    if !f.department.is_empty() && !depts.iter().any(|d| d.code == f.department) {
+        filter_error = true;
+        f.department.clear();
+    }
+    if !f.category.is_empty() && !cats.iter().any(|c| c.code == f.category) {
+        filter_error = true;
+        f.category.clear();
+    }
+    let page = f.page.unwrap_or(1).clamp(1, 10_000);
+    let listed = crate::services::cases::list_public(
+        &ctx,
+        tenant,
+        filter,
+        Some(f.department.as_str()).filter(|d| !d.is_empty()),
+        Some(f.category.as_str()).filter(|c| !c.is_empty()),
+        page - 1,
+        PAGE_SIZE,
+    )
+    .await;
+    let listed = match listed {
+        Ok(l) => l,
+        Err(e) => return error_page(&e),
+    };
+    let pages = listed.total.div_ceil(PAGE_SIZE).max(1);
+    let link = |p: u64| {
+        let mut url = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("q", &f.q),
+            ("department", &f.department),
+            ("category", &f.category),
+            ("state", &f.state),
+            ("period", &f.period),
+        ] {
+            if !v.is_empty() {
+                url.append_pair(k, v);
+            }
+        }
+        if p > 1 {
+            url.append_pair("page", &p.to_string());
+        }
+        format!("{}answers?{}", site.base, url.finish())
+    };
+    let items: Vec<_> = listed
+        .items
+        .iter()
+        .map(|c| with_local(tenant, c))
+        .collect();
+    let mut context = site.context(&ctx, "answers");
+    context.extend([
+        ("f".into(), json!(f)),
+        ("filter_error".into(), json!(filter_error)),
+        ("departments".into(), json!(depts)),
+        ("categories".into(), json!(cats)),
+        ("states".into(), json!(STATES)),
+        ("items".into(), json!(items)),
+        ("total".into(), json!(listed.total)),
+        ("page".into(), json!(page)),
+        ("pages".into(), json!(pages)),
+        ("prev".into(), json!((page > 1).then(|| link(page - 1)))),
+        ("next".into(), json!((page < pages).then(|| link(page + 1)))),
+    ]);
+    render(&state, "answers.html", Value::Object(context), StatusCode::OK)
+        .with_header(header::CACHE_CONTROL, site.cache_control(PUBLIC_MAX_AGE))
+        .with_header(header::VARY, "Cookie")
         .into_response()
+}
+
+/// A case for a list, with its local submission time.
+fn with_local(tenant: &TenantRecord, c: &PublicCase) -> Value {
+    let mut v = json!(c);
+    v["local"] = json!(local(tenant, c.submitted_at));
+    v
+}
+
+// ---- departments -------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct DirectoryQuery {
+    sort: Option<String>,
+    dir: Option<String>,
+}
+
+/// The sortable columns of the directory: key, word, numeric.
+const COLUMNS: [(&str, &str, bool); 5] = [
+    ("name", "department", false),
+    ("cases", "cases", true),
+    ("answer_rate", "answer_rate", true),
+    ("on_time_rate", "on_time_rate", true),
+    ("satisfaction", "satisfaction_rate", true),
+];
+
+/// `/t/{slug}/departments`: every department with its past year's figures,
+/// sortable by any column (links, so it works without JavaScript).
+#[handler]
+pub async fn departments_page(
+    state: Data<&AppState>,
+    ctx: Data<&Ctx>,
+    req: &Request,
+    Path(slug): Path<String>,
+    Query(query): Query<DirectoryQuery>,
+) -> Response {
+    let site = site!(&state, &ctx, req, &slug);
+    let tenant = &site.tenant;
+    let loaded = async {
+        let tx = state.tenant_read(tenant.id).await?;
+        let depts = departments::list(&tx, tenant.id, false).await?;
+        drop(tx);
+        let stats = crate::services::cases::department_stats(&ctx, tenant, None, None).await?;
+        Ok::<_, Error>((depts, stats))
+    }
+    .await;
+    let (depts, stats) = match loaded {
+        Ok(x) => x,
+        Err(e) => return error_page(&e),
+    };
+    let sort = query
+        .sort
+        .filter(|s| COLUMNS.iter().any(|c| c.0 == s))
+        .unwrap_or_else(|| "cases".into());
+    let numeric = COLUMNS.iter().any(|c| c.0 == sort && c.2);
+    // Numbers sort largest first unless asked otherwise; names A to Z.
+    let desc = match query.dir.as_deref() {
+        Some("asc") => false,
+        Some("desc") => true,
+        _ => numeric,
+    };
+    struct Row<'a> {
+        d: &'a Department,
+        received: i64,
+        answer_rate: f64,
+        on_time_rate: f64,
+        satisfaction: f64,
+    }
+    let mut rows: Vec<Row<'_>> = depts
+        .iter()
+        .map(|d| {
+            let s = stats
+                .iter()
+                .find(|s| s.department.as_deref() == Some(d.code.as_str()));
+            Row {
+                d,
+                received: s.map_or(0, |s| s.received),
+                answer_rate: s.map_or(0.0, |s| s.answer_rate),
+                on_time_rate: s.map_or(0.0, |s| s.on_time_rate),
+                satisfaction: s.map_or(0.0, |s| s.satisfaction_rate),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        let order = match sort.as_str() {
+            "name" => a.d.name.cmp(&b.d.name),
+            "answer_rate" => a.answer_rate.total_cmp(&b.answer_rate),
+            "on_time_rate" => a.on_time_rate.total_cmp(&b.on_time_rate),
+            "satisfaction" => a.satisfaction.total_cmp(&b.satisfaction),
+            _ => a.received.cmp(&b.received),
+        };
+        let order = if desc { order.reverse() } else { order };
+        order.then_with(|| a.d.sort_order.cmp(&b.d.sort_order))
+    });
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "code": r.d.code,
+                "name": r.d.name,
+                "received": r.received,
+                "answer_rate": percent(r.answer_rate),
+                "on_time_rate": percent(r.on_time_rate),
+                "satisfaction_rate": percent(r.satisfaction),
+            })
+        })
+        .collect();
+    let t = site.words();
+    let columns: Vec<_> = COLUMNS
+        .iter()
+        .map(|(key, word, num)| {
+            // Selecting the sorted column again flips its direction.
+            let dir = if *key == sort {
+                if desc { "asc" } else { "desc" }
+            } else if *num {
+                "desc"
+            } else {
+                "asc"
+            };
+            json!({
+                "key": key,
+                "label": t[*word],
+                "num": num,
+                "href": format!("{}departments?sort={key}&dir={dir}", site.base),
+            })
+        })
+        .collect();
+    let mut context = site.context(&ctx, "departments");
+    context.extend([
+        ("rows".into(), json!(rows)),
+        ("columns".into(), json!(columns)),
+        ("sort".into(), json!(sort)),
+        ("desc".into(), json!(desc)),
+    ]);
+    render(
+        &state,
+        "departments.html",
+        Value::Object(context),
+        StatusCode::OK,
+    )
+    .with_header(header::CACHE_CONTROL, site.cache_control(PUBLIC_MAX_AGE))
+    .with_header(header::VARY, "Cookie")
+    .into_response()
+}
+
+/// `/t/{slug}/departments/{code}`: one department, its figures and its
+/// latest public cases.
+#[handler]
+pub async fn department_page(
+    state: Data<&AppState>,
+    ctx: Data<&Ctx>,
+    req: &Request,
+    Path((slug, code)): Path<(String, String)>,
+) -> Response {
+    let site = site!(&state, &ctx, req, &slug);
+    let tenant = &site.tenant;
+    let loaded = async {
+        let tx = state.tenant_read(tenant.id).await?;
+        let depts = departments::list(&tx, tenant.id, false).await?;
+        drop(tx);
+        let Some(dept) = depts.into_iter().find(|d| d.code == code) else {
+            return Ok(None);
+        };
+        let stats = crate::services::cases::department_stats(&ctx, tenant, None, None).await?;
+        let filter = Filter {
+            department: Some(dept.id),
+            ..Default::default()
+        };
+        let recent =
+            crate::services::cases::list_recent_public(&ctx, tenant, filter, 10).await?;
+        let mine = stats
+            .into_iter()
+            .find(|s| s.department.as_deref() == Some(dept.code.as_str()));
+        Ok::<_, Error>(Some((dept, mine, recent)))
+    }
+    .await;
+    let (dept, stats, recent) = match loaded {
+        Ok(Some(x)) => x,
+        Ok(None) => return site.not_found(&state, &ctx),
+        Err(e) => return error_page(&e),
+    };
+    let mut context = site.context(&ctx, "departments");
+    context.extend([
+        ("department".into(), json!(dept)),
+        (
+            "stats".into(),
+            json!({
+                "received": stats.as_ref().map_or(0, |s| s.received),
+                "answer_rate": percent(stats.as_ref().map_or(0.0, |s| s.answer_rate)),
+                "on_time_rate": percent(stats.as_ref().map_or(0.0, |s| s.on_time_rate)),
+                "satisfaction_rate": percent(stats.as_ref().map_or(0.0, |s| s.satisfaction_rate)),
+            }),
+        ),
+        ("items".into(), json!(recent)),
+    ]);
+    render(
+        &state,
+        "department.html",
+        Value::Object(context),
+        StatusCode::OK,
+    )
+    .with_header(header::CACHE_CONTROL, site.cache_control(PUBLIC_MAX_AGE))
+    .with_header(header::VARY, "Cookie")
+    .into_response()
 }
 
 #[derive(Serialize)]
@@ -210,110 +596,66 @@ fn tree(all: &[Department]) -> Vec<Node> {
     roots
 }
 
-pub(super) fn branding_context(tenant: &TenantRecord, base: &str) -> serde_json::Value {
-    serde_json::json!({
-        "slug": tenant.slug,
-        "name": tenant.name,
-        "title": tenant.site_title(),
-        "primary": tenant.branding.primary_color,
-        "accent": tenant.branding.accent_color,
-        "logo_url": tenant.branding.logo_url,
-        "footer": tenant.branding.footer,
-        "contact": tenant.branding.contact,
-        "base": base,
-    })
-}
+// ---- the platform's own pages ------------------------------------------------
 
-async fn landing(state: &AppState, ctx: &Ctx, tenant: &TenantRecord, base: &str) -> Response {
-    landing_with(state, ctx, tenant, base, None).await
-}
-
-/// The landing page; `unfound` is a tracking code that found nothing, shown
-/// again with the message next to the field.
-async fn landing_with(
-    state: &AppState,
-    ctx: &Ctx,
-    tenant: &TenantRecord,
-    base: &str,
-    unfound: Option<&str>,
-) -> Response {
-    let signed_in = match &ctx.principal {
-        Principal::Staff {
-            username,
-            tenant: t,
-            ..
-        }
-        | Principal::Citizen {
-            username,
-            tenant: t,
-            ..
-        } if *t == tenant.id => Some(username.clone()),
-        _ => None,
-    };
-    let loaded = async {
-        let tx = state.tenant_read(tenant.id).await?;
-        let db = &tx;
-        let depts = departments::list(db, tenant.id, false).await?;
-        let cats = categories::list(db, tenant.id, false).await?;
-        drop(tx);
-        // The past year's figures, from the rollup (no scan of the cases).
-        let figures = crate::services::cases::city_stats(ctx, tenant, None, None).await?;
-        let answered = minsheng_store::queries::cases::Filter {
-            states: Some(vec!["answered".into(), "closed".into()]),
-            ..Default::default()
+/// Every path no route took: the platform index on the platform's own
+/// host names, a 404 otherwise (city host names were rewritten to their
+/// city's routes before routing, see [`super::site::route_by_host`]).
+#[handler]
+pub async fn fallback(state: Data<&AppState>, ctx: Data<&Ctx>, req: &Request) -> Response {
+    // An unknown page of a city: the city's own 404 page.
+    if let Some(slug) = req
+        .uri()
+        .path()
+        .strip_prefix("/t/")
+        .and_then(|rest| rest.split('/').next())
+        .filter(|s| !s.is_empty())
+    {
+        return match Site::load(&state, &ctx, req, slug).await {
+            Ok(site) => site.not_found(&state, &ctx),
+            Err(resp) => resp,
         };
-        let recent =
-            crate::services::cases::list_public(ctx, tenant, answered, None, None, 0, 5).await?;
-        Ok::<_, Error>((depts, cats, figures, recent.items))
     }
-    .await;
-    let (depts, cats, figures, recent) = match loaded {
-        Ok(x) => x,
-        Err(e) => return error_page(&e),
-    };
-    let percent = |rate: f64| format!("{:.1}%", rate * 100.0);
-    let context = serde_json::json!({
-        "t": words(tenant.locale),
-        "city": branding_context(tenant, base),
-        "count": depts.len(),
-        "figures": {
-            "received": figures.received,
-            "answered": figures.answered,
-            "answer_rate": percent(figures.answer_rate),
-            "satisfaction_rate": percent(figures.satisfaction_rate),
-            "views": figures.views,
-        },
-        "recent": recent,
-        "track_code": unfound.unwrap_or_default(),
-        "track_error": unfound.map(|_| words(tenant.locale)["no_such_code"].clone()),
-        "tree": tree(&depts),
-        "categories": cats,
-        "signed_in": signed_in,
-        "session_csrf": ctx.session_csrf,
-    });
-    // A signed-in page shows who is signed in: never cache it publicly.
-    let cache = if signed_in.is_some() {
-        "private, no-store"
-    } else {
-        "public, max-age=60"
-    };
-    let status = if unfound.is_some() {
-        StatusCode::NOT_FOUND
-    } else {
-        StatusCode::OK
-    };
-    render(state, "landing.html", context, status)
-        .with_header(header::CACHE_CONTROL, cache)
-        .with_header(header::VARY, "Cookie")
-        .into_response()
+    let host = super::resolve::request_host(req, &state).unwrap_or_default();
+    let platform = state
+        .config
+        .platform_hosts
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(&host));
+    match req.uri().path() {
+        "/" if platform => index(&state).await,
+        "/robots.txt" if platform => platform_robots(&state).await,
+        _ => not_found(&state, req, None),
+    }
 }
 
 async fn index(state: &AppState) -> Response {
     match tenants::list(&state.store).await {
         Ok(list) => {
             let cities: Vec<_> = list.into_iter().filter(|t| t.active).collect();
-            let context = serde_json::json!({ "t": words(Locale::En), "cities": cities });
+            let context = json!({
+                "t": words(Locale::En),
+                "cities": cities,
+                "asset": *super::site::ASSET_VERSION,
+            });
             render(state, "index.html", context, StatusCode::OK)
+        }
+        Err(e) => error_page(&e),
+    }
+}
+
+/// The platform host's `robots.txt` points at every city's sitemap.
+async fn platform_robots(state: &AppState) -> Response {
+    match tenants::list(&state.store).await {
+        Ok(list) => {
+            let mut body = String::from("User-agent: *\nAllow: /t/\nDisallow: /api/\n");
+            for t in list.iter().filter(|t| t.active) {
+                body.push_str(&format!("Disallow: /t/{}/ask\nDisallow: /t/{}/track\n", t.slug, t.slug));
+            }
+            Response::builder()
+                .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+                .header(header::CACHE_CONTROL, "public, max-age=3600")
+                .body(body)
         }
         Err(e) => error_page(&e),
     }
@@ -328,7 +670,7 @@ pub fn not_found(state: &AppState, req: &Request, tenant: Option<&TenantRecord>)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     if !wants_html {
-        return poem::web::Json(serde_json::json!({
+        return poem::web::Json(json!({
             "error": "not_found",
             "message": format!("no city or page at {}", req.uri().path()),
         }))
@@ -336,19 +678,15 @@ pub fn not_found(state: &AppState, req: &Request, tenant: Option<&TenantRecord>)
         .into_response();
     }
     let locale = tenant.map_or(Locale::En, |t| t.locale);
-    let context = serde_json::json!({
+    let context = json!({
         "t": words(locale),
-        "city": tenant.map(|t| branding_context(t, "/")),
+        "city": tenant.map(|t| branding(t, "/")),
+        "asset": *super::site::ASSET_VERSION,
     });
     render(state, "not_found.html", context, StatusCode::NOT_FOUND)
 }
 
-pub(super) fn render(
-    state: &AppState,
-    name: &str,
-    context: serde_json::Value,
-    status: StatusCode,
-) -> Response {
+pub(super) fn render(state: &AppState, name: &str, context: Value, status: StatusCode) -> Response {
     let rendered = state
         .templates
         .get_template(name)
@@ -357,6 +695,19 @@ pub(super) fn render(
         Ok(html) => Html(html).with_status(status).into_response(),
         Err(e) => error_page(&Error::internal(format!("template {name}: {e}"))),
     }
+}
+
+/// A short plain page for a request the visitor can fix.
+pub fn bad_request(message: &str) -> Response {
+    let escaped = message
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    Html(format!(
+        "<!doctype html><title>400</title><h1>400</h1><p>{escaped}</p>"
+    ))
+    .with_status(StatusCode::BAD_REQUEST)
+    .into_response()
 }
 
 /// A plain page for errors that are not the visitor's fault.

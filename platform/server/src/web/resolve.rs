@@ -38,6 +38,24 @@ pub fn request_host(req: &Request, state: &AppState) -> Option<String> {
     )
 }
 
+/// `https` when a trusted proxy says the client used it, else `http`.
+pub fn request_scheme(req: &Request, state: &AppState) -> &'static str {
+    let from_proxy = req.remote_addr().as_socket_addr().is_some_and(|peer| {
+        state
+            .config
+            .trusted_proxies
+            .iter()
+            .any(|net| net.contains(&peer.ip()))
+    });
+    let https = from_proxy
+        && req
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    if https { "https" } else { "http" }
+}
+
 /// The client's address: the first `X-Forwarded-For` entry when the peer is
 /// a trusted proxy, else the peer itself.
 pub fn client_ip(req: &Request, state: &AppState) -> Option<std::net::IpAddr> {

@@ -3,7 +3,7 @@
 
 use crate::entity::{case, case_department, case_event, case_idempotency, case_stat};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
@@ -146,6 +146,25 @@ pub struct Filter {
     pub states: Option<Vec<String>>,
     /// Any of these tracking codes.
     pub codes: Option<Vec<String>>,
+    /// Cases filed by this citizen account.
+    pub citizen: Option<Uuid>,
+    /// Cases whose title or text contains these words (each of them, any
+    /// case). A scan within the other conditions: see docs/operations.md.
+    pub search: Option<String>,
+}
+
+/// `word` as a `LIKE` pattern that matches it anywhere, literally.
+fn contains_pattern(word: &str) -> String {
+    let mut escaped = String::with_capacity(word.len() + 2);
+    escaped.push('%');
+    for ch in word.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(ch);
+    }
+    escaped.push('%');
+    escaped
 }
 
 fn condition(tenant_id: Uuid, f: &Filter) -> Condition {
@@ -186,6 +205,21 @@ fn condition(tenant_id: Uuid, f: &Filter) -> Condition {
     }
     if let Some(to) = f.to {
         c = c.add(case::Column::SubmittedAt.lt(to));
+    }
+    if let Some(citizen) = f.citizen {
+        c = c.add(case::Column::CitizenId.eq(citizen));
+    }
+    for word in f.search.iter().flat_map(|s| s.split_whitespace()).take(5) {
+        let pattern = contains_pattern(word);
+        let like = |col: case::Column| {
+            Expr::expr(Func::lower(Expr::col((case::Entity, col))))
+                .like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        c = c.add(
+            Condition::any()
+                .add(like(case::Column::Title))
+                .add(like(case::Column::Body)),
+        );
     }
     c
 }

@@ -1,0 +1,439 @@
+//! Asking a question: choose a category (searchable, works without
+//! JavaScript), then one form with the category's own questions. The form
+//! carries a random id that becomes the submission's idempotency key, so a
+//! double click, a reload or the back button never files a second case.
+//! Every message is shown next to its field, in the page's language.
+
+use super::pages::{error_page, local, render, site};
+use super::site::Site;
+use crate::access::Ctx;
+use crate::access::tokens::random_token;
+use crate::app::AppState;
+use crate::model::{CaseInput, Category};
+use crate::services::{categories, intake};
+use minsheng_domain::Error;
+use minsheng_domain::error::FieldError;
+use poem::http::{StatusCode, header};
+use poem::web::{Data, Path, Query};
+use poem::{Body, IntoResponse, Request, Response, handler};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+#[derive(Deserialize)]
+pub struct AskQuery {
+    category: Option<String>,
+    q: Option<String>,
+}
+
+async fn city_categories(state: &AppState, site: &Site) -> Result<Vec<Category>, Error> {
+    let tx = state.tenant_read(site.tenant.id).await?;
+    categories::list(&tx, site.tenant.id, false).await
+}
+
+/// `GET /t/{slug}/ask`: the categories (filtered by `q`), or with
+/// `?category=` the form for that category.
+#[handler]
+pub async fn ask(
+    state: Data<&AppState>,
+    ctx: Data<&Ctx>,
+    req: &Request,
+    Path(slug): Path<String>,
+    Query(query): Query<AskQuery>,
+) -> Response {
+    let site = site!(&state, &ctx, req, &slug);
+    let all = match city_categories(&state, &site).await {
+        Ok(c) => c,
+        Err(e) => return error_page(&e),
+    };
+    let q = query.q.unwrap_or_default();
+    if let Some(code) = query.category
+        && let Some(category) = all.iter().find(|c| c.code == code)
+    {
+        let form = AskForm {
+            public: category.public_by_default,
+            ..AskForm::default()
+        };
+        return form_page(
+            &state,
+            &ctx,
+            &site,
+            category,
+            &form,
+            &random_token(),
+            &[],
+            None,
+            StatusCode::OK,
+        );
+    }
+    chooser(&state, &ctx, &site, &all, q.trim())
+}
+
+/// The category list, grouped as the city groups it.
+fn chooser(state: &AppState, ctx: &Ctx, site: &Site, all: &[Category], q: &str) -> Response {
+    let needle = q.to_lowercase();
+    let hit = |c: &Category| {
+        needle.is_empty()
+            || [
+                c.name.as_str(),
+                c.code.as_str(),
+                c.group.as_deref().unwrap_or_default(),
+                c.description.as_deref().unwrap_or_default(),
+            ]
+            .iter()
+            .chain(c.keywords.iter().map(String::as_str).collect::<Vec<_>>().iter())
+            .any(|field| field.to_lowercase().contains(&needle))
+    };
+    let mut groups: Vec<(Option<String>, Vec<&Category>)> = Vec::new();
+    for c in all.iter().filter(|c| hit(c)) {
+        match groups.iter_mut().find(|(g, _)| *g == c.group) {
+            Some((_, list)) => list.push(c),
+            None => groups.push((c.group.clone(), vec![c])),
+        }
+    }
+    let groups: Vec<_> = groups
+        .into_iter()
+        .map(|(name, list)| json!({ "name": name, "categories": list }))
+        .collect();
+    let mut context = site.context(ctx, "ask");
+    context.insert("q".into(), json!(q));
+    context.insert("groups".into(), json!(groups));
+    render(state, "ask_category.html", Value::Object(context), StatusCode::OK)
+        .with_header(header::CACHE_CONTROL, site.cache_control(300))
+        .with_header(header::VARY, "Cookie")
+        .into_response()
+}
+
+/// What the citizen typed, kept to show the form again.
+#[derive(Default, Serialize)]
+struct AskForm {
+    category: String,
+    form_id: String,
+    title: String,
+    text: String,
+    address: String,
+    latitude: String,
+    longitude: String,
+    public: bool,
+    anonymous: bool,
+    contact_name: String,
+    contact_phone: String,
+    contact_email: String,
+    attributes: BTreeMap<String, Vec<String>>,
+}
+
+impl AskForm {
+    /// Read a form body; `attribute[code]` and `attribute[code][]` may repeat.
+    fn parse(body: &[u8]) -> Self {
+        let mut f = AskForm::default();
+        for (key, value) in form_urlencoded::parse(body) {
+            let value = value.into_owned();
+            match key.as_ref() {
+                "category" => f.category = value,
+                "form_id" => f.form_id = value,
+                "title" => f.title = value,
+                "text" => f.text = value,
+                "address" => f.address = value,
+                "latitude" => f.latitude = value,
+                "longitude" => f.longitude = value,
+                "public" => f.public = value == "yes",
+                "anonymous" => f.anonymous = value == "yes",
+                "contact_name" => f.contact_name = value,
+                "contact_phone" => f.contact_phone = value,
+                "contact_email" => f.contact_email = value,
+                other => {
+                    if let Some(code) = other
+                        .strip_prefix("attribute[")
+                        .map(|rest| rest.trim_end_matches("[]"))
+                        .and_then(|rest| rest.strip_suffix(']'))
+                    {
+                        f.attributes.entry(code.to_owned()).or_default().push(value);
+                    }
+                }
+            }
+        }
+        f
+    }
+
+    /// The submission; coordinates that are not numbers are a problem of
+    /// their own field.
+    fn input(&self) -> Result<CaseInput, Vec<FieldError>> {
+        let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        let number = |name: &str, s: &str| -> Result<Option<f64>, FieldError> {
+            let s = s.trim();
+            if s.is_empty() {
+                return Ok(None);
+            }
+            s.parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+                .map(Some)
+                .ok_or_else(|| FieldError {
+                    field: name.into(),
+                    message: "not a number".into(),
+                })
+        };
+        let (latitude, longitude) = (
+            number("latitude", &self.latitude),
+            number("longitude", &self.longitude),
+        );
+        let problems: Vec<FieldError> = [&latitude, &longitude]
+            .into_iter()
+            .filter_map(|r| r.clone().err())
+            .collect();
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let contact = |s: &str| if self.anonymous { None } else { text(s) };
+        Ok(CaseInput {
+            category: self.category.trim().to_owned(),
+            title: self.title.clone(),
+            text: self.text.clone(),
+            address: text(&self.address),
+            latitude: latitude.ok().flatten(),
+            longitude: longitude.ok().flatten(),
+            contact_name: contact(&self.contact_name),
+            contact_phone: contact(&self.contact_phone),
+            contact_email: contact(&self.contact_email),
+            public: Some(self.public),
+            attributes: self.attributes.clone(),
+            media_url: None,
+        })
+    }
+}
+
+/// A form id is a token this server made: letters, digits, `-` and `_`.
+fn valid_form_id(id: &str) -> bool {
+    (16..=64).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// The word for a field's problem.
+fn message_for(field: &str) -> &'static str {
+    match field {
+        "category" => "err_category",
+        "title" => "err_title",
+        "text" => "err_text",
+        "address" => "err_address",
+        "latitude" | "longitude" => "err_location",
+        "contact_name" => "err_contact_name",
+        "contact_phone" => "err_contact_phone",
+        "contact_email" => "err_email",
+        "media_url" => "err_media",
+        f if f.starts_with("attribute[") => "err_attribute",
+        _ => "err_other",
+    }
+}
+
+/// `POST /t/{slug}/ask`
+#[handler]
+pub async fn submit(
+    state: Data<&AppState>,
+    ctx: Data<&Ctx>,
+    req: &Request,
+    Path(slug): Path<String>,
+    body: Body,
+) -> Response {
+    let site = site!(&state, &ctx, req, &slug);
+    let bytes = match body.into_bytes().await {
+        Ok(b) => b,
+        Err(_) => return super::pages::bad_request(&site.word("form_expired")),
+    };
+    let form = AskForm::parse(&bytes);
+    let all = match city_categories(&state, &site).await {
+        Ok(c) => c,
+        Err(e) => return error_page(&e),
+    };
+    let Some(category) = all.iter().find(|c| c.code == form.category.trim()) else {
+        return chooser(&state, &ctx, &site, &all, "");
+    };
+    let form_id = if valid_form_id(&form.form_id) {
+        form.form_id.clone()
+    } else {
+        random_token()
+    };
+    let input = match form.input() {
+        Ok(i) => i,
+        Err(problems) => {
+            return form_page(
+                &state,
+                &ctx,
+                &site,
+                category,
+                &form,
+                &form_id,
+                &problems,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    let key = valid_form_id(&form.form_id).then(|| format!("web-form:{}", form.form_id));
+    match intake::submit(&ctx, &site.tenant, input, key).await {
+        Ok((created, _replayed)) => submitted(&state, &ctx, &site, &created, form.public),
+        Err(Error::Invalid(problems)) if problems.iter().any(|p| p.field == "Idempotency-Key") => {
+            // The same form sent again with other text (edited after going
+            // back): nothing is filed twice; a fresh form starts over.
+            form_page(
+                &state,
+                &ctx,
+                &site,
+                category,
+                &form,
+                &random_token(),
+                &[],
+                Some(site.word("form_already_sent")),
+                StatusCode::CONFLICT,
+            )
+        }
+        Err(Error::Invalid(problems)) => form_page(
+            &state,
+            &ctx,
+            &site,
+            category,
+            &form,
+            &form_id,
+            &problems,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(Error::TooManyRequests {
+            retry_after_secs, ..
+        }) => form_page(
+            &state,
+            &ctx,
+            &site,
+            category,
+            &form,
+            &form_id,
+            &[],
+            Some(site.word("too_many")),
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .with_header(header::RETRY_AFTER, retry_after_secs.to_string())
+        .into_response(),
+        Err(e) => error_page(&e),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    site: &Site,
+    category: &Category,
+    form: &AskForm,
+    form_id: &str,
+    problems: &[FieldError],
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let t = site.words();
+    let mut errors = serde_json::Map::new();
+    let mut list = Vec::new();
+    for p in problems {
+        if errors.contains_key(&p.field) {
+            continue;
+        }
+        let message = site.word(message_for(&p.field));
+        let (id, label) = match p.field.strip_prefix("attribute[").and_then(|r| r.strip_suffix(']')) {
+            Some(code) => (
+                format!("attr-{code}"),
+                category
+                    .attributes
+                    .iter()
+                    .find(|a| a.code == code)
+                    .map_or_else(|| code.to_owned(), |a| a.description.clone()),
+            ),
+            None => {
+                let label = t[p.field.as_str()].as_str().unwrap_or(&p.field).to_owned();
+                (p.field.clone(), label)
+            }
+        };
+        list.push(json!({ "id": id, "label": label, "message": message }));
+        errors.insert(p.field.clone(), json!(message));
+    }
+    let mut context = site.context(ctx, "ask");
+    context.extend([
+        ("category".into(), json!(category)),
+        ("attributes".into(), json!(category.attributes)),
+        ("form".into(), json!(form)),
+        ("form_id".into(), json!(form_id)),
+        ("text_length".into(), json!(form.text.chars().count())),
+        ("errors".into(), Value::Object(errors)),
+        ("error_list".into(), json!(list)),
+        ("notice".into(), json!(notice)),
+    ]);
+    // Kept in the browser's history (not `no-store`), so going back shows
+    // the same form id and a second send is recognised.
+    render(state, "ask.html", Value::Object(context), status)
+        .with_header(header::CACHE_CONTROL, "private, max-age=0")
+        .into_response()
+}
+
+fn submitted(
+    state: &AppState,
+    ctx: &Ctx,
+    site: &Site,
+    created: &crate::model::CaseCreated,
+    public: bool,
+) -> Response {
+    let mut link = form_urlencoded::Serializer::new(String::new());
+    link.append_pair("code", &created.tracking_code);
+    link.append_pair("secret", &created.secret);
+    let mut context = site.context(ctx, "ask");
+    context.extend([
+        ("created".into(), json!(created)),
+        ("public".into(), json!(public)),
+        (
+            "accept_by".into(),
+            json!(local(&site.tenant, created.accept_deadline)),
+        ),
+        (
+            "answer_by".into(),
+            json!(local(&site.tenant, created.answer_deadline)),
+        ),
+        (
+            "link".into(),
+            json!(format!("{}track?{}", site.base, link.finish())),
+        ),
+    ]);
+    render(state, "submitted.html", Value::Object(context), StatusCode::OK)
+        .with_header(header::CACHE_CONTROL, "no-store")
+        .with_header("Referrer-Policy", "no-referrer")
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AskForm;
+
+    #[test]
+    fn repeated_attributes_are_collected() {
+        let f = AskForm::parse(
+            b"category=graffiti&attribute%5Bsurface%5D%5B%5D=wall&attribute%5Bsurface%5D%5B%5D=bridge&attribute%5Bsize%5D=big&public=yes&title=x",
+        );
+        assert_eq!(f.attributes["surface"], vec!["wall", "bridge"]);
+        assert_eq!(f.attributes["size"], vec!["big"]);
+        assert!(f.public);
+        assert!(!f.anonymous);
+    }
+
+    #[test]
+    fn coordinates_that_are_not_numbers_are_their_fields_problem() {
+        let f = AskForm::parse(b"latitude=north&longitude=125.1");
+        let problems = f.input().unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].field, "latitude");
+    }
+
+    #[test]
+    fn anonymous_drops_contact_details() {
+        let f = AskForm::parse(b"anonymous=yes&contact_name=Wang&contact_phone=139");
+        let input = f.input().unwrap();
+        assert_eq!(input.contact_name, None);
+        assert_eq!(input.contact_phone, None);
+    }
+}

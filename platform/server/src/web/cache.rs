@@ -1,0 +1,183 @@
+//! A short-lived cache of public pages, in front of the page handlers.
+//!
+//! A city's home page and its public answers are read far more often than
+//! anything changes, and every visitor who is not signed in sees the same
+//! page. Responses a handler marked `Cache-Control: public` are kept for a
+//! few seconds per host, path, query and language; any successful write
+//! through this process (a submission, an answer, a rating, an admin
+//! change) empties the cache at once, so a visitor never sees their own
+//! change missing. Changes made by another replica or the command line
+//! show within [`TTL`]. Every cached page gets a strong `ETag`, and a
+//! matching `If-None-Match` is answered `304 Not Modified`.
+
+use super::resolve;
+use super::site::LANG_COOKIE;
+use crate::access::{Ctx, Principal};
+use crate::app::AppState;
+use crate::services::tenants::TenantRecord;
+use poem::http::{HeaderMap, HeaderValue, StatusCode, header};
+use poem::{Body, Endpoint, IntoResponse, Request, Response};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a page is served from memory at most.
+pub const TTL: Duration = Duration::from_secs(10);
+/// Pages kept at most; when full, the cache starts again empty.
+const MAX_ENTRIES: usize = 10_000;
+/// Larger pages are not kept.
+const MAX_BODY: usize = 512 * 1024;
+
+/// A public case page was shown: the cache counts a view when it serves
+/// the page again, as the handler would have.
+#[derive(Clone)]
+pub struct CountsView {
+    pub tenant: TenantRecord,
+    pub code: String,
+}
+
+#[derive(Clone)]
+struct Entry {
+    at: Instant,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+    etag: HeaderValue,
+    view: Option<CountsView>,
+}
+
+#[derive(Default)]
+pub struct PageCache {
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+impl PageCache {
+    /// Forget every page (something changed).
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<Entry> {
+        let entries = self.entries.lock().ok()?;
+        entries.get(key).filter(|e| e.at.elapsed() < TTL).cloned()
+    }
+
+    fn put(&self, key: String, entry: Entry) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(key, entry);
+        }
+    }
+}
+
+fn etag_of(body: &[u8]) -> HeaderValue {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut h);
+    HeaderValue::from_str(&format!("\"{:016x}\"", h.finish()))
+        .unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
+}
+
+/// The entity tags an `If-None-Match` header lists.
+fn if_none_match(req: &Request) -> Vec<String> {
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().to_owned())
+        .collect()
+}
+
+fn matches(tags: &[String], etag: &HeaderValue) -> bool {
+    tags.iter().any(|tag| {
+            let tag = tag.trim();
+            tag == "*" || tag.trim_start_matches("W/").as_bytes() == etag.as_bytes()
+        })
+}
+
+fn respond(tags: &[String], entry: &Entry) -> Response {
+    if matches(tags, &entry.etag) {
+        let mut resp = Response::builder()
+            .status(StatusCode::NOT_MODIFIED)
+            .header(header::ETAG, entry.etag.clone())
+            .finish();
+        for name in [header::CACHE_CONTROL, header::VARY] {
+            if let Some(v) = entry.headers.get(&name) {
+                resp.headers_mut().insert(name, v.clone());
+            }
+        }
+        return resp;
+    }
+    let mut resp = Response::builder().status(entry.status).finish();
+    *resp.headers_mut() = entry.headers.clone();
+    resp.headers_mut().insert(header::ETAG, entry.etag.clone());
+    resp.set_body(Body::from_bytes(entry.body.clone()));
+    resp
+}
+
+fn cacheable(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|d| d.trim() == "public"))
+        && !headers.contains_key(header::SET_COOKIE)
+}
+
+/// The middleware: serve public pages from memory, empty the cache after
+/// every successful write.
+pub async fn serve<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
+    let Some(state) = req.data::<AppState>().cloned() else {
+        return ep.call(req).await.map(IntoResponse::into_response);
+    };
+    let method = req.method().clone();
+    if !matches!(method.as_str(), "GET" | "HEAD") {
+        let resp = ep.call(req).await.map(IntoResponse::into_response);
+        if resp.as_ref().is_ok_and(|r| r.status().as_u16() < 400) {
+            state.pages.clear();
+        }
+        return resp;
+    }
+    let anonymous = req
+        .data::<Ctx>()
+        .is_some_and(|c| matches!(c.principal, Principal::Anonymous));
+    if !anonymous || !req.uri().path().starts_with("/t/") {
+        return ep.call(req).await.map(IntoResponse::into_response);
+    }
+    let key = format!(
+        "{}|{}|{}",
+        resolve::request_host(&req, &state).unwrap_or_default(),
+        req.uri(),
+        resolve::cookie(&req, LANG_COOKIE).unwrap_or_default()
+    );
+    if let Some(entry) = state.pages.get(&key) {
+        if let (Some(view), Some(ctx)) = (&entry.view, req.data::<Ctx>()) {
+            crate::services::cases::note_view(&state, &view.tenant, &view.code, ctx.ip);
+        }
+        return Ok(respond(&if_none_match(&req), &entry));
+    }
+    let tags = if_none_match(&req);
+    let resp = ep.call(req).await?.into_response();
+    if resp.status() != StatusCode::OK || !cacheable(resp.headers()) {
+        return Ok(resp);
+    }
+    let view = resp.extensions().get::<CountsView>().cloned();
+    let (parts, body) = resp.into_parts();
+    let body = body.into_bytes().await?;
+    let entry = Entry {
+        at: Instant::now(),
+        status: parts.status,
+        etag: etag_of(&body),
+        headers: parts.headers,
+        body,
+        view,
+    };
+    if entry.body.len() <= MAX_BODY {
+        state.pages.put(key, entry.clone());
+    }
+    Ok(respond(&tags, &entry))
+}
