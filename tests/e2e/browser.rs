@@ -65,3 +65,142 @@ async fn city_pages_in_browser(backend: Backend) {
     );
 }
 on_both_backends!(city_pages_in_browser);
+
+/// The browser suite's scripts and their packages (`npm ci` in
+/// `tests/browser`, which `.ci/run` does).
+fn browser_dir() -> std::path::PathBuf {
+    let dir = crate::support::repo_root().join("tests/browser");
+    assert!(
+        dir.join("node_modules/playwright-core").exists()
+            && dir.join("node_modules/axe-core").exists(),
+        "the browser tests need their packages: npm ci --prefix tests/browser (.ci/run does)"
+    );
+    dir
+}
+
+/// Where screenshots go: `tests/artifacts/browser/<backend>/`.
+fn artifacts(backend: Backend) -> std::path::PathBuf {
+    crate::support::repo_root()
+        .join("tests/artifacts/browser")
+        .join(format!("{backend:?}").to_lowercase())
+}
+
+/// A city administrator of `slug`, signed in through the API.
+async fn city_admin(app: &crate::support::TestApp, slug: &str) -> serde_json::Value {
+    let name = format!("{slug}-admin");
+    app.staff(slug, &name, &["city-admin"], &[]).await;
+    let auth = app.login_ok(Some(slug), &name).await;
+    serde_json::json!({ "cookie": auth.cookie.unwrap(), "csrf": auth.csrf.unwrap() })
+}
+
+/// Run `tests/browser/citizen.mjs` with `plan`; it fails on the first thing
+/// that is wrong and says what.
+async fn run_citizen(plan: serde_json::Value) -> serde_json::Value {
+    let output = Command::new("node")
+        .arg("citizen.mjs")
+        .current_dir(browser_dir())
+        .env("MINSHENG_BROWSER_PLAN", plan.to_string())
+        .output()
+        .await
+        .expect("run node (Node.js is needed for the browser tests)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the {} visit failed:\n{}\n{stdout}",
+        plan["slug"],
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap()
+}
+
+/// The article's heating question in daqing, in Chinese with JavaScript;
+/// the same visit in springfield, in English with JavaScript turned off.
+/// Each asks, gets staff's answer through the API, finds it by tracking
+/// code, rates it and sees the home page figures move; axe-core checks
+/// every main page; screenshots at phone width are kept as artifacts.
+async fn citizens_ask_track_and_rate(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shots = artifacts(backend);
+    let daqing = serde_json::json!({
+        "base": app.base,
+        "slug": "daqing",
+        "lang": "zh-CN",
+        "javascript": true,
+        "staff": city_admin(&app, "daqing").await,
+        "artifacts": shots,
+        "search": "暖气",
+        "category": "heating-cold",
+        "category_name": "暖气不热",
+        "title_error": "标题需要 4 到 100 个字。",
+        "attributes": [
+            {"code": "address_detail", "kind": "text", "value": "东城领秀 C-22 栋 2 单元 301"},
+            {"code": "indoor_temp", "kind": "choice", "value": "10-14"},
+        ],
+        "title": "东城领秀C-22栋暖气不热 <script>alert(1)</script>",
+        "text": "东城领秀小区C-22栋2单元，家里暖气一直不热，室温只有十几度，请尽快处理。<script>alert(1)</script>",
+        "address": "龙凤区东城领秀 C-22 栋 2 单元",
+        "contact_name": "王女士",
+        "contact_phone": "13900001111",
+        "lead": "rlgs",
+        "answer": "经市热力公司技术人员入户检查，温控阀损坏，已修复，供热已恢复正常。",
+        "rating_label": "满意",
+        "satisfaction_after": "100.0%",
+        "search_answers": "东城领秀",
+        "site_title": "百湖民声",
+    });
+    let done = run_citizen(daqing).await;
+    let code = done["code"].as_str().unwrap().to_owned();
+
+    let springfield = serde_json::json!({
+        "base": app.base,
+        "slug": "springfield",
+        "lang": "en",
+        "javascript": false,
+        "staff": city_admin(&app, "springfield").await,
+        "artifacts": shots,
+        "search": "pothole",
+        "category": "pothole",
+        "category_name": "Pothole",
+        "title_error": "The title needs 4 to 100 characters.",
+        "attributes": [{"code": "size", "kind": "choice", "value": "large"}],
+        "title": "Deep pothole on Evergreen Terrace <b>now</b>",
+        "text": "A deep pothole in front of number 742 <script>alert(1)</script> damaged two tyres today.",
+        "address": "742 Evergreen Terrace",
+        "contact_name": "Marge",
+        "contact_phone": "555-0100",
+        "lead": "pw-streets",
+        "answer": "A crew filled the pothole this morning. Thank you for reporting it.",
+        "rating_label": "Satisfied",
+        "satisfaction_after": "100.0%",
+        "search_answers": "Evergreen",
+        "site_title": "Springfield 311",
+    });
+    run_citizen(springfield).await;
+
+    // The daqing case is not springfield's: not by path, not by host.
+    let port = app.base.rsplit(':').next().unwrap().to_owned();
+    let other = app
+        .client
+        .get(app.url(&format!("/t/springfield/cases/{code}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status().as_u16(), 404);
+    let by_host = app
+        .client
+        .get(format!("http://127.0.0.1:{port}/cases/{code}"))
+        .header("host", format!("springfield.localhost:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_host.status().as_u16(), 404);
+    let own_host = app
+        .client
+        .get(format!("http://127.0.0.1:{port}/cases/{code}"))
+        .header("host", format!("daqing.localhost:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own_host.status().as_u16(), 200);
+}
+on_both_backends!(citizens_ask_track_and_rate);

@@ -21,8 +21,8 @@ use poem::{IntoResponse, Request, Response, handler};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// How long browsers and proxies may keep a public page.
-const PUBLIC_MAX_AGE: u32 = 60;
+/// How long shared caches (a CDN, a proxy) may serve a public page.
+const PUBLIC_MAX_AGE: u32 = 10;
 
 /// `/t/{slug}` without the slash: send the browser to the canonical URL.
 #[handler]

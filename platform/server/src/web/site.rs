@@ -115,13 +115,16 @@ impl Site {
         map
     }
 
-    /// Pages that differ for a signed-in visitor must not be shared by
-    /// caches.
-    pub fn cache_control(&self, public_max_age: u32) -> String {
+    /// The `Cache-Control` of a public page: any cache may keep it, but
+    /// browsers ask again each time (a cheap `304` thanks to the `ETag`)
+    /// so nobody sees yesterday's figures; shared caches may serve it for
+    /// `shared_secs`. A page that differs for a signed-in visitor is never
+    /// shared.
+    pub fn cache_control(&self, shared_secs: u32) -> String {
         if self.signed_in.is_some() {
             "private, no-store".into()
         } else {
-            format!("public, max-age={public_max_age}")
+            format!("public, no-cache, s-maxage={shared_secs}")
         }
     }
 

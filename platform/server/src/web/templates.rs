@@ -36,7 +36,20 @@ pub fn environment() -> Environment<'static> {
             tracing::error!(template = name, error = %e, "template does not compile");
         }
     }
+    env.add_filter("truncate", truncate);
     env
+}
+
+/// `{{ text|truncate(150) }}`: at most `length` characters, with `…` when
+/// cut.
+fn truncate(value: String, length: Option<usize>) -> String {
+    let length = length.unwrap_or(255);
+    if value.chars().count() <= length {
+        return value;
+    }
+    let mut cut: String = value.chars().take(length.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 /// The words of the pages, in one language. Translators edit
@@ -84,6 +97,12 @@ mod tests {
             );
         }
     }
+    #[test]
+    fn truncate_counts_characters() {
+        assert_eq!(super::truncate("暖气不热".into(), Some(3)), "暖气…");
+        assert_eq!(super::truncate("short".into(), Some(10)), "short");
+    }
+
     /// Both languages have every word, and every word is text or a table.
     #[test]
     fn both_languages_have_the_same_words() {
