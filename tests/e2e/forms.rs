@@ -32,7 +32,7 @@ async fn sign_in_form(backend: Backend) {
     assert!(form_cookie.starts_with("__Host-minsheng-form="));
     let html = resp.text().await.unwrap();
     assert!(
-        html.contains("工作人员登录") && html.contains("<label for=\"password\">"),
+        html.contains("<h1>登录</h1>") && html.contains("<label for=\"password\">"),
         "{html}"
     );
     let token = hidden_token(&html);

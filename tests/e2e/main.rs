@@ -15,4 +15,5 @@ mod matrix;
 mod open311;
 mod resolution;
 mod rls;
+mod site;
 mod support;

@@ -552,7 +552,11 @@ async fn requests_round_trip(backend: Backend) {
         let (status, page) = html(&app, &format!("/t/daqing/track?code={code}"), None).await;
         assert_eq!(status, 404, "{code}");
         assert!(page.contains(r#"aria-invalid="true""#));
-        assert!(page.contains(r#"role="alert""#) && page.contains("没有找到这个查询码"));
+        assert!(
+            page.contains(r#"aria-describedby="code-error""#)
+                && page.contains(r#"<span class="error" id="code-error">没有找到这个查询码"#),
+            "{page}"
+        );
     }
     let hidden = get(
         &app,

@@ -605,8 +605,13 @@ pub async fn register_citizen(
         password_given,
     )
     .await?;
-    ctx.audit(Some(tenant.id), "register", &format!("citizen:{username}"), "ok")
-        .await;
+    ctx.audit(
+        Some(tenant.id),
+        "register",
+        &format!("citizen:{username}"),
+        "ok",
+    )
+    .await;
     Ok(id)
 }
 

@@ -374,6 +374,21 @@ struct ValidCase {
     media_url: Option<String>,
 }
 
+/// Check a submission without filing it: the problems it would be
+/// refused for (a form shows them all at once, with its own).
+pub async fn problems(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    input: &CaseInput,
+) -> Result<Vec<minsheng_domain::error::FieldError>, Error> {
+    let rules = ctx.state.calendars.rules(&ctx.state.store, tenant).await?;
+    match check_input(&rules, input) {
+        Ok(_) => Ok(Vec::new()),
+        Err(Error::Invalid(problems)) => Ok(problems),
+        Err(e) => Err(e),
+    }
+}
+
 fn check_input(rules: &calendar::Rules, input: &CaseInput) -> Result<ValidCase, Error> {
     let mut p = Problems::new();
     let category = rules.categories.get(&input.category).cloned();

@@ -181,7 +181,7 @@ pub async fn logout_submit(
         return home();
     };
     if !constant_time_eq(expected, &form.csrf_token) {
-        return super::pages::bad_request(&site.word("form_expired"));
+        return super::pages::refused(&site.word("form_expired"));
     }
     if let Err(e) = access::logout(&ctx).await {
         return error_page(&e);
@@ -277,7 +277,11 @@ pub async fn register_submit(
     let errors = match created {
         Ok(_) => {
             return match access::login(&ctx, Some(&slug), &username, &form.password).await {
-                Ok(session) => signed_in(&state, &session.token, &format!("{}my?welcome=1", site.base)),
+                Ok(session) => signed_in(
+                    &state,
+                    &session.token,
+                    &format!("{}my?welcome=1", site.base),
+                ),
                 Err(e) => error_page(&e),
             };
         }
@@ -324,13 +328,17 @@ pub async fn my_cases(
     poem::web::Query(query): poem::web::Query<MyQuery>,
 ) -> Response {
     let site = site!(&state, &ctx, req, &slug);
-    let is_citizen = matches!(&ctx.principal, Principal::Citizen { tenant, .. } if *tenant == site.tenant.id);
+    let is_citizen =
+        matches!(&ctx.principal, Principal::Citizen { tenant, .. } if *tenant == site.tenant.id);
     if !is_citizen {
         let mut next = form_urlencoded::Serializer::new(String::new());
         next.append_pair("next", &format!("{}my", site.base));
         return Response::builder()
             .status(StatusCode::SEE_OTHER)
-            .header(header::LOCATION, format!("{}login?{}", site.base, next.finish()))
+            .header(
+                header::LOCATION,
+                format!("{}login?{}", site.base, next.finish()),
+            )
             .finish();
     }
     let page = match cases::mine(&ctx, &site.tenant, 0, 100).await {
@@ -345,7 +353,12 @@ pub async fn my_cases(
             json!(query.welcome.map(|_| site.word("registered"))),
         ),
     ]);
-    render(&state, "my_cases.html", Value::Object(context), StatusCode::OK)
-        .with_header(header::CACHE_CONTROL, "private, no-store")
-        .into_response()
+    render(
+        &state,
+        "my_cases.html",
+        Value::Object(context),
+        StatusCode::OK,
+    )
+    .with_header(header::CACHE_CONTROL, "private, no-store")
+    .into_response()
 }

@@ -81,7 +81,13 @@ fn chooser(state: &AppState, ctx: &Ctx, site: &Site, all: &[Category], q: &str) 
                 c.description.as_deref().unwrap_or_default(),
             ]
             .iter()
-            .chain(c.keywords.iter().map(String::as_str).collect::<Vec<_>>().iter())
+            .chain(
+                c.keywords
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .iter(),
+            )
             .any(|field| field.to_lowercase().contains(&needle))
     };
     let mut groups: Vec<(Option<String>, Vec<&Category>)> = Vec::new();
@@ -98,10 +104,15 @@ fn chooser(state: &AppState, ctx: &Ctx, site: &Site, all: &[Category], q: &str) 
     let mut context = site.context(ctx, "ask");
     context.insert("q".into(), json!(q));
     context.insert("groups".into(), json!(groups));
-    render(state, "ask_category.html", Value::Object(context), StatusCode::OK)
-        .with_header(header::CACHE_CONTROL, site.cache_control(300))
-        .with_header(header::VARY, "Cookie")
-        .into_response()
+    render(
+        state,
+        "ask_category.html",
+        Value::Object(context),
+        StatusCode::OK,
+    )
+    .with_header(header::CACHE_CONTROL, site.cache_control(300))
+    .with_header(header::VARY, "Cookie")
+    .into_response()
 }
 
 /// What the citizen typed, kept to show the form again.
@@ -155,50 +166,43 @@ impl AskForm {
         f
     }
 
-    /// The submission; coordinates that are not numbers are a problem of
-    /// their own field.
-    fn input(&self) -> Result<CaseInput, Vec<FieldError>> {
+    /// The submission, and the coordinates' problems (a coordinate that is
+    /// not a number is left out of the submission and reported).
+    fn input(&self) -> (CaseInput, Vec<FieldError>) {
         let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-        let number = |name: &str, s: &str| -> Result<Option<f64>, FieldError> {
+        let mut problems = Vec::new();
+        let mut number = |name: &str, s: &str| -> Option<f64> {
             let s = s.trim();
             if s.is_empty() {
-                return Ok(None);
+                return None;
             }
-            s.parse::<f64>()
-                .ok()
-                .filter(|n| n.is_finite())
-                .map(Some)
-                .ok_or_else(|| FieldError {
+            let n = s.parse::<f64>().ok().filter(|n| n.is_finite());
+            if n.is_none() {
+                problems.push(FieldError {
                     field: name.into(),
                     message: "not a number".into(),
-                })
+                });
+            }
+            n
         };
-        let (latitude, longitude) = (
-            number("latitude", &self.latitude),
-            number("longitude", &self.longitude),
-        );
-        let problems: Vec<FieldError> = [&latitude, &longitude]
-            .into_iter()
-            .filter_map(|r| r.clone().err())
-            .collect();
-        if !problems.is_empty() {
-            return Err(problems);
-        }
+        let latitude = number("latitude", &self.latitude);
+        let longitude = number("longitude", &self.longitude);
         let contact = |s: &str| if self.anonymous { None } else { text(s) };
-        Ok(CaseInput {
+        let input = CaseInput {
             category: self.category.trim().to_owned(),
             title: self.title.clone(),
             text: self.text.clone(),
             address: text(&self.address),
-            latitude: latitude.ok().flatten(),
-            longitude: longitude.ok().flatten(),
+            latitude,
+            longitude,
             contact_name: contact(&self.contact_name),
             contact_phone: contact(&self.contact_phone),
             contact_email: contact(&self.contact_email),
             public: Some(self.public),
             attributes: self.attributes.clone(),
             media_url: None,
-        })
+        };
+        (input, problems)
     }
 }
 
@@ -254,22 +258,27 @@ pub async fn submit(
     } else {
         random_token()
     };
-    let input = match form.input() {
-        Ok(i) => i,
-        Err(problems) => {
-            return form_page(
-                &state,
-                &ctx,
-                &site,
-                category,
-                &form,
-                &form_id,
-                &problems,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
+    let (mut input, mut problems) = form.input();
+    if !problems.is_empty() {
+        // Show every problem at once, not the coordinates first.
+        input.latitude = None;
+        input.longitude = None;
+        match intake::problems(&ctx, &site.tenant, &input).await {
+            Ok(more) => problems.extend(more),
+            Err(e) => return error_page(&e),
         }
-    };
+        return form_page(
+            &state,
+            &ctx,
+            &site,
+            category,
+            &form,
+            &form_id,
+            &problems,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
     let key = valid_form_id(&form.form_id).then(|| format!("web-form:{}", form.form_id));
     match intake::submit(&ctx, &site.tenant, input, key).await {
         Ok((created, _replayed)) => submitted(&state, &ctx, &site, &created, form.public),
@@ -338,7 +347,11 @@ fn form_page(
             continue;
         }
         let message = site.word(message_for(&p.field));
-        let (id, label) = match p.field.strip_prefix("attribute[").and_then(|r| r.strip_suffix(']')) {
+        let (id, label) = match p
+            .field
+            .strip_prefix("attribute[")
+            .and_then(|r| r.strip_suffix(']'))
+        {
             Some(code) => (
                 format!("attr-{code}"),
                 category
@@ -400,13 +413,19 @@ fn submitted(
             json!(format!("{}track?{}", site.base, link.finish())),
         ),
     ]);
-    render(state, "submitted.html", Value::Object(context), StatusCode::OK)
-        .with_header(header::CACHE_CONTROL, "no-store")
-        .with_header("Referrer-Policy", "no-referrer")
-        .into_response()
+    render(
+        state,
+        "submitted.html",
+        Value::Object(context),
+        StatusCode::OK,
+    )
+    .with_header(header::CACHE_CONTROL, "no-store")
+    .with_header("Referrer-Policy", "no-referrer")
+    .into_response()
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::AskForm;
 
@@ -424,15 +443,16 @@ mod tests {
     #[test]
     fn coordinates_that_are_not_numbers_are_their_fields_problem() {
         let f = AskForm::parse(b"latitude=north&longitude=125.1");
-        let problems = f.input().unwrap_err();
+        let (input, problems) = f.input();
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].field, "latitude");
+        assert_eq!(input.longitude, Some(125.1));
     }
 
     #[test]
     fn anonymous_drops_contact_details() {
         let f = AskForm::parse(b"anonymous=yes&contact_name=Wang&contact_phone=139");
-        let input = f.input().unwrap();
+        let (input, _) = f.input();
         assert_eq!(input.contact_name, None);
         assert_eq!(input.contact_phone, None);
     }

@@ -12,7 +12,7 @@
 
 use super::resolve;
 use super::site::LANG_COOKIE;
-use crate::access::{Ctx, Principal};
+use crate::access::Ctx;
 use crate::app::AppState;
 use crate::services::tenants::TenantRecord;
 use poem::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -95,9 +95,9 @@ fn if_none_match(req: &Request) -> Vec<String> {
 
 fn matches(tags: &[String], etag: &HeaderValue) -> bool {
     tags.iter().any(|tag| {
-            let tag = tag.trim();
-            tag == "*" || tag.trim_start_matches("W/").as_bytes() == etag.as_bytes()
-        })
+        let tag = tag.trim();
+        tag == "*" || tag.trim_start_matches("W/").as_bytes() == etag.as_bytes()
+    })
 }
 
 fn respond(tags: &[String], entry: &Entry) -> Response {
@@ -142,10 +142,12 @@ pub async fn serve<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respon
         }
         return resp;
     }
-    let anonymous = req
+    // Pages differ only for a city's own signed-in users (they see their
+    // name); everyone else shares them.
+    let shared = req
         .data::<Ctx>()
-        .is_some_and(|c| matches!(c.principal, Principal::Anonymous));
-    if !anonymous || !req.uri().path().starts_with("/t/") {
+        .is_some_and(|c| c.principal.tenant().is_none());
+    if !shared || !req.uri().path().starts_with("/t/") {
         return ep.call(req).await.map(IntoResponse::into_response);
     }
     let key = format!(

@@ -58,6 +58,7 @@ pub fn ink(color: &str, fallback: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

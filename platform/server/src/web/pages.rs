@@ -333,11 +333,7 @@ pub async fn answers(
         }
         format!("{}answers?{}", site.base, url.finish())
     };
-    let items: Vec<_> = listed
-        .items
-        .iter()
-        .map(|c| with_local(tenant, c))
-        .collect();
+    let items: Vec<_> = listed.items.iter().map(|c| with_local(tenant, c)).collect();
     let mut context = site.context(&ctx, "answers");
     context.extend([
         ("f".into(), json!(f)),
@@ -352,10 +348,15 @@ pub async fn answers(
         ("prev".into(), json!((page > 1).then(|| link(page - 1)))),
         ("next".into(), json!((page < pages).then(|| link(page + 1)))),
     ]);
-    render(&state, "answers.html", Value::Object(context), StatusCode::OK)
-        .with_header(header::CACHE_CONTROL, site.cache_control(PUBLIC_MAX_AGE))
-        .with_header(header::VARY, "Cookie")
-        .into_response()
+    render(
+        &state,
+        "answers.html",
+        Value::Object(context),
+        StatusCode::OK,
+    )
+    .with_header(header::CACHE_CONTROL, site.cache_control(PUBLIC_MAX_AGE))
+    .with_header(header::VARY, "Cookie")
+    .into_response()
 }
 
 /// A case for a list, with its local submission time.
@@ -524,8 +525,7 @@ pub async fn department_page(
             department: Some(dept.id),
             ..Default::default()
         };
-        let recent =
-            crate::services::cases::list_recent_public(&ctx, tenant, filter, 10).await?;
+        let recent = crate::services::cases::list_recent_public(&ctx, tenant, filter, 10).await?;
         let mine = stats
             .into_iter()
             .find(|s| s.department.as_deref() == Some(dept.code.as_str()));
@@ -650,7 +650,10 @@ async fn platform_robots(state: &AppState) -> Response {
         Ok(list) => {
             let mut body = String::from("User-agent: *\nAllow: /t/\nDisallow: /api/\n");
             for t in list.iter().filter(|t| t.active) {
-                body.push_str(&format!("Disallow: /t/{}/ask\nDisallow: /t/{}/track\n", t.slug, t.slug));
+                body.push_str(&format!(
+                    "Disallow: /t/{}/ask\nDisallow: /t/{}/track\n",
+                    t.slug, t.slug
+                ));
             }
             Response::builder()
                 .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
@@ -699,14 +702,25 @@ pub(super) fn render(state: &AppState, name: &str, context: Value, status: Statu
 
 /// A short plain page for a request the visitor can fix.
 pub fn bad_request(message: &str) -> Response {
+    plain(StatusCode::BAD_REQUEST, message)
+}
+
+/// A short plain page for a form sent without its token (cross-site, or
+/// kept open past its session).
+pub fn refused(message: &str) -> Response {
+    plain(StatusCode::FORBIDDEN, message)
+}
+
+fn plain(status: StatusCode, message: &str) -> Response {
     let escaped = message
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;");
+    let code = status.as_u16();
     Html(format!(
-        "<!doctype html><title>400</title><h1>400</h1><p>{escaped}</p>"
+        "<!doctype html><title>{code}</title><h1>{code}</h1><p>{escaped}</p>"
     ))
-    .with_status(StatusCode::BAD_REQUEST)
+    .with_status(status)
     .into_response()
 }
 

@@ -159,19 +159,23 @@ pub fn branding(tenant: &TenantRecord, base: &str) -> serde_json::Value {
 
 /// Paths that are never a city page, whatever the host.
 fn platform_path(path: &str) -> bool {
-    ["/api", "/open311/", "/healthz", "/readyz", "/t/", "/static/"]
-        .iter()
-        .any(|p| path == *p || path.starts_with(p))
+    [
+        "/api",
+        "/open311/",
+        "/healthz",
+        "/readyz",
+        "/t/",
+        "/static/",
+    ]
+    .iter()
+    .any(|p| path == *p || path.starts_with(p))
         || path == "/t"
 }
 
 /// A request to a city's own host name (`daqing.example.org/ask`) is
 /// served by the same handlers as `/t/daqing/ask`: the path is rewritten
 /// before routing and the request marked [`ByHost`].
-pub async fn route_by_host<E: Endpoint>(
-    ep: Arc<E>,
-    mut req: Request,
-) -> poem::Result<Response> {
+pub async fn route_by_host<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Response> {
     let path = req.uri().path().to_owned();
     if !platform_path(&path)
         && let Some(state) = req.data::<AppState>().cloned()
@@ -273,8 +277,15 @@ fn origin(state: &AppState, req: &Request) -> String {
         .headers()
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
-        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
-        .map_or_else(|| resolve::request_host(req, state).unwrap_or_default(), str::to_owned);
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .map_or_else(
+            || resolve::request_host(req, state).unwrap_or_default(),
+            str::to_owned,
+        );
     format!("{scheme}://{host}")
 }
 
@@ -340,7 +351,10 @@ pub async fn sitemap(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     for page in ["", "answers", "departments"] {
-        xml.push_str(&format!("<url><loc>{}</loc></url>\n", escape(&format!("{root}{page}"))));
+        xml.push_str(&format!(
+            "<url><loc>{}</loc></url>\n",
+            escape(&format!("{root}{page}"))
+        ));
     }
     for c in cases {
         xml.push_str(&format!(
@@ -369,7 +383,14 @@ mod tests {
 
     #[test]
     fn platform_paths_are_never_rewritten() {
-        for p in ["/api/v1/tenants", "/open311/v2/services.json", "/healthz", "/t/daqing/", "/static/minsheng.css", "/t"] {
+        for p in [
+            "/api/v1/tenants",
+            "/open311/v2/services.json",
+            "/healthz",
+            "/t/daqing/",
+            "/static/minsheng.css",
+            "/t",
+        ] {
             assert!(platform_path(p), "{p}");
         }
         for p in ["/", "/ask", "/cases/ABCD-EFGH-JKLM", "/robots.txt", "/tea"] {

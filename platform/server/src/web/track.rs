@@ -4,7 +4,7 @@
 //! the case is theirs with its secret or by being signed in as the account
 //! that filed it.
 
-use super::pages::{bad_request, case_context, error_page, landing_unfound, render, site};
+use super::pages::{case_context, error_page, landing_unfound, refused, render, site};
 use super::site::Site;
 use crate::access::Ctx;
 use crate::access::tokens::constant_time_eq;
@@ -108,12 +108,25 @@ pub async fn track(
     }
 }
 
-async fn unfound(state: &AppState, ctx: &Ctx, site: &Site, typed: &str, from_home: bool) -> Response {
+async fn unfound(
+    state: &AppState,
+    ctx: &Ctx,
+    site: &Site,
+    typed: &str,
+    from_home: bool,
+) -> Response {
     if from_home {
         return landing_unfound(state, ctx, site, typed).await;
     }
     let message = site.word("no_such_code");
-    form(state, ctx, site, typed, Some(message), StatusCode::NOT_FOUND)
+    form(
+        state,
+        ctx,
+        site,
+        typed,
+        Some(message),
+        StatusCode::NOT_FOUND,
+    )
 }
 
 fn form(
@@ -194,7 +207,10 @@ fn back_to(site: &Site, code: &str, secret: Option<&str>, done: &str) -> Respons
     url.append_pair("done", done);
     Response::builder()
         .status(StatusCode::SEE_OTHER)
-        .header(header::LOCATION, format!("{}track?{}", site.base, url.finish()))
+        .header(
+            header::LOCATION,
+            format!("{}track?{}", site.base, url.finish()),
+        )
         .header("Referrer-Policy", "no-referrer")
         .finish()
 }
@@ -226,7 +242,7 @@ pub async fn rate(
 ) -> Response {
     let site = site!(&state, &ctx, req, &slug);
     if !session_checked(&ctx, &form) {
-        return bad_request(&site.word("form_expired"));
+        return refused(&site.word("form_expired"));
     }
     let result = cases::rate(
         &ctx,
@@ -239,7 +255,11 @@ pub async fn rate(
     .await;
     let errors = match result {
         Ok(detail) => return back_to(&site, &detail.case.tracking_code, form.secret(), "rated"),
-        Err(e) => match field_errors(&site, &e, &[("rating", "err_rating"), ("comment", "err_other")]) {
+        Err(e) => match field_errors(
+            &site,
+            &e,
+            &[("rating", "err_rating"), ("comment", "err_other")],
+        ) {
             Some(errors) => errors,
             None => return owner_failure(&state, &ctx, &site, &code, &form, &e, "rating").await,
         },
@@ -258,7 +278,7 @@ pub async fn add_information(
 ) -> Response {
     let site = site!(&state, &ctx, req, &slug);
     if !session_checked(&ctx, &form) {
-        return bad_request(&site.word("form_expired"));
+        return refused(&site.word("form_expired"));
     }
     match cases::add_information(&ctx, &site.tenant, &code, form.secret(), &form.text).await {
         Ok(()) => {
@@ -300,7 +320,13 @@ async fn owner_again(
     }
 }
 
-fn form_page_for(state: &AppState, ctx: &Ctx, site: &Site, code: &str, message: String) -> Response {
+fn form_page_for(
+    state: &AppState,
+    ctx: &Ctx,
+    site: &Site,
+    code: &str,
+    message: String,
+) -> Response {
     form(state, ctx, site, code, Some(message), StatusCode::FORBIDDEN)
 }
 
