@@ -42,7 +42,9 @@ impl AppState {
             calendars: Arc::new(services::calendar::Cache::default()),
             tenants: Arc::new(services::tenants::Cache::default()),
             intake: services::intake::start(&store),
-            pages: Arc::new(web::cache::PageCache::default()),
+            pages: Arc::new(web::cache::PageCache::new(Duration::from_secs(
+                config.page_cache_secs,
+            ))),
             templates: Arc::new(web::templates::environment()),
             config: Arc::new(config),
             store,

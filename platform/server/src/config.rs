@@ -44,6 +44,10 @@ pub struct Config {
     pub anonymous_rate_per_minute: u32,
     /// `text` (default) or `json` log lines.
     pub log_format: LogFormat,
+    /// Seconds a public page is served from memory (0: never). Any write
+    /// through this server empties the cache at once; writes elsewhere
+    /// show within this time.
+    pub page_cache_secs: u64,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -70,6 +74,7 @@ impl Default for Config {
             session_max_age_secs: 12 * 60 * 60,
             anonymous_rate_per_minute: 30,
             log_format: LogFormat::Text,
+            page_cache_secs: 10,
         }
     }
 }
@@ -87,6 +92,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("MINSHENG_DEV_OPEN_ADMIN", "dev_open_admin"),
     ("MINSHENG_MAX_BODY_BYTES", "max_body_bytes"),
     ("MINSHENG_LOG_FORMAT", "log_format"),
+    ("MINSHENG_PAGE_CACHE_SECS", "page_cache_secs"),
     ("MINSHENG_SESSION_IDLE_SECS", "session_idle_secs"),
     ("MINSHENG_SESSION_MAX_AGE_SECS", "session_max_age_secs"),
     (
@@ -208,7 +214,8 @@ fn env_value(key: &str, value: &str) -> toml::Value {
         | "demo_cases"
         | "session_idle_secs"
         | "session_max_age_secs"
-        | "anonymous_rate_per_minute" => match value.parse::<i64>() {
+        | "anonymous_rate_per_minute"
+        | "page_cache_secs" => match value.parse::<i64>() {
             Ok(n) => toml::Value::Integer(n),
             Err(_) => toml::Value::String(value.to_owned()),
         },

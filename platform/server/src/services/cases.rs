@@ -481,7 +481,7 @@ pub async fn count_view(
 pub async fn list_public(
     ctx: &Ctx,
     tenant: &TenantRecord,
-    mut filter: Filter,
+    filter: Filter,
     department: Option<&str>,
     category: Option<&str>,
     page: u64,
@@ -489,6 +489,18 @@ pub async fn list_public(
 ) -> Result<CasePage, Error> {
     let tx = ctx.read_tx(tenant.id).await?;
     let names = names(&tx, tenant).await?;
+    let filter = public_filter(&names, filter, department, category)?;
+    page_of(tx, tenant, &names, &filter, page, page_size).await
+}
+
+/// `filter` limited to public cases, with department and category codes
+/// turned into ids.
+fn public_filter(
+    names: &Names,
+    mut filter: Filter,
+    department: Option<&str>,
+    category: Option<&str>,
+) -> Result<Filter, Error> {
     if let Some(code) = department {
         let d = names
             .departments
@@ -506,7 +518,53 @@ pub async fn list_public(
         );
     }
     filter.public_only = true;
-    page_of(tx, tenant, &names, &filter, page, page_size).await
+    Ok(filter)
+}
+
+/// A page of public cases for people browsing: whether there is a next
+/// page, and the number of matches counted up to [`BROWSE_COUNT_CAP`]
+/// (counting every match of a large city on every page view costs more
+/// than the page itself).
+pub struct Browse {
+    pub items: Vec<PublicCase>,
+    /// Matches, at most the cap.
+    pub total: u64,
+    /// There are more matches than `total`.
+    pub capped: bool,
+    /// There is a page after this one.
+    pub more: bool,
+}
+
+pub const BROWSE_COUNT_CAP: u64 = 1000;
+
+pub async fn browse_public(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    filter: Filter,
+    department: Option<&str>,
+    category: Option<&str>,
+    page: u64,
+    page_size: u64,
+) -> Result<Browse, Error> {
+    let tx = ctx.read_tx(tenant.id).await?;
+    let names = names(&tx, tenant).await?;
+    let filter = public_filter(&names, filter, department, category)?;
+    let tenant_id = tenant.id.into_uuid();
+    let mut rows = q::page(&tx, tenant_id, &filter, page, page_size + 1)
+        .await
+        .or_internal()?;
+    let more = rows.len() as u64 > page_size;
+    rows.truncate(usize::try_from(page_size).unwrap_or(usize::MAX));
+    let counted = q::count_capped(&tx, tenant_id, &filter, BROWSE_COUNT_CAP + 1)
+        .await
+        .or_internal()?;
+    let browse = Browse {
+        items: rows.iter().map(|r| public_view(r, &names)).collect(),
+        total: counted.min(BROWSE_COUNT_CAP),
+        capped: counted > BROWSE_COUNT_CAP,
+        more,
+    };
+    commit(tx, browse).await
 }
 
 /// The newest `limit` public cases matching `filter`, without counting
@@ -1109,33 +1167,26 @@ pub async fn rate(
 // ---- statistics -------------------------------------------------------------
 
 fn summarize(
-    rows: &[minsheng_store::entity::case_stat::Model],
+    totals: &q::StatTotals,
     from: NaiveDate,
     to: NaiveDate,
     department: Option<String>,
 ) -> Stats {
-    let sum =
-        |f: fn(&minsheng_store::entity::case_stat::Model) -> i64| rows.iter().map(f).sum::<i64>();
-    let received = sum(|r| r.received);
-    let answered = sum(|r| r.answered);
-    let on_time = sum(|r| r.answered_on_time);
-    let seconds = sum(|r| r.answer_seconds);
-    let rated = sum(|r| r.rated);
-    let satisfied = sum(|r| r.satisfied);
+    let t = totals;
     let ratio = |a: i64, b: i64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     Stats {
         from,
         to,
         department,
-        received,
-        accepted: sum(|r| r.accepted),
-        answered,
-        answer_rate: ratio(answered, received),
-        on_time_rate: ratio(on_time, answered),
-        average_answer_hours: ratio(seconds, answered) / 3600.0,
-        rated,
-        satisfaction_rate: ratio(satisfied, rated),
-        views: sum(|r| r.views),
+        received: t.received,
+        accepted: t.accepted,
+        answered: t.answered,
+        answer_rate: ratio(t.answered, t.received),
+        on_time_rate: ratio(t.answered_on_time, t.answered),
+        average_answer_hours: ratio(t.answer_seconds, t.answered) / 3600.0,
+        rated: t.rated,
+        satisfaction_rate: ratio(t.satisfied, t.rated),
+        views: t.views,
     }
 }
 
@@ -1149,10 +1200,12 @@ pub async fn city_stats(
 ) -> Result<Stats, Error> {
     let (from, to) = window(tenant, from, to)?;
     let tx = ctx.read_tx(tenant.id).await?;
-    let rows = q::city_stats(&tx, tenant.id.into_uuid(), from, to)
+    let totals = q::stat_totals(&tx, tenant.id.into_uuid(), q::StatScope::City, from, to)
         .await
-        .or_internal()?;
-    commit(tx, summarize(&rows, from, to, None)).await
+        .or_internal()?
+        .pop()
+        .unwrap_or_default();
+    commit(tx, summarize(&totals, from, to, None)).await
 }
 
 /// Every department's figures for a period.
@@ -1164,25 +1217,24 @@ pub async fn department_stats(
 ) -> Result<Vec<Stats>, Error> {
     let (from, to) = window(tenant, from, to)?;
     let tx = ctx.read_tx(tenant.id).await?;
-    let rows = q::stats(&tx, tenant.id.into_uuid(), None, from, to)
-        .await
-        .or_internal()?;
+    let rows = q::stat_totals(
+        &tx,
+        tenant.id.into_uuid(),
+        q::StatScope::Departments,
+        from,
+        to,
+    )
+    .await
+    .or_internal()?;
     let names = names(&tx, tenant).await?;
-    let mut by_department: HashMap<Uuid, Vec<_>> = HashMap::new();
-    for row in rows {
-        by_department
-            .entry(row.department_id)
-            .or_default()
-            .push(row);
-    }
-    let mut out: Vec<Stats> = by_department
+    let mut out: Vec<Stats> = rows
         .iter()
-        .map(|(d, rows)| {
+        .map(|t| {
             summarize(
-                rows,
+                t,
                 from,
                 to,
-                names.departments.get(d).map(|n| n.0.clone()),
+                names.departments.get(&t.department_id).map(|n| n.0.clone()),
             )
         })
         .collect();
@@ -1269,7 +1321,11 @@ pub async fn recount(
         }
         rows.push(r);
     }
-    let mut stats = summarize(&rows, from, to, None);
+    let mut totals = q::StatTotals::default();
+    for row in &rows {
+        totals.add(row);
+    }
+    let mut stats = summarize(&totals, from, to, None);
     stats.views = views;
     commit(tx, stats).await
 }

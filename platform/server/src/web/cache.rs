@@ -7,7 +7,8 @@
 //! through this process (a submission, an answer, a rating, an admin
 //! change) empties the cache at once, so a visitor never sees their own
 //! change missing. Changes made by another replica or the command line
-//! show within [`TTL`]. Every cached page gets a strong `ETag`, and a
+//! show within the configured time (`page_cache_secs`, 10 s by default; 0
+//! turns the cache off). Every cached page gets a strong `ETag`, and a
 //! matching `If-None-Match` is answered `304 Not Modified`.
 
 use super::resolve;
@@ -21,8 +22,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// How long a page is served from memory at most.
-pub const TTL: Duration = Duration::from_secs(10);
 /// Pages kept at most; when full, the cache starts again empty.
 const MAX_ENTRIES: usize = 10_000;
 /// Larger pages are not kept.
@@ -46,25 +45,51 @@ struct Entry {
     view: Option<CountsView>,
 }
 
-#[derive(Default)]
 pub struct PageCache {
     entries: Mutex<HashMap<String, Entry>>,
+    ttl: Duration,
 }
 
 impl PageCache {
-    /// Forget every page (something changed).
+    /// Pages kept for `ttl` at most (zero: none).
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            ttl,
+        }
+    }
+
+    /// Forget every page (something changed, no telling which city's).
     pub fn clear(&self) {
         if let Ok(mut entries) = self.entries.lock() {
             entries.clear();
         }
     }
 
+    /// Forget one city's pages.
+    pub fn clear_city(&self, slug: &str) {
+        let prefix = format!("/t/{slug}/");
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|key, _| {
+                key.split('|')
+                    .nth(1)
+                    .is_none_or(|uri| !uri.starts_with(&prefix))
+            });
+        }
+    }
+
     fn get(&self, key: &str) -> Option<Entry> {
         let entries = self.entries.lock().ok()?;
-        entries.get(key).filter(|e| e.at.elapsed() < TTL).cloned()
+        entries
+            .get(key)
+            .filter(|e| e.at.elapsed() < self.ttl)
+            .cloned()
     }
 
     fn put(&self, key: String, entry: Entry) {
+        if self.ttl.is_zero() {
+            return;
+        }
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= MAX_ENTRIES {
                 entries.clear();
@@ -128,6 +153,16 @@ fn cacheable(headers: &HeaderMap) -> bool {
         && !headers.contains_key(header::SET_COOKIE)
 }
 
+/// The city a write is for, when its path says so (`/t/{slug}/…`,
+/// `/api/v1/tenants/{slug}/…`); `None` means any city may have changed.
+fn written_city(path: &str) -> Option<String> {
+    let rest = path
+        .strip_prefix("/t/")
+        .or_else(|| path.strip_prefix("/api/v1/tenants/"))?;
+    let slug = rest.split('/').next()?;
+    (!slug.is_empty() && rest.contains('/')).then(|| slug.to_owned())
+}
+
 /// The middleware: serve public pages from memory, empty the cache after
 /// every successful write.
 pub async fn serve<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
@@ -136,9 +171,13 @@ pub async fn serve<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respon
     };
     let method = req.method().clone();
     if !matches!(method.as_str(), "GET" | "HEAD") {
+        let city = written_city(req.uri().path());
         let resp = ep.call(req).await.map(IntoResponse::into_response);
         if resp.as_ref().is_ok_and(|r| r.status().as_u16() < 400) {
-            state.pages.clear();
+            match city {
+                Some(slug) => state.pages.clear_city(&slug),
+                None => state.pages.clear(),
+            }
         }
         return resp;
     }
@@ -182,4 +221,22 @@ pub async fn serve<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respon
         state.pages.put(key, entry.clone());
     }
     Ok(respond(&tags, &entry))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::written_city;
+
+    #[test]
+    fn writes_name_their_city_when_the_path_does() {
+        assert_eq!(written_city("/t/daqing/ask").as_deref(), Some("daqing"));
+        assert_eq!(
+            written_city("/api/v1/tenants/springfield/cases/X/answer").as_deref(),
+            Some("springfield")
+        );
+        // Creating a city, Open311 (the city is in the body): any city.
+        assert_eq!(written_city("/api/v1/tenants"), None);
+        assert_eq!(written_city("/api/v1/tenants/new"), None);
+        assert_eq!(written_city("/open311/v2/requests.json"), None);
+    }
 }

@@ -300,7 +300,7 @@ pub async fn answers(
         f.category.clear();
     }
     let page = f.page.unwrap_or(1).clamp(1, 10_000);
-    let listed = crate::services::cases::list_public(
+    let listed = crate::services::cases::browse_public(
         &ctx,
         tenant,
         filter,
@@ -314,7 +314,8 @@ pub async fn answers(
         Ok(l) => l,
         Err(e) => return error_page(&e),
     };
-    let pages = listed.total.div_ceil(PAGE_SIZE).max(1);
+    // Pages are known when the count is; past the count's cap, "next" is.
+    let pages = (!listed.capped).then(|| listed.total.div_ceil(PAGE_SIZE).max(1));
     let link = |p: u64| {
         let mut url = form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
@@ -342,11 +343,18 @@ pub async fn answers(
         ("categories".into(), json!(cats)),
         ("states".into(), json!(STATES)),
         ("items".into(), json!(items)),
-        ("total".into(), json!(listed.total)),
+        (
+            "total".into(),
+            json!(if listed.capped {
+                format!("{}+", listed.total)
+            } else {
+                listed.total.to_string()
+            }),
+        ),
         ("page".into(), json!(page)),
         ("pages".into(), json!(pages)),
         ("prev".into(), json!((page > 1).then(|| link(page - 1)))),
-        ("next".into(), json!((page < pages).then(|| link(page + 1)))),
+        ("next".into(), json!(listed.more.then(|| link(page + 1)))),
     ]);
     render(
         &state,

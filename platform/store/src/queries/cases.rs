@@ -245,6 +245,32 @@ pub async fn list(
     Ok((rows, total))
 }
 
+/// How many cases match, counting no further than `cap`.
+pub async fn count_capped(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    filter: &Filter,
+    cap: u64,
+) -> Result<u64, DbErr> {
+    use sea_orm::sea_query::{Alias, Query};
+    let inner = case::Entity::find()
+        .select_only()
+        .column(case::Column::Id)
+        .filter(condition(tenant_id, filter))
+        .limit(cap)
+        .into_query();
+    let outer = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(inner, Alias::new("capped"))
+        .to_owned();
+    let statement = db.get_database_backend().build(&outer);
+    let n: i64 = match db.query_one_raw(statement).await? {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
 /// Page `page` (from 0) of cases, newest first, without counting them all.
 pub async fn page(
     db: &impl ConnectionTrait,
@@ -449,38 +475,88 @@ pub async fn add_stats(
         .map(|_| ())
 }
 
-/// The counters of a city (department = nil) or department between two
-/// days (inclusive).
-pub async fn stats(
-    db: &impl ConnectionTrait,
-    tenant_id: Uuid,
-    department_id: Option<Uuid>,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<case_stat::Model>, DbErr> {
-    let mut query = case_stat::Entity::find()
-        .filter(case_stat::Column::TenantId.eq(tenant_id))
-        .filter(case_stat::Column::Day.gte(from))
-        .filter(case_stat::Column::Day.lte(to));
-    query = match department_id {
-        Some(d) => query.filter(case_stat::Column::DepartmentId.eq(d)),
-        None => query.filter(case_stat::Column::DepartmentId.ne(Uuid::nil())),
-    };
-    query.all(db).await
+/// The counters of the rollup summed over a period, for one department
+/// (or the whole city, `department_id` nil).
+#[derive(Clone, Debug, Default, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct StatTotals {
+    pub department_id: Uuid,
+    pub received: i64,
+    pub accepted: i64,
+    pub answered: i64,
+    pub answered_on_time: i64,
+    pub answer_seconds: i64,
+    pub rated: i64,
+    pub satisfied: i64,
+    pub views: i64,
 }
 
-/// The city-wide counters between two days (inclusive).
-pub async fn city_stats(
+impl StatTotals {
+    /// Add one rollup row.
+    pub fn add(&mut self, row: &case_stat::Model) {
+        self.received += row.received;
+        self.accepted += row.accepted;
+        self.answered += row.answered;
+        self.answered_on_time += row.answered_on_time;
+        self.answer_seconds += row.answer_seconds;
+        self.rated += row.rated;
+        self.satisfied += row.satisfied;
+        self.views += row.views;
+    }
+}
+
+/// Which totals [`stat_totals`] sums.
+#[derive(Clone, Copy, Debug)]
+pub enum StatScope {
+    /// The city as a whole.
+    City,
+    /// Every department, one row each.
+    Departments,
+}
+
+/// The rollup summed by the database between two days (inclusive): one
+/// row for the city, or one per department. The work is a scan of the
+/// period's rollup rows inside the database; nothing per row crosses over.
+pub async fn stat_totals(
     db: &impl ConnectionTrait,
     tenant_id: Uuid,
+    scope: StatScope,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<case_stat::Model>, DbErr> {
-    case_stat::Entity::find()
-        .filter(case_stat::Column::TenantId.eq(tenant_id))
-        .filter(case_stat::Column::DepartmentId.eq(Uuid::nil()))
-        .filter(case_stat::Column::Day.gte(from))
-        .filter(case_stat::Column::Day.lte(to))
+) -> Result<Vec<StatTotals>, DbErr> {
+    use case_stat::Column as C;
+    let mut query = case_stat::Entity::find()
+        .select_only()
+        .column(C::DepartmentId)
+        .filter(C::TenantId.eq(tenant_id))
+        .filter(C::Day.gte(from))
+        .filter(C::Day.lte(to));
+    query = match scope {
+        StatScope::City => query.filter(C::DepartmentId.eq(Uuid::nil())),
+        StatScope::Departments => query.filter(C::DepartmentId.ne(Uuid::nil())),
+    };
+    for (column, name) in [
+        (C::Received, "received"),
+        (C::Accepted, "accepted"),
+        (C::Answered, "answered"),
+        (C::AnsweredOnTime, "answered_on_time"),
+        (C::AnswerSeconds, "answer_seconds"),
+        (C::Rated, "rated"),
+        (C::Satisfied, "satisfied"),
+        (C::Views, "views"),
+    ] {
+        // PostgreSQL sums BIGINT as NUMERIC: cast back.
+        let sum = Func::coalesce([
+            sea_orm::sea_query::Expr::from(Func::sum(Expr::col(column))),
+            Expr::val(0),
+        ]);
+        query = query.column_as(
+            Expr::expr(Func::cast_as(sum, sea_orm::sea_query::Alias::new("bigint"))),
+            name,
+        );
+    }
+    query
+        .group_by(C::DepartmentId)
+        .into_model::<StatTotals>()
         .all(db)
         .await
 }
