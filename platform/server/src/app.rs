@@ -8,7 +8,6 @@ use minijinja::Environment;
 use minsheng_store::Store;
 use poem::http::{StatusCode, header};
 use poem::listener::TcpAcceptor;
-use poem::middleware::Tracing;
 use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get, post};
 use std::path::Path;
 use std::sync::Arc;
@@ -135,7 +134,7 @@ pub fn build(state: AppState) -> impl Endpoint {
         .around(web::site::route_by_host)
         .around(authenticate)
         .data(state)
-        .with(Tracing)
+        .around(crate::telemetry::log_request)
         .around(|ep, req| async move {
             Ok(match ep.call(req).await {
                 Ok(resp) => resp.into_response(),

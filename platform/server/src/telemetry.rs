@@ -1,5 +1,7 @@
 //! Logging. Human-readable lines by default, JSON lines when configured;
-//! the level comes from `MINSHENG_LOG` (an `EnvFilter` directive).
+//! the level comes from `MINSHENG_LOG` (an `EnvFilter` directive). Each
+//! request is logged with its method, path and status, never its query
+//! string: a citizen's bookmark link carries the case secret there.
 
 use crate::config::LogFormat;
 use tracing_subscriber::EnvFilter;
@@ -15,4 +17,31 @@ pub fn init(format: LogFormat) {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
+}
+
+/// Log each request in a span: method and path (no query), then status
+/// and duration.
+pub async fn log_request<E: poem::Endpoint>(
+    ep: std::sync::Arc<E>,
+    req: poem::Request,
+) -> poem::Result<poem::Response> {
+    use poem::IntoResponse;
+    use tracing::Instrument;
+    let span = tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = %req.original_uri().path(),
+    );
+    async move {
+        let started = std::time::Instant::now();
+        let result = ep.call(req).await.map(IntoResponse::into_response);
+        let ms = started.elapsed().as_secs_f64() * 1e3;
+        match &result {
+            Ok(resp) => tracing::info!(status = resp.status().as_u16(), ms, "response"),
+            Err(e) => tracing::info!(status = e.status().as_u16(), ms, "response"),
+        }
+        result
+    }
+    .instrument(span)
+    .await
 }
