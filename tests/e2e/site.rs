@@ -389,7 +389,7 @@ async fn public_pages(backend: Backend) {
         .unwrap();
     assert_eq!(
         home.headers()["cache-control"],
-        "public, no-cache, s-maxage=10"
+        "public, max-age=0, s-maxage=10"
     );
     let etag = home.headers()["etag"].to_str().unwrap().to_owned();
     let before = home.text().await.unwrap();

@@ -299,7 +299,22 @@ pub async fn register_submit(
             Value::Object(map)
         }
         Err(Error::Conflict { .. }) => json!({ "username": site.word("username_taken") }),
-        Err(Error::TooManyRequests { .. }) => json!({ "username": site.word("too_many") }),
+        Err(Error::TooManyRequests {
+            retry_after_secs, ..
+        }) => {
+            let errors = json!({ "username": site.word("too_many") });
+            return register_page(
+                &state,
+                &ctx,
+                &site,
+                &form.csrf_token,
+                &form,
+                errors,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .with_header(header::RETRY_AFTER, retry_after_secs.to_string())
+            .into_response();
+        }
         Err(e) => return error_page(&e),
     };
     register_page(

@@ -119,6 +119,19 @@ async fn landing(state: &AppState, ctx: &Ctx, site: &Site, unfound: Option<&str>
         .into_response()
 }
 
+/// A public page: shared by every visitor not signed in to the city.
+fn public_page(
+    state: &AppState,
+    site: &Site,
+    template: &str,
+    context: serde_json::Map<String, Value>,
+) -> Response {
+    render(state, template, Value::Object(context), StatusCode::OK)
+        .with_header(header::CACHE_CONTROL, site.cache_control(PUBLIC_MAX_AGE))
+        .with_header(header::VARY, "Cookie")
+        .into_response()
+}
+
 fn answered_filter() -> Filter {
     Filter {
         states: Some(vec!["answered".into(), "closed".into()]),
@@ -356,15 +369,7 @@ pub async fn answers(
         ("prev".into(), json!((page > 1).then(|| link(page - 1)))),
         ("next".into(), json!(listed.more.then(|| link(page + 1)))),
     ]);
-    render(
-        &state,
-        "answers.html",
-        Value::Object(context),
-        StatusCode::OK,
-    )
-    .with_header(header::CACHE_CONTROL, site.cache_control(PUBLIC_MAX_AGE))
-    .with_header(header::VARY, "Cookie")
-    .into_response()
+    public_page(&state, &site, "answers.html", context)
 }
 
 /// A case for a list, with its local submission time.
@@ -499,15 +504,7 @@ pub async fn departments_page(
         ("sort".into(), json!(sort)),
         ("desc".into(), json!(desc)),
     ]);
-    render(
-        &state,
-        "departments.html",
-        Value::Object(context),
-        StatusCode::OK,
-    )
-    .with_header(header::CACHE_CONTROL, site.cache_control(PUBLIC_MAX_AGE))
-    .with_header(header::VARY, "Cookie")
-    .into_response()
+    public_page(&state, &site, "departments.html", context)
 }
 
 /// `/t/{slug}/departments/{code}`: one department, its figures and its
@@ -559,15 +556,7 @@ pub async fn department_page(
         ),
         ("items".into(), json!(recent)),
     ]);
-    render(
-        &state,
-        "department.html",
-        Value::Object(context),
-        StatusCode::OK,
-    )
-    .with_header(header::CACHE_CONTROL, site.cache_control(PUBLIC_MAX_AGE))
-    .with_header(header::VARY, "Cookie")
-    .into_response()
+    public_page(&state, &site, "department.html", context)
 }
 
 #[derive(Serialize)]
@@ -632,7 +621,7 @@ pub async fn fallback(state: Data<&AppState>, ctx: Data<&Ctx>, req: &Request) ->
         .any(|h| h.eq_ignore_ascii_case(&host));
     match req.uri().path() {
         "/" if platform => index(&state).await,
-        "/robots.txt" if platform => platform_robots(&state).await,
+        "/robots.txt" if platform => platform_robots(&state, req).await,
         _ => not_found(&state, req, None),
     }
 }
@@ -652,16 +641,18 @@ async fn index(state: &AppState) -> Response {
     }
 }
 
-/// The platform host's `robots.txt` points at every city's sitemap.
-async fn platform_robots(state: &AppState) -> Response {
+/// The platform host's `robots.txt`: every city's rules under its path,
+/// and every city's sitemap.
+async fn platform_robots(state: &AppState, req: &Request) -> Response {
     match tenants::list(&state.store).await {
         Ok(list) => {
-            let mut body = String::from("User-agent: *\nAllow: /t/\nDisallow: /api/\n");
+            let origin = super::site::origin(state, req);
+            let mut body = String::from("User-agent: *\nDisallow: /api/\n");
             for t in list.iter().filter(|t| t.active) {
-                body.push_str(&format!(
-                    "Disallow: /t/{}/ask\nDisallow: /t/{}/track\n",
-                    t.slug, t.slug
-                ));
+                body.push_str(&super::site::robots_rules(&format!("/t/{}/", t.slug)));
+            }
+            for t in list.iter().filter(|t| t.active) {
+                body.push_str(&format!("Sitemap: {origin}/t/{}/sitemap.xml\n", t.slug));
             }
             Response::builder()
                 .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")

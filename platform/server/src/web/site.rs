@@ -116,7 +116,7 @@ impl Site {
     }
 
     /// The `Cache-Control` of a public page: any cache may keep it, but
-    /// browsers ask again each time (a cheap `304` thanks to the `ETag`)
+    /// browsers revalidate each time (a cheap `304` thanks to the `ETag`)
     /// so nobody sees yesterday's figures; shared caches may serve it for
     /// `shared_secs`. A page that differs for a signed-in visitor is never
     /// shared.
@@ -124,7 +124,7 @@ impl Site {
         if self.signed_in.is_some() {
             "private, no-store".into()
         } else {
-            format!("public, no-cache, s-maxage={shared_secs}")
+            format!("public, max-age=0, s-maxage={shared_secs}")
         }
     }
 
@@ -271,7 +271,7 @@ pub fn asset(Path(name): Path<String>) -> Response {
 /// The absolute origin of this request (`https://host`), for the
 /// sitemap's absolute URLs. Scheme and host come from a trusted proxy's
 /// `X-Forwarded-*` headers when there is one.
-fn origin(state: &AppState, req: &Request) -> String {
+pub fn origin(state: &AppState, req: &Request) -> String {
     let scheme = resolve::request_scheme(req, state);
     let host = req
         .headers()
@@ -302,17 +302,35 @@ pub async fn robots(
         Ok(s) => s,
         Err(resp) => return resp,
     };
-    let b = &site.base;
     let body = format!(
-        "User-agent: *\nAllow: {b}\nDisallow: {b}ask\nDisallow: {b}track\nDisallow: {b}my\n\
-         Disallow: {b}login\nDisallow: {b}register\nDisallow: {b}lang\n\
-         Sitemap: {}{b}sitemap.xml\n",
-        origin(&state, req)
+        "User-agent: *\n{}Sitemap: {}{}sitemap.xml\n",
+        robots_rules(&site.base),
+        origin(&state, req),
+        site.base
     );
     Response::builder()
         .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
         .header(header::CACHE_CONTROL, "public, max-age=3600")
         .body(body)
+}
+
+/// What crawlers may read of a site at `base`: public pages yes; forms,
+/// personal pages and the language switch no.
+pub fn robots_rules(base: &str) -> String {
+    let mut rules = format!("Allow: {base}\n");
+    for page in [
+        "ask",
+        "track",
+        "my",
+        "login",
+        "register",
+        "lang",
+        "cases/*/rate",
+        "cases/*/information",
+    ] {
+        rules.push_str(&format!("Disallow: {base}{page}\n"));
+    }
+    rules
 }
 
 /// How many answers a sitemap lists (the protocol allows 50,000).

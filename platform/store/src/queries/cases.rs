@@ -453,16 +453,7 @@ pub async fn add_stats(
             views: Set(d.views),
         });
     let mut on_conflict = OnConflict::columns([C::TenantId, C::DepartmentId, C::Day, C::Shard]);
-    for (col, name) in [
-        (C::Received, "received"),
-        (C::Accepted, "accepted"),
-        (C::Answered, "answered"),
-        (C::AnsweredOnTime, "answered_on_time"),
-        (C::AnswerSeconds, "answer_seconds"),
-        (C::Rated, "rated"),
-        (C::Satisfied, "satisfied"),
-        (C::Views, "views"),
-    ] {
+    for (col, name) in COUNTERS {
         on_conflict.value(
             col,
             Expr::cust(format!("case_stats.{name} + excluded.{name}")),
@@ -474,6 +465,18 @@ pub async fn add_stats(
         .await
         .map(|_| ())
 }
+
+/// The rollup's counter columns and their names.
+const COUNTERS: [(case_stat::Column, &str); 8] = [
+    (case_stat::Column::Received, "received"),
+    (case_stat::Column::Accepted, "accepted"),
+    (case_stat::Column::Answered, "answered"),
+    (case_stat::Column::AnsweredOnTime, "answered_on_time"),
+    (case_stat::Column::AnswerSeconds, "answer_seconds"),
+    (case_stat::Column::Rated, "rated"),
+    (case_stat::Column::Satisfied, "satisfied"),
+    (case_stat::Column::Views, "views"),
+];
 
 /// The counters of the rollup summed over a period, for one department
 /// (or the whole city, `department_id` nil).
@@ -534,16 +537,7 @@ pub async fn stat_totals(
         StatScope::City => query.filter(C::DepartmentId.eq(Uuid::nil())),
         StatScope::Departments => query.filter(C::DepartmentId.ne(Uuid::nil())),
     };
-    for (column, name) in [
-        (C::Received, "received"),
-        (C::Accepted, "accepted"),
-        (C::Answered, "answered"),
-        (C::AnsweredOnTime, "answered_on_time"),
-        (C::AnswerSeconds, "answer_seconds"),
-        (C::Rated, "rated"),
-        (C::Satisfied, "satisfied"),
-        (C::Views, "views"),
-    ] {
+    for (column, name) in COUNTERS {
         // PostgreSQL sums BIGINT as NUMERIC: cast back.
         let sum = Func::coalesce([
             sea_orm::sea_query::Expr::from(Func::sum(Expr::col(column))),
