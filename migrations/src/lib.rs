@@ -16,6 +16,7 @@ mod m20261128_000002_access;
 pub mod m20261128_000003_row_level_security;
 mod m20261128_000004_cases;
 mod m20261128_000005_case_details;
+mod m20261128_000006_escalation;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_row_level_security::Migration),
             Box::new(m20261128_000004_cases::Migration),
             Box::new(m20261128_000005_case_details::Migration),
+            Box::new(m20261128_000006_escalation::Migration),
         ]
     }
 }

@@ -286,6 +286,19 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         println!("  warning: the admin API is open to everyone (MINSHENG_DEV_OPEN_ADMIN)");
     }
     state.policy.watch(Duration::from_secs(1));
+    // The escalation worker stops with the server, after the step in hand.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = state.config.worker.then(|| {
+        let lease =
+            chrono::Duration::seconds(i64::try_from(state.config.worker_lease_secs).unwrap_or(30));
+        let poll = Duration::from_millis(state.config.worker_poll_ms);
+        tokio::spawn(services::escalation::work(
+            state.clone(),
+            services::escalation::Worker::new(lease),
+            poll,
+            stopped,
+        ))
+    });
     let acceptor = TcpAcceptor::from_tokio(listener)?;
     Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(
@@ -294,10 +307,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             Some(Duration::from_secs(20)),
         )
         .await?;
+    let _ = stop.send(true);
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

@@ -45,6 +45,18 @@ pub enum Command {
     /// Generate demo history.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Run the escalation worker without the web server: apply due
+    /// deadlines (reminders, overdue, supervision) and send the outbox.
+    /// Every `serve` runs one too unless MINSHENG_WORKER=0.
+    Worker {
+        /// Do what is due once and exit, printing what was done.
+        #[arg(long)]
+        once: bool,
+        /// With --once: act as if it were this instant (RFC 3339), e.g. to
+        /// catch up or to test a deadline.
+        #[arg(long, value_name = "TIME", requires = "once")]
+        at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -248,6 +260,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "seeded {} cases in {tenant}: {} answers, {} ratings, {} operations",
                 report.cases, report.answered, report.rated, report.operations
             );
+            Ok(())
+        }
+        Command::Worker { once, at } => {
+            let store = open_store(&config).await?;
+            let lease =
+                chrono::Duration::seconds(i64::try_from(config.worker_lease_secs).unwrap_or(30));
+            let poll = std::time::Duration::from_millis(config.worker_poll_ms);
+            let state = app::AppState::new(config, store).await?;
+            let worker = services::escalation::Worker::new(lease);
+            if once {
+                let now =
+                    move || at.map_or_else(chrono::Utc::now, |t| t.with_timezone(&chrono::Utc));
+                let pass = services::escalation::run_due(&state, &worker, now).await?;
+                let sent = services::notify::deliver_due(&state, &worker, now()).await?;
+                println!(
+                    "{} escalation step(s) applied, {} skipped, {} message(s) sent",
+                    pass.fired, pass.skipped, sent
+                );
+                return Ok(());
+            }
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                app::shutdown_signal().await;
+                let _ = stop.send(true);
+            });
+            services::escalation::work(state, worker, poll, stopped).await;
             Ok(())
         }
         Command::Stats(StatsCommand::Check { tenant }) => {

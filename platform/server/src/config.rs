@@ -48,6 +48,25 @@ pub struct Config {
     /// through this server empties the cache at once; writes elsewhere
     /// show within this time.
     pub page_cache_secs: u64,
+    /// Run the escalation worker in this `serve` process (deployments that
+    /// run `minsheng worker` separately may turn it off).
+    pub worker: bool,
+    /// How often a worker looks for due work, in milliseconds.
+    pub worker_poll_ms: u64,
+    /// How long a worker holds claimed work before another may take it.
+    pub worker_lease_secs: u64,
+    /// The share of the allowed time after which the handling department
+    /// is reminded (0.8: four fifths of the way to the deadline).
+    pub reminder_share: f64,
+    /// The address of the platform as citizens reach it, for links in
+    /// messages (`https://minsheng.example.org`).
+    pub public_url: String,
+    /// Where email goes: `smtp://host:port` (plain, for a relay on the
+    /// same network) or `smtps://user:pass@host:465`. Empty: email waits
+    /// in the outbox.
+    pub smtp_url: Option<String>,
+    /// The sender of email.
+    pub mail_from: String,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -75,6 +94,13 @@ impl Default for Config {
             anonymous_rate_per_minute: 30,
             log_format: LogFormat::Text,
             page_cache_secs: 10,
+            worker: true,
+            worker_poll_ms: 1000,
+            worker_lease_secs: 30,
+            reminder_share: 0.8,
+            public_url: "http://localhost:8080".into(),
+            smtp_url: None,
+            mail_from: "Minsheng <no-reply@localhost>".into(),
         }
     }
 }
@@ -93,6 +119,13 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("MINSHENG_MAX_BODY_BYTES", "max_body_bytes"),
     ("MINSHENG_LOG_FORMAT", "log_format"),
     ("MINSHENG_PAGE_CACHE_SECS", "page_cache_secs"),
+    ("MINSHENG_WORKER", "worker"),
+    ("MINSHENG_WORKER_POLL_MS", "worker_poll_ms"),
+    ("MINSHENG_WORKER_LEASE_SECS", "worker_lease_secs"),
+    ("MINSHENG_REMINDER_SHARE", "reminder_share"),
+    ("MINSHENG_PUBLIC_URL", "public_url"),
+    ("MINSHENG_SMTP_URL", "smtp_url"),
+    ("MINSHENG_MAIL_FROM", "mail_from"),
     ("MINSHENG_SESSION_IDLE_SECS", "session_idle_secs"),
     ("MINSHENG_SESSION_MAX_AGE_SECS", "session_max_age_secs"),
     (
@@ -205,18 +238,26 @@ fn env_value(key: &str, value: &str) -> toml::Value {
                 .map(|s| toml::Value::String(s.to_owned()))
                 .collect(),
         ),
-        "dev_open_admin" | "load_demo_tenants" => match value.to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" | "on" => toml::Value::Boolean(true),
-            "0" | "false" | "no" | "off" | "" => toml::Value::Boolean(false),
-            _ => toml::Value::String(value.to_owned()),
-        },
+        "dev_open_admin" | "load_demo_tenants" | "worker" => {
+            match value.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => toml::Value::Boolean(true),
+                "0" | "false" | "no" | "off" | "" => toml::Value::Boolean(false),
+                _ => toml::Value::String(value.to_owned()),
+            }
+        }
         "max_body_bytes"
         | "demo_cases"
         | "session_idle_secs"
         | "session_max_age_secs"
         | "anonymous_rate_per_minute"
-        | "page_cache_secs" => match value.parse::<i64>() {
+        | "page_cache_secs"
+        | "worker_poll_ms"
+        | "worker_lease_secs" => match value.parse::<i64>() {
             Ok(n) => toml::Value::Integer(n),
+            Err(_) => toml::Value::String(value.to_owned()),
+        },
+        "reminder_share" => match value.parse::<f64>() {
+            Ok(n) => toml::Value::Float(n),
             Err(_) => toml::Value::String(value.to_owned()),
         },
         _ => toml::Value::String(value.to_owned()),

@@ -585,4 +585,8 @@ pub struct Stats {
     /// (满意 + 基本满意) / rated.
     pub satisfaction_rate: f64,
     pub views: i64,
+    /// Cases that passed their answer deadline unanswered (超期).
+    pub overdue: i64,
+    /// Cases escalated to supervision (督办).
+    pub supervised: i64,
 }

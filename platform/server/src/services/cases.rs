@@ -116,7 +116,7 @@ pub(super) fn day_of(tenant: &TenantRecord, at: DateTime<Utc>) -> NaiveDate {
 /// random shard so concurrent writers rarely touch the same row. The city's
 /// row is always updated before the department's, so two transactions
 /// cannot lock them in opposite orders.
-async fn count(
+pub(super) async fn count(
     db: &impl ConnectionTrait,
     tenant: &TenantRecord,
     department: Option<Uuid>,
@@ -174,7 +174,7 @@ impl Entry<'_> {
 }
 
 /// Append to a case's timeline; entries are never changed afterwards.
-async fn append(
+pub(super) async fn append(
     db: &impl ConnectionTrait,
     tenant: &TenantRecord,
     entry: Entry<'_>,
@@ -753,6 +753,7 @@ pub async fn act(
     };
     let mut lead = row.lead_department_id;
     let (mut public, mut text, mut detail, mut delta) = (true, None, None, StatDelta::default());
+    let mut update_deadline = None;
     match &action {
         StaffAction::Accept => {
             update.accepted_at = Set(Some(now));
@@ -819,6 +820,8 @@ pub async fn act(
                 let extended =
                     working.deadline(row.answer_deadline - chrono::Duration::seconds(1), days);
                 update.answer_deadline = Set(extended);
+                update.escalation_level = Set(0);
+                update_deadline = Some(extended);
                 detail = Some(
                     serde_json::json!({ "approved": true, "days": days, "answer_deadline": extended }),
                 );
@@ -880,8 +883,75 @@ pub async fn act(
     if delta != StatDelta::default() {
         count(&tx, tenant, lead, now, delta).await?;
     }
+    follow_up(ctx, &tx, tenant, &row, &action, update_deadline, lead, now).await?;
     tx.commit().await.or_internal()?;
     get(ctx, tenant, code, None).await
+}
+
+/// What a staff action means for the escalation ladder and the citizen's
+/// mail, in the action's transaction: an answer, a rejection or closing
+/// ends the ladder; an extension starts it again for the new deadline; an
+/// answer is mailed to the citizen who left an address.
+#[allow(clippy::too_many_arguments)]
+async fn follow_up(
+    ctx: &Ctx,
+    tx: &DatabaseTransaction,
+    tenant: &TenantRecord,
+    row: &case::Model,
+    action: &StaffAction,
+    new_deadline: Option<DateTime<Utc>>,
+    lead: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    use super::escalation;
+    match action {
+        StaffAction::Answer { text } => {
+            escalation::cancel(tx, tenant, row.id, now).await?;
+            if let Some(to) = row.contact_email.as_deref() {
+                let department = match lead {
+                    Some(d) => names(tx, tenant)
+                        .await?
+                        .departments
+                        .get(&d)
+                        .map(|n| n.1.clone())
+                        .unwrap_or_default(),
+                    None => String::new(),
+                };
+                let facts = escalation::Facts {
+                    code: &row.tracking_code,
+                    title: &row.title,
+                    deadline: &escalation::local_time(tenant, row.answer_deadline),
+                    department: &department,
+                    answer: text.trim(),
+                    link: &escalation::case_link(&ctx.state, tenant, &row.tracking_code),
+                };
+                let message =
+                    escalation::email(tenant, row.id, to, "case.answered", "answered", &facts, now);
+                minsheng_store::queries::escalation::insert_outbox(tx, vec![message])
+                    .await
+                    .or_internal()?;
+            }
+        }
+        StaffAction::Reject { .. } | StaffAction::Close => {
+            escalation::cancel(tx, tenant, row.id, now).await?;
+        }
+        StaffAction::DecideExtension { approve: true, .. } => {
+            if let Some(deadline) = new_deadline {
+                escalation::reschedule(
+                    tx,
+                    tenant,
+                    row.id,
+                    row.submitted_at,
+                    deadline,
+                    ctx.state.config.reminder_share,
+                    now,
+                )
+                .await?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 async fn requested_days(
@@ -1187,6 +1257,8 @@ fn summarize(
         rated: t.rated,
         satisfaction_rate: ratio(t.satisfied, t.rated),
         views: t.views,
+        overdue: t.overdue,
+        supervised: t.supervised,
     }
 }
 
@@ -1294,6 +1366,8 @@ pub async fn recount(
             rated: 0,
             satisfied: 0,
             views: 0,
+            overdue: 0,
+            supervised: 0,
         };
         for e in q::events(&tx, t, c.id, true).await.or_internal()? {
             if !in_window(e.at) {
@@ -1316,6 +1390,8 @@ pub async fn recount(
                         .is_some_and(Rating::is_satisfied);
                     r.satisfied += i64::from(satisfied);
                 }
+                "overdue" => r.overdue += 1,
+                "supervision" => r.supervised += 1,
                 _ => {}
             }
         }

@@ -21,7 +21,7 @@ use minsheng_domain::case::{self as machine, State};
 use minsheng_domain::error::Problems;
 use minsheng_domain::ids::CaseId;
 use minsheng_domain::values::{parse_email, parse_optional_text, parse_text};
-use minsheng_store::entity::{case, case_event, case_idempotency, category};
+use minsheng_store::entity::{case, case_event, case_idempotency, category, due_work};
 use minsheng_store::group_commit::{GroupCommit, Job, Tally};
 use minsheng_store::queries::cases::{self as q, StatDelta};
 use minsheng_store::{DatabaseTransaction, DbErr, Scope, Store};
@@ -106,6 +106,7 @@ pub async fn submit(
         now,
         accept_deadline,
         answer_deadline,
+        reminder_share: ctx.state.config.reminder_share,
     };
     // Two retries of one key in flight at once: the loser's insert of the
     // key collides; its next attempt finds the winner's answer.
@@ -153,6 +154,8 @@ pub struct Submission {
     now: DateTime<Utc>,
     accept_deadline: DateTime<Utc>,
     answer_deadline: DateTime<Utc>,
+    /// When the department is reminded, as a share of the allowed time.
+    reminder_share: f64,
 }
 
 /// Why a submission's write did not happen.
@@ -173,6 +176,8 @@ pub struct Batch {
     cases: Vec<case::ActiveModel>,
     events: Vec<case_event::ActiveModel>,
     keys: Vec<case_idempotency::ActiveModel>,
+    /// The first step of each new case's escalation ladder.
+    due: Vec<due_work::ActiveModel>,
     /// Forget idempotency keys older than this first (they are kept a day).
     expire_keys_before: Option<DateTime<Utc>>,
     received: HashMap<(Uuid, NaiveDate), StatDelta>,
@@ -222,6 +227,9 @@ impl Job for Submission {
         q::insert_batch(tx, batch.cases, batch.events, batch.keys)
             .await
             .map_err(written)?;
+        minsheng_store::queries::escalation::insert_due(tx, batch.due)
+            .await
+            .map_err(Submission::database)?;
         // Each writer adds to its own counter shard: concurrent batches
         // never wait on each other's counter rows. The city's row comes
         // first, as everywhere, so lock order is the same for everyone.
@@ -327,7 +335,16 @@ impl Submission {
             updated_at: Set(now),
             attributes: Set(valid.attributes),
             media_url: Set(valid.media_url),
+            escalation_level: Set(0),
         });
+        batch.due.push(super::escalation::first_step(
+            &self.tenant,
+            id,
+            now,
+            self.answer_deadline,
+            self.reminder_share,
+            now,
+        ));
         batch.events.push(
             Entry {
                 case_id: id,

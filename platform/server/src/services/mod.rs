@@ -9,7 +9,9 @@ pub mod calendar;
 pub mod cases;
 pub mod categories;
 pub mod departments;
+pub mod escalation;
 pub mod intake;
+pub mod notify;
 pub mod tenants;
 
 use chrono::Utc;

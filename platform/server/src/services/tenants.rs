@@ -205,6 +205,14 @@ pub async fn find(db: &impl ConnectionTrait, slug: &str) -> Result<TenantRecord,
 }
 
 /// The active city served at this exact host name.
+/// The city with this id (workers, which find work of every city).
+pub async fn find_by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<TenantRecord, Error> {
+    let row = q::by_id(db, id).await.or_internal()?;
+    row.map(TenantRecord::from_row)
+        .transpose()?
+        .ok_or_else(|| Error::not_found(format!("city {id}")))
+}
+
 pub async fn find_by_host(
     db: &impl ConnectionTrait,
     host: &str,

@@ -40,6 +40,9 @@ pub struct Model {
     /// Answers to the category's extra questions: code → string or list.
     pub attributes: Option<Json>,
     pub media_url: Option<String>,
+    /// The highest escalation level reached for the current deadline (0:
+    /// none, 1 overdue, 2 supervision, 3 city administrator).
+    pub escalation_level: i16,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

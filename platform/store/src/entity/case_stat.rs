@@ -23,6 +23,10 @@ pub struct Model {
     pub rated: i64,
     pub satisfied: i64,
     pub views: i64,
+    /// Cases that passed their answer deadline unanswered (超期).
+    pub overdue: i64,
+    /// Cases escalated to supervision (督办).
+    pub supervised: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

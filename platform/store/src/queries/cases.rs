@@ -90,6 +90,22 @@ pub async fn by_code(
         .await
 }
 
+/// Change a case whatever its state (the escalation engine's own columns).
+pub async fn update_by_id(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    id: Uuid,
+    update: case::ActiveModel,
+) -> Result<(), DbErr> {
+    case::Entity::update_many()
+        .set(update)
+        .filter(case::Column::TenantId.eq(tenant_id))
+        .filter(case::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 pub async fn by_id(
     db: &impl ConnectionTrait,
     tenant_id: Uuid,
@@ -406,6 +422,8 @@ pub struct StatDelta {
     pub rated: i64,
     pub satisfied: i64,
     pub views: i64,
+    pub overdue: i64,
+    pub supervised: i64,
 }
 
 impl std::ops::AddAssign for StatDelta {
@@ -418,6 +436,8 @@ impl std::ops::AddAssign for StatDelta {
         self.rated += o.rated;
         self.satisfied += o.satisfied;
         self.views += o.views;
+        self.overdue += o.overdue;
+        self.supervised += o.supervised;
     }
 }
 
@@ -451,6 +471,8 @@ pub async fn add_stats(
             rated: Set(d.rated),
             satisfied: Set(d.satisfied),
             views: Set(d.views),
+            overdue: Set(d.overdue),
+            supervised: Set(d.supervised),
         });
     let mut on_conflict = OnConflict::columns([C::TenantId, C::DepartmentId, C::Day, C::Shard]);
     for (col, name) in COUNTERS {
@@ -467,7 +489,7 @@ pub async fn add_stats(
 }
 
 /// The rollup's counter columns and their names.
-const COUNTERS: [(case_stat::Column, &str); 8] = [
+const COUNTERS: [(case_stat::Column, &str); 10] = [
     (case_stat::Column::Received, "received"),
     (case_stat::Column::Accepted, "accepted"),
     (case_stat::Column::Answered, "answered"),
@@ -476,6 +498,8 @@ const COUNTERS: [(case_stat::Column, &str); 8] = [
     (case_stat::Column::Rated, "rated"),
     (case_stat::Column::Satisfied, "satisfied"),
     (case_stat::Column::Views, "views"),
+    (case_stat::Column::Overdue, "overdue"),
+    (case_stat::Column::Supervised, "supervised"),
 ];
 
 /// The counters of the rollup summed over a period, for one department
@@ -491,6 +515,8 @@ pub struct StatTotals {
     pub rated: i64,
     pub satisfied: i64,
     pub views: i64,
+    pub overdue: i64,
+    pub supervised: i64,
 }
 
 impl StatTotals {
@@ -504,6 +530,8 @@ impl StatTotals {
         self.rated += row.rated;
         self.satisfied += row.satisfied;
         self.views += row.views;
+        self.overdue += row.overdue;
+        self.supervised += row.supervised;
     }
 }
 

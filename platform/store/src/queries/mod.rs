@@ -5,6 +5,7 @@ pub mod access;
 pub mod calendar;
 pub mod cases;
 pub mod directory;
+pub mod escalation;
 pub mod tenants;
 
 /// Whether a database error is a unique-key violation, on either backend.

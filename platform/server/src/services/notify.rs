@@ -1,0 +1,138 @@
+//! Delivering the outbox: messages written in the same transaction as what
+//! they announce are sent afterwards by the workers, over SMTP. A failed
+//! attempt is retried with exponential backoff (2, 4, 8 … seconds, at most
+//! an hour apart); a permanent refusal, or twelve failed attempts, gives up
+//! and leaves the message `failed` for the city's admins to see. A server
+//! without SMTP configured keeps its messages pending: nothing is lost.
+
+use super::DbResultExt;
+use super::escalation::Worker;
+use crate::app::AppState;
+use chrono::{DateTime, Duration, Utc};
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use minsheng_domain::Error;
+use minsheng_store::Scope;
+use minsheng_store::entity::outbox;
+use minsheng_store::queries::escalation::{self as q, Delivery};
+
+/// Attempts before a message is given up.
+pub const MAX_ATTEMPTS: i32 = 12;
+
+/// Send every message that is due at `now`; returns how many were sent.
+pub async fn deliver_due(
+    state: &AppState,
+    worker: &Worker,
+    now: DateTime<Utc>,
+) -> Result<u64, Error> {
+    let Some(url) = state.config.smtp_url.as_deref().filter(|u| !u.is_empty()) else {
+        return Ok(0);
+    };
+    let transport = transport(url)?;
+    let from: Mailbox = state
+        .config
+        .mail_from
+        .parse()
+        .map_err(|e| Error::internal(format!("mail_from is not an address: {e}")))?;
+    let mut sent = 0;
+    loop {
+        let claimed = {
+            let tx = state.store.begin(Scope::Platform).await.or_internal()?;
+            let rows = q::claim_outbox(&tx, &worker.id, now, now + worker.lease, 32)
+                .await
+                .or_internal()?;
+            tx.commit().await.or_internal()?;
+            rows
+        };
+        if claimed.is_empty() {
+            return Ok(sent);
+        }
+        for message in claimed {
+            let outcome = match message.channel.as_str() {
+                "email" => send(&transport, &from, &message).await,
+                other => Err((format!("unknown channel {other:?}"), true)),
+            };
+            let delivery = match outcome {
+                Ok(()) => {
+                    sent += 1;
+                    Delivery::Sent { at: Utc::now() }
+                }
+                Err((error, permanent)) if permanent || message.attempts + 1 >= MAX_ATTEMPTS => {
+                    tracing::warn!(message = %message.id, %error, "message given up");
+                    Delivery::GaveUp { error }
+                }
+                Err((error, _)) => Delivery::Retry {
+                    at: Utc::now() + backoff(message.attempts + 1),
+                    error,
+                },
+            };
+            let tx = state.store.begin(Scope::Platform).await.or_internal()?;
+            q::settle_outbox(&tx, message.id, &worker.id, delivery)
+                .await
+                .or_internal()?;
+            tx.commit().await.or_internal()?;
+        }
+    }
+}
+
+/// The wait before attempt `n + 1`.
+pub fn backoff(attempts: i32) -> Duration {
+    let exponent = u32::try_from(attempts.clamp(1, 12)).unwrap_or(12);
+    Duration::seconds(2_i64.pow(exponent).min(3600))
+}
+
+fn transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, Error> {
+    let bad = |e: String| Error::internal(format!("smtp_url {url:?}: {e}"));
+    if let Some(rest) = url.strip_prefix("smtp://") {
+        // A relay on the same network, without TLS.
+        let (host, port) = match rest.trim_end_matches('/').rsplit_once(':') {
+            Some((h, p)) => (h, p.parse::<u16>().map_err(|e| bad(e.to_string()))?),
+            None => (rest.trim_end_matches('/'), 25),
+        };
+        return Ok(
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+                .port(port)
+                .timeout(Some(std::time::Duration::from_secs(20)))
+                .build(),
+        );
+    }
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        .map(|b| b.timeout(Some(std::time::Duration::from_secs(20))).build())
+        .map_err(|e| bad(e.to_string()))
+}
+
+/// Send one email; an error says what went wrong and whether trying again
+/// could help.
+async fn send(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    from: &Mailbox,
+    message: &outbox::Model,
+) -> Result<(), (String, bool)> {
+    let to: Mailbox = message
+        .recipient
+        .parse()
+        .map_err(|e| (format!("recipient is not an address: {e}"), true))?;
+    let email = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(message.subject.clone())
+        .header(ContentType::TEXT_PLAIN)
+        .body(message.body.clone())
+        .map_err(|e| (format!("cannot build the message: {e}"), true))?;
+    transport
+        .send(email)
+        .await
+        .map(|_| ())
+        .map_err(|e| (e.to_string(), e.is_permanent()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(super::backoff(1).num_seconds(), 2);
+        assert_eq!(super::backoff(3).num_seconds(), 8);
+        assert_eq!(super::backoff(12).num_seconds(), 3600);
+        assert_eq!(super::backoff(40).num_seconds(), 3600);
+    }
+}

@@ -1,0 +1,317 @@
+//! Due work, escalations and the outbox. Claims take rows of every city
+//! (the platform scope); everything a claim leads to happens in the city's
+//! own transaction with the tenant in every statement.
+
+use crate::entity::{due_work, escalation, outbox, user, user_department, user_role};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, Statement,
+};
+use uuid::Uuid;
+
+pub const PENDING: &str = "pending";
+pub const DONE: &str = "done";
+pub const CANCELLED: &str = "cancelled";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+
+pub async fn insert_due(
+    db: &impl ConnectionTrait,
+    rows: Vec<due_work::ActiveModel>,
+) -> Result<(), DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    due_work::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await
+        .map(|_| ())
+}
+
+/// Cancel a case's pending steps (it was answered, closed, or its deadline
+/// moved).
+pub async fn cancel_due(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    case_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    due_work::Entity::update_many()
+        .col_expr(due_work::Column::State, Expr::value(CANCELLED))
+        .col_expr(due_work::Column::UpdatedAt, Expr::value(now))
+        .filter(due_work::Column::TenantId.eq(tenant_id))
+        .filter(due_work::Column::CaseId.eq(case_id))
+        .filter(due_work::Column::State.eq(PENDING))
+        .exec(db)
+        .await
+        .map(|r| r.rows_affected)
+}
+
+/// A case's pending steps.
+pub async fn pending_for_case(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    case_id: Uuid,
+) -> Result<Vec<due_work::Model>, DbErr> {
+    due_work::Entity::find()
+        .filter(due_work::Column::TenantId.eq(tenant_id))
+        .filter(due_work::Column::CaseId.eq(case_id))
+        .filter(due_work::Column::State.eq(PENDING))
+        .all(db)
+        .await
+}
+
+/// Claim up to `limit` due steps of any city for `owner` until
+/// `lease_until`: pending, due at `now`, and not leased to a live worker.
+/// PostgreSQL skips rows another worker is claiming at the same moment;
+/// SQLite has one writer at a time.
+pub async fn claim_due(
+    db: &impl ConnectionTrait,
+    owner: &str,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<due_work::Model>, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "UPDATE due_work SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
+             WHERE id IN (SELECT id FROM due_work WHERE state = 'pending' AND due_at <= $4 \
+               AND (lease_until IS NULL OR lease_until < $5) ORDER BY due_at LIMIT $6 \
+               FOR UPDATE SKIP LOCKED) RETURNING *"
+        }
+        _ => {
+            "UPDATE due_work SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? \
+             WHERE id IN (SELECT id FROM due_work WHERE state = 'pending' AND due_at <= ? \
+               AND (lease_until IS NULL OR lease_until < ?) ORDER BY due_at LIMIT ?) RETURNING *"
+        }
+    };
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    due_work::Model::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            owner.into(),
+            lease_until.into(),
+            now.into(),
+            now.into(),
+            now.into(),
+            limit.into(),
+        ],
+    ))
+    .all(db)
+    .await
+}
+
+/// Mark a claimed step done, if it is still pending and still ours (a
+/// worker whose lease ran out and was taken over gets `false`).
+pub async fn finish_due(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    id: Uuid,
+    owner: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    due_work::Entity::update_many()
+        .col_expr(due_work::Column::State, Expr::value(DONE))
+        .col_expr(due_work::Column::UpdatedAt, Expr::value(now))
+        .filter(due_work::Column::TenantId.eq(tenant_id))
+        .filter(due_work::Column::Id.eq(id))
+        .filter(due_work::Column::State.eq(PENDING))
+        .filter(due_work::Column::LeaseOwner.eq(owner))
+        .exec(db)
+        .await
+        .map(|r| r.rows_affected == 1)
+}
+
+/// Record an escalation step; `false` when this step of this case's
+/// deadline already happened (the unique key holds it to once).
+pub async fn insert_escalation(
+    db: &impl ConnectionTrait,
+    row: escalation::ActiveModel,
+) -> Result<bool, DbErr> {
+    use escalation::Column as C;
+    let inserted = escalation::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([C::TenantId, C::CaseId, C::Deadline, C::DeadlineAt, C::Level])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(inserted == 1)
+}
+
+/// A case's escalations, oldest first.
+pub async fn escalations_of(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    case_id: Uuid,
+) -> Result<Vec<escalation::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    escalation::Entity::find()
+        .filter(escalation::Column::TenantId.eq(tenant_id))
+        .filter(escalation::Column::CaseId.eq(case_id))
+        .order_by_asc(escalation::Column::FiredAt)
+        .all(db)
+        .await
+}
+
+/// Email addresses of a city's active staff: those in `department`, or
+/// holding the role `role_code`.
+pub async fn staff_emails(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    department: Option<Uuid>,
+    role_code: Option<&str>,
+) -> Result<Vec<String>, DbErr> {
+    let mut query = user::Entity::find()
+        .select_only()
+        .column(user::Column::Email)
+        .distinct()
+        .filter(user::Column::TenantId.eq(tenant_id))
+        .filter(user::Column::Active.eq(true))
+        .filter(user::Column::Kind.eq("staff"))
+        .filter(user::Column::Email.is_not_null());
+    if let Some(d) = department {
+        let members = user_department::Entity::find()
+            .select_only()
+            .column(user_department::Column::UserId)
+            .filter(user_department::Column::TenantId.eq(tenant_id))
+            .filter(user_department::Column::DepartmentId.eq(d));
+        query =
+            query.filter(user::Column::Id.in_subquery(sea_orm::QueryTrait::into_query(members)));
+    }
+    if let Some(code) = role_code {
+        let holders = user_role::Entity::find()
+            .select_only()
+            .column(user_role::Column::UserId)
+            .filter(user_role::Column::TenantId.eq(tenant_id))
+            .filter(user_role::Column::RoleCode.eq(code));
+        query =
+            query.filter(user::Column::Id.in_subquery(sea_orm::QueryTrait::into_query(holders)));
+    }
+    let emails: Vec<Option<String>> = query.into_tuple().all(db).await?;
+    Ok(emails.into_iter().flatten().collect())
+}
+
+// ---- the outbox -----------------------------------------------------------
+
+pub async fn insert_outbox(
+    db: &impl ConnectionTrait,
+    rows: Vec<outbox::ActiveModel>,
+) -> Result<(), DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    outbox::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await
+        .map(|_| ())
+}
+
+/// Claim up to `limit` messages of any city that are due to be (re)sent.
+pub async fn claim_outbox(
+    db: &impl ConnectionTrait,
+    owner: &str,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<outbox::Model>, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "UPDATE outbox SET lease_owner = $1, lease_until = $2 \
+             WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $3 \
+               AND (lease_until IS NULL OR lease_until < $4) ORDER BY next_attempt_at LIMIT $5 \
+               FOR UPDATE SKIP LOCKED) RETURNING *"
+        }
+        _ => {
+            "UPDATE outbox SET lease_owner = ?, lease_until = ? \
+             WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? \
+               AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT ?) RETURNING *"
+        }
+    };
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    outbox::Model::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            owner.into(),
+            lease_until.into(),
+            now.into(),
+            now.into(),
+            limit.into(),
+        ],
+    ))
+    .all(db)
+    .await
+}
+
+/// Record the outcome of one delivery attempt of a claimed message.
+pub async fn settle_outbox(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    owner: &str,
+    outcome: Delivery,
+) -> Result<(), DbErr> {
+    use outbox::Column as C;
+    let mut update = outbox::Entity::update_many()
+        .col_expr(C::Attempts, Expr::col(C::Attempts).add(1))
+        .col_expr(C::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(C::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None));
+    update = match outcome {
+        Delivery::Sent { at } => update
+            .col_expr(C::State, Expr::value(SENT))
+            .col_expr(C::SentAt, Expr::value(Some(at))),
+        Delivery::Retry { error, at } => update
+            .col_expr(C::NextAttemptAt, Expr::value(at))
+            .col_expr(C::LastError, Expr::value(Some(error))),
+        Delivery::GaveUp { error } => update
+            .col_expr(C::State, Expr::value(FAILED))
+            .col_expr(C::LastError, Expr::value(Some(error))),
+    };
+    update
+        .filter(C::Id.eq(id))
+        .filter(C::LeaseOwner.eq(owner))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// How one delivery attempt ended.
+pub enum Delivery {
+    Sent {
+        at: DateTime<Utc>,
+    },
+    /// Try again at `at`.
+    Retry {
+        error: String,
+        at: DateTime<Utc>,
+    },
+    /// A permanent failure: shown to the city's admins.
+    GaveUp {
+        error: String,
+    },
+}
+
+/// A city's messages, newest first, optionally in one state.
+pub async fn outbox_of(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    state: Option<&str>,
+    limit: u64,
+) -> Result<Vec<outbox::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    let mut query = outbox::Entity::find().filter(outbox::Column::TenantId.eq(tenant_id));
+    if let Some(s) = state {
+        query = query.filter(outbox::Column::State.eq(s));
+    }
+    query
+        .order_by_desc(outbox::Column::CreatedAt)
+        .limit(limit)
+        .all(db)
+        .await
+}
