@@ -9,6 +9,7 @@ mod bundles;
 mod cases;
 mod directory;
 mod durability;
+mod escalation;
 mod forms;
 mod isolation;
 mod matrix;

@@ -170,6 +170,7 @@ async fn bare_insert(store: &Store, run: u32) -> Run {
                     updated_at: Set(now),
                     attributes: Set(None),
                     media_url: Set(None),
+                    escalation_level: Set(0),
                 };
                 let t0 = Instant::now();
                 let tx = store.begin(Scope::Tenant(t)).await.unwrap();
