@@ -389,3 +389,226 @@ fn rand_u64() -> u64 {
     );
     h.finish()
 }
+
+/// A free port on loopback (nothing listens there until the test starts a
+/// server on it).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A real SMTP server on loopback (Python's aiosmtpd), keeping what it
+/// receives in a maildir.
+fn smtp_server(port: u16, maildir: &std::path::Path) -> tokio::process::Child {
+    tokio::process::Command::new("python3")
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+        .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(maildir)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("python3 -m aiosmtpd (pip install aiosmtpd; .ci/run does)")
+}
+
+/// The messages in a maildir, decoded by Python's email package:
+/// (to, subject, body).
+async fn received(maildir: &std::path::Path) -> Vec<(String, String, String)> {
+    let script = r#"
+import json, mailbox, sys
+out = []
+for m in mailbox.Maildir(sys.argv[1], create=False):
+    import email
+    msg = email.message_from_bytes(m.as_bytes(), policy=email.policy.default)
+    out.append([str(msg["To"]), str(msg["Subject"]), msg.get_content()])
+print(json.dumps(out))
+"#;
+    if !maildir.join("new").exists() {
+        return Vec::new();
+    }
+    let output = tokio::process::Command::new("python3")
+        .args(["-c", &format!("import email.policy\n{script}")])
+        .arg(maildir)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Answers and escalations reach people by email in their city's language,
+/// through a real SMTP server; while it is down, messages wait and are
+/// retried, and none is lost.
+async fn email_reaches_people(backend: Backend) {
+    let port = free_port();
+    let smtp = format!("smtp://127.0.0.1:{port}");
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("MINSHENG_SMTP_URL", &smtp),
+            ("MINSHENG_WORKER_POLL_MS", "200"),
+            ("MINSHENG_PUBLIC_URL", "https://minsheng.example.org"),
+        ],
+    )
+    .await;
+    // A staff member of the heating company, with an address.
+    let (status, body) = app
+        .send_json(
+            Method::POST,
+            "/tenants/daqing/users",
+            &json!({
+                "username": "li.heat", "display_name": "李工", "email": "li@heat.example.cn",
+                "password": crate::support::PASSWORD, "departments": ["rlgs"], "roles": ["department-admin"]
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    app.staff("springfield", "streets", &["city-admin"], &[])
+        .await;
+    app.staff("daqing", "boss", &["city-admin"], &[]).await;
+    let li = app.login_ok(Some("daqing"), "li.heat").await;
+    let boss = app.login_ok(Some("daqing"), "boss").await;
+    let streets = app.login_ok(Some("springfield"), "streets").await;
+
+    // Two citizens who left an address, one in each city.
+    let (wang, _, _) = submit(
+        &app,
+        &heating("暖气不热，请师傅上门", Some("wang@example.cn")),
+    )
+    .await;
+    let (status, created) = app
+        .send_json(
+            Method::POST,
+            "/tenants/springfield/cases",
+            &json!({"category": "pothole", "title": "Pothole on Elm", "text": "A deep pothole on Elm Street by the school.",
+                    "attributes": {"size": ["large"]}, "contact_email": "marge@example.com", "public": true}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let marge = created["tracking_code"].as_str().unwrap().to_owned();
+    // A third case goes overdue now: its department is told.
+    let (late, _, _) = submit(&app, &heating("暖气不热，超期未处理", None)).await;
+    let path = |code: &str, action: &str| format!("/tenants/daqing/cases/{code}/{action}");
+    for code in [&wang, &late] {
+        call(&app, &boss, Method::POST, &path(code, "accept"), None).await;
+        call(
+            &app,
+            &boss,
+            Method::POST,
+            &path(code, "assign"),
+            Some(&json!({"lead": "rlgs"})),
+        )
+        .await;
+    }
+    let (status, body) = call(
+        &app,
+        &li,
+        Method::POST,
+        &path(&wang, "answer"),
+        Some(&json!({"text": "温控阀已更换，供热恢复正常。"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let sp = |action: &str| format!("/tenants/springfield/cases/{marge}/{action}");
+    call(&app, &streets, Method::POST, &sp("accept"), None).await;
+    let (status, body) = call(
+        &app,
+        &streets,
+        Method::POST,
+        &sp("assign"),
+        Some(&json!({"lead": "pw-streets"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(
+        &app,
+        &streets,
+        Method::POST,
+        &sp("answer"),
+        Some(&json!({"text": "A crew filled it this morning."})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let now = Utc::now().to_rfc3339();
+    let late_id = app
+        .platform_query(&format!(
+            "SELECT id FROM cases WHERE tracking_code = '{late}'"
+        ))
+        .await;
+    let late_id: uuid::Uuid = late_id[0].try_get_by_index(0).unwrap();
+    let id = match backend {
+        Backend::Postgres => format!("'{late_id}'"),
+        Backend::Sqlite => format!("X'{}'", late_id.simple()),
+    };
+    app.platform_query(&format!(
+        "UPDATE cases SET answer_deadline = '{now}' WHERE id = {id}"
+    ))
+    .await;
+    app.platform_query(&format!(
+        "UPDATE due_work SET level = 1, deadline_at = '{now}', due_at = '{now}' WHERE case_id = {id} AND state = 'pending'"
+    ))
+    .await;
+
+    // The SMTP server is down: the messages wait, with the reason.
+    let waiting = || async {
+        app.platform_query("SELECT count(*) FROM outbox WHERE state = 'pending' AND attempts > 0 AND last_error IS NOT NULL")
+            .await[0]
+            .try_get_by_index::<i64>(0)
+            .unwrap()
+    };
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while waiting().await < 3 && std::time::Instant::now() < until {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(waiting().await, 3, "three messages tried and waiting");
+
+    // It comes up: everything arrives.
+    let maildir = app.dir.path().join("mail");
+    let _server = smtp_server(port, &maildir);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut mail = Vec::new();
+    while mail.len() < 3 && std::time::Instant::now() < until {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        mail = received(&maildir).await;
+    }
+    assert_eq!(mail.len(), 3, "{mail:?}");
+    let to = |who: &str| {
+        mail.iter()
+            .find(|m| m.0.contains(who))
+            .unwrap_or_else(|| panic!("no mail to {who}: {mail:?}"))
+    };
+    let (_, subject, body) = to("wang@example.cn");
+    assert!(subject.contains("您的诉求已答复"), "{subject}");
+    assert!(
+        body.contains("温控阀已更换")
+            && body.contains(&format!(
+                "https://minsheng.example.org/t/daqing/cases/{wang}"
+            )),
+        "{body}"
+    );
+    assert!(body.contains("市热力公司"), "{body}");
+    let (_, subject, body) = to("marge@example.com");
+    assert!(
+        subject.starts_with("Your request has been answered"),
+        "{subject}"
+    );
+    assert!(body.contains("A crew filled it this morning."), "{body}");
+    let (_, subject, body) = to("li@heat.example.cn");
+    assert!(
+        subject.starts_with("【超期】") && subject.contains(&late),
+        "{subject}"
+    );
+    assert!(body.contains("已超过答复期限"), "{body}");
+    let sent = app
+        .platform_query("SELECT count(*) FROM outbox WHERE state = 'sent'")
+        .await[0]
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert_eq!(sent, 3);
+}
+on_both_backends!(email_reaches_people);
