@@ -1,7 +1,8 @@
 //! The escalation engine's tables: work that must happen at a time
 //! (`due_work`), the escalations that happened, exactly once each
-//! (`escalations`, unique per case, deadline and level), and the outbox of
-//! notifications written in the same transaction as what they announce.
+//! (`escalations`, unique per case, deadline and level), the outbox of
+//! notifications written in the same transaction as what they announce,
+//! and the webhook endpoints cities register.
 //! Cases remember how far they have been escalated; the rollup counts
 //! overdue and supervised cases.
 
@@ -74,6 +75,21 @@ enum Outbox {
     LastError,
     CreatedAt,
     SentAt,
+}
+
+#[derive(DeriveIden)]
+enum Webhooks {
+    Table,
+    Id,
+    TenantId,
+    Url,
+    /// `whsec_` and 24 random bytes in base64 (Standard Webhooks); needed
+    /// in clear to sign, so kept like a password the platform must use.
+    Secret,
+    /// A JSON list of event types, or `["*"]`.
+    Events,
+    Active,
+    CreatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -222,6 +238,21 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
+        manager
+            .create_table(
+                Table::create()
+                    .table(Webhooks::Table)
+                    .col(uuid_pk(Webhooks::Id))
+                    .col(required(Webhooks::TenantId).uuid())
+                    .col(required(Webhooks::Url).string_len(500))
+                    .col(required(Webhooks::Secret).string_len(100))
+                    .col(required(Webhooks::Events).json())
+                    .col(required(Webhooks::Active).boolean())
+                    .col(required(Webhooks::CreatedAt).timestamp_with_time_zone())
+                    .to_owned(),
+            )
+            .await?;
+
         // SQLite alters one column per statement.
         manager
             .alter_table(
@@ -249,7 +280,7 @@ impl MigrationTrait for Migration {
 
         if manager.get_database_backend() == DbBackend::Postgres {
             let db = manager.get_connection();
-            for table in ["due_work", "escalations", "outbox"] {
+            for table in ["due_work", "escalations", "outbox", "webhooks"] {
                 db.execute_unprepared(&super::m20261128_000003_row_level_security::enable_sql(
                     table,
                 ))
@@ -279,6 +310,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for table in [
+            Webhooks::Table.into_iden(),
             Outbox::Table.into_iden(),
             Escalations::Table.into_iden(),
             DueWork::Table.into_iden(),

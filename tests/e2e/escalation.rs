@@ -612,3 +612,227 @@ async fn email_reaches_people(backend: Backend) {
     assert_eq!(sent, 3);
 }
 on_both_backends!(email_reaches_people);
+
+/// What a webhook receiver got: headers of interest and the body.
+#[derive(Clone, Debug)]
+struct Call {
+    id: String,
+    timestamp: String,
+    signature: String,
+    body: String,
+}
+
+/// A receiver on loopback that refuses its first call (503) and accepts
+/// the rest; returns its URL and what it received.
+async fn receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Call>>>) {
+    use poem::{EndpointExt, Route, handler, post};
+    let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Call>::new()));
+    #[handler]
+    fn hook(
+        req: &poem::Request,
+        body: String,
+        poem::web::Data(calls): poem::web::Data<&std::sync::Arc<std::sync::Mutex<Vec<Call>>>>,
+    ) -> poem::http::StatusCode {
+        let header = |name: &str| {
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let mut calls = calls.lock().unwrap();
+        calls.push(Call {
+            id: header("webhook-id"),
+            timestamp: header("webhook-timestamp"),
+            signature: header("webhook-signature"),
+            body,
+        });
+        if calls.len() == 1 {
+            poem::http::StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            poem::http::StatusCode::OK
+        }
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let acceptor = poem::listener::TcpAcceptor::from_tokio(listener).unwrap();
+    let app = Route::new().at("/hook", post(hook)).data(calls.clone());
+    tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(app));
+    (url, calls)
+}
+
+/// Webhooks follow the Standard Webhooks conventions: id, timestamp and an
+/// HMAC signature a receiver can check with its secret; a refused call is
+/// retried with the same id; only the events asked for are sent; the
+/// delivery log shows it all.
+async fn webhooks_are_signed_and_retried(backend: Backend) {
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+    let app = spawn_app_with(backend, &[("MINSHENG_WORKER_POLL_MS", "200")]).await;
+    app.staff("daqing", "boss", &["city-admin"], &[]).await;
+    let boss = app.login_ok(Some("daqing"), "boss").await;
+    let (url, calls) = receiver().await;
+    // Bad input says what to fix.
+    let (status, body) = call(
+        &app,
+        &boss,
+        Method::POST,
+        "/tenants/daqing/webhooks",
+        Some(&json!({"url": "ftp://x", "events": ["case.eaten"]})),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let fields: Vec<_> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["url", "events[0]"], "{body}");
+    let (status, created) = call(
+        &app,
+        &boss,
+        Method::POST,
+        "/tenants/daqing/webhooks",
+        Some(&json!({"url": url, "events": ["case.accepted", "case.answered"]})),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let hook_id = created["webhook"]["id"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let (_, listed) = call(&app, &boss, Method::GET, "/tenants/daqing/webhooks", None).await;
+    assert!(
+        !listed.to_string().contains(&secret),
+        "the secret is shown once"
+    );
+
+    let (code, _, _) = submit(
+        &app,
+        &heating("暖气不热，请尽快处理", Some("wang@example.cn")),
+    )
+    .await;
+    let path = |action: &str| format!("/tenants/daqing/cases/{code}/{action}");
+    assert_eq!(
+        call(&app, &boss, Method::POST, &path("accept"), None)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        call(
+            &app,
+            &boss,
+            Method::POST,
+            &path("assign"),
+            Some(&json!({"lead": "rlgs"}))
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        call(
+            &app,
+            &boss,
+            Method::POST,
+            &path("answer"),
+            Some(&json!({"text": "已修复。"}))
+        )
+        .await
+        .0,
+        200
+    );
+
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while calls.lock().unwrap().len() < 3 && std::time::Instant::now() < until {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let got = calls.lock().unwrap().clone();
+    assert_eq!(
+        got.len(),
+        3,
+        "one refused call, its retry, and the other event: {got:?}"
+    );
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(secret.trim_start_matches("whsec_"))
+        .unwrap();
+    for c in &got {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+        mac.update(format!("{}.{}.{}", c.id, c.timestamp, c.body).as_bytes());
+        let expected = format!(
+            "v1,{}",
+            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+        );
+        assert_eq!(c.signature, expected, "the signature checks out");
+        let age = Utc::now().timestamp() - c.timestamp.parse::<i64>().unwrap();
+        assert!((0..60).contains(&age));
+        assert!(
+            !c.body.contains("wang@example.cn"),
+            "no personal data: {}",
+            c.body
+        );
+    }
+    let body = |c: &Call| serde_json::from_str::<Value>(&c.body).unwrap();
+    // The refused call came again with the same id.
+    assert_eq!(
+        got[0].id,
+        got.iter()
+            .skip(1)
+            .find(|c| body(c)["type"] == body(&got[0])["type"])
+            .unwrap()
+            .id
+    );
+    let types: HashSet<String> = got
+        .iter()
+        .map(|c| body(c)["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        types,
+        HashSet::from(["case.accepted".to_owned(), "case.answered".to_owned()]),
+        "only what was asked for"
+    );
+    assert!(
+        got.iter()
+            .all(|c| body(c)["data"]["tracking_code"] == code.as_str())
+    );
+    // The delivery log.
+    let (status, log) = call(
+        &app,
+        &boss,
+        Method::GET,
+        &format!("/tenants/daqing/webhooks/{hook_id}/deliveries"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{log}");
+    let log = log.as_array().unwrap();
+    assert_eq!(log.len(), 2);
+    assert!(log.iter().all(|d| d["state"] == "sent"));
+    assert!(
+        log.iter()
+            .any(|d| d["attempts"] == 2
+                && d["last_error"].as_str().unwrap_or_default().contains("503")),
+        "{log:?}"
+    );
+    // Removed: no more calls.
+    let (status, _) = call(
+        &app,
+        &boss,
+        Method::DELETE,
+        &format!("/tenants/daqing/webhooks/{hook_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = call(
+        &app,
+        &boss,
+        Method::DELETE,
+        &format!("/tenants/daqing/webhooks/{hook_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+}
+on_both_backends!(webhooks_are_signed_and_retried);

@@ -64,6 +64,11 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get", "/v1/tenants/{tenant}/api-keys") => Permission("apikey:read"),
         ("post", "/v1/tenants/{tenant}/api-keys")
         | ("delete", "/v1/tenants/{tenant}/api-keys/{id}") => Permission("apikey:write"),
+        ("get", "/v1/tenants/{tenant}/webhooks")
+        | ("post", "/v1/tenants/{tenant}/webhooks")
+        | ("delete", "/v1/tenants/{tenant}/webhooks/{id}")
+        | ("get", "/v1/tenants/{tenant}/webhooks/{id}/deliveries")
+        | ("get", "/v1/tenants/{tenant}/notifications") => Permission("tenant:write"),
         ("get", "/v1/tenants/{tenant}/audit") => Permission("audit:read"),
         ("post", "/v1/tenants/{tenant}/cases")
         | ("get", "/v1/tenants/{tenant}/cases")
@@ -128,6 +133,7 @@ struct Ids {
     host: String,
     role: String,
     case: String,
+    webhook: String,
     /// Names that only this city's rows carry, to spot leaks.
     markers: Vec<String>,
 }
@@ -163,7 +169,18 @@ async fn ids_of(app: &TestApp, operator: &Auth, tenant: &str, department: &str, 
     let (_, dept) = app
         .get_json(&format!("/tenants/{tenant}/departments/{department_id}"))
         .await;
+    let (status, hook) = app
+        .call(
+            operator,
+            Method::POST,
+            &format!("/tenants/{tenant}/webhooks"),
+            Some(&json!({"url": "http://127.0.0.1:9/matrix"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{hook}");
+    let hook: Value = serde_json::from_str(&hook).unwrap();
     Ids {
+        webhook: hook["webhook"]["id"].as_str().unwrap().into(),
         tenant: tenant.into(),
         department: department_id,
         category: cats[0]["id"].as_str().unwrap().into(),
@@ -183,6 +200,7 @@ fn fill(path: &str, ids: &Ids, id_kind: &str) -> String {
         "departments" => &ids.department,
         "categories" => &ids.category,
         "users" => &ids.user,
+        "webhooks" => &ids.webhook,
         _ => &ids.department,
     };
     path.trim_start_matches("/v1")
@@ -216,6 +234,7 @@ fn body_for(method: &str, path: &str, own: &Ids, n: usize) -> Option<Value> {
             json!({"code": format!("m-role-{n}"), "name": "M", "permissions": ["calendar:write"]})
         }
         ("post", "api-keys") => json!({"name": format!("m-key-{n}")}),
+        ("post", "webhooks") => json!({"url": format!("http://127.0.0.1:9/m-{n}")}),
         ("post", "cases") => new_case("heating-cold"),
         ("post", "reject") | ("post", "return") => json!({"reason": "matrix reason"}),
         ("post", "assign") => json!({}),
@@ -395,6 +414,8 @@ async fn authorization_matrix(backend: Backend) {
                     fresh_key_target(&app, &operator, variant, has_id, &own, &other, auth).await
                 } else if path.contains("{case}") && method == "post" {
                     fresh_case_target(&app, &operator, path, variant, &own, &other, auth).await
+                } else if method == "delete" && path.contains("webhooks") {
+                    fresh_webhook_target(&app, &operator, variant, &own, &other, auth).await
                 } else if method == "delete" && path.contains("hosts") {
                     fresh_host_target(&app, &operator, variant, &own, &other, n, auth).await
                 } else {
@@ -513,6 +534,31 @@ async fn fresh_key_target(
     let id = created["api_key"]["id"].as_str().unwrap();
     assert!(has_id);
     (format!("/tenants/{}/api-keys/{id}", own.tenant), auth)
+}
+
+/// A webhook made for this call alone (deleting the shared one would change
+/// what the next principal sees).
+async fn fresh_webhook_target(
+    app: &TestApp,
+    operator: &Auth,
+    variant: &str,
+    own: &Ids,
+    other: &Ids,
+    auth: Auth,
+) -> (String, Auth) {
+    let owner = if variant == "own" { own } else { other };
+    let (status, text) = app
+        .call(
+            operator,
+            Method::POST,
+            &format!("/tenants/{}/webhooks", owner.tenant),
+            Some(&json!({"url": "http://127.0.0.1:9/fresh"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{text}");
+    let created: Value = serde_json::from_str(&text).unwrap();
+    let id = created["webhook"]["id"].as_str().unwrap();
+    (format!("/tenants/{}/webhooks/{id}", own.tenant), auth)
 }
 
 async fn fresh_host_target(

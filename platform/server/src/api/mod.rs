@@ -8,6 +8,7 @@ mod directory;
 pub mod error;
 mod health;
 mod tenants;
+mod webhooks;
 
 pub use access::{expired_session_cookie, session_cookie};
 pub use health::{healthz, readyz};
@@ -29,6 +30,8 @@ pub enum ApiTags {
     Access,
     /// Citizens' cases, their lifecycle and the city's statistics.
     Cases,
+    /// Webhook endpoints and the log of email and webhook messages.
+    Notifications,
 }
 
 pub type Api = (
@@ -36,6 +39,7 @@ pub type Api = (
     directory::DirectoryApi,
     access::AccessApi,
     cases::CasesApi,
+    webhooks::WebhooksApi,
 );
 
 pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
@@ -51,6 +55,9 @@ pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
                 state: state.clone(),
             },
             cases::CasesApi {
+                state: state.clone(),
+            },
+            webhooks::WebhooksApi {
                 state: state.clone(),
             },
         ),

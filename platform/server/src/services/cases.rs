@@ -904,6 +904,33 @@ async fn follow_up(
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     use super::escalation;
+    let event = match action {
+        StaffAction::Accept => Some(("case.accepted", "accepted")),
+        StaffAction::Assign { .. } => Some(("case.assigned", "assigned")),
+        StaffAction::Answer { .. } => Some(("case.answered", "answered")),
+        StaffAction::Close => Some(("case.closed", "closed")),
+        StaffAction::Reject { .. } => Some(("case.rejected", "rejected")),
+        _ => None,
+    };
+    if let Some((event, state)) = event {
+        let department = match lead {
+            Some(d) => names(tx, tenant)
+                .await?
+                .departments
+                .get(&d)
+                .map(|n| n.0.clone()),
+            None => None,
+        };
+        super::webhooks::enqueue(
+            tx,
+            tenant,
+            row.id,
+            event,
+            super::webhooks::case_data(tenant, row, state, department.as_deref()),
+            now,
+        )
+        .await?;
+    }
     match action {
         StaffAction::Answer { text } => {
             escalation::cancel(tx, tenant, row.id, now).await?;
@@ -1186,6 +1213,15 @@ pub async fn rate(
             detail: Some(rated),
             at: now,
         },
+    )
+    .await?;
+    super::webhooks::enqueue(
+        &tx,
+        tenant,
+        row.id,
+        "case.rated",
+        super::webhooks::case_data(tenant, &row, step.to.as_str(), None),
+        now,
     )
     .await?;
     if let Some(comment) = comment {

@@ -391,9 +391,9 @@ async fn effects(
         }
     }
     .or_internal()?;
-    let department = match row.lead_department_id {
-        Some(d) => department_name(tx, t, d).await?,
-        None => String::new(),
+    let (department_code, department) = match row.lead_department_id {
+        Some(d) => department_names(tx, t, d).await?,
+        None => (String::new(), String::new()),
     };
     let facts = Facts {
         code: &row.tracking_code,
@@ -404,6 +404,15 @@ async fn effects(
         link: &case_link(state, tenant, &row.tracking_code),
     };
     let key = level.action();
+    super::webhooks::enqueue(
+        tx,
+        tenant,
+        row.id,
+        &format!("case.{key}"),
+        super::webhooks::case_data(tenant, row, &row.state, Some(&department_code)),
+        now,
+    )
+    .await?;
     let messages = recipients
         .into_iter()
         .map(|to| {
@@ -421,11 +430,12 @@ async fn effects(
     q::insert_outbox(tx, messages).await.or_internal()
 }
 
-async fn department_name(
+/// A department's code and name.
+async fn department_names(
     db: &impl ConnectionTrait,
     tenant: Uuid,
     id: Uuid,
-) -> Result<String, Error> {
+) -> Result<(String, String), Error> {
     use sea_orm::EntityTrait;
     let row = minsheng_store::entity::department::Entity::find_by_id(id)
         .one(db)
@@ -433,7 +443,7 @@ async fn department_name(
         .or_internal()?;
     Ok(row
         .filter(|d| d.tenant_id == tenant)
-        .map(|d| d.name)
+        .map(|d| (d.code, d.name))
         .unwrap_or_default())
 }
 

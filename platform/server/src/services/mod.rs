@@ -13,6 +13,7 @@ pub mod escalation;
 pub mod intake;
 pub mod notify;
 pub mod tenants;
+pub mod webhooks;
 
 use chrono::Utc;
 use minsheng_domain::Error;

@@ -1,5 +1,6 @@
 //! Delivering the outbox: messages written in the same transaction as what
-//! they announce are sent afterwards by the workers, over SMTP. A failed
+//! they announce are sent afterwards by the workers: email over SMTP, and
+//! webhook calls over HTTP, signed. A failed
 //! attempt is retried with exponential backoff (2, 4, 8 … seconds, at most
 //! an hour apart); a permanent refusal, or twelve failed attempts, gives up
 //! and leaves the message `failed` for the city's admins to see. A server
@@ -25,22 +26,29 @@ pub async fn deliver_due(
     worker: &Worker,
     now: DateTime<Utc>,
 ) -> Result<u64, Error> {
-    let Some(url) = state.config.smtp_url.as_deref().filter(|u| !u.is_empty()) else {
-        return Ok(0);
+    // Without SMTP, email waits in the outbox; webhooks still go.
+    let smtp = match state.config.smtp_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => Some(transport(url)?),
+        None => None,
     };
-    let transport = transport(url)?;
     let from: Mailbox = state
         .config
         .mail_from
         .parse()
         .map_err(|e| Error::internal(format!("mail_from is not an address: {e}")))?;
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(Error::internal)?;
     let mut sent = 0;
     loop {
         let claimed = {
             let tx = state.store.begin(Scope::Platform).await.or_internal()?;
-            let rows = q::claim_outbox(&tx, &worker.id, now, now + worker.lease, 32)
-                .await
-                .or_internal()?;
+            let rows =
+                q::claim_outbox(&tx, &worker.id, now, now + worker.lease, 32, smtp.is_none())
+                    .await
+                    .or_internal()?;
             tx.commit().await.or_internal()?;
             rows
         };
@@ -48,9 +56,10 @@ pub async fn deliver_due(
             return Ok(sent);
         }
         for message in claimed {
-            let outcome = match message.channel.as_str() {
-                "email" => send(&transport, &from, &message).await,
-                other => Err((format!("unknown channel {other:?}"), true)),
+            let outcome = match (message.channel.as_str(), &smtp) {
+                ("email", Some(transport)) => send(transport, &from, &message).await,
+                ("webhook", _) => call(state, &http, &message).await,
+                (other, _) => Err((format!("cannot send on channel {other:?}"), true)),
             };
             let delivery = match outcome {
                 Ok(()) => {
@@ -72,6 +81,53 @@ pub async fn deliver_due(
                 .or_internal()?;
             tx.commit().await.or_internal()?;
         }
+    }
+}
+
+/// Deliver one webhook call, signed as Standard Webhooks describe. A 2xx
+/// answer is delivered; anything else is tried again later; a removed
+/// endpoint is given up.
+async fn call(
+    state: &AppState,
+    http: &reqwest::Client,
+    message: &outbox::Model,
+) -> Result<(), (String, bool)> {
+    let id = uuid::Uuid::parse_str(&message.recipient)
+        .map_err(|_| ("the recipient is not a webhook id".to_owned(), true))?;
+    let endpoint = {
+        let tx = state
+            .store
+            .begin(Scope::Platform)
+            .await
+            .map_err(|e| (e.to_string(), false))?;
+        let row = q::webhook_by_id(&tx, id)
+            .await
+            .map_err(|e| (e.to_string(), false))?;
+        let _ = tx.commit().await;
+        row
+    };
+    let Some(endpoint) = endpoint.filter(|w| w.active && w.tenant_id == message.tenant_id) else {
+        return Err(("the webhook was removed".into(), true));
+    };
+    let timestamp = Utc::now().timestamp();
+    let msg_id = message.id.to_string();
+    let signature = super::webhooks::signature(&endpoint.secret, &msg_id, timestamp, &message.body)
+        .map_err(|e| (e.to_string(), true))?;
+    let resp = http
+        .post(&endpoint.url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &msg_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(message.body.clone())
+        .send()
+        .await
+        .map_err(|e| (format!("cannot reach the endpoint: {e}"), false))?;
+    let status = resp.status();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err((format!("the endpoint answered {status}"), false))
     }
 }
 

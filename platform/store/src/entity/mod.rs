@@ -23,3 +23,4 @@ pub mod tenant_host;
 pub mod user;
 pub mod user_department;
 pub mod user_role;
+pub mod webhook;

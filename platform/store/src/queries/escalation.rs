@@ -2,7 +2,7 @@
 //! (the platform scope); everything a claim leads to happens in the city's
 //! own transaction with the tenant in every statement.
 
-use crate::entity::{due_work, escalation, outbox, user, user_department, user_role};
+use crate::entity::{due_work, escalation, outbox, user, user_department, user_role, webhook};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
@@ -219,25 +219,32 @@ pub async fn claim_outbox(
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
     limit: u64,
+    webhooks_only: bool,
 ) -> Result<Vec<outbox::Model>, DbErr> {
     let backend = db.get_database_backend();
+    let only = if webhooks_only {
+        " AND channel = 'webhook'"
+    } else {
+        ""
+    };
     let sql = match backend {
         DbBackend::Postgres => {
             "UPDATE outbox SET lease_owner = $1, lease_until = $2 \
              WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $3 \
-               AND (lease_until IS NULL OR lease_until < $4) ORDER BY next_attempt_at LIMIT $5 \
+               AND (lease_until IS NULL OR lease_until < $4){only} ORDER BY next_attempt_at LIMIT $5 \
                FOR UPDATE SKIP LOCKED) RETURNING *"
         }
         _ => {
             "UPDATE outbox SET lease_owner = ?, lease_until = ? \
              WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? \
-               AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT ?) RETURNING *"
+               AND (lease_until IS NULL OR lease_until < ?){only} ORDER BY next_attempt_at LIMIT ?) RETURNING *"
         }
     };
+    let sql = sql.replace("{only}", only);
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     outbox::Model::find_by_statement(Statement::from_sql_and_values(
         backend,
-        sql,
+        &sql,
         [
             owner.into(),
             lease_until.into(),
@@ -310,6 +317,71 @@ pub async fn outbox_of(
         query = query.filter(outbox::Column::State.eq(s));
     }
     query
+        .order_by_desc(outbox::Column::CreatedAt)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+// ---- webhooks -------------------------------------------------------------
+
+pub async fn insert_webhook(
+    db: &impl ConnectionTrait,
+    row: webhook::ActiveModel,
+) -> Result<webhook::Model, DbErr> {
+    use sea_orm::ActiveModelTrait;
+    row.insert(db).await
+}
+
+/// A city's active endpoints.
+pub async fn webhooks_of(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+) -> Result<Vec<webhook::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    webhook::Entity::find()
+        .filter(webhook::Column::TenantId.eq(tenant_id))
+        .filter(webhook::Column::Active.eq(true))
+        .order_by_asc(webhook::Column::CreatedAt)
+        .all(db)
+        .await
+}
+
+/// An endpoint by id (the sender, which works for every city).
+pub async fn webhook_by_id(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<webhook::Model>, DbErr> {
+    webhook::Entity::find_by_id(id).one(db).await
+}
+
+/// Stop calling an endpoint; its delivery log stays.
+pub async fn deactivate_webhook(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    id: Uuid,
+) -> Result<bool, DbErr> {
+    webhook::Entity::update_many()
+        .col_expr(webhook::Column::Active, Expr::value(false))
+        .filter(webhook::Column::TenantId.eq(tenant_id))
+        .filter(webhook::Column::Id.eq(id))
+        .filter(webhook::Column::Active.eq(true))
+        .exec(db)
+        .await
+        .map(|r| r.rows_affected == 1)
+}
+
+/// Messages to one recipient (a webhook's deliveries), newest first.
+pub async fn outbox_to(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    recipient: &str,
+    limit: u64,
+) -> Result<Vec<outbox::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    outbox::Entity::find()
+        .filter(outbox::Column::TenantId.eq(tenant_id))
+        .filter(outbox::Column::Recipient.eq(recipient))
         .order_by_desc(outbox::Column::CreatedAt)
         .limit(limit)
         .all(db)
