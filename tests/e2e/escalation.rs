@@ -587,7 +587,7 @@ async fn email_reaches_people(backend: Backend) {
     assert!(
         body.contains("温控阀已更换")
             && body.contains(&format!(
-                "https://minsheng.example.org/t/daqing/cases/{wang}"
+                "https://minsheng.example.org/t/daqing/track?code={wang}"
             )),
         "{body}"
     );

@@ -237,12 +237,18 @@ pub async fn run_due(
         if claimed.is_empty() {
             return Ok(pass);
         }
+        let sqlite = state.store.backend() == minsheng_store::Backend::Sqlite;
         for due in claimed {
             match apply(state, worker, &due, now()).await {
                 Ok(true) => pass.fired += 1,
                 Ok(false) => pass.skipped += 1,
                 // Left to its lease: another pass (or worker) tries again.
                 Err(e) => tracing::warn!(error = %e, due = %due.id, "escalation step failed"),
+            }
+            // SQLite has one writer: leave room between steps for the
+            // citizens' submissions, which come first.
+            if sqlite {
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
             }
         }
     }
@@ -382,9 +388,12 @@ async fn effects(
         count(tx, tenant, row.lead_department_id, now, delta).await?;
     }
     let recipients = match level {
-        Level::Reminder | Level::Overdue => {
-            q::staff_emails(tx, t, row.lead_department_id, None).await
-        }
+        // The handling department; with none yet, the dispatchers who
+        // should have assigned it.
+        Level::Reminder | Level::Overdue => match row.lead_department_id {
+            Some(d) => q::staff_emails(tx, t, Some(d), None).await,
+            None => q::staff_emails(tx, t, None, Some("dispatcher")).await,
+        },
         Level::Supervision => q::staff_emails(tx, t, None, Some("supervisor")).await,
         Level::Admin => {
             q::staff_emails(tx, t, None, Some(minsheng_domain::access::CITY_ADMIN)).await
@@ -409,7 +418,12 @@ async fn effects(
         tenant,
         row.id,
         &format!("case.{key}"),
-        super::webhooks::case_data(tenant, row, &row.state, Some(&department_code)),
+        super::webhooks::case_data(
+            tenant,
+            row,
+            &row.state,
+            Some(department_code.as_str()).filter(|c| !c.is_empty()),
+        ),
         now,
     )
     .await?;
@@ -447,10 +461,12 @@ async fn department_names(
         .unwrap_or_default())
 }
 
-/// Where a case's public page is, for links in messages.
+/// Where a case can be followed, for links in messages: the track page,
+/// which shows a public case to anyone and a private one with its secret
+/// or to its signed-in citizen.
 pub fn case_link(state: &AppState, tenant: &TenantRecord, code: &str) -> String {
     format!(
-        "{}/t/{}/cases/{code}",
+        "{}/t/{}/track?code={code}",
         state.config.public_url.trim_end_matches('/'),
         tenant.slug
     )
@@ -525,6 +541,7 @@ pub async fn work(
     poll: std::time::Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let poll = poll.max(std::time::Duration::from_millis(50));
     tracing::info!(worker = %worker.id, "escalation worker started");
     loop {
         if *stop.borrow() {

@@ -26,16 +26,28 @@ pub async fn deliver_due(
     worker: &Worker,
     now: DateTime<Utc>,
 ) -> Result<u64, Error> {
-    // Without SMTP, email waits in the outbox; webhooks still go.
-    let smtp = match state.config.smtp_url.as_deref().filter(|u| !u.is_empty()) {
-        Some(url) => Some(transport(url)?),
-        None => None,
+    // Without SMTP (or with a sender that is not an address), email waits
+    // in the outbox; webhooks still go.
+    let from: Option<Mailbox> = match state.config.mail_from.parse() {
+        Ok(from) => Some(from),
+        Err(e) => {
+            tracing::warn!(error = %e, "mail_from is not an address: email waits");
+            None
+        }
     };
-    let from: Mailbox = state
-        .config
-        .mail_from
-        .parse()
-        .map_err(|e| Error::internal(format!("mail_from is not an address: {e}")))?;
+    let smtp = match (
+        state.config.smtp_url.as_deref().filter(|u| !u.is_empty()),
+        from,
+    ) {
+        (Some(url), Some(from)) => match transport(url) {
+            Ok(t) => Some((t, from)),
+            Err(e) => {
+                tracing::warn!(error = %e, "email waits");
+                None
+            }
+        },
+        _ => None,
+    };
     let http = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
@@ -57,7 +69,7 @@ pub async fn deliver_due(
         }
         for message in claimed {
             let outcome = match (message.channel.as_str(), &smtp) {
-                ("email", Some(transport)) => send(transport, &from, &message).await,
+                ("email", Some((transport, from))) => send(transport, from, &message).await,
                 ("webhook", _) => call(state, &http, &message).await,
                 (other, _) => Err((format!("cannot send on channel {other:?}"), true)),
             };
@@ -138,23 +150,10 @@ pub fn backoff(attempts: i32) -> Duration {
 }
 
 fn transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, Error> {
-    let bad = |e: String| Error::internal(format!("smtp_url {url:?}: {e}"));
-    if let Some(rest) = url.strip_prefix("smtp://") {
-        // A relay on the same network, without TLS.
-        let (host, port) = match rest.trim_end_matches('/').rsplit_once(':') {
-            Some((h, p)) => (h, p.parse::<u16>().map_err(|e| bad(e.to_string()))?),
-            None => (rest.trim_end_matches('/'), 25),
-        };
-        return Ok(
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-                .port(port)
-                .timeout(Some(std::time::Duration::from_secs(20)))
-                .build(),
-        );
-    }
+    let shown = crate::config::redact_url(url);
     AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
         .map(|b| b.timeout(Some(std::time::Duration::from_secs(20))).build())
-        .map_err(|e| bad(e.to_string()))
+        .map_err(|e| Error::internal(format!("smtp_url {shown}: {e}")))
 }
 
 /// Send one email; an error says what went wrong and whether trying again
@@ -179,7 +178,9 @@ async fn send(
         .send(email)
         .await
         .map(|_| ())
-        .map_err(|e| (e.to_string(), e.is_permanent()))
+        // Even a permanent refusal may be the server's configuration (a
+        // wrong password): retried until the attempts run out.
+        .map_err(|e| (e.to_string(), false))
 }
 
 #[cfg(test)]
