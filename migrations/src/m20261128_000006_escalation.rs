@@ -93,6 +93,13 @@ enum Webhooks {
 }
 
 #[derive(DeriveIden)]
+enum Tenants {
+    Table,
+    /// The city's own mail texts (`[mail]` in tenant.toml): key → text.
+    MailTemplates,
+}
+
+#[derive(DeriveIden)]
 enum Cases {
     Table,
     Id,
@@ -277,6 +284,14 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Tenants::Table)
+                    .add_column(ColumnDef::new(Tenants::MailTemplates).json().null())
+                    .to_owned(),
+            )
+            .await?;
 
         if manager.get_database_backend() == DbBackend::Postgres {
             let db = manager.get_connection();
@@ -291,6 +306,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Tenants::Table)
+                    .drop_column(Tenants::MailTemplates)
+                    .to_owned(),
+            )
+            .await?;
         for column in [CaseStats::Overdue, CaseStats::Supervised] {
             manager
                 .alter_table(

@@ -456,6 +456,43 @@ async fn email_reaches_people(backend: Backend) {
         ],
     )
     .await;
+    // The city's own wording for one message, from its bundle; an unknown
+    // text is refused with the key named.
+    let bundle = app.dir.path().join("daqing");
+    std::fs::create_dir_all(&bundle).unwrap();
+    for file in [
+        "tenant.toml",
+        "departments.toml",
+        "categories.toml",
+        "calendar.toml",
+    ] {
+        std::fs::copy(
+            crate::support::repo_root()
+                .join("tenants/daqing")
+                .join(file),
+            bundle.join(file),
+        )
+        .unwrap();
+    }
+    let toml = std::fs::read_to_string(bundle.join("tenant.toml")).unwrap();
+    std::fs::write(
+        bundle.join("tenant.toml"),
+        format!("{toml}\n[mail]\nnonsense_subject = \"x\"\n"),
+    )
+    .unwrap();
+    let (ok, out) = app
+        .cli(&["tenant", "apply", bundle.to_str().unwrap()])
+        .await;
+    assert!(!ok && out.contains("mail.nonsense_subject"), "{out}");
+    std::fs::write(
+        bundle.join("tenant.toml"),
+        format!("{toml}\n[mail]\nanswered_subject = \"【百湖民声】{{title}} 已有答复\"\n"),
+    )
+    .unwrap();
+    let (ok, out) = app
+        .cli(&["tenant", "apply", bundle.to_str().unwrap()])
+        .await;
+    assert!(ok, "{out}");
     // A staff member of the heating company, with an address.
     let (status, body) = app
         .send_json(
@@ -583,7 +620,10 @@ async fn email_reaches_people(backend: Backend) {
             .unwrap_or_else(|| panic!("no mail to {who}: {mail:?}"))
     };
     let (_, subject, body) = to("wang@example.cn");
-    assert!(subject.contains("您的诉求已答复"), "{subject}");
+    assert_eq!(
+        subject, "【百湖民声】暖气不热，请师傅上门 已有答复",
+        "the city's own subject"
+    );
     assert!(
         body.contains("温控阀已更换")
             && body.contains(&format!(

@@ -285,6 +285,14 @@ async fn apply_tenant(
         },
     };
     tenants::fill_row(&mut row, &input)?;
+    let mail = tenants::check_mail_templates(&t.mail)?;
+    let current = match &row.mail_templates {
+        sea_orm::ActiveValue::Set(v) | sea_orm::ActiveValue::Unchanged(v) => v.clone(),
+        sea_orm::ActiveValue::NotSet => None,
+    };
+    if current != mail || created {
+        row.mail_templates = Set(mail);
+    }
     let changed = row.is_changed();
     let row = if created {
         queries::tenants::insert(tx, row).await.or_internal()?

@@ -68,6 +68,12 @@ pub async fn export(store: &Store, slug: &str) -> Result<Bundle, Error> {
             hosts: tenant.hosts,
             weekend,
             branding,
+            mail: record
+                .row
+                .mail_templates
+                .as_ref()
+                .and_then(|m| serde_json::from_value(m.clone()).ok())
+                .unwrap_or_default(),
         },
         departments: DepartmentsFile { department },
         categories: CategoriesFile { category },

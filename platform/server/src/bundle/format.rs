@@ -23,6 +23,10 @@ pub struct TenantFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weekend: Option<Vec<String>>,
     pub branding: Branding,
+    /// The city's own mail texts (`[mail]`): `overdue_subject = "…"`, …;
+    /// absent keys use the platform's words in the city's language.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub mail: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

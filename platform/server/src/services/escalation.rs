@@ -501,6 +501,17 @@ pub fn email(
     now: DateTime<Utc>,
 ) -> outbox::ActiveModel {
     let words = &crate::web::templates::words(tenant.locale)["mail"];
+    // The city's own text, else the platform's in the city's language.
+    let text = |name: String| {
+        tenant
+            .row
+            .mail_templates
+            .as_ref()
+            .and_then(|m| m[&name].as_str())
+            .or_else(|| words[&name].as_str())
+            .unwrap_or(key)
+            .to_owned()
+    };
     let fill = |template: &str| {
         template
             .replace("{code}", facts.code)
@@ -510,8 +521,8 @@ pub fn email(
             .replace("{answer}", facts.answer)
             .replace("{link}", facts.link)
     };
-    let subject = fill(words[format!("{key}_subject")].as_str().unwrap_or(key));
-    let body = fill(words[format!("{key}_body")].as_str().unwrap_or(key));
+    let subject = fill(&text(format!("{key}_subject")));
+    let body = fill(&text(format!("{key}_body")));
     outbox::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant.id.into_uuid()),

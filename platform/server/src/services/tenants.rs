@@ -205,6 +205,44 @@ pub async fn find(db: &impl ConnectionTrait, slug: &str) -> Result<TenantRecord,
 }
 
 /// The active city served at this exact host name.
+/// The keys a city's own mail texts may set.
+pub const MAIL_KEYS: &[&str] = &[
+    "reminder_subject",
+    "reminder_body",
+    "overdue_subject",
+    "overdue_body",
+    "supervision_subject",
+    "supervision_body",
+    "escalated_subject",
+    "escalated_body",
+    "answered_subject",
+    "answered_body",
+];
+
+/// Check a city's mail texts: known keys, 1 to 4,000 characters each.
+/// `None` when there are none.
+pub fn check_mail_templates(
+    mail: &std::collections::BTreeMap<String, String>,
+) -> Result<Option<serde_json::Value>, Error> {
+    let mut p = Problems::new();
+    for (key, text) in mail {
+        let field = format!("mail.{key}");
+        if !MAIL_KEYS.contains(&key.as_str()) {
+            p.push(
+                field,
+                format!(
+                    "no mail text {key:?}; the texts are {}",
+                    MAIL_KEYS.join(", ")
+                ),
+            );
+        } else if text.trim().is_empty() || text.chars().count() > 4000 {
+            p.push(field, "must be 1 to 4,000 characters");
+        }
+    }
+    p.finish()?;
+    Ok((!mail.is_empty()).then(|| serde_json::json!(mail)))
+}
+
 /// The city with this id (workers, which find work of every city).
 pub async fn find_by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<TenantRecord, Error> {
     let row = q::by_id(db, id).await.or_internal()?;

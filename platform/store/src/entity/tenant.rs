@@ -17,6 +17,8 @@ pub struct Model {
     pub logo_url: Option<String>,
     pub footer: Option<String>,
     pub contact: Option<String>,
+    /// The city's own mail texts: `overdue_subject` → text, …
+    pub mail_templates: Option<Json>,
     pub active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
