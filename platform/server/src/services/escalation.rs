@@ -265,6 +265,8 @@ async fn apply(
     let tenant = super::tenants::find_by_id(state.store.db(), due.tenant_id).await?;
     let t = tenant.id.into_uuid();
     let tx = state.tenant_tx(tenant.id).await?;
+    // The case first, as staff actions take it: no lock cycle with them.
+    cq::lock(&tx, t, due.case_id).await.or_internal()?;
     if !q::finish_due(&tx, t, due.id, &worker.id, now)
         .await
         .or_internal()?

@@ -90,6 +90,25 @@ pub async fn by_code(
         .await
 }
 
+/// Lock a case's row until the transaction ends (PostgreSQL; SQLite has
+/// one writer). Whoever changes a case and its due work takes the case
+/// first, so two such transactions never wait on each other in a circle.
+pub async fn lock(db: &impl ConnectionTrait, tenant_id: Uuid, id: Uuid) -> Result<(), DbErr> {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    case::Entity::find()
+        .select_only()
+        .column(case::Column::Id)
+        .filter(case::Column::TenantId.eq(tenant_id))
+        .filter(case::Column::Id.eq(id))
+        .lock_exclusive()
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await
+        .map(|_| ())
+}
+
 /// Change a case whatever its state (the escalation engine's own columns).
 pub async fn update_by_id(
     db: &impl ConnectionTrait,
