@@ -12,6 +12,7 @@ mod durability;
 mod escalation;
 mod forms;
 mod isolation;
+mod lifecycle;
 mod matrix;
 mod open311;
 mod resolution;

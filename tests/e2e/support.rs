@@ -140,6 +140,27 @@ impl TestApp {
         self.child = child;
     }
 
+    /// Send SIGTERM (as Kubernetes or `docker stop` do), wait for the
+    /// server to exit on its own, and start it again on the same database.
+    /// Returns whether it exited successfully.
+    pub async fn terminate_and_restart(&mut self) -> bool {
+        let pid = self.child.id().expect("the server is running");
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .await
+            .expect("run kill");
+        assert!(sent.success());
+        let status = tokio::time::timeout(Duration::from_secs(60), self.child.wait())
+            .await
+            .expect("the server exits within 60 s of SIGTERM")
+            .expect("wait for the server");
+        let (base, child) = start_server(&self.db_url, &self.env).await;
+        self.base = base;
+        self.child = child;
+        status.success()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -241,6 +241,15 @@ async fn authenticate<E: Endpoint>(
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let store = cli::open_store(&config).await?;
+    let unknown = store.unknown_migrations().await?;
+    if !unknown.is_empty() {
+        anyhow::bail!(
+            "the database schema is newer than this minsheng {}: it has migrations this build does not know ({}). \
+             Run the version that applied them (or newer); this one would misread the data",
+            env!("CARGO_PKG_VERSION"),
+            unknown.join(", ")
+        );
+    }
     // Migrate only when something is pending: the runtime role of a
     // production deployment may not create tables (`minsheng migrate` runs
     // as the owner in a release step).

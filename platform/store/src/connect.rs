@@ -122,6 +122,38 @@ impl Store {
             .collect())
     }
 
+    /// Migrations the database has applied that this build does not know:
+    /// the schema is newer than the code (a rollback, or an older replica
+    /// during an upgrade). Empty on a fresh database.
+    pub async fn unknown_migrations(&self) -> Result<Vec<String>, DbErr> {
+        use sea_orm::{ConnectionTrait, Statement};
+        let known: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        let backend = self.db.get_database_backend();
+        let rows = match self
+            .db
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT version FROM seaql_migrations",
+            ))
+            .await
+        {
+            Ok(rows) => rows,
+            // No migration table yet: nothing applied.
+            Err(_) => return Ok(Vec::new()),
+        };
+        let mut unknown = Vec::new();
+        for row in rows {
+            let version: String = row.try_get("", "version")?;
+            if !known.contains(&version) {
+                unknown.push(version);
+            }
+        }
+        Ok(unknown)
+    }
+
     /// Begin a transaction that sees one city's rows (or, in the platform
     /// scope, every city's). On PostgreSQL row-level security enforces the
     /// scope; the queries' own `tenant_id` filters enforce it everywhere.
