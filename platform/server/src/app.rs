@@ -28,6 +28,8 @@ pub struct AppState {
     pub intake: services::intake::Intake,
     /// Public pages kept for a few seconds.
     pub pages: Arc<web::cache::PageCache>,
+    /// Counters and latencies for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -41,6 +43,7 @@ impl AppState {
             calendars: Arc::new(services::calendar::Cache::default()),
             tenants: Arc::new(services::tenants::Cache::default()),
             intake: services::intake::start(&store),
+            metrics: Arc::new(crate::metrics::Metrics::default()),
             pages: Arc::new(web::cache::PageCache::new(Duration::from_secs(
                 config.page_cache_secs,
             ))),
@@ -131,6 +134,7 @@ pub fn build(state: AppState) -> impl Endpoint {
         .at("/t/:slug/sitemap.xml", get(web::site::sitemap))
         .at("/*rest", web::pages::fallback)
         .around(web::cache::serve)
+        .around(crate::metrics::record)
         .around(web::site::route_by_host)
         .around(authenticate)
         .data(state)
@@ -280,6 +284,29 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", listen))?;
+    if let Some(at) = state.config.metrics_listen {
+        let metrics_listener = tokio::net::TcpListener::bind(at)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen for metrics on {at}: {e}"))?;
+        println!(
+            "  metrics: http://{}/metrics",
+            metrics_listener.local_addr()?
+        );
+        let scrape_state = state.clone();
+        let metrics_app = Route::new().at(
+            "/metrics",
+            get(poem::endpoint::make(move |_| {
+                let state = scrape_state.clone();
+                async move {
+                    poem::Response::builder()
+                        .content_type("text/plain; version=0.0.4; charset=utf-8")
+                        .body(crate::metrics::scrape(&state).await)
+                }
+            })),
+        );
+        let acceptor = TcpAcceptor::from_tokio(metrics_listener)?;
+        tokio::spawn(Server::new_with_acceptor(acceptor).run(metrics_app));
+    }
     let addr = listener.local_addr()?;
     let base = format!("http://{addr}");
     println!("Minsheng {} listening on {base}", env!("CARGO_PKG_VERSION"));

@@ -67,6 +67,9 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of email.
     pub mail_from: String,
+    /// Where `/metrics` (Prometheus text) is served, apart from the public
+    /// listener; unset: nowhere.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -101,6 +104,7 @@ impl Default for Config {
             public_url: "http://localhost:8080".into(),
             smtp_url: None,
             mail_from: "Minsheng <no-reply@localhost>".into(),
+            metrics_listen: None,
         }
     }
 }
@@ -126,6 +130,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("MINSHENG_PUBLIC_URL", "public_url"),
     ("MINSHENG_SMTP_URL", "smtp_url"),
     ("MINSHENG_MAIL_FROM", "mail_from"),
+    ("MINSHENG_METRICS_LISTEN", "metrics_listen"),
     ("MINSHENG_SESSION_IDLE_SECS", "session_idle_secs"),
     ("MINSHENG_SESSION_MAX_AGE_SECS", "session_max_age_secs"),
     (

@@ -885,6 +885,12 @@ pub async fn act(
     }
     follow_up(ctx, &tx, tenant, &row, &action, update_deadline, lead, now).await?;
     tx.commit().await.or_internal()?;
+    if matches!(action, StaffAction::Answer { .. }) {
+        ctx.state.metrics.count(
+            "minsheng_cases_answered_total",
+            vec![("tenant", tenant.slug.clone())],
+        );
+    }
     get(ctx, tenant, code, None).await
 }
 

@@ -329,6 +329,13 @@ async fn apply(
         .or_internal()?;
     }
     tx.commit().await.or_internal()?;
+    state.metrics.count(
+        "minsheng_escalations_total",
+        vec![
+            ("tenant", tenant.slug.clone()),
+            ("level", level.action().to_owned()),
+        ],
+    );
     Ok(true)
 }
 

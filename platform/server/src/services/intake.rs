@@ -113,7 +113,15 @@ pub async fn submit(
     let mut last = None;
     for _ in 0..3 {
         match ctx.state.intake.submit(job.clone()).await {
-            Ok(done) => return Ok(done),
+            Ok(done) => {
+                if !done.1 {
+                    ctx.state.metrics.count(
+                        "minsheng_cases_submitted_total",
+                        vec![("tenant", tenant.slug.clone())],
+                    );
+                }
+                return Ok(done);
+            }
             Err(Failure::Busy(e) | Failure::Collision(e)) => last = Some(e),
             Err(Failure::Refused(e)) => return Err(e),
         }

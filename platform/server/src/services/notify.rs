@@ -87,6 +87,18 @@ pub async fn deliver_due(
                     error,
                 },
             };
+            let outcome = match &delivery {
+                Delivery::Sent { .. } => "sent",
+                Delivery::Retry { .. } => "retry",
+                Delivery::GaveUp { .. } => "failed",
+            };
+            state.metrics.count(
+                "minsheng_messages_total",
+                vec![
+                    ("channel", message.channel.clone()),
+                    ("outcome", outcome.to_owned()),
+                ],
+            );
             let tx = state.store.begin(Scope::Platform).await.or_internal()?;
             q::settle_outbox(&tx, message.id, &worker.id, delivery)
                 .await

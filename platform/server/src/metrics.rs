@@ -1,0 +1,289 @@
+//! Metrics in the Prometheus text format, on a listener of their own
+//! (`metrics_listen`, off by default) so they are never public.
+//!
+//! Requests are counted and timed by route template (ids, tracking codes
+//! and city slugs replaced by placeholders, so the number of series stays
+//! bounded) and city; the case counters by city; the due-work queue and
+//! the outbox are read from the database at each scrape. No personal data
+//! is ever a label.
+
+use crate::app::AppState;
+use poem::http::StatusCode;
+use poem::{Endpoint, IntoResponse, Request, Response};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Upper bounds of the latency histogram, in seconds.
+const BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+/// Labels, in order, as one key.
+type Labels = Vec<(&'static str, String)>;
+
+#[derive(Default)]
+pub struct Metrics {
+    counters: Mutex<BTreeMap<(&'static str, Labels), u64>>,
+    latency: Mutex<BTreeMap<Labels, Histogram>>,
+}
+
+const HELP: &[(&str, &str)] = &[
+    (
+        "minsheng_http_requests_total",
+        "HTTP requests by route template, method, status and city.",
+    ),
+    (
+        "minsheng_cases_submitted_total",
+        "Cases submitted, by city.",
+    ),
+    (
+        "minsheng_cases_answered_total",
+        "Official answers published, by city.",
+    ),
+    (
+        "minsheng_escalations_total",
+        "Escalation steps applied, by city and level.",
+    ),
+    (
+        "minsheng_messages_total",
+        "Email and webhook deliveries, by channel and outcome.",
+    ),
+];
+
+impl Metrics {
+    /// Add one to a counter.
+    pub fn count(&self, name: &'static str, labels: Labels) {
+        if let Ok(mut c) = self.counters.lock() {
+            *c.entry((name, labels)).or_default() += 1;
+        }
+    }
+
+    fn observe(&self, labels: Labels, seconds: f64) {
+        if let Ok(mut h) = self.latency.lock() {
+            let h = h.entry(labels).or_default();
+            for (i, bound) in BUCKETS.iter().enumerate() {
+                if seconds <= *bound {
+                    h.counts[i] += 1;
+                }
+            }
+            h.count += 1;
+            h.sum += seconds;
+        }
+    }
+
+    /// The exposition: counters, the latency histogram, then `extra`
+    /// gauges read at scrape time.
+    pub fn render(&self, gauges: &[(&str, &str, f64)]) -> String {
+        let mut out = String::new();
+        let labels = |l: &Labels| {
+            l.iter()
+                .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        if let Ok(counters) = self.counters.lock() {
+            for (name, help) in HELP {
+                let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+                for ((n, l), v) in counters.iter() {
+                    if n == name {
+                        let _ = writeln!(out, "{name}{{{}}} {v}", labels(l));
+                    }
+                }
+            }
+        }
+        if let Ok(latency) = self.latency.lock() {
+            let name = "minsheng_http_request_duration_seconds";
+            let _ = writeln!(
+                out,
+                "# HELP {name} HTTP request latency by route template and method.\n# TYPE {name} histogram"
+            );
+            for (l, h) in latency.iter() {
+                let base = labels(l);
+                for (i, bound) in BUCKETS.iter().enumerate() {
+                    let _ = writeln!(
+                        out,
+                        "{name}_bucket{{{base},le=\"{bound}\"}} {}",
+                        h.counts[i]
+                    );
+                }
+                let _ = writeln!(out, "{name}_bucket{{{base},le=\"+Inf\"}} {}", h.count);
+                let _ = writeln!(out, "{name}_sum{{{base}}} {}", h.sum);
+                let _ = writeln!(out, "{name}_count{{{base}}} {}", h.count);
+            }
+        }
+        for (name, help, value) in gauges {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+            );
+        }
+        out
+    }
+}
+
+fn escape(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// The route template of a path and the city it names: ids, tracking
+/// codes, dates and slugs become placeholders.
+pub fn route_of(path: &str) -> (String, String) {
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut tenant = String::new();
+    let mut out = Vec::with_capacity(segments.len());
+    for (i, s) in segments.iter().enumerate() {
+        let previous = if i > 0 { segments[i - 1] } else { "" };
+        let placeholder = if (previous == "t" && i == 2) || (previous == "tenants" && i == 4) {
+            tenant = (*s).to_owned();
+            Some("{tenant}")
+        } else if uuid::Uuid::parse_str(s).is_ok() {
+            Some("{id}")
+        } else if minsheng_domain::case::normalize_tracking_code(s).is_some() && s.len() >= 12 {
+            Some("{code}")
+        } else if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() {
+            Some("{date}")
+        } else if previous == "departments" || previous == "roles" || previous == "static" {
+            Some("{name}")
+        } else {
+            None
+        };
+        out.push(placeholder.map_or_else(|| (*s).to_owned(), str::to_owned));
+    }
+    let route = out.join("/");
+    // Open311 and anything unmatched keep a bounded set of names.
+    let route = if route.starts_with("/open311/") {
+        "/open311/v2/*".to_owned()
+    } else {
+        route
+    };
+    (route, tenant)
+}
+
+/// The middleware: count and time every request (after city host names
+/// were rewritten, so a city's pages are counted under their city).
+pub async fn record<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
+    let Some(state) = req.data::<AppState>().cloned() else {
+        return ep.call(req).await.map(IntoResponse::into_response);
+    };
+    let (route, tenant) = route_of(req.uri().path());
+    let method = req.method().as_str().to_owned();
+    let started = Instant::now();
+    let result = ep.call(req).await.map(IntoResponse::into_response);
+    let status = match &result {
+        Ok(r) => r.status(),
+        Err(e) => e.status(),
+    };
+    // Unmatched paths are one series, not one per path a scanner tries.
+    let route = if status == StatusCode::NOT_FOUND && !route.contains('{') {
+        "unmatched".to_owned()
+    } else {
+        route
+    };
+    state.metrics.count(
+        "minsheng_http_requests_total",
+        vec![
+            ("route", route.clone()),
+            ("method", method.clone()),
+            ("status", status.as_u16().to_string()),
+            ("tenant", tenant),
+        ],
+    );
+    state.metrics.observe(
+        vec![("route", route), ("method", method)],
+        started.elapsed().as_secs_f64(),
+    );
+    result
+}
+
+/// `GET /metrics` on the metrics listener.
+pub async fn scrape(state: &AppState) -> String {
+    let mut gauges = Vec::new();
+    if let Ok(tx) = state.store.read(minsheng_store::Scope::Platform).await {
+        use sea_orm::{ConnectionTrait, Statement};
+        let backend = tx.get_database_backend();
+        let number = |sql: &str| Statement::from_string(backend, sql.to_owned());
+        if let Ok(Some(row)) = tx
+            .query_one_raw(number(
+                "SELECT count(*) AS n FROM due_work WHERE state = 'pending'",
+            ))
+            .await
+            && let Ok(n) = row.try_get::<i64>("", "n")
+        {
+            gauges.push((
+                "minsheng_due_work_pending",
+                "Escalation steps waiting for their time.",
+                n as f64,
+            ));
+        }
+        if let Ok(rows) = tx
+            .query_all_raw(number(
+                "SELECT due_at FROM due_work WHERE state = 'pending' ORDER BY due_at LIMIT 1",
+            ))
+            .await
+        {
+            let lag = rows
+                .first()
+                .and_then(|r| {
+                    r.try_get::<chrono::DateTime<chrono::Utc>>("", "due_at")
+                        .ok()
+                })
+                .map_or(0.0, |due| {
+                    (chrono::Utc::now() - due).num_milliseconds().max(0) as f64 / 1000.0
+                });
+            gauges.push((
+                "minsheng_due_work_lag_seconds",
+                "How late the oldest due escalation step is.",
+                lag,
+            ));
+        }
+        if let Ok(Some(row)) = tx
+            .query_one_raw(number(
+                "SELECT count(*) AS n FROM outbox WHERE state = 'pending'",
+            ))
+            .await
+            && let Ok(n) = row.try_get::<i64>("", "n")
+        {
+            gauges.push((
+                "minsheng_outbox_pending",
+                "Messages waiting to be sent.",
+                n as f64,
+            ));
+        }
+        let _ = tx.commit().await;
+    }
+    state.metrics.render(&gauges)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::route_of;
+
+    #[test]
+    fn routes_are_templates() {
+        assert_eq!(
+            route_of("/api/v1/tenants/daqing/cases/ABCD-EFGH-JKLM/answer"),
+            (
+                "/api/v1/tenants/{tenant}/cases/{code}/answer".into(),
+                "daqing".into()
+            )
+        );
+        assert_eq!(
+            route_of("/t/springfield/answers"),
+            ("/t/{tenant}/answers".into(), "springfield".into())
+        );
+        assert_eq!(
+            route_of("/api/v1/tenants/daqing/departments/01a2b3c4-0000-7000-8000-000000000000").0,
+            "/api/v1/tenants/{tenant}/departments/{id}"
+        );
+        assert_eq!(route_of("/open311/v2/requests.json").0, "/open311/v2/*");
+    }
+}
