@@ -532,24 +532,16 @@ pub fn email(
     };
     let subject = fill(&text(format!("{key}_subject")));
     let body = fill(&text(format!("{key}_body")));
-    outbox::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(tenant.id.into_uuid()),
-        case_id: Set(Some(case_id)),
-        channel: Set("email".into()),
-        recipient: Set(to.to_owned()),
-        event: Set(event.to_owned()),
-        subject: Set(subject.chars().take(300).collect()),
-        body: Set(body),
-        state: Set(q::PENDING.into()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        lease_owner: Set(None),
-        lease_until: Set(None),
-        last_error: Set(None),
-        created_at: Set(now),
-        sent_at: Set(None),
+    q::NewMessage {
+        tenant_id: tenant.id.into_uuid(),
+        case_id: Some(case_id),
+        channel: "email",
+        recipient: to.to_owned(),
+        event: event.to_owned(),
+        subject,
+        body,
     }
+    .row(now)
 }
 
 /// The loop every `serve` process (and `minsheng worker`) runs: apply due

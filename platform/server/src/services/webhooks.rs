@@ -228,23 +228,17 @@ pub async fn enqueue(
     .to_string();
     let rows = wanted
         .iter()
-        .map(|w| outbox::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(tenant.id.into_uuid()),
-            case_id: Set(Some(case_id)),
-            channel: Set("webhook".into()),
-            recipient: Set(w.id.to_string()),
-            event: Set(event.to_owned()),
-            subject: Set(event.to_owned()),
-            body: Set(body.clone()),
-            state: Set(q::PENDING.into()),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            lease_owner: Set(None),
-            lease_until: Set(None),
-            last_error: Set(None),
-            created_at: Set(now),
-            sent_at: Set(None),
+        .map(|w| {
+            q::NewMessage {
+                tenant_id: tenant.id.into_uuid(),
+                case_id: Some(case_id),
+                channel: "webhook",
+                recipient: w.id.to_string(),
+                event: event.to_owned(),
+                subject: event.to_owned(),
+                body: body.clone(),
+            }
+            .row(now)
         })
         .collect();
     q::insert_outbox(tx, rows).await.or_internal()

@@ -4,8 +4,9 @@
 //! submission with a double-submit token (a `__Host-` cookie that must
 //! match a hidden field); sign-out carries the session's own CSRF token.
 
-use super::pages::{error_page, render, site};
+use super::pages::{error_page, render};
 use super::site::Site;
+use super::site::site;
 use crate::access::tokens::{constant_time_eq, random_token};
 use crate::access::{Ctx, Principal};
 use crate::api::{expired_session_cookie, session_cookie};

@@ -4,8 +4,9 @@
 //! double click, a reload or the back button never files a second case.
 //! Every message is shown next to its field, in the page's language.
 
-use super::pages::{error_page, local, render, site};
+use super::pages::{error_page, local, render};
 use super::site::Site;
+use super::site::site;
 use crate::access::Ctx;
 use crate::access::tokens::random_token;
 use crate::app::AppState;

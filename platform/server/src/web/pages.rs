@@ -5,7 +5,7 @@
 //! one template.
 
 use super::cache::CountsView;
-use super::site::{Site, branding};
+use super::site::{Site, branding, site};
 use super::templates::words;
 use crate::access::Ctx;
 use crate::app::AppState;
@@ -29,17 +29,6 @@ const PUBLIC_MAX_AGE: u32 = 10;
 pub fn slug_redirect(Path(slug): Path<String>) -> Redirect {
     Redirect::permanent(format!("/t/{slug}/"))
 }
-
-/// Load the city or return its 404 page.
-macro_rules! site {
-    ($state:expr, $ctx:expr, $req:expr, $slug:expr) => {
-        match Site::load($state, $ctx, $req, $slug).await {
-            Ok(site) => site,
-            Err(resp) => return resp,
-        }
-    };
-}
-pub(super) use site;
 
 /// A local time in the city's zone, as pages show it.
 pub(super) fn local(tenant: &TenantRecord, at: chrono::DateTime<chrono::Utc>) -> String {

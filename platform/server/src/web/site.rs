@@ -26,6 +26,17 @@ pub const LANG_COOKIE: &str = "minsheng-lang";
 #[derive(Clone, Copy, Debug)]
 pub struct ByHost;
 
+/// Load the city or return its 404 page.
+macro_rules! site {
+    ($state:expr, $ctx:expr, $req:expr, $slug:expr) => {
+        match Site::load($state, $ctx, $req, $slug).await {
+            Ok(site) => site,
+            Err(resp) => return resp,
+        }
+    };
+}
+pub(super) use site;
+
 /// One city's site, as one request sees it.
 pub struct Site {
     pub tenant: TenantRecord,
@@ -211,10 +222,7 @@ pub async fn switch_language(
     Path(slug): Path<String>,
     Query(query): Query<LanguageQuery>,
 ) -> Response {
-    let site = match Site::load(&state, &ctx, req, &slug).await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
+    let site = site!(&state, &ctx, req, &slug);
     let Some(locale) = query.to.as_deref().and_then(|l| Locale::parse(l).ok()) else {
         return super::pages::bad_request(&site.word("err_other"));
     };
@@ -298,10 +306,7 @@ pub async fn robots(
     req: &Request,
     Path(slug): Path<String>,
 ) -> Response {
-    let site = match Site::load(&state, &ctx, req, &slug).await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
+    let site = site!(&state, &ctx, req, &slug);
     let body = format!(
         "User-agent: *\n{}Sitemap: {}{}sitemap.xml\n",
         robots_rules(&site.base),
@@ -345,10 +350,7 @@ pub async fn sitemap(
     req: &Request,
     Path(slug): Path<String>,
 ) -> Response {
-    let site = match Site::load(&state, &ctx, req, &slug).await {
-        Ok(s) => s,
-        Err(resp) => return resp,
-    };
+    let site = site!(&state, &ctx, req, &slug);
     let root = format!("{}{}", origin(&state, req), site.base);
     let answered = minsheng_store::queries::cases::Filter {
         states: Some(vec!["answered".into(), "closed".into()]),

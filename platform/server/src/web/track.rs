@@ -4,8 +4,9 @@
 //! the case is theirs with its secret or by being signed in as the account
 //! that filed it.
 
-use super::pages::{case_context, error_page, landing_unfound, refused, render, site};
+use super::pages::{case_context, error_page, landing_unfound, refused, render};
 use super::site::Site;
+use super::site::site;
 use crate::access::Ctx;
 use crate::access::tokens::constant_time_eq;
 use crate::app::AppState;

@@ -199,6 +199,42 @@ pub async fn staff_emails(
 
 // ---- the outbox -----------------------------------------------------------
 
+/// A message to queue: pending, due at once, never tried.
+pub struct NewMessage {
+    pub tenant_id: Uuid,
+    pub case_id: Option<Uuid>,
+    /// `email` or `webhook`.
+    pub channel: &'static str,
+    pub recipient: String,
+    pub event: String,
+    pub subject: String,
+    pub body: String,
+}
+
+impl NewMessage {
+    pub fn row(self, now: DateTime<Utc>) -> outbox::ActiveModel {
+        use sea_orm::ActiveValue::Set;
+        outbox::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(self.tenant_id),
+            case_id: Set(self.case_id),
+            channel: Set(self.channel.to_owned()),
+            recipient: Set(self.recipient),
+            event: Set(self.event),
+            subject: Set(self.subject.chars().take(300).collect()),
+            body: Set(self.body),
+            state: Set(PENDING.into()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            lease_owner: Set(None),
+            lease_until: Set(None),
+            last_error: Set(None),
+            created_at: Set(now),
+            sent_at: Set(None),
+        }
+    }
+}
+
 pub async fn insert_outbox(
     db: &impl ConnectionTrait,
     rows: Vec<outbox::ActiveModel>,
