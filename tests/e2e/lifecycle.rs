@@ -198,3 +198,169 @@ async fn metrics_count_a_submission(backend: Backend) {
     assert_eq!(public.status().as_u16(), 404);
 }
 on_both_backends!(metrics_count_a_submission);
+
+/// A loopback round-robin in front of `backends` (`host:port`): each new
+/// connection goes to the next one. Returns its URL and the connections
+/// each backend got.
+async fn round_robin(backends: Vec<String>) -> (String, Arc<Vec<std::sync::atomic::AtomicUsize>>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let served: Arc<Vec<AtomicUsize>> =
+        Arc::new(backends.iter().map(|_| AtomicUsize::new(0)).collect());
+    let counts = served.clone();
+    tokio::spawn(async move {
+        let mut n = 0usize;
+        loop {
+            let Ok((mut inbound, _)) = listener.accept().await else {
+                break;
+            };
+            let i = n % backends.len();
+            n += 1;
+            counts[i].fetch_add(1, Ordering::Relaxed);
+            let target = backends[i].clone();
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    (url, served)
+}
+
+/// Three servers on one PostgreSQL database behind a round-robin: a
+/// citizen and the city's staff go through their whole story with every
+/// request landing on the next server. Sessions, cases, ratings and
+/// statistics are the same whichever server answers; signing out ends the
+/// session on all of them.
+#[tokio::test]
+async fn flows_across_three_replicas() {
+    use reqwest::Method;
+    use serde_json::{Value, json};
+    use std::sync::atomic::Ordering;
+    let first = spawn_app_with(Backend::Postgres, &[("MINSHENG_DEV_OPEN_ADMIN", "0")]).await;
+    let second = crate::support::spawn_app_on(&first, &[("MINSHENG_DEV_OPEN_ADMIN", "0")]).await;
+    let third = crate::support::spawn_app_on(&first, &[("MINSHENG_DEV_OPEN_ADMIN", "0")]).await;
+    first
+        .staff("daqing", "heat-admin", &["city-admin"], &[])
+        .await;
+    let backends = [&first, &second, &third]
+        .iter()
+        .map(|a| a.base.trim_start_matches("http://").to_owned())
+        .collect();
+    let (proxy, served) = round_robin(backends).await;
+    // A new connection for every request: the next server each time.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let api = |path: &str| format!("{proxy}/api/v1{path}");
+
+    let resp = client
+        .post(api("/auth/login"))
+        .json(&json!({"tenant": "daqing", "username": "heat-admin", "password": crate::support::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let cookie = resp.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let me: Value = resp.json().await.unwrap();
+    let csrf = me["csrf_token"].as_str().unwrap().to_owned();
+    let staff = |method: Method, path: String, body: Option<Value>| {
+        let mut req = client
+            .request(method, api(&path))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", &csrf);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        async move {
+            let resp = req.send().await.unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        }
+    };
+
+    let resp = client
+        .post(api("/tenants/daqing/cases"))
+        .json(&json!({
+            "category": "heating-cold",
+            "attributes": {"address_detail": ["东城领秀 C-22 栋 2 单元"], "indoor_temp": ["10-14"]},
+            "title": "东城领秀C-22栋暖气不热",
+            "text": "东城领秀小区C-22栋2单元，家里暖气一直不热，请尽快处理。",
+            "public": true
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    let created: Value = resp.json().await.unwrap();
+    let code = created["tracking_code"].as_str().unwrap().to_owned();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let case = |s: &str| format!("/tenants/daqing/cases/{code}{s}");
+    for (action, body) in [
+        ("/accept", None),
+        ("/assign", Some(json!({"lead": "rlgs"}))),
+        ("/start", None),
+        (
+            "/answer",
+            Some(json!({"text": "温控阀已更换，供热恢复正常。"})),
+        ),
+    ] {
+        let (status, text) = staff(Method::POST, case(action), body).await;
+        assert_eq!(status, 200, "{action}: {text}");
+    }
+    let resp = client
+        .post(api(&case("/rating")))
+        .header("x-case-secret", &secret)
+        .json(&json!({"rating": "satisfied"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    // Every server tells the same story.
+    for _ in 0..3 {
+        let public: Value = client
+            .get(api(&case("")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(public["case"]["state"], "closed", "{public}");
+        assert_eq!(public["case"]["rating"], "satisfied");
+        let stats: Value = client
+            .get(api("/tenants/daqing/stats"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (stats["received"].as_i64(), stats["answered"].as_i64()),
+            (Some(1), Some(1)),
+            "{stats}"
+        );
+    }
+    // Signed out through one server: refused by all three.
+    let (status, _) = staff(Method::POST, "/auth/logout".into(), None).await;
+    assert_eq!(status, 204);
+    for _ in 0..3 {
+        let (status, _) = staff(Method::GET, "/tenants/daqing/inbox".into(), None).await;
+        assert_eq!(status, 401);
+    }
+    let counts: Vec<usize> = served.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+    println!("three replicas: connections per server {counts:?}");
+    assert!(
+        counts.iter().all(|&n| n >= 5),
+        "every server took part: {counts:?}"
+    );
+}
