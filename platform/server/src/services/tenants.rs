@@ -501,22 +501,30 @@ pub async fn hosts_by(ctx: &Ctx, slug: &str) -> Result<Vec<Host>, Error> {
 pub async fn add_host_by(ctx: &Ctx, slug: &str, input: &HostInput) -> Result<Host, Error> {
     let record = find(ctx.db(), slug).await?;
     ctx.require_operator_for(&record)?;
-    add_host(ctx.db(), record.id, input).await
+    let added = add_host(ctx.db(), record.id, input).await?;
+    ctx.state.tenants.forget(slug);
+    Ok(added)
 }
 
 pub async fn remove_host_by(ctx: &Ctx, slug: &str, host_id: Uuid) -> Result<(), Error> {
     let record = find(ctx.db(), slug).await?;
     ctx.require_operator_for(&record)?;
-    remove_host(ctx.db(), record.id, host_id).await
+    remove_host(ctx.db(), record.id, host_id).await?;
+    ctx.state.tenants.forget(slug);
+    Ok(())
 }
 
-/// Cities by slug, kept for a few seconds so every API request does not read
-/// the tenants table. A change made in this process applies at once; one
-/// made elsewhere (suspending a city on another replica) within the TTL.
+/// Cities by slug, and which city (if any) a host name serves, kept for a
+/// few seconds so every request does not read the tenants tables. A change
+/// made in this process applies at once; one made elsewhere (suspending a
+/// city on another replica, a new host name) within the TTL.
 #[derive(Default)]
 pub struct Cache {
     entries:
         std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, TenantRecord)>>,
+    hosts: std::sync::Mutex<
+        std::collections::HashMap<String, (std::time::Instant, Option<TenantRecord>)>,
+    >,
 }
 
 const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
@@ -536,7 +544,33 @@ impl Cache {
         Ok(record)
     }
 
+    /// The active city served at `host`, or none.
+    pub async fn find_by_host(
+        &self,
+        db: &impl ConnectionTrait,
+        host: &str,
+    ) -> Result<Option<TenantRecord>, Error> {
+        if let Ok(hosts) = self.hosts.lock()
+            && let Some((at, found)) = hosts.get(host)
+            && at.elapsed() < CACHE_TTL
+        {
+            return Ok(found.clone());
+        }
+        let found = find_by_host(db, host).await?;
+        if let Ok(mut hosts) = self.hosts.lock() {
+            // Bounded: a scanner sending random Host headers cannot grow it.
+            if hosts.len() >= 10_000 {
+                hosts.clear();
+            }
+            hosts.insert(host.to_owned(), (std::time::Instant::now(), found.clone()));
+        }
+        Ok(found)
+    }
+
     pub fn forget(&self, slug: &str) {
+        if let Ok(mut hosts) = self.hosts.lock() {
+            hosts.clear();
+        }
         if let Ok(mut entries) = self.entries.lock() {
             entries.remove(slug);
         }

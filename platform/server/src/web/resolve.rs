@@ -114,7 +114,9 @@ pub async fn by_host(state: &AppState, req: &Request) -> Result<Option<TenantRec
     let Some(host) = request_host(req, state) else {
         return Ok(None);
     };
-    tenants::find_by_host(state.store.db(), &host)
+    state
+        .tenants
+        .find_by_host(state.store.db(), &host)
         .await
         .map_err(|e| super::pages::error_page(&e))
 }
