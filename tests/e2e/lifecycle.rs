@@ -364,3 +364,25 @@ async fn flows_across_three_replicas() {
         "every server took part: {counts:?}"
     );
 }
+
+/// On SIGTERM the server first reports itself unready (so a load balancer
+/// stops sending it requests), keeps answering for the configured delay,
+/// then stops and exits cleanly.
+async fn unready_before_stopping(backend: Backend) {
+    let mut app = spawn_app_with(backend, &[("MINSHENG_SHUTDOWN_DELAY_SECS", "3")]).await;
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status().as_u16(), 200);
+    app.sigterm().await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status().as_u16(), 503);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["reason"], "shutting down");
+    // Still serving meanwhile.
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    let (status, _) = app.get_json("/tenants/daqing/stats").await;
+    assert_eq!(status, 200);
+    assert!(app.wait_exit().await, "a clean exit");
+}
+on_both_backends!(unready_before_stopping);

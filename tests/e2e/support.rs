@@ -140,10 +140,8 @@ impl TestApp {
         self.child = child;
     }
 
-    /// Send SIGTERM (as Kubernetes or `docker stop` do), wait for the
-    /// server to exit on its own, and start it again on the same database.
-    /// Returns whether it exited successfully.
-    pub async fn terminate_and_restart(&mut self) -> bool {
+    /// Send SIGTERM to the server, as Kubernetes does to stop a pod.
+    pub async fn sigterm(&self) {
         let pid = self.child.id().expect("the server is running");
         let sent = Command::new("kill")
             .args(["-TERM", &pid.to_string()])
@@ -151,14 +149,27 @@ impl TestApp {
             .await
             .expect("run kill");
         assert!(sent.success());
-        let status = tokio::time::timeout(Duration::from_secs(60), self.child.wait())
+    }
+
+    /// Wait for the server to exit; whether it exited successfully.
+    pub async fn wait_exit(&mut self) -> bool {
+        tokio::time::timeout(Duration::from_secs(60), self.child.wait())
             .await
-            .expect("the server exits within 60 s of SIGTERM")
-            .expect("wait for the server");
+            .expect("the server exits within 60 s")
+            .expect("wait for the server")
+            .success()
+    }
+
+    /// Send SIGTERM (as Kubernetes or `docker stop` do), wait for the
+    /// server to exit on its own, and start it again on the same database.
+    /// Returns whether it exited successfully.
+    pub async fn terminate_and_restart(&mut self) -> bool {
+        self.sigterm().await;
+        let clean = self.wait_exit().await;
         let (base, child) = start_server(&self.db_url, &self.env).await;
         self.base = base;
         self.child = child;
-        status.success()
+        clean
     }
 
     pub fn url(&self, path: &str) -> String {

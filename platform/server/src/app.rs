@@ -30,6 +30,9 @@ pub struct AppState {
     pub pages: Arc<web::cache::PageCache>,
     /// Counters and latencies for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Set on SIGTERM: `/readyz` answers 503 so load balancers stop
+    /// sending new requests before the server stops accepting them.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -44,6 +47,7 @@ impl AppState {
             tenants: Arc::new(services::tenants::Cache::default()),
             intake: services::intake::start(&store),
             metrics: Arc::new(crate::metrics::Metrics::default()),
+            draining: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             pages: Arc::new(web::cache::PageCache::new(Duration::from_secs(
                 config.page_cache_secs,
             ))),
@@ -336,12 +340,22 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         ))
     });
     let acceptor = TcpAcceptor::from_tokio(listener)?;
+    // On SIGTERM: unready first, keep serving for `shutdown_delay_secs`
+    // while load balancers notice, then stop accepting and finish what is
+    // in flight.
+    let draining = state.draining.clone();
+    let delay = Duration::from_secs(state.config.shutdown_delay_secs);
+    let stopping = async move {
+        shutdown_signal().await;
+        draining.store(true, std::sync::atomic::Ordering::Relaxed);
+        tracing::info!(
+            delay_secs = delay.as_secs(),
+            "shutting down: unready, then draining"
+        );
+        tokio::time::sleep(delay).await;
+    };
     Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(
-            build(state),
-            shutdown_signal(),
-            Some(Duration::from_secs(20)),
-        )
+        .run_with_graceful_shutdown(build(state), stopping, Some(Duration::from_secs(20)))
         .await?;
     let _ = stop.send(true);
     if let Some(worker) = worker {

@@ -70,6 +70,9 @@ pub struct Config {
     /// Where `/metrics` (Prometheus text) is served, apart from the public
     /// listener; unset: nowhere.
     pub metrics_listen: Option<SocketAddr>,
+    /// Seconds between SIGTERM (when `/readyz` turns unready) and the
+    /// server no longer accepting connections.
+    pub shutdown_delay_secs: u64,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -105,6 +108,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Minsheng <no-reply@localhost>".into(),
             metrics_listen: None,
+            shutdown_delay_secs: 2,
         }
     }
 }
@@ -131,6 +135,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("MINSHENG_SMTP_URL", "smtp_url"),
     ("MINSHENG_MAIL_FROM", "mail_from"),
     ("MINSHENG_METRICS_LISTEN", "metrics_listen"),
+    ("MINSHENG_SHUTDOWN_DELAY_SECS", "shutdown_delay_secs"),
     ("MINSHENG_SESSION_IDLE_SECS", "session_idle_secs"),
     ("MINSHENG_SESSION_MAX_AGE_SECS", "session_max_age_secs"),
     (
@@ -257,7 +262,8 @@ fn env_value(key: &str, value: &str) -> toml::Value {
         | "anonymous_rate_per_minute"
         | "page_cache_secs"
         | "worker_poll_ms"
-        | "worker_lease_secs" => match value.parse::<i64>() {
+        | "worker_lease_secs"
+        | "shutdown_delay_secs" => match value.parse::<i64>() {
             Ok(n) => toml::Value::Integer(n),
             Err(_) => toml::Value::String(value.to_owned()),
         },

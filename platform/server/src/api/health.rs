@@ -14,6 +14,9 @@ pub fn healthz() -> Json<serde_json::Value> {
 /// The database answers and its schema is the one this binary expects.
 #[handler]
 pub async fn readyz(state: Data<&AppState>) -> Response {
+    if state.draining.load(std::sync::atomic::Ordering::Relaxed) {
+        return unready("shutting down");
+    }
     if let Err(e) = state.store.ping().await {
         tracing::warn!(error = %e, "database not reachable");
         return unready("database not reachable");
