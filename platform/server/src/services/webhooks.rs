@@ -6,7 +6,6 @@
 
 use super::DbResultExt;
 use crate::access::Ctx;
-use crate::access::tokens::random_token;
 use crate::model::{Notification, Webhook, WebhookCreated, WebhookInput};
 use crate::services::tenants::TenantRecord;
 use chrono::{DateTime, Utc};
@@ -75,8 +74,8 @@ pub async fn create(
     }
     p.finish()?;
     use base64::Engine;
-    let key = base64::engine::general_purpose::STANDARD
-        .encode(random_token().as_bytes().get(..24).unwrap_or_default());
+    // 24 random bytes, as Standard Webhooks secrets are.
+    let key = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 24]>());
     let secret = format!("whsec_{key}");
     let tx = ctx.tx(tenant.id).await?;
     let row = q::insert_webhook(
