@@ -1,0 +1,95 @@
+//! The one wasmtime engine and linker of a process.
+
+use crate::bindings::host_api;
+use crate::limits::Limits;
+use crate::run::CallState;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime::{
+    Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
+};
+
+/// How often the epoch advances: the granularity of the wall-clock backstop.
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// Guest stack: deep recursion traps here rather than growing without end.
+const MAX_WASM_STACK: usize = 512 << 10;
+
+/// Instances alive at once across the process (calls in flight).
+const POOL_INSTANCES: u32 = 256;
+
+/// The engine, the linker and the epoch ticker. Cheap to share (`Arc`).
+pub struct Host {
+    pub(crate) engine: Engine,
+    pub(crate) linker: Linker<CallState>,
+    pub(crate) maxima: Limits,
+    ticker: Arc<AtomicBool>,
+}
+
+impl Host {
+    /// Make the engine. With `cache_dir`, compiled code is kept there by
+    /// content hash and engine settings, so a restart does not recompile;
+    /// the cache is written only by this process's compiler.
+    pub fn new(cache_dir: Option<&Path>, maxima: Limits) -> wasmtime::Result<Arc<Self>> {
+        let mut config = Config::new();
+        config
+            .wasm_component_model(true)
+            .consume_fuel(true)
+            .epoch_interruption(true)
+            .cranelift_nan_canonicalization(true)
+            .max_wasm_stack(MAX_WASM_STACK)
+            .memory_init_cow(true);
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(POOL_INSTANCES)
+            .total_core_instances(POOL_INSTANCES * 8)
+            .total_memories(POOL_INSTANCES * 2)
+            .total_tables(POOL_INSTANCES * 8)
+            .total_stacks(POOL_INSTANCES)
+            .max_core_instances_per_component(16)
+            .max_memories_per_component(4)
+            .max_tables_per_component(16)
+            .max_memory_size(maxima.memory_bytes);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        if let Some(dir) = cache_dir {
+            std::fs::create_dir_all(dir)?;
+            let mut cache = CacheConfig::new();
+            cache.with_directory(dir);
+            config.cache(Some(Cache::new(cache)?));
+        }
+        let engine = Engine::new(&config)?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        host_api::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)?;
+        let ticker = Arc::new(AtomicBool::new(true));
+        let running = ticker.clone();
+        let ticking = engine.clone();
+        std::thread::Builder::new()
+            .name("plugin-epoch".into())
+            .spawn(move || {
+                while running.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    ticking.increment_epoch();
+                }
+            })?;
+        Ok(Arc::new(Self {
+            engine,
+            linker,
+            maxima,
+            ticker,
+        }))
+    }
+
+    /// The most a city's limits can be raised to.
+    pub fn maxima(&self) -> &Limits {
+        &self.maxima
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        self.ticker.store(false, Ordering::Relaxed);
+    }
+}

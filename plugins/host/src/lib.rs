@@ -1,0 +1,36 @@
+//! Runs Minsheng rule plugins: WebAssembly components written against the
+//! `minsheng:rules` WIT package (`plugins/wit`), under wasmtime with hard
+//! limits.
+//!
+//! One [`Host`] per process holds the engine (component model, pooling
+//! allocator, fuel, epoch interruption, an on-disk compilation cache) and
+//! the linker, which grants a guest only a capped log, one read-only lookup
+//! and the harmless parts of WASI (stdout and stderr captured in memory, a
+//! fixed clock, deterministic randomness; no files, no sockets). A
+//! [`Plugin`] is a checked component with its pre-instantiation; every call
+//! gets a fresh instance and store with its own fuel, deadline and memory
+//! limit, and comes back as an [`Outcome`]: the decision or why there is
+//! none, plus what the call cost.
+
+mod bindings;
+mod engine;
+#[cfg(feature = "testing")]
+pub mod examples;
+mod limits;
+mod load;
+mod run;
+mod schema;
+mod validate;
+
+pub use bindings::host_api::{CaseRef, LogLevel};
+pub use bindings::types;
+pub use engine::Host;
+pub use limits::Limits;
+pub use load::{LoadError, Plugin, WIT_VERSION};
+pub use run::{CallReport, Failure, LogLine, Lookups, NoLookups, Outcome};
+pub use schema::{ConfigError, check_config, check_schema};
+pub use types::{
+    Descriptor, EscalationAction, EscalationDecision, EscalationInput, Hook, IntakeDecision,
+    IntakeInput,
+};
+pub use validate::{check_escalation, check_intake};
