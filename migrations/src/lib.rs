@@ -17,6 +17,7 @@ pub mod m20261128_000003_row_level_security;
 mod m20261128_000004_cases;
 mod m20261128_000005_case_details;
 mod m20261128_000006_escalation;
+mod m20261128_000007_plugins;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_cases::Migration),
             Box::new(m20261128_000005_case_details::Migration),
             Box::new(m20261128_000006_escalation::Migration),
+            Box::new(m20261128_000007_plugins::Migration),
         ]
     }
 }

@@ -44,6 +44,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "case:supervise",
         "supervise (督办) overdue cases and decide extensions",
     ),
+    (
+        "plugin:write",
+        "upload, configure, order, enable and disable rule plugins",
+    ),
 ];
 
 pub fn is_permission(name: &str) -> bool {
@@ -84,6 +88,7 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = &[
             "case:assign",
             "case:answer",
             "case:supervise",
+            "plugin:write",
         ],
     },
     BuiltinRole {

@@ -171,6 +171,13 @@ async fn bare_insert(store: &Store, run: u32) -> Run {
                     attributes: Set(None),
                     media_url: Set(None),
                     escalation_level: Set(0),
+                    priority: Set(1),
+                    tags: Set(None),
+                    spam: Set(false),
+                    duplicate_of: Set(None),
+                    review: Set(None),
+                    rule_failed: Set(false),
+                    unredacted: Set(None),
                 };
                 let t0 = Instant::now();
                 let tx = store.begin(Scope::Tenant(t)).await.unwrap();

@@ -30,6 +30,8 @@ pub struct AppState {
     pub pages: Arc<web::cache::PageCache>,
     /// Counters and latencies for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The rule plugin engine and the cities' chains.
+    pub rules: Arc<services::rules::Rules>,
     /// Set on SIGTERM: `/readyz` answers 503 so load balancers stop
     /// sending new requests before the server stops accepting them.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
@@ -52,6 +54,7 @@ impl AppState {
                 config.page_cache_secs,
             ))),
             templates: Arc::new(web::templates::environment()),
+            rules: Arc::new(services::rules::Rules::new(&config)),
             config: Arc::new(config),
             store,
         })
@@ -98,7 +101,17 @@ pub fn build(state: AppState) -> impl Endpoint {
         .nest("/api/docs", docs)
         .nest(
             "/api",
-            api_service.around(move |ep, req| limit_body(ep, req, max_body)),
+            api_service.around(move |ep, req| {
+                // Rule plugins are components of up to 8 MiB.
+                let max = if req.method() == poem::http::Method::POST
+                    && req.uri().path().ends_with("/plugins")
+                {
+                    max_body.max(minsheng_plugin_host::MAX_COMPONENT_BYTES)
+                } else {
+                    max_body
+                };
+                limit_body(ep, req, max)
+            }),
         )
         .at(
             "/open311/v2/*path",

@@ -73,6 +73,23 @@ pub struct Config {
     /// Seconds between SIGTERM (when `/readyz` turns unready) and the
     /// server no longer accepting connections.
     pub shutdown_delay_secs: u64,
+    /// Where compiled rule plugins are kept between restarts; unset:
+    /// `plugin-cache` under `data_dir`.
+    pub plugin_cache_dir: Option<PathBuf>,
+    /// Consecutive failures after which a rule plugin is disabled and the
+    /// city's administrators are told.
+    pub plugin_failure_limit: u32,
+    /// The most fuel (roughly, WebAssembly instructions) one plugin call
+    /// may be given in any city.
+    pub plugin_max_fuel: u64,
+    /// The most memory one plugin call may use in any city, in MiB.
+    pub plugin_max_memory_mib: u64,
+    /// The longest one plugin call may run in any city, in milliseconds.
+    pub plugin_max_timeout_ms: u64,
+    /// Seconds a replica may keep using a city's chain of rules after
+    /// another replica changed it (changes through this replica apply at
+    /// once).
+    pub plugin_refresh_secs: u64,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -109,6 +126,12 @@ impl Default for Config {
             mail_from: "Minsheng <no-reply@localhost>".into(),
             metrics_listen: None,
             shutdown_delay_secs: 2,
+            plugin_cache_dir: None,
+            plugin_failure_limit: 5,
+            plugin_max_fuel: 500_000_000,
+            plugin_max_memory_mib: 64,
+            plugin_max_timeout_ms: 2_000,
+            plugin_refresh_secs: 2,
         }
     }
 }
@@ -136,6 +159,12 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("MINSHENG_MAIL_FROM", "mail_from"),
     ("MINSHENG_METRICS_LISTEN", "metrics_listen"),
     ("MINSHENG_SHUTDOWN_DELAY_SECS", "shutdown_delay_secs"),
+    ("MINSHENG_PLUGIN_CACHE_DIR", "plugin_cache_dir"),
+    ("MINSHENG_PLUGIN_FAILURE_LIMIT", "plugin_failure_limit"),
+    ("MINSHENG_PLUGIN_MAX_FUEL", "plugin_max_fuel"),
+    ("MINSHENG_PLUGIN_MAX_MEMORY_MIB", "plugin_max_memory_mib"),
+    ("MINSHENG_PLUGIN_MAX_TIMEOUT_MS", "plugin_max_timeout_ms"),
+    ("MINSHENG_PLUGIN_REFRESH_SECS", "plugin_refresh_secs"),
     ("MINSHENG_SESSION_IDLE_SECS", "session_idle_secs"),
     ("MINSHENG_SESSION_MAX_AGE_SECS", "session_max_age_secs"),
     (
@@ -214,6 +243,25 @@ impl Config {
         }
     }
 
+    /// The most any city's plugin calls may be given.
+    pub fn plugin_maxima(&self) -> minsheng_plugin_host::Limits {
+        let platform = minsheng_plugin_host::Limits::platform_maxima();
+        minsheng_plugin_host::Limits {
+            fuel: self.plugin_max_fuel.max(1),
+            memory_bytes: usize::try_from(self.plugin_max_memory_mib.max(1) << 20)
+                .unwrap_or(platform.memory_bytes),
+            timeout_ms: self.plugin_max_timeout_ms.max(1),
+            ..platform
+        }
+    }
+
+    /// Where compiled plugins are cached.
+    pub fn plugin_cache_dir(&self) -> PathBuf {
+        self.plugin_cache_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("plugin-cache"))
+    }
+
     /// The database URL with any password replaced, for printing.
     pub fn database_url_redacted(&self) -> String {
         redact_url(&self.database_url())
@@ -263,7 +311,12 @@ fn env_value(key: &str, value: &str) -> toml::Value {
         | "page_cache_secs"
         | "worker_poll_ms"
         | "worker_lease_secs"
-        | "shutdown_delay_secs" => match value.parse::<i64>() {
+        | "shutdown_delay_secs"
+        | "plugin_failure_limit"
+        | "plugin_max_fuel"
+        | "plugin_max_memory_mib"
+        | "plugin_max_timeout_ms"
+        | "plugin_refresh_secs" => match value.parse::<i64>() {
             Ok(n) => toml::Value::Integer(n),
             Err(_) => toml::Value::String(value.to_owned()),
         },

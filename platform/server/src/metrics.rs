@@ -55,6 +55,18 @@ const HELP: &[(&str, &str)] = &[
         "minsheng_messages_total",
         "Email and webhook deliveries, by channel and outcome.",
     ),
+    (
+        "minsheng_plugin_calls_total",
+        "Rule plugin calls, by city, plugin and outcome (ok or the failure kind).",
+    ),
+    (
+        "minsheng_plugin_fuel_total",
+        "Fuel (WebAssembly instructions, roughly) rule plugins used, by city and plugin.",
+    ),
+    (
+        "minsheng_plugin_call_microseconds_total",
+        "Time spent in rule plugin calls, by city and plugin.",
+    ),
 ];
 
 impl Metrics {
@@ -62,6 +74,13 @@ impl Metrics {
     pub fn count(&self, name: &'static str, labels: Labels) {
         if let Ok(mut c) = self.counters.lock() {
             *c.entry((name, labels)).or_default() += 1;
+        }
+    }
+
+    /// Add `n` to a counter.
+    pub fn add(&self, name: &'static str, labels: Labels, n: u64) {
+        if let Ok(mut c) = self.counters.lock() {
+            *c.entry((name, labels)).or_default() += n;
         }
     }
 

@@ -491,6 +491,25 @@ pub struct CaseDetail {
     /// What may be done next (whoever may do it).
     pub allowed_actions: Vec<String>,
     pub timeline: Vec<TimelineEvent>,
+    /// What the city's rules decided (staff only).
+    pub flags: Option<CaseFlags>,
+}
+
+/// What the city's rules (or staff) decided about a case.
+#[derive(Clone, Debug, Object, Serialize)]
+pub struct CaseFlags {
+    /// `low`, `normal`, `high` or `urgent`.
+    pub priority: String,
+    pub tags: Vec<String>,
+    pub spam: bool,
+    /// Tracking code of the case this one repeats.
+    pub duplicate_of: Option<String>,
+    /// Held for review (private until released), with the reasons.
+    pub held: Option<Vec<String>>,
+    /// A rule failed on this case and the default routing took over.
+    pub rule_failed: bool,
+    /// The text as the citizen wrote it, when a rule redacted it.
+    pub unredacted: Option<serde_json::Value>,
 }
 
 #[derive(Clone, Debug, Object, Serialize)]
@@ -504,6 +523,8 @@ pub struct TimelineEvent {
     pub text: Option<String>,
     /// Who did it; staff views only.
     pub actor: Option<String>,
+    /// Details (a rule's plugin, version, fuel, outcome); staff only.
+    pub detail: Option<serde_json::Value>,
 }
 
 #[derive(Clone, Debug, Object, Serialize)]
@@ -637,4 +658,67 @@ pub struct Notification {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+}
+
+// ---- rule plugins -------------------------------------------------------------
+
+/// One uploaded version of a rule plugin.
+#[derive(Clone, Debug, Object, Serialize)]
+pub struct PluginView {
+    pub id: Uuid,
+    pub name: String,
+    pub version: String,
+    /// `intake` or `escalation`.
+    pub hook: String,
+    pub summary: String,
+    /// The case fields the rule reads (contact fields are personal data).
+    pub needs: Vec<String>,
+    /// A failure holds the case for review instead of going on without it.
+    pub fail_closed: bool,
+    /// JSON Schema of the configuration.
+    pub config_schema: serde_json::Value,
+    pub config: serde_json::Value,
+    pub enabled: bool,
+    /// Order in its hook's chain: lower runs first.
+    pub position: i32,
+    /// Consecutive failures (reset by a success).
+    pub failures: i32,
+    pub last_error: Option<String>,
+    /// Why it was disabled automatically, if it was.
+    pub disabled_reason: Option<String>,
+    /// The `minsheng:rules` version it was built against.
+    pub wit_version: String,
+    /// SHA-256 of the component.
+    pub hash: String,
+    pub size: i32,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Changes to a plugin. Enabling one version disables the others of the
+/// same name; enabling checks the configuration and forgets past failures.
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PluginUpdate {
+    pub enabled: Option<bool>,
+    pub position: Option<i32>,
+    /// Checked against the plugin's schema; every problem is listed.
+    pub config: Option<serde_json::Value>,
+}
+
+/// Limits of one plugin call in this city, within the platform's maxima.
+#[derive(Clone, Debug, Object, Serialize, Deserialize)]
+#[oai(deny_unknown_fields)]
+pub struct PluginLimits {
+    /// Instruction budget (wasmtime fuel).
+    pub fuel: u64,
+    /// Linear memory, bytes.
+    pub memory_bytes: u64,
+    /// Wall-clock backstop, milliseconds.
+    pub timeout_ms: u64,
+    /// Log bytes kept per call.
+    pub log_bytes: u64,
+    /// Largest decision, bytes of JSON.
+    pub output_bytes: u64,
 }

@@ -166,6 +166,7 @@ impl Plugin {
                 config_schema: String::new(),
                 needs: Vec::new(),
                 summary: String::new(),
+                fail_closed: false,
             },
             wit_version,
         };

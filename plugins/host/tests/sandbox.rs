@@ -164,7 +164,10 @@ fn hostile(
 fn hostile_rules_are_stopped_within_their_limits() {
     let limits = Limits::default();
     let out = hostile("loop", &limits);
-    assert_eq!(out.result.expect_err("the sandbox should stop it"), Failure::OutOfFuel(limits.fuel));
+    assert_eq!(
+        out.result.expect_err("the sandbox should stop it"),
+        Failure::OutOfFuel(limits.fuel)
+    );
     assert!(
         out.report.duration.as_millis() < 1000,
         "{:?}",
@@ -180,7 +183,10 @@ fn hostile_rules_are_stopped_within_their_limits() {
         ..Limits::default()
     };
     let out = hostile("loop", &generous);
-    assert_eq!(out.result.expect_err("the sandbox should stop it"), Failure::Timeout(10));
+    assert_eq!(
+        out.result.expect_err("the sandbox should stop it"),
+        Failure::Timeout(10)
+    );
     assert!(
         out.report.duration.as_millis() < 500,
         "{:?}",
@@ -198,16 +204,24 @@ fn hostile_rules_are_stopped_within_their_limits() {
     assert!(out.report.peak_memory <= limits.memory_bytes);
 
     assert_eq!(
-        hostile("recursion", &limits).result.expect_err("the sandbox should stop it"),
+        hostile("recursion", &limits)
+            .result
+            .expect_err("the sandbox should stop it"),
         Failure::StackOverflow
     );
 
-    match hostile("trap", &limits).result.expect_err("the sandbox should stop it") {
+    match hostile("trap", &limits)
+        .result
+        .expect_err("the sandbox should stop it")
+    {
         Failure::Panic(message) => assert!(message.contains("gave up on purpose"), "{message}"),
         other => panic!("trap: {other:?}"),
     }
 
-    match hostile("output", &limits).result.expect_err("the sandbox should stop it") {
+    match hostile("output", &limits)
+        .result
+        .expect_err("the sandbox should stop it")
+    {
         Failure::OutputTooLarge { size, limit } => {
             assert_eq!(limit, limits.output_bytes);
             assert!(size > 2 << 20);
@@ -224,7 +238,10 @@ fn hostile_rules_are_stopped_within_their_limits() {
         assert_eq!(e, &Failure::OutOfFuel(limits.fuel));
     }
 
-    match hostile("bad-department", &limits).result.expect_err("the sandbox should stop it") {
+    match hostile("bad-department", &limits)
+        .result
+        .expect_err("the sandbox should stop it")
+    {
         Failure::Invalid(why) => assert!(why.contains("no-such-department"), "{why}"),
         other => panic!("bad department: {other:?}"),
     }

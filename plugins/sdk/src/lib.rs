@@ -95,7 +95,8 @@ pub fn decision(explanation: impl Into<String>) -> IntakeDecision {
     }
 }
 
-/// A descriptor; the version is the crate's own unless you change it.
+/// A descriptor. Set `fail_closed` on the result for rules whose failure
+/// must hold the case (redaction).
 pub fn descriptor(
     name: &str,
     version: &str,
@@ -111,5 +112,6 @@ pub fn descriptor(
         config_schema: config_schema.to_string(),
         needs: needs.to_vec(),
         summary: summary.into(),
+        fail_closed: false,
     }
 }

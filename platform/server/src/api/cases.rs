@@ -310,6 +310,20 @@ impl CasesApi {
     }
 
     /// An internal note, seen by staff only.
+    /// Release a case a rule held for review (it becomes public if the
+    /// citizen asked for that).
+    #[oai(path = "/:tenant/cases/:case/release", method = "post")]
+    async fn release(
+        &self,
+        ctx: Data<&Ctx>,
+        tenant: Path<String>,
+        case: Path<String>,
+    ) -> ApiResult<Done> {
+        let t = ctx.tenant(&tenant).await?;
+        cases::release(&ctx, &t, &case).await?;
+        Ok(Done::Done)
+    }
+
     #[oai(path = "/:tenant/cases/:case/notes", method = "post")]
     async fn note(
         &self,

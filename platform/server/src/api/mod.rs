@@ -7,6 +7,7 @@ mod cases;
 mod directory;
 pub mod error;
 mod health;
+mod plugins;
 mod tenants;
 mod webhooks;
 
@@ -32,6 +33,9 @@ pub enum ApiTags {
     Cases,
     /// Webhook endpoints and the log of email and webhook messages.
     Notifications,
+    /// Rule plugins: the city's own intake and escalation rules as
+    /// WebAssembly components.
+    Plugins,
 }
 
 pub type Api = (
@@ -40,6 +44,7 @@ pub type Api = (
     access::AccessApi,
     cases::CasesApi,
     webhooks::WebhooksApi,
+    plugins::PluginsApi,
 );
 
 pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
@@ -58,6 +63,9 @@ pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
                 state: state.clone(),
             },
             webhooks::WebhooksApi {
+                state: state.clone(),
+            },
+            plugins::PluginsApi {
                 state: state.clone(),
             },
         ),

@@ -361,6 +361,7 @@ fn timeline_view(e: &case_event::Model, names: &Names, staff: bool) -> TimelineE
         public: e.public,
         text: e.text.clone(),
         actor: staff.then(|| e.actor.clone()),
+        detail: staff.then(|| e.detail.clone()).flatten(),
     }
 }
 
@@ -428,8 +429,81 @@ pub async fn get(
         reopened: row.reopened,
         allowed_actions: if staff { allowed } else { Vec::new() },
         timeline,
+        flags: staff.then(|| flags_of(&row)),
     };
     commit(tx, detail).await
+}
+
+fn flags_of(row: &case::Model) -> crate::model::CaseFlags {
+    crate::model::CaseFlags {
+        priority: super::rules::priority_name(row.priority).to_owned(),
+        tags: row
+            .tags
+            .as_ref()
+            .and_then(|t| serde_json::from_value(t.clone()).ok())
+            .unwrap_or_default(),
+        spam: row.spam,
+        duplicate_of: row.duplicate_of.clone(),
+        held: row
+            .review
+            .as_ref()
+            .map(|r| serde_json::from_value(r["reasons"].clone()).unwrap_or_default()),
+        rule_failed: row.rule_failed,
+        unredacted: row.unredacted.clone(),
+    }
+}
+
+/// Release a case a rule held for review: it becomes public if the
+/// citizen (and the rules) wanted it public.
+pub async fn release(ctx: &Ctx, tenant: &TenantRecord, code: &str) -> Result<(), Error> {
+    ctx.authorize(tenant, "case:accept").await?;
+    let tx = ctx.tx(tenant.id).await?;
+    let row = find(&tx, tenant, code).await?;
+    if !matches!(
+        access_to(ctx, &tx, tenant, &row, None).await?,
+        Access::Staff
+    ) {
+        return Err(Error::not_found(format!("case {code:?}")));
+    }
+    let Some(review) = row.review.clone() else {
+        return Err(Error::Conflict {
+            field: Some("review".into()),
+            message: "this case is not held for review".into(),
+        });
+    };
+    let public = review["public"].as_bool().unwrap_or(false);
+    let now = ctx.now();
+    q::update_by_id(
+        &tx,
+        tenant.id.into_uuid(),
+        row.id,
+        case::ActiveModel {
+            review: Set(None),
+            public: Set(public),
+            updated_at: Set(now),
+            ..Default::default()
+        },
+    )
+    .await
+    .or_internal()?;
+    append(
+        &tx,
+        tenant,
+        Entry {
+            case_id: row.id,
+            actor: ctx.principal.label(),
+            action: "released",
+            from: None,
+            to: None,
+            department: row.lead_department_id,
+            public: false,
+            text: None,
+            detail: Some(serde_json::json!({ "public": public })),
+            at: now,
+        },
+    )
+    .await?;
+    commit(tx, ()).await
 }
 
 /// A reader saw a public case: count it in the background unless the same
@@ -1159,6 +1233,9 @@ pub async fn rate(
     }
     let rating = Rating::parse(rating).map_err(|m| Error::invalid("rating", m))?;
     let comment = parse_optional_text(comment, 1000).map_err(|m| Error::invalid("comment", m))?;
+    // Read before the write transaction (cached): whether the city has
+    // escalation rules to tell.
+    let rules = super::escalation_rules::any(&ctx.state, tenant).await?;
     let tx = ctx.tx(tenant.id).await?;
     let row = owned(ctx, &tx, tenant, code, secret).await?;
     let from = state_of(&row)?;
@@ -1272,6 +1349,28 @@ pub async fn rate(
         ..Default::default()
     };
     count(&tx, tenant, lead, now, delta).await?;
+    if rules && !rating.is_satisfied() {
+        use minsheng_plugin_host::types::EscalationEvent;
+        let mut steps = vec![super::escalation_rules::step(
+            tenant,
+            row.id,
+            EscalationEvent::UnsatisfiedRating,
+            now,
+            now,
+        )];
+        if action == Action::Reopen {
+            steps.push(super::escalation_rules::step(
+                tenant,
+                row.id,
+                EscalationEvent::Reopened,
+                now,
+                now,
+            ));
+        }
+        minsheng_store::queries::escalation::insert_due(&tx, steps)
+            .await
+            .or_internal()?;
+    }
     tx.commit().await.or_internal()?;
     get(ctx, tenant, code, secret).await
 }

@@ -21,6 +21,7 @@
 //! see the row or restart.
 
 use super::cases::{Entry, append, count};
+use super::escalation_rules;
 use super::{DbResultExt, calendar};
 use crate::app::AppState;
 use crate::services::tenants::TenantRecord;
@@ -28,6 +29,7 @@ use chrono::{DateTime, Duration, Utc};
 use minsheng_domain::Error;
 use minsheng_domain::calendar::WorkingCalendar;
 use minsheng_domain::case::State;
+use minsheng_plugin_host::types::EscalationEvent;
 use minsheng_store::entity::{case, due_work, escalation, outbox};
 use minsheng_store::queries::cases::{self as cq, StatDelta};
 use minsheng_store::queries::escalation as q;
@@ -264,6 +266,19 @@ async fn apply(
 ) -> Result<bool, Error> {
     let tenant = super::tenants::find_by_id(state.store.db(), due.tenant_id).await?;
     let t = tenant.id.into_uuid();
+    // The city's escalation rules (read before the write transaction); if
+    // they cannot be read the ladder goes on without them.
+    let chain = match state
+        .rules
+        .chain(&state.store, &tenant, super::rules::ESCALATION)
+        .await
+    {
+        Ok(chain) => chain,
+        Err(e) => {
+            tracing::warn!(error = %e, tenant = %tenant.slug, "escalation rules unavailable");
+            std::sync::Arc::default()
+        }
+    };
     let tx = state.tenant_tx(tenant.id).await?;
     // The case first, as staff actions take it: no lock cycle with them.
     cq::lock(&tx, t, due.case_id).await.or_internal()?;
@@ -274,14 +289,17 @@ async fn apply(
         // Taken over after our lease ran out, or cancelled meanwhile.
         return Ok(false);
     }
-    let Some(level) = Level::from_i16(due.level) else {
-        tx.commit().await.or_internal()?;
-        return Ok(false);
-    };
     let row = cq::by_id(&tx, t, due.case_id)
         .await
         .or_internal()?
         .ok_or_else(|| Error::internal("due work for a case that does not exist"))?;
+    if let Some(event) = due.deadline.strip_prefix(escalation_rules::RULE_STEP) {
+        return rule_step(state, worker, due, tx, &tenant, &chain, &row, event, now).await;
+    }
+    let Some(level) = Level::from_i16(due.level) else {
+        tx.commit().await.or_internal()?;
+        return Ok(false);
+    };
     let open = matches!(
         State::parse(&row.state),
         Ok(State::Submitted | State::Accepted | State::Assigned | State::InProgress)
@@ -313,6 +331,15 @@ async fn apply(
         return Ok(false);
     }
     effects(state, &tx, &tenant, &row, level, due, now).await?;
+    // The city's rules see the case as the step left it.
+    let event = if level == Level::Reminder {
+        EscalationEvent::DeadlineApproaching
+    } else {
+        EscalationEvent::DeadlinePassed
+    };
+    let mut seen = row.clone();
+    seen.escalation_level = seen.escalation_level.max(level as i16);
+    let tallies = escalation_rules::run(state, &tx, &tenant, &chain, &seen, event, now).await?;
     if let Some(next) = level.next() {
         let working = calendar::working_calendar(&tx, &tenant).await?;
         let at = next.due_at(
@@ -329,6 +356,7 @@ async fn apply(
         .or_internal()?;
     }
     tx.commit().await.or_internal()?;
+    super::rules::record(state, &tenant, tallies, now).await;
     state.metrics.count(
         "minsheng_escalations_total",
         vec![
@@ -336,6 +364,52 @@ async fn apply(
             ("level", level.action().to_owned()),
         ],
     );
+    Ok(true)
+}
+
+/// A step that calls the city's escalation rules for an event (an
+/// unsatisfied rating, a reopened case, a re-check a rule asked for):
+/// exactly once, like the ladder's steps.
+#[allow(clippy::too_many_arguments)]
+async fn rule_step(
+    state: &AppState,
+    worker: &Worker,
+    due: &due_work::Model,
+    tx: DatabaseTransaction,
+    tenant: &TenantRecord,
+    chain: &std::sync::Arc<super::rules::Chain>,
+    row: &case::Model,
+    event: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    let Some(event) = escalation_rules::parse_event(event) else {
+        tx.commit().await.or_internal()?;
+        return Ok(false);
+    };
+    let happened = q::insert_escalation(
+        &tx,
+        escalation::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(row.tenant_id),
+            case_id: Set(row.id),
+            deadline: Set(due.deadline.clone()),
+            level: Set(due.level),
+            deadline_at: Set(due.deadline_at),
+            due_at: Set(due.due_at),
+            fired_at: Set(now),
+            worker: Set(worker.id.clone()),
+            source: Set("rules".into()),
+        },
+    )
+    .await
+    .or_internal()?;
+    if !happened {
+        tx.commit().await.or_internal()?;
+        return Ok(false);
+    }
+    let tallies = escalation_rules::run(state, &tx, tenant, chain, row, event, now).await?;
+    tx.commit().await.or_internal()?;
+    super::rules::record(state, tenant, tallies, now).await;
     Ok(true)
 }
 

@@ -21,7 +21,9 @@ use minsheng_domain::case::{self as machine, State};
 use minsheng_domain::error::Problems;
 use minsheng_domain::ids::CaseId;
 use minsheng_domain::values::{parse_email, parse_optional_text, parse_text};
-use minsheng_store::entity::{case, case_event, case_idempotency, category, due_work};
+use minsheng_store::entity::{
+    case, case_department, case_event, case_idempotency, category, due_work,
+};
 use minsheng_store::group_commit::{GroupCommit, Job, Tally};
 use minsheng_store::queries::cases::{self as q, StatDelta};
 use minsheng_store::{DatabaseTransaction, DbErr, Scope, Store};
@@ -84,7 +86,13 @@ pub async fn submit(
     }
     // Usually cached: a submission reads nothing before its writes.
     let rules = ctx.state.calendars.rules(&ctx.state.store, tenant).await?;
-    let valid = check_input(&rules, &input)?;
+    let mut valid = check_input(&rules, &input)?;
+    // The city's intake rules, before anything is stored.
+    let tallies = apply_rules(ctx, tenant, &rules, &mut valid, now).await?;
+    if let Some(message) = valid.reject.take() {
+        super::rules::record(&ctx.state, tenant, tallies, now).await;
+        return Err(Error::invalid("text", message));
+    }
     let working = &rules.calendar;
     let accept_deadline =
         working.deadline(now, u32::try_from(valid.category.accept_days).unwrap_or(1));
@@ -114,6 +122,7 @@ pub async fn submit(
     for _ in 0..3 {
         match ctx.state.intake.submit(job.clone()).await {
             Ok(done) => {
+                super::rules::record(&ctx.state, tenant, tallies, now).await;
                 if !done.1 {
                     ctx.state.metrics.count(
                         "minsheng_cases_submitted_total",
@@ -128,6 +137,63 @@ pub async fn submit(
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     Err(last.unwrap_or_else(|| Error::internal("submission kept failing")))
+}
+
+/// Run the city's intake rules over a checked submission and take over
+/// what they decided. A failed rule changes nothing but the flags.
+async fn apply_rules(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    rules: &calendar::Rules,
+    valid: &mut ValidCase,
+    now: DateTime<Utc>,
+) -> Result<Vec<super::rules::Tally>, Error> {
+    let mut draft = super::rules::Draft {
+        category: valid.category.code.clone(),
+        title: valid.title.clone(),
+        text: valid.text.clone(),
+        address: valid.address.clone(),
+        location: valid.latitude.zip(valid.longitude),
+        attributes: valid.attributes.clone(),
+        media_url: valid.media_url.clone(),
+        contact_name: valid.contact_name.clone(),
+        contact_phone: valid.contact_phone.clone(),
+        contact_email: valid.contact_email.clone(),
+        public: valid.public,
+        priority: 1,
+        ..Default::default()
+    };
+    let tallies = super::rules::run_intake(&ctx.state, tenant, &mut draft, now).await?;
+    if tallies.is_empty() {
+        return Ok(tallies);
+    }
+    if let Some(category) = rules.categories.get(&draft.category) {
+        valid.category = category.clone();
+    }
+    valid.title = draft.title;
+    valid.text = draft.text;
+    valid.address = draft.address;
+    valid.lead = draft.lead_id;
+    valid.co_handlers = draft.co_handler_ids;
+    valid.priority = draft.priority;
+    valid.tags = draft.tags;
+    valid.spam = draft.spam;
+    valid.duplicate_of = draft.duplicate_of;
+    valid.rule_failed = draft.rule_failed;
+    valid.unredacted = draft.unredacted;
+    valid.runs = draft.runs;
+    valid.reject = draft.reject;
+    if draft.review.is_empty() {
+        valid.public = draft.public;
+    } else {
+        // Private until a person releases it, then as the citizen chose.
+        valid.review = Some(serde_json::json!({
+            "reasons": draft.review,
+            "public": draft.public,
+        }));
+        valid.public = false;
+    }
+    Ok(tallies)
 }
 
 /// Keys are kept a day: long enough for any retry.
@@ -186,6 +252,8 @@ pub struct Batch {
     keys: Vec<case_idempotency::ActiveModel>,
     /// The first step of each new case's escalation ladder.
     due: Vec<due_work::ActiveModel>,
+    /// Co-handling departments rules chose.
+    co_handlers: Vec<case_department::ActiveModel>,
     /// Forget idempotency keys older than this first (they are kept a day).
     expire_keys_before: Option<DateTime<Utc>>,
     received: HashMap<(Uuid, NaiveDate), StatDelta>,
@@ -235,6 +303,9 @@ impl Job for Submission {
         q::insert_batch(tx, batch.cases, batch.events, batch.keys)
             .await
             .map_err(written)?;
+        q::insert_co_departments(tx, batch.co_handlers)
+            .await
+            .map_err(Submission::database)?;
         minsheng_store::queries::escalation::insert_due(tx, batch.due)
             .await
             .map_err(Submission::database)?;
@@ -290,7 +361,7 @@ impl Submission {
         let secret = random_token();
         let id = CaseId::new().into_uuid();
         let valid = self.valid.clone();
-        let lead = valid.category.default_department_id;
+        let lead = valid.lead.or(valid.category.default_department_id);
         let created = CaseCreated {
             tracking_code: code.clone(),
             secret: secret.clone(),
@@ -344,7 +415,21 @@ impl Submission {
             attributes: Set(valid.attributes),
             media_url: Set(valid.media_url),
             escalation_level: Set(0),
+            priority: Set(valid.priority),
+            tags: Set((!valid.tags.is_empty()).then(|| serde_json::json!(valid.tags))),
+            spam: Set(valid.spam),
+            duplicate_of: Set(valid.duplicate_of),
+            review: Set(valid.review),
+            rule_failed: Set(valid.rule_failed),
+            unredacted: Set(valid.unredacted),
         });
+        for department in valid.co_handlers.iter().filter(|d| Some(**d) != lead) {
+            batch.co_handlers.push(case_department::ActiveModel {
+                tenant_id: Set(t),
+                case_id: Set(id),
+                department_id: Set(*department),
+            });
+        }
         batch.due.push(super::escalation::first_step(
             &self.tenant,
             id,
@@ -368,6 +453,27 @@ impl Submission {
             }
             .row(&self.tenant),
         );
+        // What each rule decided, for staff.
+        for run in valid.runs {
+            batch.events.push(
+                Entry {
+                    case_id: id,
+                    actor: format!("rule:{}", run["plugin"].as_str().unwrap_or("unknown")),
+                    action: "rule",
+                    from: None,
+                    to: None,
+                    department: None,
+                    public: false,
+                    text: run["explanation"]
+                        .as_str()
+                        .or(run["error"].as_str())
+                        .map(str::to_owned),
+                    detail: Some(run),
+                    at: now,
+                }
+                .row(&self.tenant),
+            );
+        }
         let one = StatDelta {
             received: 1,
             ..Default::default()
@@ -397,6 +503,18 @@ struct ValidCase {
     public: bool,
     attributes: Option<serde_json::Value>,
     media_url: Option<String>,
+    // What the city's rules decided (defaults without rules).
+    lead: Option<Uuid>,
+    co_handlers: Vec<Uuid>,
+    priority: i16,
+    tags: Vec<String>,
+    spam: bool,
+    duplicate_of: Option<String>,
+    review: Option<serde_json::Value>,
+    rule_failed: bool,
+    unredacted: Option<serde_json::Value>,
+    runs: Vec<serde_json::Value>,
+    reject: Option<String>,
 }
 
 /// Check a submission without filing it: the problems it would be
@@ -499,5 +617,16 @@ fn check_input(rules: &calendar::Rules, input: &CaseInput) -> Result<ValidCase, 
         public,
         attributes,
         media_url,
+        lead: None,
+        co_handlers: Vec::new(),
+        priority: 1,
+        tags: Vec::new(),
+        spam: false,
+        duplicate_of: None,
+        review: None,
+        rule_failed: false,
+        unredacted: None,
+        runs: Vec::new(),
+        reject: None,
     })
 }

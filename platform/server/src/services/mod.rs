@@ -10,8 +10,11 @@ pub mod cases;
 pub mod categories;
 pub mod departments;
 pub mod escalation;
+pub mod escalation_rules;
 pub mod intake;
 pub mod notify;
+pub mod plugins;
+pub mod rules;
 pub mod tenants;
 pub mod webhooks;
 

@@ -43,6 +43,20 @@ pub struct Model {
     /// The highest escalation level reached for the current deadline (0:
     /// none, 1 overdue, 2 supervision, 3 city administrator).
     pub escalation_level: i16,
+    /// 0 low, 1 normal, 2 high, 3 urgent.
+    pub priority: i16,
+    /// Labels rules or staff put on the case (a JSON list of strings).
+    pub tags: Option<Json>,
+    pub spam: bool,
+    /// Tracking code of the case this one repeats.
+    pub duplicate_of: Option<String>,
+    /// Held for review: `{"reason", "public"}`; the case is private until
+    /// staff release it.
+    pub review: Option<Json>,
+    /// A rule failed on this case and the default routing took over.
+    pub rule_failed: bool,
+    /// The text before redaction, `{"title", "text", "address"}`: staff only.
+    pub unredacted: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,7 @@ pub mod due_work;
 pub mod escalation;
 pub mod login_throttle;
 pub mod outbox;
+pub mod plugin;
 pub mod policy_version;
 pub mod role;
 pub mod session;

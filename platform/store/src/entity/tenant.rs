@@ -19,6 +19,8 @@ pub struct Model {
     pub contact: Option<String>,
     /// The city's own mail texts: `overdue_subject` → text, …
     pub mail_templates: Option<Json>,
+    /// Limits of one rule plugin call in this city; null for the defaults.
+    pub plugin_limits: Option<Json>,
     pub active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -645,3 +645,56 @@ pub async fn public_events(
         .filter_map(|e| rows.get(&e.case_id).cloned().map(|c| (e, c)))
         .collect())
 }
+
+/// Co-handling departments of new cases, written with their batch.
+pub async fn insert_co_departments(
+    db: &impl ConnectionTrait,
+    rows: Vec<case_department::ActiveModel>,
+) -> Result<(), DbErr> {
+    for chunk in power_of_two_chunks(rows) {
+        case_department::Entity::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A recent case for a rule's lookup: tracking code, title, category id,
+/// submitted at.
+pub type RecentCase = (String, String, Uuid, chrono::DateTime<chrono::Utc>);
+
+/// The city's cases submitted since `since` whose title contains `text`,
+/// newest first.
+pub async fn recent_by_title(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    text: &str,
+    since: chrono::DateTime<chrono::Utc>,
+    limit: u64,
+) -> Result<Vec<RecentCase>, DbErr> {
+    let pattern = format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    case::Entity::find()
+        .select_only()
+        .columns([
+            case::Column::TrackingCode,
+            case::Column::Title,
+            case::Column::CategoryId,
+            case::Column::SubmittedAt,
+        ])
+        .filter(case::Column::TenantId.eq(tenant_id))
+        .filter(case::Column::SubmittedAt.gte(since))
+        .filter(
+            sea_orm::sea_query::Expr::col(case::Column::Title)
+                .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
+        )
+        .order_by_desc(case::Column::SubmittedAt)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await
+}

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod cases;
 pub mod directory;
 pub mod escalation;
+pub mod plugins;
 pub mod tenants;
 
 /// Whether a database error is a unique-key violation, on either backend.

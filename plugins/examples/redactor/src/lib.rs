@@ -29,7 +29,7 @@ struct Rule;
 
 impl Guest for Rule {
     fn describe() -> Descriptor {
-        descriptor(
+        let mut d = descriptor(
             "pii-redactor",
             env!("CARGO_PKG_VERSION"),
             Hook::Intake,
@@ -44,7 +44,10 @@ impl Guest for Rule {
             }),
             &[CaseField::Title, CaseField::Text, CaseField::Address],
             "Hides phone numbers and identity numbers from the public",
-        )
+        );
+        // A failure must not publish what this rule would have hidden.
+        d.fail_closed = true;
+        d
     }
 
     fn decide(input: IntakeInput) -> Result<IntakeDecision, RuleError> {

@@ -1,0 +1,458 @@
+//! Escalation rules: the city's plugins called by the escalation engine.
+//!
+//! The default ladder always runs; rules add to it. They are called when a
+//! ladder step fires (the reminder: `deadline-approaching`; overdue and
+//! later: `deadline-passed`) in the step's own transaction, and for an
+//! unsatisfied rating or a reopened case through a due-work row written
+//! with the rating (`rule:<event>`), so each event reaches the rules
+//! exactly once even when workers crash. Their actions (notify, supervise,
+//! reassign, raise priority, re-check later) are checked by the host and
+//! applied in the same transaction; a failed rule changes nothing but the
+//! timeline and its failure count.
+
+use super::DbResultExt;
+use super::cases::{Entry, append, count};
+use super::rules::{Chain, Tally, priority_of, priority_value};
+use crate::app::AppState;
+use crate::services::tenants::TenantRecord;
+use chrono::{DateTime, Utc};
+use minsheng_domain::Error;
+use minsheng_plugin_host::types::{
+    CaseField, CaseSnapshot, EscalationAction, EscalationEvent, EscalationInput, TimelineEntry,
+};
+use minsheng_plugin_host::{Failure, Lookups, NoLookups, Outcome};
+use minsheng_store::DatabaseTransaction;
+use minsheng_store::entity::{case, due_work};
+use minsheng_store::queries::cases::{self as cq, StatDelta};
+use minsheng_store::queries::escalation as q;
+use sea_orm::ActiveValue::Set;
+use serde_json::json;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Prefix of due-work rows that call the rules rather than climb the ladder.
+pub const RULE_STEP: &str = "rule:";
+
+pub fn event_name(e: EscalationEvent) -> &'static str {
+    match e {
+        EscalationEvent::DeadlineApproaching => "deadline-approaching",
+        EscalationEvent::DeadlinePassed => "deadline-passed",
+        EscalationEvent::UnsatisfiedRating => "unsatisfied-rating",
+        EscalationEvent::Reopened => "reopened",
+    }
+}
+
+pub fn parse_event(name: &str) -> Option<EscalationEvent> {
+    [
+        EscalationEvent::DeadlineApproaching,
+        EscalationEvent::DeadlinePassed,
+        EscalationEvent::UnsatisfiedRating,
+        EscalationEvent::Reopened,
+    ]
+    .into_iter()
+    .find(|e| event_name(*e) == name)
+}
+
+/// A due-work row that calls the rules with `event` at `at`.
+pub fn step(
+    tenant: &TenantRecord,
+    case_id: Uuid,
+    event: EscalationEvent,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> due_work::ActiveModel {
+    due_work::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant.id.into_uuid()),
+        case_id: Set(case_id),
+        deadline: Set(format!("{RULE_STEP}{}", event_name(event))),
+        level: Set(0),
+        deadline_at: Set(at),
+        due_at: Set(at),
+        state: Set(q::PENDING.into()),
+        lease_owner: Set(None),
+        lease_until: Set(None),
+        attempts: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+/// Whether the city has escalation rules (cached for a moment).
+pub async fn any(state: &AppState, tenant: &TenantRecord) -> Result<bool, Error> {
+    Ok(!state
+        .rules
+        .chain(&state.store, tenant, super::rules::ESCALATION)
+        .await?
+        .links
+        .is_empty())
+}
+
+/// Call the chain for `event` on a case (locked by the caller) and apply
+/// what the rules decided, in `tx`. Returns the runs to record after the
+/// transaction commits.
+pub async fn run(
+    state: &AppState,
+    tx: &DatabaseTransaction,
+    tenant: &TenantRecord,
+    chain: &Arc<Chain>,
+    row: &case::Model,
+    event: EscalationEvent,
+    now: DateTime<Utc>,
+) -> Result<Vec<Tally>, Error> {
+    if chain.links.is_empty() {
+        return Ok(Vec::new());
+    }
+    let t = tenant.id.into_uuid();
+    let code_of = |id: Uuid| {
+        chain
+            .department_ids
+            .iter()
+            .find(|(_, d)| **d == id)
+            .map(|(c, _)| c.clone())
+    };
+    let co = cq::co_departments(tx, t, row.id).await.or_internal()?;
+    let history = cq::events(tx, t, row.id, true)
+        .await
+        .or_internal()?
+        .into_iter()
+        .rev()
+        .take(50)
+        .rev()
+        .map(|e| TimelineEntry {
+            action: e.action,
+            at: e.at.timestamp(),
+            department: e.department_id.and_then(code_of),
+        })
+        .collect();
+    let snapshot = CaseSnapshot {
+        tracking_code: row.tracking_code.clone(),
+        state: row.state.clone(),
+        category: chain
+            .category_codes
+            .get(&row.category_id)
+            .cloned()
+            .unwrap_or_default(),
+        lead: row.lead_department_id.and_then(code_of),
+        co_handlers: co.into_iter().filter_map(code_of).collect(),
+        priority: priority_of(row.priority),
+        title: Some(row.title.clone()),
+        text: Some(row.body.clone()),
+        submitted_at: row.submitted_at.timestamp(),
+        accept_deadline: row.accept_deadline.timestamp(),
+        answer_deadline: row.answer_deadline.timestamp(),
+        escalation_level: u8::try_from(row.escalation_level).unwrap_or(0),
+        reopened: u32::try_from(row.reopened).unwrap_or(0),
+        rating: row.rating.clone(),
+        history,
+    };
+    let at = super::rules::instant(tenant, now);
+    let running = chain.clone();
+    let metrics = state.metrics.clone();
+    let slug = tenant.slug.clone();
+    let outcomes = tokio::task::spawn_blocking(move || {
+        running
+            .links
+            .iter()
+            .map(|link| {
+                let outcome = match &link.plugin {
+                    Ok(plugin) => {
+                        let needs = &plugin.descriptor.needs;
+                        let mut case = snapshot.clone();
+                        if !needs.contains(&CaseField::Title) {
+                            case.title = None;
+                        }
+                        if !needs.contains(&CaseField::Text) {
+                            case.text = None;
+                        }
+                        let input = EscalationInput {
+                            event,
+                            case,
+                            departments: running.departments.clone(),
+                            config: link.config.clone(),
+                            now: at,
+                        };
+                        let lookups: Arc<dyn Lookups> = Arc::new(NoLookups);
+                        plugin.escalation(&input, &running.limits, lookups)
+                    }
+                    Err(why) => Outcome {
+                        result: Err(Failure::Instantiate(why.clone())),
+                        report: Default::default(),
+                    },
+                };
+                super::rules::observe(
+                    &metrics,
+                    &slug,
+                    link,
+                    &outcome.result.as_ref().err().cloned(),
+                    &outcome.report,
+                );
+                outcome
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(Error::internal)?;
+    let mut tallies = Vec::new();
+    let mut current = row.clone();
+    for (link, outcome) in chain.links.iter().zip(outcomes) {
+        let actor = format!("rule:{}", link.name);
+        match outcome.result {
+            Ok(decision) => {
+                let mut done = Vec::new();
+                for action in &decision.actions {
+                    done.push(
+                        apply(
+                            state,
+                            tx,
+                            tenant,
+                            chain,
+                            &mut current,
+                            action,
+                            &actor,
+                            event,
+                            now,
+                        )
+                        .await?,
+                    );
+                }
+                append(
+                    tx,
+                    tenant,
+                    Entry {
+                        case_id: row.id,
+                        actor,
+                        action: "rule",
+                        from: None,
+                        to: None,
+                        department: None,
+                        public: false,
+                        text: Some(decision.explanation.clone()),
+                        detail: Some(json!({
+                            "plugin": link.name,
+                            "version": link.version,
+                            "event": event_name(event),
+                            "outcome": "ok",
+                            "actions": done,
+                            "fuel": outcome.report.fuel_used,
+                            "micros": u64::try_from(outcome.report.duration.as_micros()).unwrap_or(u64::MAX),
+                        })),
+                        at: now,
+                    },
+                )
+                .await?;
+                tallies.push(Tally {
+                    plugin: link.id,
+                    name: link.name.clone(),
+                    failed: None,
+                    had_failures: link.failures > 0,
+                });
+            }
+            Err(failure) => {
+                append(
+                    tx,
+                    tenant,
+                    Entry {
+                        case_id: row.id,
+                        actor,
+                        action: "rule",
+                        from: None,
+                        to: None,
+                        department: None,
+                        public: false,
+                        text: Some(failure.to_string()),
+                        detail: Some(json!({
+                            "plugin": link.name,
+                            "version": link.version,
+                            "event": event_name(event),
+                            "outcome": "failed",
+                            "failure": failure.kind(),
+                            "error": failure.to_string(),
+                        })),
+                        at: now,
+                    },
+                )
+                .await?;
+                tallies.push(Tally {
+                    plugin: link.id,
+                    name: link.name.clone(),
+                    failed: Some(failure),
+                    had_failures: true,
+                });
+            }
+        }
+    }
+    Ok(tallies)
+}
+
+/// Apply one checked action; returns what was done, for the timeline.
+#[allow(clippy::too_many_arguments)]
+async fn apply(
+    state: &AppState,
+    tx: &DatabaseTransaction,
+    tenant: &TenantRecord,
+    chain: &Chain,
+    row: &mut case::Model,
+    action: &EscalationAction,
+    actor: &str,
+    event: EscalationEvent,
+    now: DateTime<Utc>,
+) -> Result<String, Error> {
+    let t = tenant.id.into_uuid();
+    Ok(match action {
+        EscalationAction::Notify(notice) => {
+            let department = notice
+                .department
+                .as_ref()
+                .and_then(|c| chain.department_ids.get(c).copied());
+            let recipients = q::staff_emails(tx, t, department, notice.role.as_deref())
+                .await
+                .or_internal()?;
+            let link = super::escalation::case_link(state, tenant, &row.tracking_code);
+            let messages: Vec<_> = recipients
+                .iter()
+                .map(|to| {
+                    q::NewMessage {
+                        tenant_id: t,
+                        case_id: Some(row.id),
+                        channel: "email",
+                        recipient: to.clone(),
+                        event: format!("case.rule.{}", event_name(event)),
+                        subject: format!(
+                            "[{}] {}: {}",
+                            tenant.name,
+                            row.tracking_code,
+                            first_line(&notice.message)
+                        ),
+                        body: format!("{}\n\n{}\n{link}\n", notice.message, row.title),
+                    }
+                    .row(now)
+                })
+                .collect();
+            let n = messages.len();
+            q::insert_outbox(tx, messages).await.or_internal()?;
+            format!("notify:{n}")
+        }
+        EscalationAction::Supervise(reason) => {
+            if row.escalation_level >= 2 {
+                "supervise:already".into()
+            } else {
+                cq::update_by_id(
+                    tx,
+                    t,
+                    row.id,
+                    case::ActiveModel {
+                        escalation_level: Set(2),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .or_internal()?;
+                row.escalation_level = 2;
+                count(
+                    tx,
+                    tenant,
+                    row.lead_department_id,
+                    now,
+                    StatDelta {
+                        supervised: 1,
+                        ..Default::default()
+                    },
+                )
+                .await?;
+                append(
+                    tx,
+                    tenant,
+                    Entry {
+                        case_id: row.id,
+                        actor: actor.to_owned(),
+                        action: "supervision",
+                        from: None,
+                        to: None,
+                        department: row.lead_department_id,
+                        public: false,
+                        text: Some(reason.clone()),
+                        detail: Some(json!({ "level": 2, "source": actor })),
+                        at: now,
+                    },
+                )
+                .await?;
+                "supervise".into()
+            }
+        }
+        EscalationAction::Reassign(code) => {
+            let Some(department) = chain.department_ids.get(code).copied() else {
+                return Ok(format!("reassign:{code}:unknown"));
+            };
+            if row.lead_department_id == Some(department) {
+                return Ok(format!("reassign:{code}:already"));
+            }
+            cq::update_by_id(
+                tx,
+                t,
+                row.id,
+                case::ActiveModel {
+                    lead_department_id: Set(Some(department)),
+                    updated_at: Set(now),
+                    ..Default::default()
+                },
+            )
+            .await
+            .or_internal()?;
+            row.lead_department_id = Some(department);
+            append(
+                tx,
+                tenant,
+                Entry {
+                    case_id: row.id,
+                    actor: actor.to_owned(),
+                    action: "reassigned",
+                    from: None,
+                    to: None,
+                    department: Some(department),
+                    public: false,
+                    text: None,
+                    detail: None,
+                    at: now,
+                },
+            )
+            .await?;
+            format!("reassign:{code}")
+        }
+        EscalationAction::RaisePriority(p) => {
+            let value = priority_value(*p);
+            if value > row.priority {
+                cq::update_by_id(
+                    tx,
+                    t,
+                    row.id,
+                    case::ActiveModel {
+                        priority: Set(value),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .or_internal()?;
+                row.priority = value;
+            }
+            format!("priority:{}", super::rules::priority_name(row.priority))
+        }
+        EscalationAction::RecheckAfter(minutes) => {
+            let at = now + chrono::Duration::minutes(i64::from(*minutes));
+            q::insert_due(tx, vec![step(tenant, row.id, event, at, now)])
+                .await
+                .or_internal()?;
+            format!("recheck:{minutes}")
+        }
+        EscalationAction::Nothing => "nothing".into(),
+    })
+}
+
+fn first_line(text: &str) -> String {
+    text.lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(120)
+        .collect()
+}

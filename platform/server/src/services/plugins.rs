@@ -1,0 +1,351 @@
+//! A city's registry of rule plugins: upload (checked and compiled at
+//! once), versions, configuration checked against each plugin's schema,
+//! order, enable and disable, and the city's limits.
+
+use super::DbResultExt;
+use super::rules::{LoadFailure, tenant_limits};
+use crate::access::Ctx;
+use crate::model::{PluginLimits, PluginUpdate, PluginView};
+use crate::services::tenants::TenantRecord;
+use minsheng_domain::Error;
+use minsheng_domain::error::Problems;
+use minsheng_plugin_host::{Hook, Limits, check_config};
+use minsheng_store::entity::{plugin, tenant};
+use minsheng_store::queries::plugins::{self as q, Summary};
+use sea_orm::ActiveValue::Set;
+use serde_json::Value;
+use uuid::Uuid;
+
+fn view(row: Summary) -> PluginView {
+    let d = &row.descriptor;
+    let schema = d["config_schema"]
+        .as_str()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or(Value::Null);
+    let needs = d["needs"]
+        .as_array()
+        .map(|n| n.iter().filter_map(Value::as_str).map(field_name).collect())
+        .unwrap_or_default();
+    PluginView {
+        id: row.id,
+        summary: d["summary"].as_str().unwrap_or_default().to_owned(),
+        fail_closed: d["fail_closed"].as_bool().unwrap_or(false),
+        needs,
+        config_schema: schema,
+        name: row.name,
+        version: row.version,
+        hook: row.hook,
+        config: row.config,
+        enabled: row.enabled,
+        position: row.position,
+        failures: row.failures,
+        last_error: row.last_error,
+        disabled_reason: row.disabled_reason,
+        wit_version: row.wit_version,
+        hash: row.hash,
+        size: row.size,
+        created_by: row.created_by,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+/// `ContactPhone` (serde's name of the WIT enum case) → `contact-phone`.
+fn field_name(serde_name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in serde_name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn hook_name(hook: Hook) -> &'static str {
+    match hook {
+        Hook::Intake => super::rules::INTAKE,
+        Hook::Escalation => super::rules::ESCALATION,
+    }
+}
+
+/// Upload a component: checked (a component of our WIT at a compatible
+/// version, granted imports only, a valid descriptor), compiled, and kept
+/// disabled until enabled. Its configuration starts as `{}` when the
+/// schema accepts that.
+pub async fn upload(ctx: &Ctx, tenant: &TenantRecord, bytes: Vec<u8>) -> Result<PluginView, Error> {
+    ctx.authorize(tenant, "plugin:write").await?;
+    if bytes.is_empty() {
+        return Err(Error::invalid(
+            "body",
+            "send the component's bytes (the .wasm file cargo built for wasm32-wasip2) as the body, Content-Type: application/wasm",
+        ));
+    }
+    let size = i32::try_from(bytes.len()).unwrap_or(i32::MAX);
+    let plugin = match ctx.state.rules.load(bytes.clone()).await {
+        Ok(p) => p,
+        Err(LoadFailure::Refused(e)) => return Err(Error::invalid("component", e.to_string())),
+        Err(LoadFailure::Server(e)) => return Err(e),
+    };
+    let d = &plugin.descriptor;
+    let hook = hook_name(d.hook);
+    let config = if check_config(&d.config_schema, &serde_json::json!({})).is_ok() {
+        serde_json::json!({})
+    } else {
+        Value::Null
+    };
+    let t = tenant.id.into_uuid();
+    let now = ctx.now();
+    let id = Uuid::now_v7();
+    let tx = ctx.tx(tenant.id).await?;
+    let position = q::last_position(&tx, t, hook).await.or_internal()? + 10;
+    q::insert(
+        &tx,
+        plugin::ActiveModel {
+            id: Set(id),
+            tenant_id: Set(t),
+            name: Set(d.name.clone()),
+            version: Set(d.version.clone()),
+            hook: Set(hook.to_owned()),
+            hash: Set(plugin.hash.clone()),
+            wit_version: Set(plugin.wit_version.clone()),
+            descriptor: Set(serde_json::to_value(d).map_err(Error::internal)?),
+            component: Set(bytes),
+            size: Set(size),
+            config: Set(config),
+            enabled: Set(false),
+            position: Set(position),
+            failures: Set(0),
+            last_error: Set(None),
+            disabled_reason: Set(None),
+            created_by: Set(ctx.principal.label()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await
+    .or_conflict(
+        "component",
+        &format!(
+            "{} {} is already uploaded in this city; raise the version in describe() to upload a new build",
+            d.name, d.version
+        ),
+    )?;
+    let row = q::summary(&tx, t, id)
+        .await
+        .or_internal()?
+        .ok_or_else(|| Error::internal("uploaded plugin vanished"))?;
+    tx.commit().await.or_internal()?;
+    ctx.audit(
+        Some(tenant.id),
+        "plugin_upload",
+        &format!("plugin:{id}"),
+        "ok",
+    )
+    .await;
+    Ok(view(row))
+}
+
+pub async fn list(ctx: &Ctx, tenant: &TenantRecord) -> Result<Vec<PluginView>, Error> {
+    ctx.authorize(tenant, "tenant:read").await?;
+    let tx = ctx.read_tx(tenant.id).await?;
+    let rows = q::list(&tx, tenant.id.into_uuid()).await.or_internal()?;
+    tx.commit().await.or_internal()?;
+    Ok(rows.into_iter().map(view).collect())
+}
+
+pub async fn get(ctx: &Ctx, tenant: &TenantRecord, id: Uuid) -> Result<PluginView, Error> {
+    ctx.authorize(tenant, "tenant:read").await?;
+    let tx = ctx.read_tx(tenant.id).await?;
+    let row = q::summary(&tx, tenant.id.into_uuid(), id)
+        .await
+        .or_internal()?
+        .ok_or_else(|| Error::not_found("plugin"))?;
+    tx.commit().await.or_internal()?;
+    Ok(view(row))
+}
+
+/// Enable, disable, reorder or configure a plugin.
+pub async fn update(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    id: Uuid,
+    input: PluginUpdate,
+) -> Result<PluginView, Error> {
+    ctx.authorize(tenant, "plugin:write").await?;
+    let t = tenant.id.into_uuid();
+    let now = ctx.now();
+    let tx = ctx.tx(tenant.id).await?;
+    let current = q::summary(&tx, t, id)
+        .await
+        .or_internal()?
+        .ok_or_else(|| Error::not_found("plugin"))?;
+    let schema = current.descriptor["config_schema"]
+        .as_str()
+        .unwrap_or("{}")
+        .to_owned();
+    let mut p = Problems::new();
+    let config = input
+        .config
+        .clone()
+        .unwrap_or_else(|| current.config.clone());
+    if (input.config.is_some() || input.enabled == Some(true))
+        && let Err(errors) = check_config(&schema, &config)
+    {
+        for e in errors {
+            let field = if e.path.is_empty() {
+                "config".to_owned()
+            } else {
+                format!("config{}", e.path)
+            };
+            p.push(field, e.message);
+        }
+    }
+    if let Some(position) = input.position
+        && !(0..=1_000_000).contains(&position)
+    {
+        p.push("position", "must be between 0 and 1000000");
+    }
+    p.finish()?;
+    let mut row = plugin::ActiveModel {
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    if input.config.is_some() {
+        row.config = Set(config);
+    }
+    if let Some(position) = input.position {
+        row.position = Set(position);
+    }
+    if let Some(enabled) = input.enabled {
+        row.enabled = Set(enabled);
+        if enabled {
+            row.failures = Set(0);
+            row.disabled_reason = Set(None);
+            q::disable_other_versions(&tx, t, &current.name, id, now)
+                .await
+                .or_internal()?;
+        }
+    }
+    q::update(&tx, t, id, row).await.or_internal()?;
+    let row = q::summary(&tx, t, id)
+        .await
+        .or_internal()?
+        .ok_or_else(|| Error::not_found("plugin"))?;
+    tx.commit().await.or_internal()?;
+    ctx.state.rules.forget(t);
+    ctx.audit(
+        Some(tenant.id),
+        "plugin_update",
+        &format!("plugin:{id}"),
+        "ok",
+    )
+    .await;
+    Ok(view(row))
+}
+
+pub async fn remove(ctx: &Ctx, tenant: &TenantRecord, id: Uuid) -> Result<(), Error> {
+    ctx.authorize(tenant, "plugin:write").await?;
+    let t = tenant.id.into_uuid();
+    let tx = ctx.tx(tenant.id).await?;
+    if !q::delete(&tx, t, id).await.or_internal()? {
+        return Err(Error::not_found("plugin"));
+    }
+    tx.commit().await.or_internal()?;
+    ctx.state.rules.forget(t);
+    ctx.audit(
+        Some(tenant.id),
+        "plugin_delete",
+        &format!("plugin:{id}"),
+        "ok",
+    )
+    .await;
+    Ok(())
+}
+
+fn limits_view(l: &Limits) -> PluginLimits {
+    PluginLimits {
+        fuel: l.fuel,
+        memory_bytes: l.memory_bytes as u64,
+        timeout_ms: l.timeout_ms,
+        log_bytes: l.log_bytes as u64,
+        output_bytes: l.output_bytes as u64,
+    }
+}
+
+/// The limits the city's calls run with (its own, capped by the platform).
+pub async fn limits(ctx: &Ctx, tenant: &TenantRecord) -> Result<PluginLimits, Error> {
+    ctx.authorize(tenant, "tenant:read").await?;
+    Ok(limits_view(
+        &tenant_limits(tenant).capped_by(ctx.state.rules.maxima()),
+    ))
+}
+
+/// Set the city's limits; each must be within the platform's maxima.
+pub async fn set_limits(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    input: PluginLimits,
+) -> Result<PluginLimits, Error> {
+    ctx.authorize(tenant, "plugin:write").await?;
+    let max = ctx.state.rules.maxima();
+    let mut p = Problems::new();
+    let mut check = |field: &str, value: u64, low: u64, high: u64| {
+        if value < low || value > high {
+            p.push(
+                field,
+                format!("must be between {low} and {high} on this platform"),
+            );
+        }
+    };
+    check("fuel", input.fuel, 10_000, max.fuel);
+    check(
+        "memory_bytes",
+        input.memory_bytes,
+        1 << 20,
+        max.memory_bytes as u64,
+    );
+    check("timeout_ms", input.timeout_ms, 1, max.timeout_ms);
+    check("log_bytes", input.log_bytes, 0, max.log_bytes as u64);
+    check(
+        "output_bytes",
+        input.output_bytes,
+        1024,
+        max.output_bytes as u64,
+    );
+    p.finish()?;
+    let limits = Limits {
+        fuel: input.fuel,
+        memory_bytes: usize::try_from(input.memory_bytes).unwrap_or(usize::MAX),
+        timeout_ms: input.timeout_ms,
+        log_bytes: usize::try_from(input.log_bytes).unwrap_or(usize::MAX),
+        output_bytes: usize::try_from(input.output_bytes).unwrap_or(usize::MAX),
+    };
+    minsheng_store::queries::tenants::update(
+        ctx.db(),
+        tenant::ActiveModel {
+            id: sea_orm::ActiveValue::Unchanged(tenant.id.into_uuid()),
+            plugin_limits: Set(Some(
+                serde_json::to_value(&limits).map_err(Error::internal)?,
+            )),
+            updated_at: Set(ctx.now()),
+            ..Default::default()
+        },
+    )
+    .await
+    .or_internal()?;
+    ctx.state.tenants.forget(&tenant.slug);
+    ctx.state.rules.forget(tenant.id.into_uuid());
+    ctx.audit(
+        Some(tenant.id),
+        "plugin_limits",
+        &format!("tenant:{}", tenant.slug),
+        "ok",
+    )
+    .await;
+    Ok(limits_view(&limits))
+}
