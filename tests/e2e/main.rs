@@ -15,6 +15,7 @@ mod isolation;
 mod lifecycle;
 mod matrix;
 mod open311;
+mod plugins;
 mod resolution;
 mod rls;
 mod site;

@@ -70,6 +70,13 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         | ("get", "/v1/tenants/{tenant}/webhooks/{id}/deliveries")
         | ("get", "/v1/tenants/{tenant}/notifications") => Permission("tenant:write"),
         ("get", "/v1/tenants/{tenant}/audit") => Permission("audit:read"),
+        ("get", "/v1/tenants/{tenant}/plugins")
+        | ("get", "/v1/tenants/{tenant}/plugins/{id}")
+        | ("get", "/v1/tenants/{tenant}/plugin-limits") => Permission("tenant:read"),
+        ("post", "/v1/tenants/{tenant}/plugins")
+        | ("patch", "/v1/tenants/{tenant}/plugins/{id}")
+        | ("delete", "/v1/tenants/{tenant}/plugins/{id}")
+        | ("put", "/v1/tenants/{tenant}/plugin-limits") => Permission("plugin:write"),
         ("post", "/v1/tenants/{tenant}/cases")
         | ("get", "/v1/tenants/{tenant}/cases")
         | ("get", "/v1/tenants/{tenant}/cases/{case}")
@@ -79,7 +86,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("post", "/v1/tenants/{tenant}/cases/{case}/notes") => Permission("case:answer"),
         ("post", "/v1/tenants/{tenant}/cases/{case}/accept")
         | ("post", "/v1/tenants/{tenant}/cases/{case}/reject")
-        | ("post", "/v1/tenants/{tenant}/cases/{case}/close") => Permission("case:accept"),
+        | ("post", "/v1/tenants/{tenant}/cases/{case}/close")
+        | ("post", "/v1/tenants/{tenant}/cases/{case}/release") => Permission("case:accept"),
         ("post", "/v1/tenants/{tenant}/cases/{case}/assign") => Permission("case:assign"),
         ("post", "/v1/tenants/{tenant}/cases/{case}/start")
         | ("post", "/v1/tenants/{tenant}/cases/{case}/return")
@@ -134,6 +142,7 @@ struct Ids {
     role: String,
     case: String,
     webhook: String,
+    plugin: String,
     /// Names that only this city's rows carry, to spot leaks.
     markers: Vec<String>,
 }
@@ -179,7 +188,9 @@ async fn ids_of(app: &TestApp, operator: &Auth, tenant: &str, department: &str, 
         .await;
     assert_eq!(status, 201, "{hook}");
     let hook: Value = serde_json::from_str(&hook).unwrap();
+    let plugin = ensure_plugin(app, operator, tenant).await;
     Ids {
+        plugin,
         webhook: hook["webhook"]["id"].as_str().unwrap().into(),
         tenant: tenant.into(),
         department: department_id,
@@ -201,6 +212,7 @@ fn fill(path: &str, ids: &Ids, id_kind: &str) -> String {
         "categories" => &ids.category,
         "users" => &ids.user,
         "webhooks" => &ids.webhook,
+        "plugins" => &ids.plugin,
         _ => &ids.department,
     };
     path.trim_start_matches("/v1")
@@ -226,6 +238,8 @@ fn body_for(method: &str, path: &str, own: &Ids, n: usize) -> Option<Value> {
             json!({"code": format!("m-{n}"), "name": "M", "kind": "other", "parent_id": own.department})
         }
         ("post", "categories") => json!({"code": format!("m-{n}"), "name": "M", "answer_days": 3}),
+        ("put", "plugin-limits") => json!({"fuel": 1_000_000, "memory_bytes": 8_388_608,
+                                           "timeout_ms": 100, "log_bytes": 4096, "output_bytes": 65536}),
         ("put", _) => json!({"kind": "holiday", "name": "M"}),
         ("post", "users") => {
             json!({"username": format!("m-new-{n}"), "display_name": "M", "password": crate::support::PASSWORD})
@@ -416,6 +430,11 @@ async fn authorization_matrix(backend: Backend) {
                     fresh_case_target(&app, &operator, path, variant, &own, &other, auth).await
                 } else if method == "delete" && path.contains("webhooks") {
                     fresh_webhook_target(&app, &operator, variant, &own, &other, auth).await
+                } else if path.contains("/plugins/{id}") {
+                    // A deleted plugin is uploaded again for the next call.
+                    let owner = if variant == "own" { &own } else { &other };
+                    let id = ensure_plugin(&app, &operator, &owner.tenant).await;
+                    (format!("/tenants/{}/plugins/{id}", own.tenant), auth)
                 } else if method == "delete" && path.contains("hosts") {
                     fresh_host_target(&app, &operator, variant, &own, &other, n, auth).await
                 } else {
@@ -423,7 +442,13 @@ async fn authorization_matrix(backend: Backend) {
                 };
                 let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
                 let body = body_for(method, path, &own, n);
-                let (status, text) = app.call(&auth, m, &target, body.as_ref()).await;
+                let (status, text) = if method == "post" && path.ends_with("/plugins") {
+                    let tenant = target.split('/').nth(2).unwrap_or_default().to_owned();
+                    let (status, json) = app.upload(&auth, &tenant, plugin_bytes()).await;
+                    (status, json.to_string())
+                } else {
+                    app.call(&auth, m, &target, body.as_ref()).await
+                };
                 let expected = expect(*rule, who, variant, has_id, path);
                 let label = format!("{name} {method} {target} ({variant}): {status} {text}");
                 assert!(status < 500, "server error: {label}");
@@ -534,6 +559,30 @@ async fn fresh_key_target(
     let id = created["api_key"]["id"].as_str().unwrap();
     assert!(has_id);
     (format!("/tenants/{}/api-keys/{id}", own.tenant), auth)
+}
+
+fn plugin_bytes() -> Vec<u8> {
+    minsheng_plugin_host::examples::bytes("escalation-ladder")
+}
+
+/// The id of the city's plugin, uploading it when there is none.
+async fn ensure_plugin(app: &TestApp, operator: &Auth, tenant: &str) -> String {
+    let (status, text) = app
+        .call(
+            operator,
+            Method::GET,
+            &format!("/tenants/{tenant}/plugins"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{text}");
+    let list: Value = serde_json::from_str(&text).unwrap();
+    if let Some(id) = list[0]["id"].as_str() {
+        return id.to_owned();
+    }
+    let (status, created) = app.upload(operator, tenant, plugin_bytes()).await;
+    assert_eq!(status, 201, "{created}");
+    created["id"].as_str().unwrap().to_owned()
 }
 
 /// A webhook made for this call alone (deleting the shared one would change

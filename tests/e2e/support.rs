@@ -361,6 +361,32 @@ impl TestApp {
         let resp = req.send().await.unwrap();
         (resp.status().as_u16(), resp.text().await.unwrap())
     }
+
+    /// Upload a rule plugin's component (`application/wasm`).
+    pub async fn upload(
+        &self,
+        auth: &Auth,
+        tenant: &str,
+        bytes: Vec<u8>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self
+            .client
+            .post(self.api(&format!("/tenants/{tenant}/plugins")))
+            .header("content-type", "application/wasm")
+            .body(bytes);
+        if let Some(cookie) = &auth.cookie {
+            req = req.header("cookie", cookie);
+        }
+        if let Some(csrf) = &auth.csrf {
+            req = req.header("x-csrf-token", csrf);
+        }
+        if let Some(key) = &auth.bearer {
+            req = req.header("authorization", format!("Bearer {key}"));
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+    }
 }
 
 impl TestApp {

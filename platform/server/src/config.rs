@@ -257,9 +257,12 @@ impl Config {
 
     /// Where compiled plugins are cached.
     pub fn plugin_cache_dir(&self) -> PathBuf {
-        self.plugin_cache_dir
+        let dir = self
+            .plugin_cache_dir
             .clone()
-            .unwrap_or_else(|| self.data_dir.join("plugin-cache"))
+            .unwrap_or_else(|| self.data_dir.join("plugin-cache"));
+        // wasmtime's cache wants an absolute path.
+        std::path::absolute(&dir).unwrap_or(dir)
     }
 
     /// The database URL with any password replaced, for printing.
