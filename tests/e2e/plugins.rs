@@ -554,3 +554,112 @@ async fn escalation_rules_act_once(backend: Backend) {
     assert!(stats["supervised"].as_i64().unwrap() >= 1, "{stats}");
 }
 on_both_backends!(escalation_rules_act_once);
+
+/// A plugin author's path: scaffold a rule, build it, run it on a case,
+/// and replay a candidate over the city's stored cases before enabling it.
+async fn author_workflow(backend: Backend) {
+    let app = spawn_app_with(backend, &[]).await;
+    for _ in 0..2 {
+        submit(&app, "daqing", &heating_in_other(HEATING_TEXT)).await;
+    }
+    submit(
+        &app,
+        "daqing",
+        &json!({"category": "other", "title": "小区路灯坏了", "text": "小区门口的路灯坏了一个月了，晚上很黑。", "public": true}),
+    )
+    .await;
+
+    let dir = app.dir.path().join("my-rule");
+    let dir_arg = dir.to_str().unwrap();
+    let (ok, out) = app
+        .cli(&["plugin", "new", "my-rule", "--dir", dir_arg])
+        .await;
+    assert!(ok, "{out}");
+    let (ok, out) = app.cli(&["plugin", "new", "Not_A_Name"]).await;
+    assert!(!ok && out.contains("lowercase"), "{out}");
+    // It builds as it is, for wasm32-wasip2.
+    let wasm_dir = examples::build();
+    let target = wasm_dir.parent().unwrap().parent().unwrap();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let built = tokio::process::Command::new(cargo)
+        .args(["build", "--release", "--quiet"])
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", target)
+        .env_remove("RUSTFLAGS")
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let wasm = wasm_dir.join("my_rule.wasm");
+    let (ok, out) = app
+        .cli(&[
+            "plugin",
+            "run",
+            wasm.to_str().unwrap(),
+            "--case",
+            dir.join("case.json").to_str().unwrap(),
+            "--config",
+            dir.join("config.json").to_str().unwrap(),
+        ])
+        .await;
+    assert!(ok, "{out}");
+    assert!(out.contains("\"lead\": \"rlgs\""), "{out}");
+    assert!(
+        out.contains("fuel used:") && out.contains("peak memory:"),
+        "{out}"
+    );
+    assert!(out.contains("log [info] matched 暖气"), "{out}");
+
+    // A failing rule says how it failed, and the command fails.
+    let hostile = dir.join("hostile.json");
+    std::fs::write(&hostile, r#"{"mode": "loop"}"#).unwrap();
+    let (ok, out) = app
+        .cli(&[
+            "plugin",
+            "run",
+            wasm_dir.join("hostile.wasm").to_str().unwrap(),
+            "--case",
+            dir.join("case.json").to_str().unwrap(),
+            "--config",
+            hostile.to_str().unwrap(),
+        ])
+        .await;
+    assert!(!ok && out.contains("ran out of fuel"), "{out}");
+
+    // Replay the Daqing router over the city's cases: both heating
+    // complaints would have gone to the heating company.
+    let config = dir.join("router.json");
+    std::fs::write(&config, examples::config("daqing-router").to_string()).unwrap();
+    let today = Utc::now().date_naive().pred_opt().unwrap().to_string();
+    let (ok, out) = app
+        .cli(&[
+            "plugin",
+            "replay",
+            wasm_dir.join("daqing_router.wasm").to_str().unwrap(),
+            "--tenant",
+            "daqing",
+            "--since",
+            &today,
+            "--config",
+            config.to_str().unwrap(),
+        ])
+        .await;
+    assert!(ok, "{out}");
+    assert!(out.contains("3 case(s): 2 would change, 0 failed"), "{out}");
+    assert_eq!(out.matches("department xfj → rlgs").count(), 2, "{out}");
+    // Replay changes nothing.
+    let (_, cases) = app.get_json("/tenants/daqing/cases").await;
+    assert!(
+        cases["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["department"] == "xfj"),
+        "{cases}"
+    );
+}
+on_both_backends!(author_workflow);

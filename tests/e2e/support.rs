@@ -24,6 +24,12 @@ pub struct TestApp {
     child: Child,
 }
 
+/// Compiled rule plugins, shared by the tests' servers (the cache is keyed
+/// by content and engine settings, so sharing is safe and saves compiling).
+pub fn plugin_cache_dir() -> PathBuf {
+    std::env::temp_dir().join("minsheng-test-plugin-cache")
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -106,6 +112,7 @@ async fn start_server(db_url: &str, env: &[(String, String)]) -> (String, Child)
         .env("MINSHENG_DEV_OPEN_ADMIN", "1")
         .env("MINSHENG_LOG", "warn")
         .env("MINSHENG_DEMO_CASES", "0")
+        .env("MINSHENG_PLUGIN_CACHE_DIR", plugin_cache_dir())
         .stdout(Stdio::piped())
         .kill_on_drop(true);
     for (key, value) in env {
@@ -217,6 +224,7 @@ impl TestApp {
         let output = Command::new(env!("CARGO_BIN_EXE_minsheng"))
             .args(args)
             .env("MINSHENG_DATABASE_URL", &self.db_url)
+            .env("MINSHENG_PLUGIN_CACHE_DIR", plugin_cache_dir())
             .envs(env.iter().copied())
             .current_dir(repo_root())
             .output()

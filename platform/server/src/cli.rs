@@ -12,7 +12,8 @@ use std::path::PathBuf;
 #[command(name = "minsheng", version, about, long_about = None)]
 pub struct Cli {
     /// A TOML configuration file (MINSHENG_* environment variables override it).
-    #[arg(long, global = true, env = "MINSHENG_CONFIG")]
+    /// Give it before the command: `minsheng --config minsheng.toml serve`.
+    #[arg(long, env = "MINSHENG_CONFIG")]
     pub config: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -45,6 +46,9 @@ pub enum Command {
     /// Generate demo history.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Write, try and replay rule plugins.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
     /// Run the escalation worker without the web server: apply due
     /// deadlines (reminders, overdue, supervision) and send the outbox.
     /// Every `serve` runs one too unless MINSHENG_WORKER=0.
@@ -56,6 +60,66 @@ pub enum Command {
         /// catch up or to test a deadline.
         #[arg(long, value_name = "TIME", requires = "once")]
         at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Start a rule plugin project that builds as it is.
+    New {
+        /// The rule's name: lowercase letters, digits and dashes.
+        name: String,
+        /// Which hook the rule plugs into.
+        #[arg(long, default_value = "intake", value_parser = ["intake", "escalation"])]
+        hook: String,
+        /// Folder to create (default: ./<name>).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The rule SDK (default: plugins/sdk of the current folder).
+        #[arg(long)]
+        sdk: Option<PathBuf>,
+    },
+    /// Run a rule on one case and print its decision, the fuel, peak
+    /// memory and time it took, and its logs.
+    Run {
+        /// The component (.wasm built for wasm32-wasip2).
+        component: PathBuf,
+        /// The case as JSON, shaped like the API's submission (category,
+        /// title, text, …); for escalation rules also state, lead, priority,
+        /// escalation_level, reopened, answer_deadline.
+        #[arg(long)]
+        case: PathBuf,
+        /// The rule's configuration as JSON (default: {}).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The city bundle whose departments and categories the rule sees.
+        #[arg(long, default_value = "tenants/daqing")]
+        tenant_dir: PathBuf,
+        /// For escalation rules: deadline-approaching, deadline-passed,
+        /// unsatisfied-rating or reopened.
+        #[arg(long, default_value = "deadline-passed")]
+        event: String,
+        #[command(flatten)]
+        limits: crate::plugin_cli::LimitArgs,
+    },
+    /// Run a candidate intake rule over a city's stored cases and print
+    /// where its decisions differ from what happened, before enabling it.
+    Replay {
+        component: PathBuf,
+        /// The city's slug.
+        #[arg(long)]
+        tenant: String,
+        /// First day (the city's time) of the cases to replay.
+        #[arg(long)]
+        since: chrono::NaiveDate,
+        /// The rule's configuration as JSON (default: {}).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// At most this many cases.
+        #[arg(long, default_value_t = 100_000)]
+        limit: usize,
+        #[command(flatten)]
+        limits: crate::plugin_cli::LimitArgs,
     },
 }
 
@@ -287,6 +351,59 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             });
             services::escalation::work(state, worker, poll, stopped).await;
             Ok(())
+        }
+        Command::Plugin(PluginCommand::New {
+            name,
+            hook,
+            dir,
+            sdk,
+        }) => {
+            let root = crate::plugin_cli::scaffold(&name, &hook, dir.as_deref(), sdk.as_deref())?;
+            println!("created {} ({hook} rule)", root.display());
+            println!("build it: cd {} && cargo build --release", root.display());
+            Ok(())
+        }
+        Command::Plugin(PluginCommand::Run {
+            component,
+            case,
+            config: rule_config,
+            tenant_dir,
+            event,
+            limits,
+        }) => {
+            // Calls block (WASI output goes through the runtime): off the
+            // async threads, as the server does.
+            tokio::task::spawn_blocking(move || {
+                crate::plugin_cli::run(
+                    &config,
+                    &component,
+                    &case,
+                    rule_config.as_deref(),
+                    &tenant_dir,
+                    &event,
+                    &limits,
+                )
+            })
+            .await?
+        }
+        Command::Plugin(PluginCommand::Replay {
+            component,
+            tenant,
+            since,
+            config: rule_config,
+            limit,
+            limits,
+        }) => {
+            crate::plugin_cli::replay(
+                config,
+                &component,
+                &tenant,
+                since,
+                rule_config.as_deref(),
+                limit,
+                &limits,
+            )
+            .await
         }
         Command::Stats(StatsCommand::Check { tenant }) => {
             let (state, ctx) = operator_ctx(config).await?;

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod metrics;
 pub mod model;
 pub mod open311;
+pub mod plugin_cli;
 pub mod services;
 pub mod telemetry;
 pub mod web;

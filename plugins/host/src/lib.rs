@@ -11,6 +11,10 @@
 //! gets a fresh instance and store with its own fuel, deadline and memory
 //! limit, and comes back as an [`Outcome`]: the decision or why there is
 //! none, plus what the call cost.
+//!
+//! Calls block: make them from a thread that does not drive async tasks
+//! (`tokio::task::spawn_blocking`), since the guest's captured output goes
+//! through WASI's streams, which wait on the runtime.
 
 mod bindings;
 mod engine;

@@ -158,37 +158,7 @@ impl Rules {
             ..Chain::default()
         };
         if !rows.is_empty() {
-            let departments = directory::list::<department::Entity>(&tx, t, false)
-                .await
-                .or_internal()?;
-            let codes: HashMap<Uuid, String> =
-                departments.iter().map(|d| (d.id, d.code.clone())).collect();
-            chain.departments = departments
-                .iter()
-                .map(|d| Department {
-                    code: d.code.clone(),
-                    name: d.name.clone(),
-                    parent: d.parent_id.and_then(|p| codes.get(&p).cloned()),
-                })
-                .collect();
-            chain.department_ids = departments.iter().map(|d| (d.code.clone(), d.id)).collect();
-            let categories = directory::list::<category::Entity>(&tx, t, true)
-                .await
-                .or_internal()?;
-            chain.category_codes = categories.iter().map(|c| (c.id, c.code.clone())).collect();
-            chain.categories = categories
-                .iter()
-                .filter(|c| c.active)
-                .map(|c| Category {
-                    code: c.code.clone(),
-                    name: c.name.clone(),
-                    group: c.group_name.clone(),
-                    keywords: serde_json::from_value(c.keywords.clone()).unwrap_or_default(),
-                    default_department: c
-                        .default_department_id
-                        .and_then(|d| codes.get(&d).cloned()),
-                })
-                .collect();
+            fill_directory(&tx, t, &mut chain).await?;
         }
         let mut bytes = Vec::new();
         for row in &rows {
@@ -214,6 +184,53 @@ impl Rules {
             .insert((t, hook), (Instant::now(), chain.clone()));
         Ok(chain)
     }
+}
+
+/// The city's directory as rules see it, in a chain without rules
+/// (`minsheng plugin replay`).
+pub async fn directory(store: &Store, tenant: &TenantRecord) -> Result<Chain, Error> {
+    let t = tenant.id.into_uuid();
+    let tx = store.read(Scope::Tenant(t)).await.or_internal()?;
+    let mut chain = Chain::default();
+    fill_directory(&tx, t, &mut chain).await?;
+    tx.commit().await.or_internal()?;
+    Ok(chain)
+}
+
+async fn fill_directory(
+    tx: &minsheng_store::DatabaseTransaction,
+    t: Uuid,
+    chain: &mut Chain,
+) -> Result<(), Error> {
+    let departments = directory::list::<department::Entity>(tx, t, false)
+        .await
+        .or_internal()?;
+    let codes: HashMap<Uuid, String> = departments.iter().map(|d| (d.id, d.code.clone())).collect();
+    chain.departments = departments
+        .iter()
+        .map(|d| Department {
+            code: d.code.clone(),
+            name: d.name.clone(),
+            parent: d.parent_id.and_then(|p| codes.get(&p).cloned()),
+        })
+        .collect();
+    chain.department_ids = departments.iter().map(|d| (d.code.clone(), d.id)).collect();
+    let categories = directory::list::<category::Entity>(tx, t, true)
+        .await
+        .or_internal()?;
+    chain.category_codes = categories.iter().map(|c| (c.id, c.code.clone())).collect();
+    chain.categories = categories
+        .iter()
+        .filter(|c| c.active)
+        .map(|c| Category {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            group: c.group_name.clone(),
+            keywords: serde_json::from_value(c.keywords.clone()).unwrap_or_default(),
+            default_department: c.default_department_id.and_then(|d| codes.get(&d).cloned()),
+        })
+        .collect();
+    Ok(())
 }
 
 fn link(row: Summary, plugin: Result<Arc<Plugin>, String>) -> Link {
@@ -359,7 +376,8 @@ pub struct Draft {
 }
 
 impl Draft {
-    fn input(
+    /// What a rule declaring `needs` is given.
+    pub fn input(
         &self,
         needs: &[CaseField],
         chain: &Chain,

@@ -698,3 +698,19 @@ pub async fn recent_by_title(
         .all(db)
         .await
 }
+
+/// The city's cases submitted since `since`, oldest first, at most `limit`.
+pub async fn submitted_since(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    since: chrono::DateTime<chrono::Utc>,
+    limit: u64,
+) -> Result<Vec<case::Model>, DbErr> {
+    case::Entity::find()
+        .filter(case::Column::TenantId.eq(tenant_id))
+        .filter(case::Column::SubmittedAt.gte(since))
+        .order_by_asc(case::Column::SubmittedAt)
+        .limit(limit)
+        .all(db)
+        .await
+}
