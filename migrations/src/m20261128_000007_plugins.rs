@@ -46,6 +46,8 @@ enum Plugins {
 #[derive(DeriveIden)]
 enum Cases {
     Table,
+    TenantId,
+    Title,
     /// 0 low, 1 normal, 2 high, 3 urgent.
     Priority,
     /// JSON list of short labels rules (or staff) put on the case.
@@ -53,7 +55,7 @@ enum Cases {
     Spam,
     /// Tracking code of the case this one repeats.
     DuplicateOf,
-    /// Held for a person to look at: `{"reason": …, "public": bool}`, the
+    /// Held for a person to look at: `{"reasons": [...], "public": bool}`, the
     /// case private until released; null when not held.
     Review,
     /// A rule failed on this case and the default took over.
@@ -105,6 +107,18 @@ impl MigrationTrait for Migration {
                             .col(Plugins::Version)
                             .unique(),
                     )
+                    .to_owned(),
+            )
+            .await?;
+
+        // Rules look for repeats of a title (`find-same-title`).
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_cases_tenant_title")
+                    .table(Cases::Table)
+                    .col(Cases::TenantId)
+                    .col(Cases::Title)
                     .to_owned(),
             )
             .await?;
@@ -191,6 +205,14 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_cases_tenant_title")
+                    .table(Cases::Table)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_table(Table::drop().table(Plugins::Table).to_owned())
             .await?;

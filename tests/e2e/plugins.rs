@@ -96,7 +96,7 @@ async fn routing_redaction_and_chain_order(backend: Backend) {
     let router = upload(&app, "daqing", "daqing-router").await;
     assert_eq!(router["name"], "daqing-router");
     assert_eq!(router["hook"], "intake");
-    assert_eq!(router["needs"], json!(["title", "text"]));
+    assert_eq!(router["needs"], json!(["title", "text", "departments"]));
     // The router's schema needs routes: it cannot be enabled without them.
     let (status, body) = patch(&app, "daqing", &router["id"], json!({"enabled": true})).await;
     assert_eq!(status, 422, "{body}");

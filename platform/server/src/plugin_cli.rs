@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::services::rules::{Draft, instant, priority_name};
 use anyhow::{Context, bail};
 use minsheng_plugin_host::types::{
-    self as wit, CaseSnapshot, Category, Department, EscalationInput, IntakeInput,
+    self as wit, CaseSnapshot, Category, Department, EscalationInput,
 };
 use minsheng_plugin_host::{CallReport, Failure, Host, Limits, NoLookups, Plugin};
 use serde_json::{Value, json};
@@ -61,7 +61,7 @@ fn read_json(path: Option<&Path>, default: Value) -> anyhow::Result<Value> {
 }
 
 /// The directory a rule sees, from a city's bundle folder.
-fn directory(bundle: &Bundle) -> (Vec<Department>, Vec<Category>) {
+pub fn directory(bundle: &Bundle) -> (Vec<Department>, Vec<Category>) {
     let departments = bundle
         .departments
         .department
@@ -158,22 +158,44 @@ pub fn run(
                 priority: 1,
                 ..Default::default()
             };
-            let input = intake_input(&draft, &plugin, departments, categories, &rule_config, at);
-            let out = plugin.intake(&input, &limits, Arc::new(NoLookups));
+            let chain = crate::services::rules::Chain {
+                departments,
+                categories,
+                ..Default::default()
+            };
+            let input = draft.input(
+                &plugin.descriptor.needs,
+                &chain,
+                &rule_config.to_string(),
+                at,
+            );
+            let out = plugin.intake_in(&input, chain.directory(), &limits, Arc::new(NoLookups));
             (out.result.map(|d| json!(d)), out.report)
         }
         wit::Hook::Escalation => {
             let event = crate::services::escalation_rules::parse_event(event).with_context(|| {
                 format!("--event {event:?}: use deadline-approaching, deadline-passed, unsatisfied-rating or reopened")
             })?;
+            let given = if d.needs.contains(&wit::CaseField::Departments) {
+                departments.clone()
+            } else {
+                Vec::new()
+            };
+            let mut case = snapshot(&case, now);
+            if !d.needs.contains(&wit::CaseField::Title) {
+                case.title = None;
+            }
+            if !d.needs.contains(&wit::CaseField::Text) {
+                case.text = None;
+            }
             let input = EscalationInput {
                 event,
-                case: snapshot(&case, now),
-                departments,
+                case,
+                departments: given,
                 config: rule_config.to_string(),
                 now: at,
             };
-            let out = plugin.escalation(&input, &limits, Arc::new(NoLookups));
+            let out = plugin.escalation(&input, &departments, &limits, Arc::new(NoLookups));
             (out.result.map(|d| json!(d)), out.report)
         }
     };
@@ -185,22 +207,6 @@ pub fn run(
         }
         Err(failure) => bail!("the rule failed ({}): {failure}", failure.kind()),
     }
-}
-
-fn intake_input(
-    draft: &Draft,
-    plugin: &Plugin,
-    departments: Vec<Department>,
-    categories: Vec<Category>,
-    config: &Value,
-    now: wit::Instant,
-) -> IntakeInput {
-    let chain = crate::services::rules::Chain {
-        departments,
-        categories,
-        ..Default::default()
-    };
-    draft.input(&plugin.descriptor.needs, &chain, &config.to_string(), now)
 }
 
 fn snapshot(case: &Value, now: chrono::DateTime<chrono::Utc>) -> CaseSnapshot {
@@ -332,7 +338,9 @@ pub async fn replay(
             category: category.clone(),
             title: field("title", &row.title),
             text: field("text", &row.body),
-            address: row.address.clone(),
+            address: original
+                .and_then(|o| o["address"].as_str().map(str::to_owned))
+                .or_else(|| row.address.clone()),
             location: row.latitude.zip(row.longitude),
             attributes: row.attributes.clone(),
             media_url: row.media_url.clone(),
@@ -351,9 +359,11 @@ pub async fn replay(
         );
         let p = plugin.clone();
         let limits = limits.clone();
-        let out =
-            tokio::task::spawn_blocking(move || p.intake(&input, &limits, Arc::new(NoLookups)))
-                .await?;
+        let whole = chain.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            p.intake_in(&input, whole.directory(), &limits, Arc::new(NoLookups))
+        })
+        .await?;
         tally.fuel.push(out.report.fuel_used);
         let lead = row.lead_department_id.and_then(|d| names.get(&d).cloned());
         match out.result {
@@ -583,7 +593,7 @@ strip = true
     std::fs::write(
         root.join("README.md"),
         format!(
-            "# {name}\n\nA Minsheng {hook} rule.\n\n```sh\nrustup target add wasm32-wasip2\ncargo build --release\nminsheng plugin run target/wasm32-wasip2/release/{crate_name}.wasm --case case.json --config config.json --tenant-dir tenants/daqing\nminsheng plugin replay target/wasm32-wasip2/release/{crate_name}.wasm --tenant daqing --since 2026-01-01 --config config.json\n```\n\nUpload `target/wasm32-wasip2/release/{crate_name}.wasm` with `POST /api/v1/tenants/{{tenant}}/plugins`. See docs/plugin-guide.md.\n"
+            "# {name}\n\nA Minsheng {hook} rule.\n\n```sh\nrustup target add wasm32-wasip2\ncargo build --release\nminsheng plugin run target/wasm32-wasip2/release/{crate_name}.wasm --case case.json --config config.json --tenant-dir <checkout>/tenants/daqing\nminsheng plugin replay target/wasm32-wasip2/release/{crate_name}.wasm --tenant daqing --since 2026-01-01 --config config.json\n```\n\nUpload `target/wasm32-wasip2/release/{crate_name}.wasm` with `POST /api/v1/tenants/{{tenant}}/plugins`. See docs/plugin-guide.md.\n"
         ),
     )?;
     Ok(root)

@@ -28,6 +28,8 @@ pub fn build() -> &'static Path {
             ])
             .arg(&manifest)
             .env("CARGO_TARGET_DIR", &target)
+            // Its .cargo/config.toml applies from inside the folder.
+            .current_dir(root.join("plugins/examples"))
             .env_remove("RUSTFLAGS")
             .env_remove("CARGO_ENCODED_RUSTFLAGS")
             .output()

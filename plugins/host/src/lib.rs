@@ -37,4 +37,4 @@ pub use types::{
     Descriptor, EscalationAction, EscalationDecision, EscalationInput, Hook, IntakeDecision,
     IntakeInput,
 };
-pub use validate::{check_escalation, check_intake};
+pub use validate::{Directory, check_escalation, check_intake};

@@ -8,6 +8,7 @@ use crate::bindings::types::{
 use crate::engine::Host;
 use crate::limits::Limits;
 use crate::run::{self, Failure, Lookups, NoLookups, Outcome};
+use crate::validate::Directory;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Instant;
@@ -198,11 +199,24 @@ impl Plugin {
         run::finish(store, output, &limits, started, result)
     }
 
-    /// Run an intake rule. The decision is returned as the rule gave it,
-    /// after [`crate::check_intake`] found it valid for this input.
+    /// Run an intake rule whose input carries the whole directory. The
+    /// decision is returned as the rule gave it, after
+    /// [`crate::check_intake`] found it valid.
     pub fn intake(
         &self,
         input: &IntakeInput,
+        limits: &Limits,
+        lookups: Arc<dyn Lookups>,
+    ) -> Outcome<IntakeDecision> {
+        self.intake_in(input, Directory::of(input), limits, lookups)
+    }
+
+    /// Run an intake rule whose input carries only the directory lists it
+    /// declared; its decision is checked against the whole `directory`.
+    pub fn intake_in(
+        &self,
+        input: &IntakeInput,
+        directory: Directory<'_>,
         limits: &Limits,
         lookups: Arc<dyn Lookups>,
     ) -> Outcome<IntakeDecision> {
@@ -220,16 +234,18 @@ impl Plugin {
         };
         let mut outcome = run::finish(store, output, &limits, started, result);
         outcome.result = outcome.result.and_then(|d| {
-            crate::validate::check_intake(input, &d).map_err(Failure::Invalid)?;
+            crate::validate::check_intake(directory, input, &d).map_err(Failure::Invalid)?;
             Ok(d)
         });
         outcome
     }
 
-    /// Run an escalation rule.
+    /// Run an escalation rule; its actions are checked against the city's
+    /// `departments` (the input carries them only when declared).
     pub fn escalation(
         &self,
         input: &EscalationInput,
+        departments: &[crate::bindings::types::Department],
         limits: &Limits,
         lookups: Arc<dyn Lookups>,
     ) -> Outcome<EscalationDecision> {
@@ -250,7 +266,7 @@ impl Plugin {
         };
         let mut outcome = run::finish(store, output, &limits, started, result);
         outcome.result = outcome.result.and_then(|d| {
-            crate::validate::check_escalation(input, &d).map_err(Failure::Invalid)?;
+            crate::validate::check_escalation(departments, &d).map_err(Failure::Invalid)?;
             Ok(d)
         });
         outcome
@@ -303,10 +319,10 @@ fn check_descriptor(d: &Descriptor, hook: Hook) -> Result<(), LoadError> {
         && d.name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !d.name.starts_with('-');
+        && d.name.starts_with(|c: char| c.is_ascii_lowercase());
     if !name_ok {
         return Err(LoadError::Descriptor(format!(
-            "name {:?} must be 2 to 64 lowercase letters, digits and dashes",
+            "name {:?} must be 2 to 64 lowercase letters, digits and dashes, starting with a letter",
             d.name
         )));
     }

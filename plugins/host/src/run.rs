@@ -20,6 +20,7 @@ use wasmtime_wasi::{
 /// (epochs and fuel do not stop a host call).
 pub trait Lookups: Send + Sync {
     fn find_recent_cases(&self, text: &str, within_hours: u32, limit: u32) -> Vec<CaseRef>;
+    fn find_same_title(&self, title: &str, within_hours: u32, limit: u32) -> Vec<CaseRef>;
 }
 
 /// Lookups that find nothing (local runs without a database).
@@ -27,6 +28,10 @@ pub struct NoLookups;
 
 impl Lookups for NoLookups {
     fn find_recent_cases(&self, _: &str, _: u32, _: u32) -> Vec<CaseRef> {
+        Vec::new()
+    }
+
+    fn find_same_title(&self, _: &str, _: u32, _: u32) -> Vec<CaseRef> {
         Vec::new()
     }
 }
@@ -149,6 +154,13 @@ impl host_api::Host for CallState {
         self.lookups
             .find_recent_cases(&text, within_hours.min(24 * 90), limit.min(20))
     }
+    fn find_same_title(&mut self, title: String, within_hours: u32, limit: u32) -> Vec<CaseRef> {
+        if title.trim().is_empty() || title.len() > 400 {
+            return Vec::new();
+        }
+        self.lookups
+            .find_same_title(&title, within_hours.min(24 * 90), limit.min(20))
+    }
 }
 
 struct LogBuffer {
@@ -259,7 +271,9 @@ pub(crate) fn store(
     limits: &Limits,
     lookups: Arc<dyn Lookups>,
 ) -> (Store<CallState>, MemoryOutputPipe) {
-    let output = MemoryOutputPipe::new(limits.log_bytes.max(1024));
+    // What a guest prints past this traps the call: generous, since a
+    // panic message and its location land here.
+    let output = MemoryOutputPipe::new(limits.log_bytes.max(64 << 10));
     let wasi = WasiCtxBuilder::new()
         .stdout(output.clone())
         .stderr(output.clone())

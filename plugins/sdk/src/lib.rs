@@ -59,7 +59,9 @@ pub use intake::export_intake_rule;
 
 /// What most rules need.
 pub mod prelude {
-    pub use crate::intake::minsheng::rules::host::{CaseRef, LogLevel, find_recent_cases};
+    pub use crate::intake::minsheng::rules::host::{
+        CaseRef, LogLevel, find_recent_cases, find_same_title,
+    };
     pub use crate::intake::minsheng::rules::types::*;
     pub use crate::{config, decision, descriptor, log};
 }
@@ -114,4 +116,70 @@ pub fn descriptor(
         summary: summary.into(),
         fail_closed: false,
     }
+}
+
+/// A bump allocator for the guest (feature `bump-alloc`, on by default).
+///
+/// Every call runs in a fresh instance that is thrown away afterwards, so
+/// nothing needs freeing: allocation is a pointer increment, and the host's
+/// copying of the input (one allocation per string) gets cheap. A rule that
+/// allocates and frees in a long loop should turn the feature off
+/// (`default-features = false`) to get the standard allocator back.
+#[cfg(all(target_arch = "wasm32", feature = "bump-alloc"))]
+mod bump {
+    use core::alloc::{GlobalAlloc, Layout};
+    use core::cell::UnsafeCell;
+
+    pub struct Bump {
+        next: UnsafeCell<usize>,
+        end: UnsafeCell<usize>,
+    }
+
+    // A component instance runs one thread.
+    unsafe impl Sync for Bump {}
+
+    const PAGE: usize = 65536;
+
+    unsafe impl GlobalAlloc for Bump {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: one thread per instance; nothing else touches these.
+            let (next, end) = unsafe { (&mut *self.next.get(), &mut *self.end.get()) };
+            let start = (*next + layout.align() - 1) & !(layout.align() - 1);
+            let Some(stop) = start.checked_add(layout.size()) else {
+                return core::ptr::null_mut();
+            };
+            if *end == 0 {
+                // First use: the free memory above the data and stack.
+                unsafe extern "C" {
+                    static __heap_base: u8;
+                }
+                *next = core::ptr::addr_of!(__heap_base) as usize;
+                *end = core::arch::wasm32::memory_size(0) * PAGE;
+                return unsafe { self.alloc(layout) };
+            }
+            if stop > *end {
+                let pages = (stop - *end).div_ceil(PAGE).max(4);
+                let previous = core::arch::wasm32::memory_grow(0, pages);
+                if previous == usize::MAX {
+                    return core::ptr::null_mut();
+                }
+                if *end != previous * PAGE {
+                    // Memory grown by someone else: go on in the new pages.
+                    *next = previous * PAGE;
+                }
+                *end = (previous + pages) * PAGE;
+                return unsafe { self.alloc(layout) };
+            }
+            *next = stop;
+            start as *mut u8
+        }
+
+        unsafe fn dealloc(&self, _ptr: *mut u8, _layout: Layout) {}
+    }
+
+    #[global_allocator]
+    static ALLOCATOR: Bump = Bump {
+        next: UnsafeCell::new(0),
+        end: UnsafeCell::new(0),
+    };
 }

@@ -309,7 +309,6 @@ impl CasesApi {
         self.act(&ctx, &tenant, &case, StaffAction::Close).await
     }
 
-    /// An internal note, seen by staff only.
     /// Release a case a rule held for review (it becomes public if the
     /// citizen asked for that).
     #[oai(path = "/:tenant/cases/:case/release", method = "post")]
@@ -324,6 +323,7 @@ impl CasesApi {
         Ok(Done::Done)
     }
 
+    /// An internal note, seen by staff only.
     #[oai(path = "/:tenant/cases/:case/notes", method = "post")]
     async fn note(
         &self,

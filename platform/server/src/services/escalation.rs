@@ -382,7 +382,13 @@ async fn rule_step(
     event: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, Error> {
-    let Some(event) = escalation_rules::parse_event(event) else {
+    // A re-check of a case that has since been answered or closed is over.
+    let (event, recheck) = match event.strip_prefix(escalation_rules::RECHECK) {
+        Some(event) => (event, true),
+        None => (event, false),
+    };
+    let open = State::parse(&row.state).is_ok_and(State::is_open);
+    let Some(event) = escalation_rules::parse_event(event).filter(|_| open || !recheck) else {
         tx.commit().await.or_internal()?;
         return Ok(false);
     };
@@ -461,7 +467,8 @@ async fn effects(
             overdue: 1,
             ..Default::default()
         },
-        Level::Supervision => StatDelta {
+        // A rule may have put it under supervision already.
+        Level::Supervision if row.escalation_level < 2 => StatDelta {
             supervised: 1,
             ..Default::default()
         },

@@ -20,7 +20,7 @@ use minsheng_domain::Error;
 use minsheng_plugin_host::types::{
     CaseField, CaseSnapshot, EscalationAction, EscalationEvent, EscalationInput, TimelineEntry,
 };
-use minsheng_plugin_host::{Failure, Lookups, NoLookups, Outcome};
+use minsheng_plugin_host::{Failure, Lookups, Outcome};
 use minsheng_store::DatabaseTransaction;
 use minsheng_store::entity::{case, due_work};
 use minsheng_store::queries::cases::{self as cq, StatDelta};
@@ -32,6 +32,13 @@ use uuid::Uuid;
 
 /// Prefix of due-work rows that call the rules rather than climb the ladder.
 pub const RULE_STEP: &str = "rule:";
+
+/// Prefix (after [`RULE_STEP`]) of re-checks a rule asked for.
+pub const RECHECK: &str = "recheck:";
+
+/// Re-checks of one event a case can have: a rule that always asks for
+/// another cannot mail people forever.
+pub const MAX_RECHECKS: u64 = 5;
 
 pub fn event_name(e: EscalationEvent) -> &'static str {
     match e {
@@ -61,11 +68,27 @@ pub fn step(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> due_work::ActiveModel {
+    row(
+        tenant,
+        case_id,
+        format!("{RULE_STEP}{}", event_name(event)),
+        at,
+        now,
+    )
+}
+
+fn row(
+    tenant: &TenantRecord,
+    case_id: Uuid,
+    deadline: String,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> due_work::ActiveModel {
     due_work::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant.id.into_uuid()),
         case_id: Set(case_id),
-        deadline: Set(format!("{RULE_STEP}{}", event_name(event))),
+        deadline: Set(deadline),
         level: Set(0),
         deadline_at: Set(at),
         due_at: Set(at),
@@ -147,10 +170,14 @@ pub async fn run(
         history,
     };
     let at = super::rules::instant(tenant, now);
+    let lookups: Arc<dyn Lookups> =
+        Arc::new(super::rules::CityLookups::new(state, tenant, chain, now));
     let running = chain.clone();
     let metrics = state.metrics.clone();
     let slug = tenant.slug.clone();
+    let turn = state.rules.turn().await;
     let outcomes = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
         running
             .links
             .iter()
@@ -168,12 +195,20 @@ pub async fn run(
                         let input = EscalationInput {
                             event,
                             case,
-                            departments: running.departments.clone(),
+                            departments: if needs.contains(&CaseField::Departments) {
+                                running.departments.clone()
+                            } else {
+                                Vec::new()
+                            },
                             config: link.config.clone(),
                             now: at,
                         };
-                        let lookups: Arc<dyn Lookups> = Arc::new(NoLookups);
-                        plugin.escalation(&input, &running.limits, lookups)
+                        plugin.escalation(
+                            &input,
+                            &running.departments,
+                            &running.limits,
+                            lookups.clone(),
+                        )
                     }
                     Err(why) => Outcome {
                         result: Err(Failure::Instantiate(why.clone())),
@@ -234,6 +269,8 @@ pub async fn run(
                             "event": event_name(event),
                             "outcome": "ok",
                             "actions": done,
+                            "logs": outcome.report.logs,
+                            "logs_dropped": outcome.report.logs_dropped,
                             "fuel": outcome.report.fuel_used,
                             "micros": u64::try_from(outcome.report.duration.as_micros()).unwrap_or(u64::MAX),
                         })),
@@ -268,6 +305,8 @@ pub async fn run(
                             "outcome": "failed",
                             "failure": failure.kind(),
                             "error": failure.to_string(),
+                            "logs": outcome.report.logs,
+                            "output": outcome.report.output.chars().take(2000).collect::<String>(),
                         })),
                         at: now,
                     },
@@ -438,8 +477,16 @@ async fn apply(
             format!("priority:{}", super::rules::priority_name(row.priority))
         }
         EscalationAction::RecheckAfter(minutes) => {
+            let deadline = format!("{RULE_STEP}{RECHECK}{}", event_name(event));
+            let open = minsheng_domain::case::State::parse(&row.state).is_ok_and(|s| s.is_open());
+            if !open {
+                return Ok("recheck:closed".into());
+            }
+            if q::count_due(tx, t, row.id, &deadline).await.or_internal()? >= MAX_RECHECKS {
+                return Ok("recheck:limit".into());
+            }
             let at = now + chrono::Duration::minutes(i64::from(*minutes));
-            q::insert_due(tx, vec![step(tenant, row.id, event, at, now)])
+            q::insert_due(tx, vec![self::row(tenant, row.id, deadline, at, now)])
                 .await
                 .or_internal()?;
             format!("recheck:{minutes}")

@@ -91,7 +91,7 @@ pub async fn submit(
     let tallies = apply_rules(ctx, tenant, &rules, &mut valid, now).await?;
     if let Some(message) = valid.reject.take() {
         super::rules::record(&ctx.state, tenant, tallies, now).await;
-        return Err(Error::invalid("text", message));
+        return Err(Error::invalid("submission", message));
     }
     let working = &rules.calendar;
     let accept_deadline =

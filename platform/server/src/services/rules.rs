@@ -48,6 +48,9 @@ pub struct Rules {
     refresh: Duration,
     compiled: Mutex<HashMap<String, Arc<Plugin>>>,
     chains: Mutex<Chains>,
+    /// Chains running at once: one per core. Rules are pure computation;
+    /// more at a time only makes them thrash each other's caches.
+    running: Arc<tokio::sync::Semaphore>,
 }
 
 /// One plugin in a chain.
@@ -74,6 +77,16 @@ pub struct Chain {
     pub category_codes: HashMap<Uuid, String>,
 }
 
+impl Chain {
+    /// The whole directory, which decisions are checked against.
+    pub fn directory(&self) -> minsheng_plugin_host::Directory<'_> {
+        minsheng_plugin_host::Directory {
+            departments: &self.departments,
+            categories: &self.categories,
+        }
+    }
+}
+
 impl Rules {
     pub fn new(config: &crate::config::Config) -> Self {
         Self {
@@ -83,6 +96,9 @@ impl Rules {
             refresh: Duration::from_secs(config.plugin_refresh_secs),
             compiled: Mutex::new(HashMap::new()),
             chains: Mutex::new(HashMap::new()),
+            running: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         }
     }
 
@@ -99,6 +115,15 @@ impl Rules {
 
     pub fn maxima(&self) -> &Limits {
         &self.maxima
+    }
+
+    /// Wait for a turn to run a chain (see `running`).
+    pub async fn turn(&self) -> tokio::sync::OwnedSemaphorePermit {
+        // The semaphore is never closed.
+        match self.running.clone().acquire_owned().await {
+            Ok(permit) => permit,
+            Err(_) => unreachable!("the rule semaphore is never closed"),
+        }
     }
 
     /// Compile (or find compiled) a component: on the blocking pool, as
@@ -267,7 +292,7 @@ pub enum LoadFailure {
 
 /// The city's cases for a rule's lookup, read on the calling thread (a
 /// blocking-pool thread) through the runtime.
-struct CityLookups {
+pub(crate) struct CityLookups {
     store: Store,
     tenant: Uuid,
     now: DateTime<Utc>,
@@ -277,10 +302,24 @@ struct CityLookups {
 
 impl Lookups for CityLookups {
     fn find_recent_cases(&self, text: &str, within_hours: u32, limit: u32) -> Vec<CaseRef> {
+        self.find(text, within_hours, limit, false)
+    }
+
+    fn find_same_title(&self, title: &str, within_hours: u32, limit: u32) -> Vec<CaseRef> {
+        self.find(title, within_hours, limit, true)
+    }
+}
+
+impl CityLookups {
+    fn find(&self, text: &str, within_hours: u32, limit: u32, exact: bool) -> Vec<CaseRef> {
         let since = self.now - chrono::Duration::hours(i64::from(within_hours));
         let found = self.runtime.block_on(async {
             let tx = self.store.read(Scope::Tenant(self.tenant)).await?;
-            let rows = cq::recent_by_title(&tx, self.tenant, text, since, u64::from(limit)).await?;
+            let rows = if exact {
+                cq::recent_with_title(&tx, self.tenant, text, since, u64::from(limit)).await?
+            } else {
+                cq::recent_by_title(&tx, self.tenant, text, since, u64::from(limit)).await?
+            };
             tx.commit().await?;
             Ok::<_, minsheng_store::DbErr>(rows)
         });
@@ -298,6 +337,23 @@ impl Lookups for CityLookups {
                 tracing::warn!(error = %e, "a rule's lookup failed");
                 Vec::new()
             }
+        }
+    }
+}
+
+impl CityLookups {
+    pub(crate) fn new(
+        state: &AppState,
+        tenant: &TenantRecord,
+        chain: &Chain,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            store: state.store.clone(),
+            tenant: tenant.id.into_uuid(),
+            now,
+            categories: chain.category_codes.clone(),
+            runtime: tokio::runtime::Handle::current(),
         }
     }
 }
@@ -440,15 +496,23 @@ impl Draft {
                     .filter(|_| has(CaseField::ContactEmail)),
                 public: self.public,
             },
-            departments: chain.departments.clone(),
-            categories: chain.categories.clone(),
+            departments: if has(CaseField::Departments) {
+                chain.departments.clone()
+            } else {
+                Vec::new()
+            },
+            categories: if has(CaseField::Categories) {
+                chain.categories.clone()
+            } else {
+                Vec::new()
+            },
             config: config.to_owned(),
             now,
         }
     }
 
     /// Apply one rule's checked decision.
-    fn apply(&mut self, d: &wit::IntakeDecision) -> Vec<&'static str> {
+    pub fn apply(&mut self, d: &wit::IntakeDecision) -> Vec<&'static str> {
         let mut changed = Vec::new();
         if let Some(lead) = &d.lead {
             self.lead = Some(lead.clone());
@@ -558,14 +622,16 @@ pub async fn run_intake(
     let metrics = state.metrics.clone();
     let slug = tenant.slug.clone();
     let running = chain.clone();
+    let turn = state.rules.turn().await;
     let (work, tallies) = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
         let chain = running;
         let mut tallies = Vec::new();
         for link in &chain.links {
             let outcome = match &link.plugin {
                 Ok(plugin) => {
                     let input = work.input(&plugin.descriptor.needs, &chain, &link.config, at);
-                    plugin.intake(&input, &chain.limits, lookups.clone())
+                    plugin.intake_in(&input, chain.directory(), &chain.limits, lookups.clone())
                 }
                 Err(why) => Outcome {
                     result: Err(Failure::Instantiate(why.clone())),
@@ -590,6 +656,8 @@ pub async fn run_intake(
                         "changed": changed,
                         "fuel": outcome.report.fuel_used,
                         "micros": outcome.report.duration.as_micros() as u64,
+                        "logs": outcome.report.logs,
+                        "logs_dropped": outcome.report.logs_dropped,
                     }));
                     tallies.push(Tally {
                         plugin: link.id,
@@ -617,6 +685,9 @@ pub async fn run_intake(
                         "error": failure.to_string(),
                         "fuel": outcome.report.fuel_used,
                         "micros": outcome.report.duration.as_micros() as u64,
+                        "logs": outcome.report.logs,
+                        "logs_dropped": outcome.report.logs_dropped,
+                        "output": outcome.report.output.chars().take(2000).collect::<String>(),
                     }));
                     tallies.push(Tally {
                         plugin: link.id,
@@ -699,8 +770,13 @@ pub async fn record(
                     .await
                     .or_internal()?,
                 Some(failure) => {
+                    // The server's own trouble (the engine, a full
+                    // instance pool, a component it cannot compile) is
+                    // recorded but not held against the plugin.
+                    let counts = !matches!(failure, Failure::Instantiate(_));
+                    let error = failure.to_string();
                     let disabled =
-                        q::record_failure(&tx, t, tally.plugin, &failure.to_string(), limit, now)
+                        q::record_failure(&tx, t, tally.plugin, &error, counts, limit, now)
                             .await
                             .or_internal()?;
                     if disabled {

@@ -347,6 +347,13 @@ fn form_page(
         if errors.contains_key(&p.field) {
             continue;
         }
+        // A city's rule refused it: its own words, next to the text.
+        if p.field == "submission" {
+            let label = t["text"].as_str().unwrap_or("text").to_owned();
+            list.push(json!({ "id": "text", "label": label, "message": p.message }));
+            errors.insert("text".into(), json!(p.message));
+            continue;
+        }
         let message = site.word(message_for(&p.field));
         let (id, label) = match p
             .field

@@ -50,7 +50,7 @@ pub struct Model {
     pub spam: bool,
     /// Tracking code of the case this one repeats.
     pub duplicate_of: Option<String>,
-    /// Held for review: `{"reason", "public"}`; the case is private until
+    /// Held for review: `{"reasons", "public"}`; the case is private until
     /// staff release it.
     pub review: Option<Json>,
     /// A rule failed on this case and the default routing took over.

@@ -663,6 +663,33 @@ pub async fn insert_co_departments(
 /// submitted at.
 pub type RecentCase = (String, String, Uuid, chrono::DateTime<chrono::Utc>);
 
+/// The city's cases submitted since `since` whose title is `title`,
+/// newest first (the index on title answers it).
+pub async fn recent_with_title(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    title: &str,
+    since: chrono::DateTime<chrono::Utc>,
+    limit: u64,
+) -> Result<Vec<RecentCase>, DbErr> {
+    case::Entity::find()
+        .select_only()
+        .columns([
+            case::Column::TrackingCode,
+            case::Column::Title,
+            case::Column::CategoryId,
+            case::Column::SubmittedAt,
+        ])
+        .filter(case::Column::TenantId.eq(tenant_id))
+        .filter(case::Column::Title.eq(title))
+        .filter(case::Column::SubmittedAt.gte(since))
+        .order_by_desc(case::Column::SubmittedAt)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
 /// The city's cases submitted since `since` whose title contains `text`,
 /// newest first.
 pub async fn recent_by_title(

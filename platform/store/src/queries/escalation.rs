@@ -423,3 +423,19 @@ pub async fn outbox_to(
         .all(db)
         .await
 }
+
+/// How many due-work rows of `deadline` a case has had, in any state.
+pub async fn count_due(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    case_id: Uuid,
+    deadline: &str,
+) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    due_work::Entity::find()
+        .filter(due_work::Column::TenantId.eq(tenant_id))
+        .filter(due_work::Column::CaseId.eq(case_id))
+        .filter(due_work::Column::Deadline.eq(deadline))
+        .count(db)
+        .await
+}

@@ -182,20 +182,21 @@ pub async fn delete(db: &impl ConnectionTrait, tenant_id: Uuid, id: Uuid) -> Res
         .map(|r| r.rows_affected > 0)
 }
 
-/// Count a failure; at `limit` consecutive failures the plugin is
-/// disabled. Returns whether this failure disabled it (only the call that
-/// crossed the limit sees `true`).
+/// Count a failure (when `counts`: the plugin's own fault); at `limit`
+/// consecutive failures the plugin is disabled. Returns whether this
+/// failure disabled it (only the call that crossed the limit sees `true`).
 pub async fn record_failure(
     db: &impl ConnectionTrait,
     tenant_id: Uuid,
     id: Uuid,
     error: &str,
+    counts: bool,
     limit: i32,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     use plugin::Column as C;
     plugin::Entity::update_many()
-        .col_expr(C::Failures, Expr::col(C::Failures).add(1))
+        .col_expr(C::Failures, Expr::col(C::Failures).add(i32::from(counts)))
         .col_expr(C::LastError, Expr::value(error))
         .col_expr(C::UpdatedAt, Expr::value(now))
         .filter(C::TenantId.eq(tenant_id))

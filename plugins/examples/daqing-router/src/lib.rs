@@ -59,7 +59,7 @@ impl Guest for Rule {
                     "only_categories": { "type": "array", "items": { "type": "string" } }
                 }
             }),
-            &[CaseField::Title, CaseField::Text],
+            &[CaseField::Title, CaseField::Text, CaseField::Departments],
             "Routes cases to a department by keywords in the title and text",
         )
     }

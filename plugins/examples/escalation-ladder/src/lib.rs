@@ -2,11 +2,13 @@
 //! citizen was unhappy with, beyond the platform's default ladder.
 //!
 //! - deadline approaching: remind the lead department;
-//! - deadline passed: raise the priority, and once already overdue put the
-//!   case under supervision (督办) and tell the supervisors;
-//! - unsatisfied rating: tell the supervisors and check again in a day;
-//! - reopened: raise the priority and hand it to the configured department
-//!   when the case has been reopened before.
+//! - deadline passed: at overdue (超期) raise the priority to high and tell
+//!   the lead department; from supervision (督办) on, make it urgent, put it
+//!   under supervision (if the ladder has not yet) and tell the supervisors;
+//! - unsatisfied rating: supervise, tell the supervisors, look again later
+//!   (the platform stops re-checks once the case is closed);
+//! - reopened: raise the priority, and hand the case to the configured
+//!   department if there is one.
 
 use minsheng_rule_sdk::escalation::{
     EscalationAction, EscalationDecision, EscalationEvent, EscalationInput, Guest, Notice,
@@ -56,8 +58,7 @@ impl Guest for Rule {
         let case = &input.case;
         let title = case.title.clone().unwrap_or_default();
         let mut actions = Vec::new();
-        let explanation;
-        match input.event {
+        let explanation = match input.event {
             EscalationEvent::DeadlineApproaching => {
                 if let Some(lead) = &case.lead {
                     actions.push(EscalationAction::Notify(Notice {
@@ -69,29 +70,40 @@ impl Guest for Rule {
                         ),
                     }));
                 }
-                explanation = "reminded the lead department".to_string();
+                "reminded the lead department".to_string()
+            }
+            EscalationEvent::DeadlinePassed if case.escalation_level <= 1 => {
+                actions.push(EscalationAction::RaisePriority(Priority::High));
+                if let Some(lead) = &case.lead {
+                    actions.push(EscalationAction::Notify(Notice {
+                        role: None,
+                        department: Some(lead.clone()),
+                        message: format!("{} 已超期 / is overdue: {title}", case.tracking_code),
+                    }));
+                }
+                "overdue: priority raised, department told".to_string()
             }
             EscalationEvent::DeadlinePassed => {
-                actions.push(EscalationAction::RaisePriority(Priority::High));
-                if case.escalation_level >= 1 {
-                    actions.push(EscalationAction::Supervise(format!(
-                        "超期未办结 / overdue: {}",
+                actions.push(EscalationAction::RaisePriority(Priority::Urgent));
+                actions.push(EscalationAction::Supervise(format!(
+                    "超期未办结 / still overdue: {}",
+                    case.tracking_code
+                )));
+                actions.push(EscalationAction::Notify(Notice {
+                    role: Some("supervisor".into()),
+                    department: None,
+                    message: format!(
+                        "{} 仍未办结，已列入督办 / still overdue, under supervision",
                         case.tracking_code
-                    )));
-                    actions.push(EscalationAction::Notify(Notice {
-                        role: Some("supervisor".into()),
-                        department: None,
-                        message: format!(
-                            "{} 已超期，已列入督办 / overdue, under supervision",
-                            case.tracking_code
-                        ),
-                    }));
-                    explanation = "overdue again: supervision".to_string();
-                } else {
-                    explanation = "overdue: priority raised".to_string();
-                }
+                    ),
+                }));
+                "still overdue: supervision".to_string()
             }
             EscalationEvent::UnsatisfiedRating => {
+                actions.push(EscalationAction::Supervise(format!(
+                    "群众不满意 / the citizen is not satisfied: {}",
+                    case.tracking_code
+                )));
                 actions.push(EscalationAction::Notify(Notice {
                     role: Some("supervisor".into()),
                     department: None,
@@ -101,18 +113,16 @@ impl Guest for Rule {
                     ),
                 }));
                 actions.push(EscalationAction::RecheckAfter(config.recheck_minutes));
-                explanation = "unsatisfied: supervisors told".to_string();
+                "unsatisfied: supervised, supervisors told".to_string()
             }
             EscalationEvent::Reopened => {
                 actions.push(EscalationAction::RaisePriority(Priority::High));
-                if case.reopened > 1
-                    && let Some(department) = &config.reopen_department
-                {
+                if let Some(department) = &config.reopen_department {
                     actions.push(EscalationAction::Reassign(department.clone()));
                 }
-                explanation = "reopened: priority raised".to_string();
+                "reopened: priority raised".to_string()
             }
-        }
+        };
         if actions.is_empty() {
             actions.push(EscalationAction::Nothing);
         }

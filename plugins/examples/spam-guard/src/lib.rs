@@ -88,7 +88,7 @@ impl Guest for Rule {
             return Ok(d);
         }
         if config.duplicate_hours > 0 && title.chars().count() >= 6 {
-            let recent = find_recent_cases(&title, config.duplicate_hours, 5);
+            let recent = find_same_title(&title, config.duplicate_hours, 5);
             if let Some(same) = recent
                 .iter()
                 .find(|c| c.title == title && c.category == input.case.category)

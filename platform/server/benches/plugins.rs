@@ -1,0 +1,398 @@
+//! Rule plugins: what they cost.
+//!
+//! 1. One call of the Daqing router as a WebAssembly component (a fresh
+//!    instance from the pre-instantiated component, the call, checking the
+//!    decision and applying it to the submission) against the same rule
+//!    written as native Rust (parsing the same configuration, the same
+//!    matching, the same check and apply), in the same run.
+//! 2. Submissions per second through the whole application with a chain of
+//!    three rules (redactor, spam guard with its database lookup, router)
+//!    against no rules, on the same database, alternating.
+//!
+//! Runs on SQLite and, when `MINSHENG_TEST_POSTGRES_URL` is set
+//! (`scripts/bench` sets it), on PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use minsheng_plugin_host::types::{self as wit, IntakeDecision, IntakeInput, Priority};
+use minsheng_plugin_host::{Host, Limits, NoLookups, Plugin, check_intake, examples};
+use minsheng_server::app::{AppState, build};
+use minsheng_server::bundle;
+use minsheng_server::config::Config;
+use minsheng_server::services::rules::{Chain, Draft};
+use minsheng_store::Store;
+use poem::test::TestClient;
+use sea_orm::{ConnectionTrait, Database};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const CALLS: usize = 5000;
+const CLIENTS: usize = 32;
+const PER_CLIENT: usize = 25;
+
+const TEXT: &str = "我家住东城领秀小区C-22栋2单元，入冬以来暖气一直不热，室温只有十几度，老人孩子受不了，请尽快处理。";
+
+fn percentile(mut v: Vec<Duration>, q: f64) -> Duration {
+    v.sort();
+    v[((v.len() as f64 * q) as usize).min(v.len() - 1)]
+}
+
+fn draft() -> Draft {
+    Draft {
+        category: "other".into(),
+        title: "家里暖气不热，室温太低".into(),
+        text: TEXT.into(),
+        public: true,
+        priority: 1,
+        ..Default::default()
+    }
+}
+
+/// The router's rule in native Rust: the same configuration, parsed per
+/// call as the component does, and the same matching.
+fn native_router(input: &IntakeInput) -> IntakeDecision {
+    #[derive(serde::Deserialize)]
+    struct Route {
+        keywords: Vec<String>,
+        department: String,
+        category: Option<String>,
+        #[serde(default)]
+        co_handlers: Vec<String>,
+        priority: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Config {
+        routes: Vec<Route>,
+        #[serde(default)]
+        only_categories: Vec<String>,
+    }
+    let config: Config = serde_json::from_str(&input.config).unwrap();
+    let mut d = IntakeDecision {
+        lead: None,
+        co_handlers: Vec::new(),
+        category: None,
+        priority: None,
+        tags: Vec::new(),
+        spam: false,
+        duplicate_of: None,
+        redactions: Vec::new(),
+        force_private: false,
+        hold: None,
+        reject: None,
+        explanation: String::new(),
+    };
+    let case = &input.case;
+    if !config.only_categories.is_empty() && !config.only_categories.contains(&case.category) {
+        d.explanation = "default".into();
+        return d;
+    }
+    let title = case.title.as_deref().unwrap_or("");
+    let text = case.text.as_deref().unwrap_or("");
+    for route in &config.routes {
+        if let Some(k) = route
+            .keywords
+            .iter()
+            .find(|k| title.contains(k.as_str()) || text.contains(k.as_str()))
+        {
+            let name = input
+                .departments
+                .iter()
+                .find(|x| x.code == route.department)
+                .map(|x| x.name.clone())
+                .unwrap();
+            d.explanation = format!("“{k}” → {name}");
+            d.lead = Some(route.department.clone());
+            d.co_handlers = route.co_handlers.clone();
+            d.category = route.category.clone();
+            d.priority = route.priority.as_deref().map(|p| match p {
+                "high" => Priority::High,
+                "urgent" => Priority::Urgent,
+                "low" => Priority::Low,
+                _ => Priority::Normal,
+            });
+            d.tags = vec![format!("keyword:{k}")];
+            return d;
+        }
+    }
+    d.explanation = "no keyword matched".into();
+    d
+}
+
+fn per_call() {
+    let cache = tempfile::tempdir().unwrap();
+    let host = Host::new(Some(cache.path()), Limits::platform_maxima()).unwrap();
+    let plugin = Plugin::load(&host, &examples::bytes("daqing-router")).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants/daqing");
+    let (departments, categories) =
+        minsheng_server::plugin_cli::directory(&bundle::format::Bundle::read(&root).unwrap());
+    let chain = Chain {
+        departments,
+        categories,
+        ..Default::default()
+    };
+    let config = examples::config("daqing-router").to_string();
+    let now = wit::Instant {
+        unix_seconds: 1_764_300_000,
+        utc_offset_minutes: 480,
+    };
+    let input = draft().input(&plugin.descriptor.needs, &chain, &config, now);
+    let limits = Limits::default();
+    let mut component = Vec::with_capacity(CALLS);
+    let mut native = Vec::with_capacity(CALLS);
+    let mut fuel = 0;
+    // Interleaved, after a warm-up, so drift touches both alike.
+    for i in 0..CALLS + 200 {
+        let t = Instant::now();
+        let out = plugin.intake_in(&input, chain.directory(), &limits, Arc::new(NoLookups));
+        let decision = out.result.unwrap();
+        let mut d = draft();
+        d.apply(&decision);
+        let wasm = t.elapsed();
+        assert_eq!(d.lead.as_deref(), Some("rlgs"));
+        fuel = out.report.fuel_used;
+
+        let t = Instant::now();
+        let decision = native_router(&input);
+        check_intake(chain.directory(), &input, &decision).unwrap();
+        let mut d = draft();
+        d.apply(&decision);
+        let rust = t.elapsed();
+        assert_eq!(d.lead.as_deref(), Some("rlgs"));
+        if i >= 200 {
+            component.push(wasm);
+            native.push(rust);
+        }
+    }
+    // Where the time goes: a rule that only parses a small configuration,
+    // and the router, each with and without the city's directory.
+    let hostile = Plugin::load(&host, &examples::bytes("hostile")).unwrap();
+    let empty = Chain::default();
+    let probe = |p: &Plugin, chain: &Chain, config: &str| {
+        let input = draft().input(&p.descriptor.needs, chain, config, now);
+        let times: Vec<Duration> = (0..2000)
+            .map(|_| {
+                let t = Instant::now();
+                p.intake_in(&input, chain.directory(), &limits, Arc::new(NoLookups))
+                    .result
+                    .unwrap();
+                t.elapsed()
+            })
+            .collect();
+        percentile(times, 0.5)
+    };
+    let minimal = r#"{"mode":"fine"}"#;
+    let breakdown = [
+        ("empty rule, no directory", probe(&hostile, &empty, minimal)),
+        ("router, no directory", {
+            let c = Chain {
+                departments: chain
+                    .departments
+                    .iter()
+                    .filter(|d| d.code == "rlgs")
+                    .cloned()
+                    .collect(),
+                categories: chain
+                    .categories
+                    .iter()
+                    .filter(|x| x.code == "heating-cold")
+                    .cloned()
+                    .collect(),
+                ..Default::default()
+            };
+            probe(&plugin, &c, &config)
+        }),
+    ];
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    let (c50, c99) = (
+        percentile(component.clone(), 0.5),
+        percentile(component, 0.99),
+    );
+    let (n50, n99) = (percentile(native.clone(), 0.5), percentile(native, 0.99));
+    println!(
+        "Daqing router, one call ({CALLS} calls each, interleaved; input: the heating complaint, 40 departments, 22 categories):"
+    );
+    println!(
+        "  native Rust (baseline):  p50 {:>7.1} µs  p99 {:>7.1} µs",
+        us(n50),
+        us(n99)
+    );
+    println!(
+        "  component (instantiate + call + check + apply): p50 {:>7.1} µs  p99 {:>7.1} µs  fuel {fuel}",
+        us(c50),
+        us(c99)
+    );
+    for (what, p50) in breakdown {
+        println!("    of which, {what}: p50 {:>7.1} µs", us(p50));
+    }
+    println!(
+        "  component / native: p50 {:.1}x; p50 {:.1} µs (target < 50 µs)",
+        us(c50) / us(n50).max(0.001),
+        us(c50)
+    );
+}
+
+async fn prepare(url: &str) -> anyhow::Result<(Store, AppState)> {
+    let store = Store::connect(url).await?;
+    store.migrate().await?;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants/daqing");
+    bundle::apply::apply(&store, &bundle::format::Bundle::read(&root)?, false).await?;
+    let cache = std::env::temp_dir().join("minsheng-bench-plugin-cache");
+    let config = Config {
+        anonymous_rate_per_minute: 10_000_000,
+        plugin_cache_dir: Some(cache),
+        worker: false,
+        dev_open_admin: true,
+        ..Config::default()
+    };
+    let state = AppState::new(config, store.clone()).await?;
+    Ok((store, state))
+}
+
+async fn submissions(state: &AppState, round: usize) -> f64 {
+    let client = Arc::new(TestClient::new(build(state.clone())));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..CLIENTS {
+        let client = Arc::clone(&client);
+        tasks.push(tokio::spawn(async move {
+            for i in 0..PER_CLIENT {
+                let body = serde_json::json!({
+                    "category": "other",
+                    "title": format!("暖气不热，室温太低（{round}-{c}-{i}）"),
+                    "text": format!("{TEXT}联系电话13900001111，第{i}次。"),
+                    "public": true,
+                });
+                let resp = client
+                    .post("/api/v1/tenants/daqing/cases")
+                    .body_json(&body)
+                    .send()
+                    .await;
+                let status = resp.0.status();
+                if status != poem::http::StatusCode::CREATED {
+                    let text = resp.0.into_body().into_string().await.unwrap_or_default();
+                    panic!("submission refused with {status}: {text}");
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    (CLIENTS * PER_CLIENT) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Upload and enable the three rules; returns their ids.
+async fn enable_chain(state: &AppState, lookups: bool) -> Vec<String> {
+    let client = TestClient::new(build(state.clone()));
+    let mut ids = Vec::new();
+    let hours = if lookups { 72 } else { 0 };
+    for (name, config) in [
+        ("redactor", serde_json::json!({})),
+        ("spam-guard", serde_json::json!({"duplicate_hours": hours})),
+        ("daqing-router", examples::config("daqing-router")),
+    ] {
+        let resp = client
+            .post("/api/v1/tenants/daqing/plugins")
+            .header("content-type", "application/wasm")
+            .body(examples::bytes(name))
+            .send()
+            .await;
+        let body: serde_json::Value =
+            serde_json::from_str(&resp.0.into_body().into_string().await.unwrap()).unwrap();
+        let id = body["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{body}"))
+            .to_owned();
+        let resp = client
+            .patch(format!("/api/v1/tenants/daqing/plugins/{id}"))
+            .body_json(&serde_json::json!({"config": config, "enabled": true}))
+            .send()
+            .await;
+        assert_eq!(resp.0.status(), 200);
+        ids.push(id);
+    }
+    ids
+}
+
+async fn set_enabled(state: &AppState, ids: &[String], enabled: bool) {
+    let client = TestClient::new(build(state.clone()));
+    for id in ids {
+        let resp = client
+            .patch(format!("/api/v1/tenants/daqing/plugins/{id}"))
+            .body_json(&serde_json::json!({"enabled": enabled}))
+            .send()
+            .await;
+        assert_eq!(resp.0.status(), 200);
+    }
+}
+
+async fn chain_cost(name: &str, url: &str, lookups: bool) -> anyhow::Result<()> {
+    let (_store, state) = prepare(url).await?;
+    // Warm-up of both ways (connections, statements, compiled rules).
+    submissions(&state, 0).await;
+    let ids = enable_chain(&state, lookups).await;
+    submissions(&state, 1).await;
+    // Alternate: none, chain, none, chain; each way's better round counts.
+    let mut none = Vec::new();
+    let mut chain = Vec::new();
+    for round in 0..2 {
+        set_enabled(&state, &ids, false).await;
+        none.push(submissions(&state, 10 + round).await);
+        set_enabled(&state, &ids, true).await;
+        chain.push(submissions(&state, 20 + round).await);
+    }
+    let best = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
+    let (n, c) = (best(&none), best(&chain));
+    let what = if lookups {
+        "with the spam guard's duplicate lookup (a LIKE over the last 72 hours' titles)"
+    } else {
+        "without lookups"
+    };
+    println!(
+        "{name}: {CLIENTS} clients × {PER_CLIENT} submissions of the heating complaint filed under \"other\", {what}"
+    );
+    println!("  no rules (baseline):            {n:>7.0}/s  (rounds {none:.0?})");
+    println!("  redactor + spam guard + router: {c:>7.0}/s  (rounds {chain:.0?})");
+    println!(
+        "  chain / none: {:.2}x; the chain costs {:.0}% of intake throughput (target < 20%)",
+        c / n,
+        (1.0 - c / n) * 100.0
+    );
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    examples::build();
+    per_call();
+    // `cargo bench --bench plugins -- call`: the per-call figure alone.
+    if std::env::args().any(|a| a == "call") {
+        return Ok(());
+    }
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let dir = tempfile::tempdir()?;
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("plugins.db").display()
+        );
+        chain_cost("SQLite (WAL, synchronous=FULL)", &url, false).await?;
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("lookups.db").display()
+        );
+        chain_cost("SQLite (WAL, synchronous=FULL)", &url, true).await?;
+        if let Ok(admin) = std::env::var("MINSHENG_TEST_POSTGRES_URL") {
+            for lookups in [false, true] {
+                let name = format!("minsheng_bench_{}", uuid::Uuid::now_v7().simple());
+                let db = Database::connect(&admin).await?;
+                db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await?;
+                let (prefix, _) = admin.rsplit_once('/').expect("a database name");
+                chain_cost("PostgreSQL 15", &format!("{prefix}/{name}"), lookups).await?;
+                db.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                    .await?;
+            }
+        }
+        Ok::<_, anyhow::Error>(())
+    })
+}
