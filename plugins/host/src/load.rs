@@ -224,10 +224,13 @@ impl Plugin {
         let started = Instant::now();
         let (mut store, output) = run::store(&self.host, &limits, lookups);
         let result = match &self.pre {
-            Pre::Intake(pre) => pre
-                .instantiate(&mut store)
-                .and_then(|r| r.minsheng_rules_intake().call_decide(&mut store, input))
-                .map(|r| r.map_err(Failure::from)),
+            Pre::Intake(pre) => match pre.instantiate(&mut store) {
+                Ok(r) => r
+                    .minsheng_rules_intake()
+                    .call_decide(&mut store, input)
+                    .map(|r| r.map_err(Failure::from)),
+                Err(e) => Ok(Err(run::not_started(&store, &e))),
+            },
             Pre::Escalation(_) => Ok(Err(Failure::Instantiate(
                 "this is an escalation rule, not an intake rule".into(),
             ))),
@@ -253,13 +256,13 @@ impl Plugin {
         let started = Instant::now();
         let (mut store, output) = run::store(&self.host, &limits, lookups);
         let result = match &self.pre {
-            Pre::Escalation(pre) => pre
-                .instantiate(&mut store)
-                .and_then(|r| {
-                    r.minsheng_rules_escalation()
-                        .call_on_event(&mut store, input)
-                })
-                .map(|r| r.map_err(Failure::from)),
+            Pre::Escalation(pre) => match pre.instantiate(&mut store) {
+                Ok(r) => r
+                    .minsheng_rules_escalation()
+                    .call_on_event(&mut store, input)
+                    .map(|r| r.map_err(Failure::from)),
+                Err(e) => Ok(Err(run::not_started(&store, &e))),
+            },
             Pre::Intake(_) => Ok(Err(Failure::Instantiate(
                 "this is an intake rule, not an escalation rule".into(),
             ))),

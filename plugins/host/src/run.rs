@@ -356,6 +356,20 @@ pub(crate) fn finish<T: Serialize>(
     Outcome { result, report }
 }
 
+/// Why an instance could not be made: the rule's own memory limit (its
+/// initial memory is too large), or the server's trouble (a full instance
+/// pool, say), which is not the rule's fault.
+pub(crate) fn not_started(store: &Store<CallState>, error: &wasmtime::Error) -> Failure {
+    let memory = &store.data().memory;
+    match memory.refused {
+        Some(wanted) => Failure::Memory {
+            wanted,
+            limit: memory.limit,
+        },
+        None => Failure::Instantiate(format!("{error:#}")),
+    }
+}
+
 fn classify(error: &wasmtime::Error, state: &CallState, limits: &Limits, printed: &str) -> Failure {
     if let Some(wanted) = state.memory.refused {
         return Failure::Memory {
@@ -369,7 +383,7 @@ fn classify(error: &wasmtime::Error, state: &CallState, limits: &Limits, printed
         Some(Trap::StackOverflow) => Failure::StackOverflow,
         // Rust keeps its stack in linear memory, growing down from 1 MiB;
         // past the bottom the pointer wraps to the top of the 4 GiB space.
-        Some(Trap::MemoryOutOfBounds) if format!("{error:#}").contains("wasm address 0xffff") => {
+        Some(Trap::MemoryOutOfBounds) if wrapped_stack(&format!("{error:#}")) => {
             Failure::StackOverflow
         }
         Some(Trap::UnreachableCodeReached) if printed.contains("panicked") => {
@@ -378,6 +392,19 @@ fn classify(error: &wasmtime::Error, state: &CallState, limits: &Limits, printed
         Some(trap) => Failure::Trap(trap.to_string()),
         None => Failure::Trap(format!("{error:#}")),
     }
+}
+
+/// Whether a memory fault is at an address a stack pointer that went
+/// below zero reaches: near or past the top of the 4 GiB space.
+fn wrapped_stack(message: &str) -> bool {
+    message
+        .split("wasm address 0x")
+        .nth(1)
+        .and_then(|rest| {
+            let hex: String = rest.chars().take_while(char::is_ascii_hexdigit).collect();
+            u64::from_str_radix(&hex, 16).ok()
+        })
+        .is_some_and(|address| address >= 0xffff_0000)
 }
 
 /// The panic line Rust's standard library prints, without the backtrace hint.

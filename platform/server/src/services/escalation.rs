@@ -437,7 +437,13 @@ async fn effects(
         Entry {
             case_id: row.id,
             actor: "system:escalation".into(),
-            action: level.action(),
+            // Already under supervision (a rule did it): the step is
+            // noted, not counted a second time.
+            action: if level == Level::Supervision && row.escalation_level >= 2 {
+                "still_supervised"
+            } else {
+                level.action()
+            },
             from: None,
             to: None,
             department: row.lead_department_id,

@@ -175,9 +175,7 @@ pub async fn run(
     let running = chain.clone();
     let metrics = state.metrics.clone();
     let slug = tenant.slug.clone();
-    let turn = state.rules.turn().await;
     let outcomes = tokio::task::spawn_blocking(move || {
-        let _turn = turn;
         running
             .links
             .iter()

@@ -453,22 +453,34 @@ impl Submission {
             }
             .row(&self.tenant),
         );
-        // What each rule decided, for staff.
-        for run in valid.runs {
+        // What each rule decided, for staff: one entry for the chain.
+        if !valid.runs.is_empty() {
+            let text = valid
+                .runs
+                .iter()
+                .map(|run| {
+                    format!(
+                        "{}: {}",
+                        run["plugin"].as_str().unwrap_or("?"),
+                        run["explanation"]
+                            .as_str()
+                            .or(run["error"].as_str())
+                            .unwrap_or("")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
             batch.events.push(
                 Entry {
                     case_id: id,
-                    actor: format!("rule:{}", run["plugin"].as_str().unwrap_or("unknown")),
-                    action: "rule",
+                    actor: "rules".into(),
+                    action: "rules",
                     from: None,
                     to: None,
                     department: None,
                     public: false,
-                    text: run["explanation"]
-                        .as_str()
-                        .or(run["error"].as_str())
-                        .map(str::to_owned),
-                    detail: Some(run),
+                    text: Some(text),
+                    detail: Some(serde_json::json!({ "runs": valid.runs })),
                     at: now,
                 }
                 .row(&self.tenant),

@@ -302,7 +302,7 @@ pub async fn set_limits(
             );
         }
     };
-    check("fuel", input.fuel, 10_000, max.fuel);
+    check("fuel", input.fuel, 1_000, max.fuel);
     check(
         "memory_bytes",
         input.memory_bytes,

@@ -48,9 +48,6 @@ pub struct Rules {
     refresh: Duration,
     compiled: Mutex<HashMap<String, Arc<Plugin>>>,
     chains: Mutex<Chains>,
-    /// Chains running at once: one per core. Rules are pure computation;
-    /// more at a time only makes them thrash each other's caches.
-    running: Arc<tokio::sync::Semaphore>,
 }
 
 /// One plugin in a chain.
@@ -96,9 +93,6 @@ impl Rules {
             refresh: Duration::from_secs(config.plugin_refresh_secs),
             compiled: Mutex::new(HashMap::new()),
             chains: Mutex::new(HashMap::new()),
-            running: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get()),
-            )),
         }
     }
 
@@ -115,15 +109,6 @@ impl Rules {
 
     pub fn maxima(&self) -> &Limits {
         &self.maxima
-    }
-
-    /// Wait for a turn to run a chain (see `running`).
-    pub async fn turn(&self) -> tokio::sync::OwnedSemaphorePermit {
-        // The semaphore is never closed.
-        match self.running.clone().acquire_owned().await {
-            Ok(permit) => permit,
-            Err(_) => unreachable!("the rule semaphore is never closed"),
-        }
     }
 
     /// Compile (or find compiled) a component: on the blocking pool, as
@@ -622,9 +607,7 @@ pub async fn run_intake(
     let metrics = state.metrics.clone();
     let slug = tenant.slug.clone();
     let running = chain.clone();
-    let turn = state.rules.turn().await;
     let (work, tallies) = tokio::task::spawn_blocking(move || {
-        let _turn = turn;
         let chain = running;
         let mut tallies = Vec::new();
         for link in &chain.links {
