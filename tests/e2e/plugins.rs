@@ -563,6 +563,9 @@ async fn escalation_rules_act_once(backend: Backend) {
         ))
         .await;
     assert!(stats["supervised"].as_i64().unwrap() >= 1, "{stats}");
+    // The rollup still equals a recount from the timelines.
+    let (ok, out) = app.cli(&["stats", "check", "--tenant", "daqing"]).await;
+    assert!(ok, "{out}");
 }
 on_both_backends!(escalation_rules_act_once);
 
