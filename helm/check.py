@@ -25,6 +25,19 @@ VALUE_SETS = {
 }
 
 
+def check_service_monitor(name, path, doc):
+    problems = []
+    if doc.get("kind") != "ServiceMonitor" or doc.get("apiVersion") != "monitoring.coreos.com/v1":
+        problems.append("not a monitoring.coreos.com/v1 ServiceMonitor")
+    spec = doc.get("spec", {})
+    if not spec.get("selector", {}).get("matchLabels"):
+        problems.append("spec.selector.matchLabels is empty")
+    endpoints = spec.get("endpoints") or []
+    if not endpoints or any(not e.get("port") for e in endpoints):
+        problems.append("every endpoint needs a named port")
+    return [f"{name}: {path} (ServiceMonitor): {p}" for p in problems]
+
+
 def main() -> int:
     failures = []
     chart = helm.Chart.load(CHART)
@@ -46,6 +59,11 @@ def main() -> int:
                 if not doc:
                     continue
                 kinds.append(doc["kind"])
+                if doc["apiVersion"].startswith("monitoring.coreos.com/"):
+                    # A custom resource: the Kubernetes schemas do not know
+                    # it; check what the Prometheus Operator needs.
+                    failures += check_service_monitor(name, path, doc)
+                    continue
                 try:
                     kubernetes_validate.validate(doc, KUBERNETES, strict=True)
                 except kubernetes_validate.ValidationError as e:

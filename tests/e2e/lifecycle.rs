@@ -193,6 +193,17 @@ async fn metrics_count_a_submission(backend: Backend) {
         value(&after, "minsheng_due_work_pending") >= 1.0,
         "its first escalation step waits"
     );
+    // The database pool: connections in use are at most those open, which
+    // are at most the pool's limit.
+    let (open, idle, max) = (
+        value(&after, "minsheng_db_pool_connections"),
+        value(&after, "minsheng_db_pool_idle"),
+        value(&after, "minsheng_db_pool_max"),
+    );
+    assert!(
+        open >= 1.0 && idle <= open && open <= max && max >= 1.0,
+        "{open} {idle} {max}"
+    );
     // Never on the public listener.
     let public = app.client.get(app.url("/metrics")).send().await.unwrap();
     assert_eq!(public.status().as_u16(), 404);

@@ -226,6 +226,22 @@ pub async fn record<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respo
 /// `GET /metrics` on the metrics listener.
 pub async fn scrape(state: &AppState) -> String {
     let mut gauges = Vec::new();
+    let pool = state.store.pool();
+    gauges.push((
+        "minsheng_db_pool_connections",
+        "Database connections open in this process's pool.",
+        f64::from(pool.open),
+    ));
+    gauges.push((
+        "minsheng_db_pool_idle",
+        "Open database connections not in use.",
+        f64::from(pool.idle),
+    ));
+    gauges.push((
+        "minsheng_db_pool_max",
+        "The most connections the pool may open.",
+        f64::from(pool.max),
+    ));
     if let Ok(tx) = state.store.read(minsheng_store::Scope::Platform).await {
         use sea_orm::{ConnectionTrait, Statement};
         let backend = tx.get_database_backend();

@@ -60,6 +60,14 @@ pub struct Store {
     backend: Backend,
 }
 
+/// How much of the connection pool is in use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 impl Store {
     pub async fn connect(url: &str) -> Result<Self, DbErr> {
         Self::connect_with(url, Durability::Full).await
@@ -102,6 +110,29 @@ impl Store {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// The connection pool: connections open, of them idle, and the most
+    /// it may open.
+    pub fn pool(&self) -> PoolUsage {
+        match self.backend {
+            Backend::Sqlite => {
+                let pool = self.db.get_sqlite_connection_pool();
+                PoolUsage {
+                    open: pool.size(),
+                    idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                    max: pool.options().get_max_connections(),
+                }
+            }
+            Backend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                PoolUsage {
+                    open: pool.size(),
+                    idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                    max: pool.options().get_max_connections(),
+                }
+            }
+        }
     }
 
     pub fn backend(&self) -> Backend {

@@ -10,7 +10,7 @@ pub mod entity;
 pub mod group_commit;
 pub mod queries;
 
-pub use connect::{Backend, Durability, Scope, Store};
+pub use connect::{Backend, Durability, PoolUsage, Scope, Store};
 pub use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait,
 };
