@@ -79,8 +79,15 @@ impl Metrics {
 
     /// Add `n` to a counter.
     pub fn add(&self, name: &'static str, labels: Labels, n: u64) {
+        self.add_all([(name, labels, n)]);
+    }
+
+    /// Add to several counters under one lock.
+    pub fn add_all(&self, counts: impl IntoIterator<Item = (&'static str, Labels, u64)>) {
         if let Ok(mut c) = self.counters.lock() {
-            *c.entry((name, labels)).or_default() += n;
+            for (name, labels, n) in counts {
+                *c.entry((name, labels)).or_default() += n;
+            }
         }
     }
 

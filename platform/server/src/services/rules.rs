@@ -707,24 +707,18 @@ pub(crate) fn observe(
     report: &minsheng_plugin_host::CallReport,
 ) {
     let outcome = failure.as_ref().map(Failure::kind).unwrap_or("ok");
-    metrics.count(
-        "minsheng_plugin_calls_total",
-        vec![
-            ("tenant", tenant.to_owned()),
-            ("plugin", link.name.clone()),
-            ("outcome", outcome.to_owned()),
-        ],
-    );
-    metrics.add(
-        "minsheng_plugin_fuel_total",
-        vec![("tenant", tenant.to_owned()), ("plugin", link.name.clone())],
-        report.fuel_used,
-    );
-    metrics.add(
-        "minsheng_plugin_call_microseconds_total",
-        vec![("tenant", tenant.to_owned()), ("plugin", link.name.clone())],
-        u64::try_from(report.duration.as_micros()).unwrap_or(u64::MAX),
-    );
+    let labels = || vec![("tenant", tenant.to_owned()), ("plugin", link.name.clone())];
+    let mut calls = labels();
+    calls.push(("outcome", outcome.to_owned()));
+    metrics.add_all([
+        ("minsheng_plugin_calls_total", calls, 1),
+        ("minsheng_plugin_fuel_total", labels(), report.fuel_used),
+        (
+            "minsheng_plugin_call_microseconds_total",
+            labels(),
+            u64::try_from(report.duration.as_micros()).unwrap_or(u64::MAX),
+        ),
+    ]);
     if let Some(f) = failure {
         tracing::warn!(tenant, plugin = %link.name, version = %link.version, failure = %f, "rule plugin failed");
     }
