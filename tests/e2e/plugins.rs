@@ -677,3 +677,49 @@ async fn author_workflow(backend: Backend) {
     );
 }
 on_both_backends!(author_workflow);
+
+/// The spam guard: a repeat of a recent title is marked as its duplicate
+/// (the host's indexed lookup, scoped to the city), advertising is held.
+async fn spam_guard_marks_repeats_and_holds_spam(backend: Backend) {
+    let app = spawn_app_with(backend, &[]).await;
+    let guard = upload(&app, "daqing", "spam-guard").await;
+    enable(
+        &app,
+        "daqing",
+        &guard["id"],
+        json!({"spam_words": ["代开发票"]}),
+    )
+    .await;
+    let first = submit(&app, "daqing", &heating_in_other(HEATING_TEXT)).await;
+    // The same title in another city is not a repeat of daqing's.
+    let (status, _) = app
+        .send_json(
+            Method::POST,
+            "/tenants/springfield/cases",
+            &json!({"category": "pothole", "attributes": {"size": ["small"]},
+                    "title": "家里暖气不热，室温太低", "text": "A pothole on Main Street.", "public": true}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let again = submit(&app, "daqing", &heating_in_other(HEATING_TEXT)).await;
+    let case = staff_view(&app, "daqing", &again).await;
+    assert_eq!(case["flags"]["duplicate_of"], first.as_str(), "{case}");
+    assert_eq!(case["flags"]["tags"], json!(["duplicate"]));
+    let first_case = staff_view(&app, "daqing", &first).await;
+    assert_eq!(first_case["flags"]["duplicate_of"], Value::Null);
+
+    let spam = submit(
+        &app,
+        "daqing",
+        &json!({"category": "other", "title": "代开发票联系我", "text": "代开各类发票，代开发票，价格优惠，欢迎来电。", "public": true}),
+    )
+    .await;
+    let case = staff_view(&app, "daqing", &spam).await;
+    assert_eq!(case["flags"]["spam"], true);
+    assert_eq!(case["public"], false, "held until a person looks");
+    assert!(
+        case["flags"]["held"][0].as_str().unwrap().contains("spam"),
+        "{case}"
+    );
+}
+on_both_backends!(spam_guard_marks_repeats_and_holds_spam);

@@ -309,23 +309,7 @@ async fn apply(
         tx.commit().await.or_internal()?;
         return Ok(false);
     }
-    let happened = q::insert_escalation(
-        &tx,
-        escalation::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(t),
-            case_id: Set(row.id),
-            deadline: Set(due.deadline.clone()),
-            level: Set(due.level),
-            deadline_at: Set(due.deadline_at),
-            due_at: Set(due.due_at),
-            fired_at: Set(now),
-            worker: Set(worker.id.clone()),
-            source: Set("ladder".into()),
-        },
-    )
-    .await
-    .or_internal()?;
+    let happened = happened(&tx, worker, due, "ladder", now).await?;
     if !happened {
         tx.commit().await.or_internal()?;
         return Ok(false);
@@ -367,6 +351,35 @@ async fn apply(
     Ok(true)
 }
 
+/// Record that a claimed step happened: `false` when it already had (the
+/// row is unique per case, deadline, deadline time and level), and then
+/// it must not act again.
+async fn happened(
+    tx: &DatabaseTransaction,
+    worker: &Worker,
+    due: &due_work::Model,
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    q::insert_escalation(
+        tx,
+        escalation::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(due.tenant_id),
+            case_id: Set(due.case_id),
+            deadline: Set(due.deadline.clone()),
+            level: Set(due.level),
+            deadline_at: Set(due.deadline_at),
+            due_at: Set(due.due_at),
+            fired_at: Set(now),
+            worker: Set(worker.id.clone()),
+            source: Set(source.to_owned()),
+        },
+    )
+    .await
+    .or_internal()
+}
+
 /// A step that calls the city's escalation rules for an event (an
 /// unsatisfied rating, a reopened case, a re-check a rule asked for):
 /// exactly once, like the ladder's steps.
@@ -392,23 +405,7 @@ async fn rule_step(
         tx.commit().await.or_internal()?;
         return Ok(false);
     };
-    let happened = q::insert_escalation(
-        &tx,
-        escalation::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(row.tenant_id),
-            case_id: Set(row.id),
-            deadline: Set(due.deadline.clone()),
-            level: Set(due.level),
-            deadline_at: Set(due.deadline_at),
-            due_at: Set(due.due_at),
-            fired_at: Set(now),
-            worker: Set(worker.id.clone()),
-            source: Set("rules".into()),
-        },
-    )
-    .await
-    .or_internal()?;
+    let happened = happened(&tx, worker, due, "rules", now).await?;
     if !happened {
         tx.commit().await.or_internal()?;
         return Ok(false);

@@ -663,15 +663,7 @@ pub async fn insert_co_departments(
 /// submitted at.
 pub type RecentCase = (String, String, Uuid, chrono::DateTime<chrono::Utc>);
 
-/// The city's cases submitted since `since` whose title is `title`,
-/// newest first (the index on title answers it).
-pub async fn recent_with_title(
-    db: &impl ConnectionTrait,
-    tenant_id: Uuid,
-    title: &str,
-    since: chrono::DateTime<chrono::Utc>,
-    limit: u64,
-) -> Result<Vec<RecentCase>, DbErr> {
+fn recent(tenant_id: Uuid, since: chrono::DateTime<chrono::Utc>) -> sea_orm::Select<case::Entity> {
     case::Entity::find()
         .select_only()
         .columns([
@@ -681,13 +673,29 @@ pub async fn recent_with_title(
             case::Column::SubmittedAt,
         ])
         .filter(case::Column::TenantId.eq(tenant_id))
-        .filter(case::Column::Title.eq(title))
         .filter(case::Column::SubmittedAt.gte(since))
-        .order_by_desc(case::Column::SubmittedAt)
-        .limit(limit)
+}
+
+/// The city's cases submitted since `since` whose title is `title`,
+/// newest first. Equality on (tenant, title) uses their index; ordering in
+/// the query would lead SQLite to walk every recent case instead, so the
+/// few matches are sorted here.
+pub async fn recent_with_title(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    title: &str,
+    since: chrono::DateTime<chrono::Utc>,
+    limit: u64,
+) -> Result<Vec<RecentCase>, DbErr> {
+    let mut rows: Vec<RecentCase> = recent(tenant_id, since)
+        .filter(case::Column::Title.eq(title))
+        .limit(200)
         .into_tuple()
         .all(db)
-        .await
+        .await?;
+    rows.sort_by_key(|r| std::cmp::Reverse(r.3));
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(rows)
 }
 
 /// The city's cases submitted since `since` whose title contains `text`,
@@ -705,16 +713,7 @@ pub async fn recent_by_title(
             .replace('%', "\\%")
             .replace('_', "\\_")
     );
-    case::Entity::find()
-        .select_only()
-        .columns([
-            case::Column::TrackingCode,
-            case::Column::Title,
-            case::Column::CategoryId,
-            case::Column::SubmittedAt,
-        ])
-        .filter(case::Column::TenantId.eq(tenant_id))
-        .filter(case::Column::SubmittedAt.gte(since))
+    recent(tenant_id, since)
         .filter(
             sea_orm::sea_query::Expr::col(case::Column::Title)
                 .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
