@@ -48,6 +48,7 @@ enum Cases {
     Table,
     TenantId,
     Title,
+    SubmittedAt,
     /// 0 low, 1 normal, 2 high, 3 urgent.
     Priority,
     /// JSON list of short labels rules (or staff) put on the case.
@@ -111,7 +112,9 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
-        // Rules look for repeats of a title (`find-same-title`).
+        // Rules look for recent repeats of a title (`find-same-title`).
+        // With the time in the index, SQLite's planner takes it over the
+        // (tenant, submitted_at) index, which would walk every recent case.
         manager
             .create_index(
                 Index::create()
@@ -119,6 +122,7 @@ impl MigrationTrait for Migration {
                     .table(Cases::Table)
                     .col(Cases::TenantId)
                     .col(Cases::Title)
+                    .col(Cases::SubmittedAt)
                     .to_owned(),
             )
             .await?;

@@ -677,9 +677,7 @@ fn recent(tenant_id: Uuid, since: chrono::DateTime<chrono::Utc>) -> sea_orm::Sel
 }
 
 /// The city's cases submitted since `since` whose title is `title`,
-/// newest first. Equality on (tenant, title) uses their index; ordering in
-/// the query would lead SQLite to walk every recent case instead, so the
-/// few matches are sorted here.
+/// newest first: the (tenant, title, submitted_at) index answers it.
 pub async fn recent_with_title(
     db: &impl ConnectionTrait,
     tenant_id: Uuid,
@@ -687,15 +685,13 @@ pub async fn recent_with_title(
     since: chrono::DateTime<chrono::Utc>,
     limit: u64,
 ) -> Result<Vec<RecentCase>, DbErr> {
-    let mut rows: Vec<RecentCase> = recent(tenant_id, since)
+    recent(tenant_id, since)
         .filter(case::Column::Title.eq(title))
-        .limit(200)
+        .order_by_desc(case::Column::SubmittedAt)
+        .limit(limit)
         .into_tuple()
         .all(db)
-        .await?;
-    rows.sort_by_key(|r| std::cmp::Reverse(r.3));
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    Ok(rows)
+        .await
 }
 
 /// The city's cases submitted since `since` whose title contains `text`,
