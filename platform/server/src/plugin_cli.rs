@@ -222,12 +222,9 @@ fn snapshot(case: &Value, now: chrono::DateTime<chrono::Utc>) -> CaseSnapshot {
         category: text(case, "category").unwrap_or_default(),
         lead: text(case, "lead"),
         co_handlers: Vec::new(),
-        priority: crate::services::rules::priority_of(match case["priority"].as_str() {
-            Some("low") => 0,
-            Some("high") => 2,
-            Some("urgent") => 3,
-            _ => 1,
-        }),
+        priority: crate::services::rules::priority_of(crate::services::rules::priority_from_name(
+            case["priority"].as_str().unwrap_or("normal"),
+        )),
         title: text(case, "title"),
         text: text(case, "text"),
         submitted_at: time("submitted_at", now - chrono::Duration::days(20)),
@@ -286,17 +283,9 @@ pub async fn replay(
     }
     let record = crate::services::tenants::find(store.db(), tenant).await?;
     let t = record.id.into_uuid();
-    let state = crate::app::AppState::new(config, store.clone()).await?;
-    // The directory as the city's rules see it now.
-    let chain = state
-        .rules
-        .chain(&store, &record, crate::services::rules::INTAKE)
-        .await?;
-    let chain = if chain.departments.is_empty() {
-        Arc::new(directory_chain(&store, &record).await?)
-    } else {
-        chain
-    };
+    // The directory as the city's rules see it now (without starting the
+    // server's state or compiling the city's own rules).
+    let chain = Arc::new(crate::services::rules::directory(&store, &record).await?);
     let from = since
         .and_hms_opt(0, 0, 0)
         .map(|d| d.and_local_timezone(record.time_zone).earliest())
@@ -313,11 +302,6 @@ pub async fn replay(
         cases.len(),
         record.slug
     );
-    let names: std::collections::HashMap<uuid::Uuid, String> = chain
-        .department_ids
-        .iter()
-        .map(|(code, id)| (*id, code.clone()))
-        .collect();
     let limits = limits.limits();
     let mut tally = Replay::default();
     let total = cases.len();
@@ -365,7 +349,9 @@ pub async fn replay(
         })
         .await?;
         tally.fuel.push(out.report.fuel_used);
-        let lead = row.lead_department_id.and_then(|d| names.get(&d).cloned());
+        let lead = row
+            .lead_department_id
+            .and_then(|d| chain.department_codes.get(&d).cloned());
         match out.result {
             Err(failure) => {
                 tally.failed += 1;
@@ -439,13 +425,6 @@ pub async fn replay(
     }
     tally.print(total);
     Ok(())
-}
-
-async fn directory_chain(
-    store: &minsheng_store::Store,
-    record: &crate::services::tenants::TenantRecord,
-) -> anyhow::Result<crate::services::rules::Chain> {
-    Ok(crate::services::rules::directory(store, record).await?)
 }
 
 #[derive(Default)]

@@ -30,7 +30,7 @@ pub use bindings::host_api::{CaseRef, LogLevel};
 pub use bindings::types;
 pub use engine::Host;
 pub use limits::Limits;
-pub use load::{LoadError, MAX_COMPONENT_BYTES, Plugin, WIT_VERSION};
+pub use load::{LoadError, MAX_COMPONENT_BYTES, Plugin, WIT_VERSION, content_hash};
 pub use run::{CallReport, Failure, LogLine, Lookups, NoLookups, Outcome};
 pub use schema::{ConfigError, check_config, check_schema};
 pub use types::{

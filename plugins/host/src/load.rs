@@ -159,7 +159,7 @@ impl Plugin {
         let mut plugin = Self {
             host: host.clone(),
             pre,
-            hash: hex(&Sha256::digest(bytes)),
+            hash: content_hash(bytes),
             descriptor: Descriptor {
                 name: String::new(),
                 version: String::new(),
@@ -274,6 +274,11 @@ impl Plugin {
         });
         outcome
     }
+}
+
+/// Hex SHA-256 of a component: the key compiled code is cached by.
+pub fn content_hash(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -26,7 +26,7 @@ use minsheng_store::entity::{case, due_work};
 use minsheng_store::queries::cases::{self as cq, StatDelta};
 use minsheng_store::queries::escalation as q;
 use sea_orm::ActiveValue::Set;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -127,13 +127,7 @@ pub async fn run(
         return Ok(Vec::new());
     }
     let t = tenant.id.into_uuid();
-    let code_of = |id: Uuid| {
-        chain
-            .department_ids
-            .iter()
-            .find(|(_, d)| **d == id)
-            .map(|(c, _)| c.clone())
-    };
+    let code_of = |id: Uuid| chain.department_codes.get(&id).cloned();
     let co = cq::co_departments(tx, t, row.id).await.or_internal()?;
     let history = cq::events(tx, t, row.id, true)
         .await
@@ -261,27 +255,17 @@ pub async fn run(
                         department: None,
                         public: false,
                         text: Some(decision.explanation.clone()),
-                        detail: Some(json!({
-                            "plugin": link.name,
-                            "version": link.version,
-                            "event": event_name(event),
-                            "outcome": "ok",
-                            "actions": done,
-                            "logs": outcome.report.logs,
-                            "logs_dropped": outcome.report.logs_dropped,
-                            "fuel": outcome.report.fuel_used,
-                            "micros": u64::try_from(outcome.report.duration.as_micros()).unwrap_or(u64::MAX),
-                        })),
+                        detail: Some({
+                            let mut run = super::rules::run_record(link, &outcome.report, None);
+                            run.insert("event".into(), json!(event_name(event)));
+                            run.insert("actions".into(), json!(done));
+                            Value::Object(run)
+                        }),
                         at: now,
                     },
                 )
                 .await?;
-                tallies.push(Tally {
-                    plugin: link.id,
-                    name: link.name.clone(),
-                    failed: None,
-                    had_failures: link.failures > 0,
-                });
+                tallies.push(Tally::of(link, None));
             }
             Err(failure) => {
                 append(
@@ -296,26 +280,17 @@ pub async fn run(
                         department: None,
                         public: false,
                         text: Some(failure.to_string()),
-                        detail: Some(json!({
-                            "plugin": link.name,
-                            "version": link.version,
-                            "event": event_name(event),
-                            "outcome": "failed",
-                            "failure": failure.kind(),
-                            "error": failure.to_string(),
-                            "logs": outcome.report.logs,
-                            "output": outcome.report.output.chars().take(2000).collect::<String>(),
-                        })),
+                        detail: Some({
+                            let mut run =
+                                super::rules::run_record(link, &outcome.report, Some(&failure));
+                            run.insert("event".into(), json!(event_name(event)));
+                            Value::Object(run)
+                        }),
                         at: now,
                     },
                 )
                 .await?;
-                tallies.push(Tally {
-                    plugin: link.id,
-                    name: link.name.clone(),
-                    failed: Some(failure),
-                    had_failures: true,
-                });
+                tallies.push(Tally::of(link, Some(failure)));
             }
         }
     }

@@ -70,6 +70,7 @@ pub struct Chain {
     pub limits: Limits,
     pub departments: Vec<Department>,
     pub department_ids: HashMap<String, Uuid>,
+    pub department_codes: HashMap<Uuid, String>,
     pub categories: Vec<Category>,
     pub category_codes: HashMap<Uuid, String>,
 }
@@ -115,14 +116,7 @@ impl Rules {
     /// compiling takes a while.
     pub async fn load(&self, bytes: Vec<u8>) -> Result<Arc<Plugin>, LoadFailure> {
         let host = self.host().map_err(LoadFailure::Server)?;
-        let hash = {
-            use sha2::Digest;
-            let digest = sha2::Sha256::digest(&bytes);
-            digest
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        };
+        let hash = minsheng_plugin_host::content_hash(&bytes);
         if let Some(p) = self.compiled_lock().get(&hash) {
             return Ok(p.clone());
         }
@@ -225,6 +219,7 @@ async fn fill_directory(
         })
         .collect();
     chain.department_ids = departments.iter().map(|d| (d.code.clone(), d.id)).collect();
+    chain.department_codes = codes.clone();
     let categories = directory::list::<category::Entity>(tx, t, true)
         .await
         .or_internal()?;
@@ -367,6 +362,16 @@ pub fn priority_value(p: Priority) -> i16 {
         Priority::Normal => 1,
         Priority::High => 2,
         Priority::Urgent => 3,
+    }
+}
+
+/// `low`, `normal`, `high`, `urgent` → 0…3 (anything else: normal).
+pub fn priority_from_name(name: &str) -> i16 {
+    match name {
+        "low" => 0,
+        "high" => 2,
+        "urgent" => 3,
+        _ => 1,
     }
 }
 
@@ -583,6 +588,50 @@ pub struct Tally {
     pub had_failures: bool,
 }
 
+impl Tally {
+    pub fn of(link: &Link, failed: Option<Failure>) -> Self {
+        Self {
+            plugin: link.id,
+            name: link.name.clone(),
+            had_failures: failed.is_some() || link.failures > 0,
+            failed,
+        }
+    }
+}
+
+/// What the timeline keeps of one run: the plugin, its version, the
+/// outcome, what it cost, its logs, and for a failure the kind, the error
+/// and what the guest printed. Callers add what the rule decided.
+pub(crate) fn run_record(
+    link: &Link,
+    report: &minsheng_plugin_host::CallReport,
+    failure: Option<&Failure>,
+) -> serde_json::Map<String, Value> {
+    let mut run = serde_json::Map::new();
+    run.insert("plugin".into(), json!(link.name));
+    run.insert("version".into(), json!(link.version));
+    run.insert(
+        "outcome".into(),
+        json!(if failure.is_some() { "failed" } else { "ok" }),
+    );
+    run.insert("fuel".into(), json!(report.fuel_used));
+    run.insert(
+        "micros".into(),
+        json!(u64::try_from(report.duration.as_micros()).unwrap_or(u64::MAX)),
+    );
+    run.insert("logs".into(), json!(report.logs));
+    run.insert("logs_dropped".into(), json!(report.logs_dropped));
+    if let Some(f) = failure {
+        run.insert("failure".into(), json!(f.kind()));
+        run.insert("error".into(), json!(f.to_string()));
+        run.insert(
+            "output".into(),
+            json!(report.output.chars().take(2000).collect::<String>()),
+        );
+    }
+    run
+}
+
 /// Run the city's intake chain over `draft` (on the blocking pool).
 /// Returns what to record about each plugin afterwards.
 pub async fn run_intake(
@@ -595,13 +644,7 @@ pub async fn run_intake(
     if chain.links.is_empty() {
         return Ok(Vec::new());
     }
-    let lookups: Arc<dyn Lookups> = Arc::new(CityLookups {
-        store: state.store.clone(),
-        tenant: tenant.id.into_uuid(),
-        now,
-        categories: chain.category_codes.clone(),
-        runtime: tokio::runtime::Handle::current(),
-    });
+    let lookups: Arc<dyn Lookups> = Arc::new(CityLookups::new(state, tenant, &chain, now));
     let at = instant(tenant, now);
     let mut work = std::mem::take(draft);
     let metrics = state.metrics.clone();
@@ -631,23 +674,11 @@ pub async fn run_intake(
             match outcome.result {
                 Ok(decision) => {
                     let changed = work.apply(&decision);
-                    work.runs.push(json!({
-                        "plugin": link.name,
-                        "version": link.version,
-                        "outcome": "ok",
-                        "explanation": decision.explanation,
-                        "changed": changed,
-                        "fuel": outcome.report.fuel_used,
-                        "micros": outcome.report.duration.as_micros() as u64,
-                        "logs": outcome.report.logs,
-                        "logs_dropped": outcome.report.logs_dropped,
-                    }));
-                    tallies.push(Tally {
-                        plugin: link.id,
-                        name: link.name.clone(),
-                        failed: None,
-                        had_failures: link.failures > 0,
-                    });
+                    let mut run = run_record(link, &outcome.report, None);
+                    run.insert("explanation".into(), json!(decision.explanation));
+                    run.insert("changed".into(), json!(changed));
+                    work.runs.push(Value::Object(run));
+                    tallies.push(Tally::of(link, None));
                     if work.reject.is_some() {
                         break;
                     }
@@ -660,24 +691,9 @@ pub async fn run_intake(
                             link.name
                         ));
                     }
-                    work.runs.push(json!({
-                        "plugin": link.name,
-                        "version": link.version,
-                        "outcome": "failed",
-                        "failure": failure.kind(),
-                        "error": failure.to_string(),
-                        "fuel": outcome.report.fuel_used,
-                        "micros": outcome.report.duration.as_micros() as u64,
-                        "logs": outcome.report.logs,
-                        "logs_dropped": outcome.report.logs_dropped,
-                        "output": outcome.report.output.chars().take(2000).collect::<String>(),
-                    }));
-                    tallies.push(Tally {
-                        plugin: link.id,
-                        name: link.name.clone(),
-                        failed: Some(failure),
-                        had_failures: true,
-                    });
+                    let run = run_record(link, &outcome.report, Some(&failure));
+                    work.runs.push(Value::Object(run));
+                    tallies.push(Tally::of(link, Some(failure)));
                 }
             }
         }
