@@ -18,6 +18,7 @@ mod m20261128_000004_cases;
 mod m20261128_000005_case_details;
 mod m20261128_000006_escalation;
 mod m20261128_000007_plugins;
+mod m20261128_000008_trace_context;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_case_details::Migration),
             Box::new(m20261128_000006_escalation::Migration),
             Box::new(m20261128_000007_plugins::Migration),
+            Box::new(m20261128_000008_trace_context::Migration),
         ]
     }
 }

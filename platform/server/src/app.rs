@@ -289,6 +289,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         config.database_url_redacted(),
     );
     let state = AppState::new(config, store).await?;
+    if crate::telemetry::exporting() {
+        crate::metrics::export_to_otel(&state.metrics, &state.store);
+    }
     // Generate the demo history before listening, so the printed address
     // answers at once.
     if demo_cases > 0 && !loaded.is_empty() {

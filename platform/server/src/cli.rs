@@ -230,8 +230,19 @@ pub enum TenantCommand {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
-    crate::telemetry::init(config.log_format);
-    match cli.command {
+    // Only the long-running commands export telemetry.
+    let export = matches!(
+        cli.command,
+        Command::Serve | Command::Worker { once: false, .. }
+    );
+    let telemetry = crate::telemetry::init(&config, export)?;
+    let result = command(cli.command, config).await;
+    telemetry.shutdown();
+    result
+}
+
+async fn command(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
         Command::Serve => app::serve(config).await,
         Command::Migrate { grant_to } => {
             let store = open_store(&config).await?;

@@ -90,6 +90,11 @@ pub struct Config {
     /// another replica changed it (changes through this replica apply at
     /// once).
     pub plugin_refresh_secs: u64,
+    /// An OpenTelemetry collector's OTLP/HTTP address
+    /// (`http://collector:4318`): traces and metrics go there. Unset, the
+    /// standard `OTEL_EXPORTER_OTLP_ENDPOINT` is used; neither set,
+    /// nothing is exported.
+    pub otel_endpoint: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -132,6 +137,7 @@ impl Default for Config {
             plugin_max_memory_mib: 64,
             plugin_max_timeout_ms: 2_000,
             plugin_refresh_secs: 2,
+            otel_endpoint: None,
         }
     }
 }
@@ -165,6 +171,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("MINSHENG_PLUGIN_MAX_MEMORY_MIB", "plugin_max_memory_mib"),
     ("MINSHENG_PLUGIN_MAX_TIMEOUT_MS", "plugin_max_timeout_ms"),
     ("MINSHENG_PLUGIN_REFRESH_SECS", "plugin_refresh_secs"),
+    ("MINSHENG_OTEL_ENDPOINT", "otel_endpoint"),
     ("MINSHENG_SESSION_IDLE_SECS", "session_idle_secs"),
     ("MINSHENG_SESSION_MAX_AGE_SECS", "session_max_age_secs"),
     (

@@ -28,10 +28,29 @@ struct Histogram {
 /// Labels, in order, as one key.
 type Labels = Vec<(&'static str, String)>;
 
-#[derive(Default)]
 pub struct Metrics {
     counters: Mutex<BTreeMap<(&'static str, Labels), u64>>,
     latency: Mutex<BTreeMap<Labels, Histogram>>,
+    /// The latency histogram again, for OTLP; only when exporting.
+    otel_latency: Option<opentelemetry::metrics::Histogram<f64>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let otel_latency = crate::telemetry::exporting().then(|| {
+            opentelemetry::global::meter("minsheng")
+                .f64_histogram("minsheng_http_request_duration_seconds")
+                .with_description("HTTP request latency by route template, method and status.")
+                .with_unit("s")
+                .with_boundaries(BUCKETS.to_vec())
+                .build()
+        });
+        Self {
+            counters: Mutex::default(),
+            latency: Mutex::default(),
+            otel_latency,
+        }
+    }
 }
 
 const HELP: &[(&str, &str)] = &[
@@ -89,6 +108,19 @@ impl Metrics {
                 *c.entry((name, labels)).or_default() += n;
             }
         }
+    }
+
+    /// The values of one counter, by labels.
+    fn snapshot(&self, name: &str) -> Vec<(Labels, u64)> {
+        self.counters.lock().map_or_else(
+            |_| Vec::new(),
+            |c| {
+                c.iter()
+                    .filter(|((n, _), _)| *n == name)
+                    .map(|((_, l), v)| (l.clone(), *v))
+                    .collect()
+            },
+        )
     }
 
     fn observe(&self, labels: Labels, seconds: f64) {
@@ -160,6 +192,9 @@ fn escape(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// The route name of every path no route matched.
+pub const UNMATCHED: &str = "unmatched";
+
 /// The route template of a path and the city it names: ids, tracking
 /// codes, dates and slugs become placeholders.
 pub fn route_of(path: &str) -> (String, String) {
@@ -201,6 +236,8 @@ pub async fn record<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respo
         return ep.call(req).await.map(IntoResponse::into_response);
     };
     let (route, tenant) = route_of(req.uri().path());
+    // A city's own host name was rewritten to its `/t/{tenant}` path.
+    let rewritten = req.extensions().get::<crate::web::site::ByHost>().is_some();
     let method = req.method().as_str().to_owned();
     let started = Instant::now();
     let result = ep.call(req).await.map(IntoResponse::into_response);
@@ -210,10 +247,11 @@ pub async fn record<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respo
     };
     // Unmatched paths are one series, not one per path a scanner tries.
     let route = if status == StatusCode::NOT_FOUND && !route.contains('{') {
-        "unmatched".to_owned()
+        UNMATCHED.to_owned()
     } else {
         route
     };
+    crate::telemetry::request::resolved(&method, &route, &tenant, rewritten);
     state.metrics.count(
         "minsheng_http_requests_total",
         vec![
@@ -223,11 +261,70 @@ pub async fn record<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respo
             ("tenant", tenant),
         ],
     );
-    state.metrics.observe(
-        vec![("route", route), ("method", method)],
-        started.elapsed().as_secs_f64(),
-    );
+    let seconds = started.elapsed().as_secs_f64();
+    if let Some(h) = &state.metrics.otel_latency {
+        h.record(
+            seconds,
+            &[
+                opentelemetry::KeyValue::new("route", route.clone()),
+                opentelemetry::KeyValue::new("method", method.clone()),
+                opentelemetry::KeyValue::new("status", i64::from(status.as_u16())),
+            ],
+        );
+    }
+    state
+        .metrics
+        .observe(vec![("route", route), ("method", method)], seconds);
     result
+}
+
+/// Report the counters and the connection pool through OpenTelemetry too,
+/// read at each export (OTLP). The gauges that need a database query
+/// (due work, outbox) are on `/metrics` only.
+pub fn export_to_otel(metrics: &Arc<Metrics>, store: &minsheng_store::Store) {
+    use opentelemetry::KeyValue;
+    let meter = opentelemetry::global::meter("minsheng");
+    for (name, help) in HELP {
+        let metrics = Arc::clone(metrics);
+        meter
+            .u64_observable_counter(*name)
+            .with_description(*help)
+            .with_callback(move |observer| {
+                for (labels, value) in metrics.snapshot(name) {
+                    let attributes: Vec<_> = labels
+                        .into_iter()
+                        .map(|(k, v)| KeyValue::new(k, v))
+                        .collect();
+                    observer.observe(value, &attributes);
+                }
+            })
+            .build();
+    }
+    let pool = |name: &'static str,
+                help: &'static str,
+                read: fn(&minsheng_store::PoolUsage) -> u32| {
+        let store = store.clone();
+        meter
+            .u64_observable_gauge(name)
+            .with_description(help)
+            .with_callback(move |observer| observer.observe(u64::from(read(&store.pool())), &[]))
+            .build();
+    };
+    pool(
+        "minsheng_db_pool_connections",
+        "Database connections open in this process's pool.",
+        |p| p.open,
+    );
+    pool(
+        "minsheng_db_pool_idle",
+        "Open database connections not in use.",
+        |p| p.idle,
+    );
+    pool(
+        "minsheng_db_pool_max",
+        "The most connections the pool may open.",
+        |p| p.max,
+    );
 }
 
 /// `GET /metrics` on the metrics listener.

@@ -59,9 +59,13 @@ pub trait Job: Send + 'static {
 /// How many times a job is tried before its error is returned.
 pub const ATTEMPTS: u32 = 3;
 
+/// A job, where its answer goes, and the span of whoever submitted it (the
+/// commit is traced as part of the first submitter's trace, linked from
+/// the others).
 type Pending<J> = (
     J,
     oneshot::Sender<Result<<J as Job>::Output, <J as Job>::Error>>,
+    tracing::Span,
 );
 
 /// The queue in front of the writer tasks.
@@ -113,7 +117,7 @@ impl<J: Job> GroupCommit<J> {
     pub async fn submit(&self, job: J) -> Result<J::Output, J::Error> {
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send((job, reply))
+            .send((job, reply, tracing::Span::current()))
             .await
             .map_err(|_| J::database(DbErr::Custom("the writer has stopped".into())))?;
         answer
@@ -132,7 +136,20 @@ async fn write<J: Job>(store: &Store, writer: usize, mut batch: Vec<Pending<J>>)
     }
 }
 
-async fn write_group<J: Job>(
+async fn write_group<J: Job>(store: &Store, writer: usize, scope: Scope, group: Vec<Pending<J>>) {
+    let span = tracing::info_span!(
+        parent: &group[0].2,
+        "group_commit",
+        commit.jobs = group.len(),
+        commit.writer = writer,
+    );
+    for (_, _, other) in &group[1..] {
+        span.follows_from(other);
+    }
+    tracing::Instrument::instrument(commit_group(store, writer, scope, group), span).await;
+}
+
+async fn commit_group<J: Job>(
     store: &Store,
     writer: usize,
     scope: Scope,
@@ -148,13 +165,13 @@ async fn write_group<J: Job>(
     };
     match outcome {
         Ok(outputs) => {
-            for ((_, reply), output) in group.into_iter().zip(outputs) {
+            for ((_, reply, _), output) in group.into_iter().zip(outputs) {
                 let _ = reply.send(output);
             }
         }
         Err(e) => {
             let message = e.to_string();
-            for (_, reply) in group {
+            for (_, reply, _) in group {
                 let _ = reply.send(Err(J::database(DbErr::Custom(message.clone()))));
             }
         }
@@ -174,7 +191,7 @@ async fn together<J: Job>(
     let tx = store.begin(scope).await?;
     let mut outputs = Vec::with_capacity(group.len());
     let mut tally = J::Tally::default();
-    for (job, _) in group.iter_mut() {
+    for (job, _, _) in group.iter_mut() {
         match job.run(&tx, &mut tally).await {
             Ok(output) => outputs.push(Ok(output)),
             Err(_) => {
@@ -201,7 +218,7 @@ async fn one_by_one<J: Job>(
 ) -> Result<Outputs<J>, DbErr> {
     let tx = store.begin(scope).await?;
     let mut outputs = Vec::with_capacity(group.len());
-    for (job, _) in group.iter_mut() {
+    for (job, _, _) in group.iter_mut() {
         outputs.push(run_one(&tx, scope, writer, job).await);
     }
     tx.commit().await?;

@@ -787,6 +787,7 @@ async fn department_by_code(
 }
 
 /// Do `action` to the case, as a member of the city's staff.
+#[tracing::instrument(name = "case.act", skip_all, fields(minsheng.tenant = %tenant.slug))]
 pub async fn act(
     ctx: &Ctx,
     tenant: &TenantRecord,
@@ -1218,6 +1219,7 @@ pub async fn add_information(
 
 /// The citizen rates the answer, once per answer. A satisfied rating closes
 /// the case; an unsatisfied one reopens it (once), then closes it.
+#[tracing::instrument(name = "case.rate", skip_all, fields(minsheng.tenant = %tenant.slug))]
 pub async fn rate(
     ctx: &Ctx,
     tenant: &TenantRecord,

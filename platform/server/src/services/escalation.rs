@@ -258,6 +258,11 @@ pub async fn run_due(
 
 /// Apply one claimed step in its city's transaction. `true` when its
 /// effects happened now.
+#[tracing::instrument(
+    name = "escalation.step",
+    skip_all,
+    fields(minsheng.tenant = tracing::field::Empty, escalation.deadline = %due.deadline, escalation.level = due.level)
+)]
 async fn apply(
     state: &AppState,
     worker: &Worker,
@@ -265,6 +270,7 @@ async fn apply(
     now: DateTime<Utc>,
 ) -> Result<bool, Error> {
     let tenant = super::tenants::find_by_id(state.store.db(), due.tenant_id).await?;
+    tracing::Span::current().record(crate::telemetry::request::TENANT, tenant.slug.as_str());
     let t = tenant.id.into_uuid();
     // The city's escalation rules (read before the write transaction); if
     // they cannot be read the ladder goes on without them.
@@ -624,6 +630,7 @@ pub fn email(
         event: event.to_owned(),
         subject,
         body,
+        trace_parent: crate::telemetry::context::traceparent(),
     }
     .row(now)
 }

@@ -169,12 +169,15 @@ pub async fn run(
     let running = chain.clone();
     let metrics = state.metrics.clone();
     let slug = tenant.slug.clone();
+    let parent = tracing::Span::current();
     let outcomes = tokio::task::spawn_blocking(move || {
+        let _step = parent.enter();
         running
             .links
             .iter()
             .map(|link| {
-                let outcome = match &link.plugin {
+                let span = super::rules::call_span(&slug, super::rules::ESCALATION, link);
+                let outcome = span.in_scope(|| match &link.plugin {
                     Ok(plugin) => {
                         let needs = &plugin.descriptor.needs;
                         let mut case = snapshot.clone();
@@ -206,9 +209,10 @@ pub async fn run(
                         result: Err(Failure::Instantiate(why.clone())),
                         report: Default::default(),
                     },
-                };
+                });
                 super::rules::observe(
                     &metrics,
+                    &span,
                     &slug,
                     link,
                     &outcome.result.as_ref().err().cloned(),
@@ -337,6 +341,7 @@ async fn apply(
                             first_line(&notice.message)
                         ),
                         body: format!("{}\n\n{}\n{link}\n", notice.message, row.title),
+                        trace_parent: crate::telemetry::context::traceparent(),
                     }
                     .row(now)
                 })

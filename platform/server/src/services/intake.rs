@@ -49,6 +49,7 @@ pub fn start(store: &Store) -> Intake {
 /// Submit a case. With an idempotency key, a retry with the same body gets
 /// the same answer and creates nothing; the same key with another body is
 /// refused. Returns the answer and whether it was a replay.
+#[tracing::instrument(name = "intake.submit", skip_all, fields(minsheng.tenant = %tenant.slug))]
 pub async fn submit(
     ctx: &Ctx,
     tenant: &TenantRecord,

@@ -16,6 +16,8 @@ use minsheng_domain::Error;
 use minsheng_store::Scope;
 use minsheng_store::entity::outbox;
 use minsheng_store::queries::escalation::{self as q, Delivery};
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 /// Attempts before a message is given up.
 pub const MAX_ATTEMPTS: i32 = 12;
@@ -54,6 +56,7 @@ pub async fn deliver_due(
         .build()
         .map_err(Error::internal)?;
     let mut sent = 0;
+    let mut slugs = std::collections::HashMap::new();
     loop {
         let claimed = {
             let tx = state.store.begin(Scope::Platform).await.or_internal()?;
@@ -68,11 +71,19 @@ pub async fn deliver_due(
             return Ok(sent);
         }
         for message in claimed {
-            let outcome = match (message.channel.as_str(), &smtp) {
-                ("email", Some((transport, from))) => send(transport, from, &message).await,
-                ("webhook", _) => call(state, &http, &message).await,
-                (other, _) => Err((format!("cannot send on channel {other:?}"), true)),
-            };
+            let span = delivery_span(state, &mut slugs, &message).await;
+            let outcome = async {
+                match (message.channel.as_str(), &smtp) {
+                    ("email", Some((transport, from))) => send(transport, from, &message).await,
+                    ("webhook", _) => call(state, &http, &message).await,
+                    (other, _) => Err((format!("cannot send on channel {other:?}"), true)),
+                }
+            }
+            .instrument(span.clone())
+            .await;
+            if outcome.is_err() {
+                span.record("otel.status_code", "ERROR");
+            }
             let delivery = match outcome {
                 Ok(()) => {
                     sent += 1;
@@ -106,6 +117,36 @@ pub async fn deliver_due(
             tx.commit().await.or_internal()?;
         }
     }
+}
+
+/// The span of one delivery: a child of whatever queued the message (a
+/// staff action, a rating, an escalation step), so the trace follows a
+/// case event to the receiving system.
+async fn delivery_span(
+    state: &AppState,
+    slugs: &mut std::collections::HashMap<uuid::Uuid, String>,
+    message: &outbox::Model,
+) -> tracing::Span {
+    if !slugs.contains_key(&message.tenant_id)
+        && let Ok(Some(t)) =
+            minsheng_store::queries::tenants::by_id(state.store.db(), message.tenant_id).await
+    {
+        slugs.insert(message.tenant_id, t.slug);
+    }
+    let span = tracing::info_span!(
+        "deliver",
+        otel.name = %format!("deliver {}", message.channel),
+        otel.kind = "client",
+        otel.status_code = tracing::field::Empty,
+        minsheng.tenant = slugs.get(&message.tenant_id).map_or("", String::as_str),
+        message.channel = %message.channel,
+        message.event = %message.event,
+        message.attempt = message.attempts + 1,
+    );
+    if let Some(parent) = message.trace_parent.as_deref() {
+        span.set_parent(crate::telemetry::context::from_traceparent(parent));
+    }
+    span
 }
 
 /// Deliver one webhook call, signed as Standard Webhooks describe. A 2xx
@@ -142,7 +183,14 @@ async fn call(
         .header("content-type", "application/json")
         .header("webhook-id", &msg_id)
         .header("webhook-timestamp", timestamp.to_string())
-        .header("webhook-signature", signature)
+        .header("webhook-signature", signature);
+    // The receiver's trace continues the delivery's (W3C trace context).
+    let resp =
+        match crate::telemetry::context::traceparent().or_else(|| message.trace_parent.clone()) {
+            Some(traceparent) => resp.header("traceparent", traceparent),
+            None => resp,
+        };
+    let resp = resp
         .body(message.body.clone())
         .send()
         .await

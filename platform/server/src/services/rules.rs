@@ -650,11 +650,14 @@ pub async fn run_intake(
     let metrics = state.metrics.clone();
     let slug = tenant.slug.clone();
     let running = chain.clone();
+    let parent = tracing::Span::current();
     let (work, tallies) = tokio::task::spawn_blocking(move || {
+        let _request = parent.enter();
         let chain = running;
         let mut tallies = Vec::new();
         for link in &chain.links {
-            let outcome = match &link.plugin {
+            let span = call_span(&slug, INTAKE, link);
+            let outcome = span.in_scope(|| match &link.plugin {
                 Ok(plugin) => {
                     let input = work.input(&plugin.descriptor.needs, &chain, &link.config, at);
                     plugin.intake_in(&input, chain.directory(), &chain.limits, lookups.clone())
@@ -663,9 +666,10 @@ pub async fn run_intake(
                     result: Err(Failure::Instantiate(why.clone())),
                     report: Default::default(),
                 },
-            };
+            });
             observe(
                 &metrics,
+                &span,
                 &slug,
                 link,
                 &outcome.result.as_ref().err().cloned(),
@@ -714,15 +718,40 @@ pub async fn run_intake(
     Ok(tallies)
 }
 
-/// Count the runs: `minsheng_plugin_calls_total`, failures, fuel, time.
+/// The span of one plugin call: which plugin, its version and hook; the
+/// outcome and fuel are recorded by [`observe`].
+pub(crate) fn call_span(tenant: &str, hook: &str, link: &Link) -> tracing::Span {
+    tracing::info_span!(
+        "plugin",
+        otel.name = %format!("plugin {}", link.name),
+        otel.status_code = tracing::field::Empty,
+        minsheng.tenant = tenant,
+        plugin.name = %link.name,
+        plugin.version = %link.version,
+        plugin.hook = hook,
+        plugin.outcome = tracing::field::Empty,
+        plugin.fuel = tracing::field::Empty,
+        plugin.peak_memory = tracing::field::Empty,
+    )
+}
+
+/// Count the runs: `minsheng_plugin_calls_total`, failures, fuel, time;
+/// and put the outcome on the call's span.
 pub(crate) fn observe(
     metrics: &crate::metrics::Metrics,
+    span: &tracing::Span,
     tenant: &str,
     link: &Link,
     failure: &Option<Failure>,
     report: &minsheng_plugin_host::CallReport,
 ) {
     let outcome = failure.as_ref().map(Failure::kind).unwrap_or("ok");
+    span.record("plugin.outcome", outcome);
+    span.record("plugin.fuel", report.fuel_used);
+    span.record("plugin.peak_memory", report.peak_memory as u64);
+    if failure.is_some() {
+        span.record("otel.status_code", "ERROR");
+    }
     let labels = || vec![("tenant", tenant.to_owned()), ("plugin", link.name.clone())];
     let mut calls = labels();
     calls.push(("outcome", outcome.to_owned()));
@@ -827,6 +856,7 @@ async fn tell_admins(
                 event: "plugin.disabled".into(),
                 subject: subject.clone(),
                 body: body.clone(),
+                trace_parent: crate::telemetry::context::traceparent(),
             }
             .row(now)
         })

@@ -209,6 +209,8 @@ pub struct NewMessage {
     pub event: String,
     pub subject: String,
     pub body: String,
+    /// The W3C `traceparent` of the span that queued it.
+    pub trace_parent: Option<String>,
 }
 
 impl NewMessage {
@@ -231,6 +233,7 @@ impl NewMessage {
             last_error: Set(None),
             created_at: Set(now),
             sent_at: Set(None),
+            trace_parent: Set(self.trace_parent),
         }
     }
 }
