@@ -17,9 +17,33 @@ use minsheng_store::Store;
 use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 use poem::test::TestClient;
+use std::sync::{Arc, Mutex};
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN: &str = "00f067aa0ba902b7";
+
+/// Where the JSON log lines go.
+#[derive(Clone, Default)]
+struct Lines(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Lines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Lines {
+    type Writer = Lines;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
 
 fn attribute(span: &SpanData, key: &str) -> Option<String> {
     span.attributes
@@ -49,9 +73,11 @@ async fn one_server_span_per_request_named_by_route_with_city_and_status_and_no_
     let provider = SdkTracerProvider::builder()
         .with_simple_exporter(exporter.clone())
         .build();
+    let lines = Lines::default();
     tracing::subscriber::set_global_default(minsheng_server::telemetry::subscriber(
         LogFormat::Json,
         Some(&provider),
+        lines.clone(),
     ))
     .expect("the only subscriber of this test binary");
 
@@ -214,6 +240,37 @@ async fn one_server_span_per_request_named_by_route_with_city_and_status_and_no_
             s.name,
             s.attributes
         );
+    }
+
+    // Each request's log line is JSON and carries its trace id, so it can
+    // be joined to its trace; nor do the lines give away personal data.
+    let logged = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    let responses: Vec<serde_json::Value> = logged
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+        .filter(|l| l["fields"]["message"] == "response")
+        .collect();
+    assert_eq!(responses.len(), expected.len(), "{logged}");
+    assert_eq!(responses[0]["span"]["trace_id"], TRACE_ID, "{logged}");
+    assert_eq!(responses[0]["fields"]["status"], 201, "{logged}");
+    for (line, span) in responses.iter().zip(&servers) {
+        assert_eq!(
+            line["span"]["trace_id"],
+            span.span_context.trace_id().to_string(),
+            "{line}"
+        );
+    }
+    for private in [
+        name,
+        phone,
+        email,
+        title,
+        text,
+        &secret,
+        &code,
+        "user=admin",
+    ] {
+        assert!(!logged.contains(private), "the log gives away {private:?}");
     }
 
     // No personal data anywhere: not the citizen's name, phone, email,

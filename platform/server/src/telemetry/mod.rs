@@ -88,23 +88,32 @@ pub fn init(config: &Config, export: bool) -> anyhow::Result<Telemetry> {
         None => Telemetry::default(),
     };
     EXPORTING.store(telemetry.exporting(), std::sync::atomic::Ordering::Relaxed);
-    let _ = subscriber(config.log_format, telemetry.traces.as_ref()).try_init();
+    let _ = subscriber(
+        config.log_format,
+        telemetry.traces.as_ref(),
+        std::io::stderr,
+    )
+    .try_init();
     if let Some(endpoint) = &endpoint {
         tracing::info!(endpoint = %endpoint, "exporting traces and metrics over OTLP");
     }
     Ok(telemetry)
 }
 
-/// The subscriber: log lines filtered by `MINSHENG_LOG`, and with a tracer
-/// provider, spans (service, database and plugin calls) and warnings sent
-/// to OpenTelemetry.
-pub fn subscriber(
+/// The subscriber: log lines (to `lines_to`) filtered by `MINSHENG_LOG`,
+/// and with a tracer provider, spans (service, database and plugin calls)
+/// and warnings sent to OpenTelemetry.
+pub fn subscriber<W>(
     format: LogFormat,
     traces: Option<&SdkTracerProvider>,
-) -> impl Subscriber + Send + Sync + for<'a> LookupSpan<'a> {
+    lines_to: W,
+) -> impl Subscriber + Send + Sync + for<'a> LookupSpan<'a>
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter =
         EnvFilter::try_from_env("MINSHENG_LOG").unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG));
-    let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let lines = tracing_subscriber::fmt::layer().with_writer(lines_to);
     let lines: Box<dyn Layer<Registry> + Send + Sync> = match format {
         LogFormat::Text => lines.boxed(),
         // One object per line; the request span's fields (route, city,
