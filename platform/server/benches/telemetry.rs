@@ -31,8 +31,8 @@ const CLIENTS: usize = 64;
 const PER_CLIENT: usize = 25;
 const ROUNDS: usize = 3;
 /// The child's side and database, from the parent.
-const PHASE: &str = "MINSHENG_BENCH_TELEMETRY";
-const DATABASE: &str = "MINSHENG_BENCH_DATABASE";
+const PHASE: &str = "BENCH_TELEMETRY_SIDE";
+const DATABASE: &str = "BENCH_TELEMETRY_DATABASE";
 
 fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;

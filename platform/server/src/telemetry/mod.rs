@@ -132,7 +132,9 @@ where
             .with_threads(false)
             .with_filter(FilterFn::new(|meta| {
                 if meta.is_span() {
-                    *meta.level() <= tracing::Level::INFO
+                    // Opening a transaction takes no time worth a span;
+                    // its queries and its commit (the flush) are kept.
+                    *meta.level() <= tracing::Level::INFO && meta.name() != "sea_orm.begin"
                 } else {
                     *meta.level() <= tracing::Level::WARN
                 }
