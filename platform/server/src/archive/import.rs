@@ -32,29 +32,39 @@ pub async fn import(
     dry_run: bool,
     mut progress: impl FnMut(&str, u64, u64),
 ) -> anyhow::Result<Imported> {
-    let (mut reader, header) = Reader::open(path, &Store::known_migrations())?;
+    import_all(store, path, dry_run, &mut progress)
+        .await
+        .with_context(|| format!("cannot import {}; nothing was imported", path.display()))
+}
+
+async fn import_all(
+    store: &Store,
+    path: &Path,
+    dry_run: bool,
+    progress: &mut impl FnMut(&str, u64, u64),
+) -> anyhow::Result<Imported> {
+    let known = Store::known_migrations();
+    Reader::verify(path, &known)?;
+    // Hashed again while loading, in case the file changes in between.
+    let (mut reader, header) = Reader::open(path, &known)?;
     let tx = store
         .begin(Scope::Platform)
         .await
         .context("cannot write to the database")?;
-    match load(&tx, &mut reader, &header, &mut progress).await {
+    match load(&tx, &mut reader, &header, progress).await {
         Ok(imported) => {
             if dry_run {
                 tx.rollback().await?;
             } else {
                 tx.commit()
                     .await
-                    .context("the database refused to commit the import; nothing was imported")?;
+                    .context("the database refused to commit the import")?;
             }
             Ok(imported)
         }
         Err(e) => {
             let _ = tx.rollback().await;
-            Err(e.context(format!(
-                "cannot import the city {} from {}; nothing was imported",
-                header.tenant,
-                path.display()
-            )))
+            Err(e)
         }
     }
 }

@@ -46,6 +46,52 @@ impl Reader {
         Ok((reader, header))
     }
 
+    /// Read the whole archive once without loading it: it must be complete
+    /// and unchanged, so a damaged file is refused before anything is
+    /// written. Returns the number of rows.
+    pub fn verify(path: &Path, known_migrations: &[String]) -> anyhow::Result<u64> {
+        let (mut reader, _) = Self::open(path, known_migrations)?;
+        let mut rows = 0u64;
+        loop {
+            if !reader.read_line()? {
+                bail!(
+                    "the archive ends after line {} without its end record: it is truncated \
+                     (copy it again, or export again)",
+                    reader.line
+                );
+            }
+            if !reader.buf.ends_with(b"\n") {
+                bail!(
+                    "the archive ends in the middle of line {}: it is truncated (copy it again, \
+                     or export again)",
+                    reader.line
+                );
+            }
+            if reader.buf.starts_with(b"{\"end\":") {
+                break;
+            }
+            reader.hash.update(&reader.buf);
+            rows += 1;
+        }
+        let end = match Line::parse(std::str::from_utf8(&reader.buf).unwrap_or_default()) {
+            Ok(Line::End(end)) => end,
+            _ => return Err(reader.damaged(reader.line, "its end record is malformed")),
+        };
+        if reader.read_line()? {
+            bail!(
+                "the archive goes on after its end record (line {}): the file is damaged",
+                reader.line
+            );
+        }
+        if end.rows != rows || end.sha256 != reader.digest() {
+            bail!(
+                "the archive's checksum does not match its contents: the file was changed or \
+                 damaged after it was written"
+            );
+        }
+        Ok(rows)
+    }
+
     /// The next line after the header, or none at the end of the file.
     pub fn next(&mut self) -> anyhow::Result<Option<Line>> {
         if !self.read_line()? {
