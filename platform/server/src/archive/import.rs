@@ -98,7 +98,7 @@ async fn load(
     };
     let mut rows = 0u64;
     let end = loop {
-        let Some(line) = reader.next()? else {
+        let Some(line) = reader.next_line()? else {
             bail!(
                 "the archive ends after line {} without its end record: it is truncated (copy \
                  it again, or export again)",
@@ -118,7 +118,7 @@ async fn load(
         }
     };
     loading.finish_table(tx, progress).await?;
-    if reader.next()?.is_some() {
+    if reader.next_line()?.is_some() {
         bail!(
             "the archive goes on after its end record (line {}): the file is damaged",
             reader.line

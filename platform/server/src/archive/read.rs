@@ -93,7 +93,7 @@ impl Reader {
     }
 
     /// The next line after the header, or none at the end of the file.
-    pub fn next(&mut self) -> anyhow::Result<Option<Line>> {
+    pub fn next_line(&mut self) -> anyhow::Result<Option<Line>> {
         if !self.read_line()? {
             return Ok(None);
         }

@@ -54,7 +54,6 @@ pub trait Table: Send + Sync {
 pub trait Batch: Send {
     /// Read one row; refuse it unless it belongs to the batch's city.
     fn push(&mut self, row: serde_json::Value, bytes: usize) -> anyhow::Result<()>;
-    fn len(&self) -> usize;
     fn is_full(&self) -> bool;
     /// Insert what was gathered, first making sure none of its unique
     /// values (ids, a slug, host names, key prefixes) exists here.
@@ -361,10 +360,6 @@ where
         self.models.push(model);
         self.bytes += bytes;
         Ok(())
-    }
-
-    fn len(&self) -> usize {
-        self.models.len()
     }
 
     fn is_full(&self) -> bool {
