@@ -7,9 +7,11 @@
 //! and a second import are refused and change nothing.
 //!
 //! `demo seed` makes about ten cases a second in a debug build, so the
-//! test seeds `MINSHENG_TEST_ARCHIVE_SEEDED` cases (default 300) with it
-//! and makes up the 10,000 with copies of them, timelines included,
-//! written straight to the database. Set it to 10000 to seed them all.
+//! test seeds `ARCHIVE_TEST_SEEDED` cases (default 300) with it and
+//! makes up the 10,000 with copies of them, timelines included, written
+//! straight to the database. Set it to 10000 to seed all but 50 (about
+//! ten minutes on SQLite, twenty on PostgreSQL, on two cores). Not a
+//! `MINSHENG_*` name: the server refuses variables it does not know.
 
 use crate::on_both_backends;
 use crate::support::{Auth, Backend, TestApp, spawn_app_with};
@@ -407,11 +409,12 @@ async fn archive_round_trip(backend: Backend) {
     lap("server A and the extras", &mut t);
 
     // History: seeded cases, the deadlines due so far, copies up to 10,000.
-    let seeded = std::env::var("MINSHENG_TEST_ARCHIVE_SEEDED")
+    let seeded = std::env::var("ARCHIVE_TEST_SEEDED")
         .ok()
         .and_then(|n| n.parse::<usize>().ok())
         .unwrap_or(300)
-        .min(CASES - 1);
+        // At least a few copies: they carry the awkward values.
+        .min(CASES - 50);
     let (ok, out) = a
         .cli(&[
             "demo",

@@ -639,7 +639,10 @@ async fn tenant(config: Config, command: TenantCommand) -> anyhow::Result<()> {
                 println!(
                     "dry run: the archive of {} ({} rows, exported {} by Minsheng {}) loads \
                      cleanly; nothing was saved",
-                    header.tenant, done.rows, header.exported_at, header.minsheng
+                    header.tenant,
+                    done.rows,
+                    header.exported_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    header.minsheng
                 );
             } else {
                 crate::archive::audit(&store, "tenant_import", &header.tenant).await?;
@@ -647,7 +650,7 @@ async fn tenant(config: Config, command: TenantCommand) -> anyhow::Result<()> {
                     "imported the city {} ({} rows, exported {} by Minsheng {}) in {:.1} s",
                     header.tenant,
                     done.rows,
-                    header.exported_at,
+                    header.exported_at.format("%Y-%m-%d %H:%M:%S UTC"),
                     header.minsheng,
                     started.elapsed().as_secs_f64()
                 );
