@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
+mod archive;
 mod browser;
 mod bundles;
 mod cases;

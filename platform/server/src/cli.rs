@@ -206,6 +206,16 @@ pub enum ApikeyCommand {
     },
 }
 
+const ARCHIVE_HELP: &str = "\
+Archives move a city between deployments, or keep a backup of one city:
+  minsheng tenant export daqing --with-cases --out daqing.minsheng-archive
+  minsheng tenant import daqing.minsheng-archive   (on the other deployment)
+An archive is JSON lines: a versioned header, one line per row, and an end
+line with a checksum. Signed-in sessions and failed sign-in counters are left
+out. The file holds personal data, password hashes and webhook secrets: it is
+written readable by its owner only; keep it so, and encrypt it at rest.
+See docs/operations.md, \"Backups and moving a city\".";
+
 #[derive(Debug, Subcommand)]
 pub enum TenantCommand {
     /// Create or update a city from a bundle folder (idempotent).
@@ -216,13 +226,34 @@ pub enum TenantCommand {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Write a city's bundle to a folder that `tenant apply` accepts.
+    /// Write a city's bundle to a folder that `tenant apply` accepts or,
+    /// with --with-cases, a complete archive of the city to one file.
+    #[command(after_long_help = ARCHIVE_HELP)]
     Export {
         /// The city's slug.
         slug: String,
-        /// Folder to write (created if missing). Default: ./<slug>
+        /// Write everything of the city to one archive file for `tenant
+        /// import`: configuration, users (with password hashes), roles, API
+        /// keys, webhooks (with secrets), plugins, cases, timeline, ratings,
+        /// statistics, pending work and audit log. Keep the file private.
+        #[arg(long)]
+        with_cases: bool,
+        /// The bundle folder to write (created if missing; default ./<slug>)
+        /// or, with --with-cases, the archive file (it must not exist;
+        /// default ./<slug>-<time>.minsheng-archive).
         #[arg(long, short)]
         out: Option<PathBuf>,
+    },
+    /// Load a city from an archive written by `tenant export --with-cases`
+    /// into this deployment, which must not have the city yet. All or
+    /// nothing, in one transaction.
+    #[command(after_long_help = ARCHIVE_HELP)]
+    Import {
+        /// The archive file.
+        file: PathBuf,
+        /// Check the archive and load it, then roll back: nothing is saved.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// List the cities.
     List,
@@ -516,6 +547,27 @@ pub async fn seed_demo(
     Ok(report)
 }
 
+/// Rows done per table on standard error, one line per table.
+fn table_progress() -> impl FnMut(&str, u64, u64) {
+    use std::io::Write;
+    let started = std::time::Instant::now();
+    let mut finished = String::new();
+    move |table, done, total| {
+        if finished == table {
+            return;
+        }
+        eprint!(
+            "\r  {table:<18} {done:>9}/{total:<9} ({:.0}s)",
+            started.elapsed().as_secs_f64()
+        );
+        if done >= total {
+            eprintln!();
+            table.clone_into(&mut finished);
+        }
+        let _ = std::io::stderr().flush();
+    }
+}
+
 /// Connect (the schema is not touched).
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     open_store_with(config, minsheng_store::Durability::Full).await
@@ -565,7 +617,62 @@ async fn tenant(config: Config, command: TenantCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        TenantCommand::Export { slug, out } => {
+        TenantCommand::Export {
+            slug,
+            with_cases: true,
+            out,
+        } => {
+            let out = out.unwrap_or_else(|| crate::archive::write::default_path(&slug));
+            eprintln!("writing the archive of {slug} to {}", out.display());
+            let started = std::time::Instant::now();
+            let done = crate::archive::write::export(&store, &slug, &out, table_progress())
+                .await
+                .inspect_err(|_| eprintln!())?;
+            crate::archive::audit(&store, "tenant_export", &slug).await?;
+            println!(
+                "wrote {} rows of {slug} ({:.1} MB) to {} in {:.1} s",
+                done.rows,
+                done.bytes as f64 / 1e6,
+                done.path.display(),
+                started.elapsed().as_secs_f64()
+            );
+            eprintln!("The archive holds personal data and secrets: keep it private.");
+            Ok(())
+        }
+        TenantCommand::Import { file, dry_run } => {
+            eprintln!("reading the archive {}", file.display());
+            let started = std::time::Instant::now();
+            let done = crate::archive::import::import(&store, &file, dry_run, table_progress())
+                .await
+                .inspect_err(|_| eprintln!())?;
+            let header = &done.header;
+            if dry_run {
+                println!(
+                    "dry run: the archive of {} ({} rows, exported {} by Minsheng {}) loads \
+                     cleanly; nothing was saved",
+                    header.tenant,
+                    done.rows,
+                    header.exported_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    header.minsheng
+                );
+            } else {
+                crate::archive::audit(&store, "tenant_import", &header.tenant).await?;
+                println!(
+                    "imported the city {} ({} rows, exported {} by Minsheng {}) in {:.1} s",
+                    header.tenant,
+                    done.rows,
+                    header.exported_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    header.minsheng,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Ok(())
+        }
+        TenantCommand::Export {
+            slug,
+            with_cases: false,
+            out,
+        } => {
             let out = out.unwrap_or_else(|| PathBuf::from(&slug));
             let bundle = bundle::export::export(&store, &slug).await?;
             bundle.write(&out)?;

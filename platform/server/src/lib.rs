@@ -4,6 +4,7 @@
 pub mod access;
 pub mod api;
 pub mod app;
+pub mod archive;
 pub mod bundle;
 pub mod cli;
 pub mod config;

@@ -6,8 +6,9 @@
 use minsheng_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, IsolationLevel, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
 use std::time::Duration;
 
@@ -153,6 +154,28 @@ impl Store {
             .collect())
     }
 
+    /// Every migration this build has, in order.
+    pub fn known_migrations() -> Vec<String> {
+        Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect()
+    }
+
+    /// The migrations applied to the database, in order, as `db` (a
+    /// transaction, say) sees them.
+    pub async fn applied_migrations(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT version FROM seaql_migrations ORDER BY version",
+            ))
+            .await?;
+        rows.iter()
+            .map(|row| row.try_get::<String>("", "version"))
+            .collect()
+    }
+
     /// Migrations the database has applied that this build does not know:
     /// the schema is newer than the code (a rollback, or an older replica
     /// during an upgrade). Empty on a fresh database.
@@ -205,6 +228,26 @@ impl Store {
     /// A transaction for work that only reads; it never blocks writers.
     pub async fn read(&self, scope: Scope) -> Result<DatabaseTransaction, DbErr> {
         self.scoped(self.db.begin().await?, scope).await
+    }
+
+    /// A read-only transaction whose every query sees the database as it
+    /// was at its first: for reading many tables that must agree with one
+    /// another (a tenant archive) while others keep writing. PostgreSQL
+    /// needs `REPEATABLE READ` for that; a SQLite read transaction in WAL
+    /// mode already keeps one snapshot.
+    pub async fn snapshot(&self, scope: Scope) -> Result<DatabaseTransaction, DbErr> {
+        let tx = match self.backend {
+            Backend::Postgres => {
+                self.db
+                    .begin_with_config(
+                        Some(IsolationLevel::RepeatableRead),
+                        Some(AccessMode::ReadOnly),
+                    )
+                    .await?
+            }
+            Backend::Sqlite => self.db.begin().await?,
+        };
+        self.scoped(tx, scope).await
     }
 
     async fn scoped(

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "cases")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -38,6 +38,11 @@ pub struct Model {
     pub views: i64,
     pub updated_at: DateTimeUtc,
     /// Answers to the category's extra questions: code → string or list.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::encoding::present_json"
+    )]
     pub attributes: Option<Json>,
     pub media_url: Option<String>,
     /// The highest escalation level reached for the current deadline (0:
@@ -46,16 +51,31 @@ pub struct Model {
     /// 0 low, 1 normal, 2 high, 3 urgent.
     pub priority: i16,
     /// Labels rules or staff put on the case (a JSON list of strings).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::encoding::present_json"
+    )]
     pub tags: Option<Json>,
     pub spam: bool,
     /// Tracking code of the case this one repeats.
     pub duplicate_of: Option<String>,
     /// Held for review: `{"reasons", "public"}`; the case is private until
     /// staff release it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::encoding::present_json"
+    )]
     pub review: Option<Json>,
     /// A rule failed on this case and the default routing took over.
     pub rule_failed: bool,
     /// The text before redaction, `{"title", "text", "address"}`: staff only.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::encoding::present_json"
+    )]
     pub unredacted: Option<Json>,
 }
 

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "case_events")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -19,6 +19,11 @@ pub struct Model {
     pub text: Option<String>,
     /// Machine-readable facts: `on_time` and `seconds` of an answer, the
     /// `rating`, the `days` of an extension request.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::encoding::present_json"
+    )]
     pub detail: Option<Json>,
 }
 

@@ -1,5 +1,8 @@
 //! sea-orm entities, one module per table. They mirror the migrations; rules
 //! about what a valid row is live in the domain and service layers.
+//!
+//! Models of city tables also read and write themselves with serde, for
+//! tenant archives (see [`encoding`]); the API never returns them.
 
 pub mod api_key;
 pub mod audit_event;
@@ -12,6 +15,7 @@ pub mod case_stat;
 pub mod category;
 pub mod department;
 pub mod due_work;
+pub mod encoding;
 pub mod escalation;
 pub mod login_throttle;
 pub mod outbox;

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "plugins")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -16,6 +16,7 @@ pub struct Model {
     pub wit_version: String,
     pub descriptor: Json,
     /// The component as uploaded.
+    #[serde(with = "super::encoding::base64_bytes")]
     pub component: Vec<u8>,
     pub size: i32,
     pub config: Json,

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "tenants")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -18,8 +18,18 @@ pub struct Model {
     pub footer: Option<String>,
     pub contact: Option<String>,
     /// The city's own mail texts: `overdue_subject` → text, …
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::encoding::present_json"
+    )]
     pub mail_templates: Option<Json>,
     /// Limits of one rule plugin call in this city; null for the defaults.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::encoding::present_json"
+    )]
     pub plugin_limits: Option<Json>,
     pub active: bool,
     pub created_at: DateTimeUtc,
