@@ -286,33 +286,23 @@ async fn fill_to(app: &TestApp, id: Uuid, total: usize) {
         }
         cases.push(c);
     }
-    for chunk in cases.chunks(300) {
-        case::Entity::insert_many(
-            chunk
-                .iter()
-                .cloned()
-                .map(IntoActiveModel::into_active_model),
-        )
-        .exec_without_returning(&tx)
-        .await
-        .unwrap();
-    }
-    for chunk in copied_events.chunks(1_000) {
-        case_event::Entity::insert_many(
-            chunk
-                .iter()
-                .cloned()
-                .map(IntoActiveModel::into_active_model),
-        )
-        .exec_without_returning(&tx)
-        .await
-        .unwrap();
-    }
-    case_department::Entity::insert_many(co.into_iter().map(IntoActiveModel::into_active_model))
-        .exec_without_returning(&tx)
-        .await
-        .unwrap();
+    insert::<case::Entity>(&tx, cases, 300).await;
+    insert::<case_event::Entity>(&tx, copied_events, 1_000).await;
+    insert::<case_department::Entity>(&tx, co, 1_000).await;
     tx.commit().await.unwrap();
+}
+
+/// Insert rows `chunk` at a time.
+async fn insert<E: EntityTrait>(tx: &DatabaseTransaction, rows: Vec<E::Model>, chunk: usize)
+where
+    E::Model: IntoActiveModel<E::ActiveModel>,
+{
+    for rows in rows.chunks(chunk) {
+        E::insert_many(rows.iter().cloned().map(IntoActiveModel::into_active_model))
+            .exec_without_returning(tx)
+            .await
+            .unwrap();
+    }
 }
 
 /// Poll until the deployment answers `path` with 200 (a city new to a

@@ -60,94 +60,60 @@ pub trait Batch: Send {
     async fn flush(&mut self, db: &DatabaseTransaction) -> anyhow::Result<()>;
 }
 
-/// Every table of a city in the archive, parents before children.
+/// Every table of a city in the archive, parents before children. The
+/// second list names the columns unique across the deployment; keys that
+/// start with the city need none, as the city is new where an archive
+/// goes.
 pub fn all() -> Vec<Box<dyn Table>> {
-    use department::Column as D;
     vec![
-        Box::new(Of::<tenant::Entity>::new(
+        of::<tenant::Entity>(
             tenant::Column::Id,
             vec![tenant::Column::Id, tenant::Column::Slug],
-        )),
-        Box::new(Of::<tenant_host::Entity>::new(
+        ),
+        of::<tenant_host::Entity>(
             tenant_host::Column::TenantId,
             vec![tenant_host::Column::Id, tenant_host::Column::Host],
-        )),
-        Box::new(Of::<department::Entity>::new(D::TenantId, vec![D::Id]).read_whole(parents_first)),
-        Box::new(Of::<category::Entity>::new(
-            category::Column::TenantId,
-            vec![category::Column::Id],
-        )),
-        Box::new(Of::<calendar_day::Entity>::new(
+        ),
+        Box::new(
+            Of::<department::Entity>::new(
+                department::Column::TenantId,
+                vec![department::Column::Id],
+            )
+            .read_whole(parents_first),
+        ),
+        of::<category::Entity>(category::Column::TenantId, vec![category::Column::Id]),
+        of::<calendar_day::Entity>(
             calendar_day::Column::TenantId,
             vec![calendar_day::Column::Id],
-        )),
-        Box::new(Of::<role::Entity>::new(
-            role::Column::TenantId,
-            vec![role::Column::Id],
-        )),
-        Box::new(Of::<user::Entity>::new(
-            user::Column::TenantId,
-            vec![user::Column::Id],
-        )),
-        // Composite keys start with the city, which is new where the
-        // archive goes: they cannot collide.
-        Box::new(Of::<user_role::Entity>::new(
-            user_role::Column::TenantId,
-            vec![],
-        )),
-        Box::new(Of::<user_department::Entity>::new(
-            user_department::Column::TenantId,
-            vec![],
-        )),
-        Box::new(Of::<api_key::Entity>::new(
+        ),
+        of::<role::Entity>(role::Column::TenantId, vec![role::Column::Id]),
+        of::<user::Entity>(user::Column::TenantId, vec![user::Column::Id]),
+        of::<user_role::Entity>(user_role::Column::TenantId, vec![]),
+        of::<user_department::Entity>(user_department::Column::TenantId, vec![]),
+        of::<api_key::Entity>(
             api_key::Column::TenantId,
             vec![api_key::Column::Id, api_key::Column::Prefix],
-        )),
-        Box::new(Of::<webhook::Entity>::new(
-            webhook::Column::TenantId,
-            vec![webhook::Column::Id],
-        )),
-        Box::new(Of::<plugin::Entity>::new(
-            plugin::Column::TenantId,
-            vec![plugin::Column::Id],
-        )),
-        Box::new(Of::<case::Entity>::new(
-            case::Column::TenantId,
-            vec![case::Column::Id],
-        )),
-        Box::new(Of::<case_department::Entity>::new(
-            case_department::Column::TenantId,
-            vec![],
-        )),
-        Box::new(Of::<case_event::Entity>::new(
-            case_event::Column::TenantId,
-            vec![case_event::Column::Id],
-        )),
-        Box::new(Of::<case_idempotency::Entity>::new(
-            case_idempotency::Column::TenantId,
-            vec![],
-        )),
-        Box::new(Of::<case_stat::Entity>::new(
-            case_stat::Column::TenantId,
-            vec![],
-        )),
-        Box::new(Of::<due_work::Entity>::new(
-            due_work::Column::TenantId,
-            vec![due_work::Column::Id],
-        )),
-        Box::new(Of::<escalation::Entity>::new(
-            escalation::Column::TenantId,
-            vec![escalation::Column::Id],
-        )),
-        Box::new(Of::<outbox::Entity>::new(
-            outbox::Column::TenantId,
-            vec![outbox::Column::Id],
-        )),
-        Box::new(Of::<audit_event::Entity>::new(
-            audit_event::Column::TenantId,
-            vec![audit_event::Column::Id],
-        )),
+        ),
+        of::<webhook::Entity>(webhook::Column::TenantId, vec![webhook::Column::Id]),
+        of::<plugin::Entity>(plugin::Column::TenantId, vec![plugin::Column::Id]),
+        of::<case::Entity>(case::Column::TenantId, vec![case::Column::Id]),
+        of::<case_department::Entity>(case_department::Column::TenantId, vec![]),
+        of::<case_event::Entity>(case_event::Column::TenantId, vec![case_event::Column::Id]),
+        of::<case_idempotency::Entity>(case_idempotency::Column::TenantId, vec![]),
+        of::<case_stat::Entity>(case_stat::Column::TenantId, vec![]),
+        of::<due_work::Entity>(due_work::Column::TenantId, vec![due_work::Column::Id]),
+        of::<escalation::Entity>(escalation::Column::TenantId, vec![escalation::Column::Id]),
+        of::<outbox::Entity>(outbox::Column::TenantId, vec![outbox::Column::Id]),
+        of::<audit_event::Entity>(audit_event::Column::TenantId, vec![audit_event::Column::Id]),
     ]
+}
+
+fn of<E>(city: E::Column, unique: Vec<E::Column>) -> Box<dyn Table>
+where
+    Of<E>: Table + 'static,
+    E: EntityTrait,
+{
+    Box::new(Of::<E>::new(city, unique))
 }
 
 /// Departments refer to their parent: parents first, each level in id
