@@ -41,6 +41,10 @@ pub struct Received {
     pub spans: Vec<Span>,
     pub metrics: Vec<String>,
     pub requests: u64,
+    /// Spans received, kept or not.
+    pub span_count: u64,
+    /// Count the spans without keeping them (a benchmark's collector).
+    pub count_only: bool,
 }
 
 pub type Store = Arc<Mutex<Received>>;
@@ -63,6 +67,15 @@ fn traces(body: bytes::Bytes, Data(store): Data<&Store>) -> (StatusCode, Vec<u8>
     };
     let mut received = store.lock().unwrap();
     received.requests += 1;
+    if received.count_only {
+        received.span_count += request
+            .resource_spans
+            .iter()
+            .flat_map(|r| &r.scope_spans)
+            .map(|s| s.spans.len() as u64)
+            .sum::<u64>();
+        return (StatusCode::OK, Vec::new());
+    }
     for resource in request.resource_spans {
         let service = resource
             .resource
@@ -72,6 +85,7 @@ fn traces(body: bytes::Bytes, Data(store): Data<&Store>) -> (StatusCode, Vec<u8>
             .unwrap_or_default();
         for scope in resource.scope_spans {
             for span in scope.spans {
+                received.span_count += 1;
                 received.spans.push(Span {
                     name: span.name,
                     trace_id: hex(&span.trace_id),
@@ -117,7 +131,20 @@ fn hex(bytes: &[u8]) -> String {
 /// Start the receiver; returns its base address (for
 /// `MINSHENG_OTEL_ENDPOINT`) and what it received.
 pub async fn start() -> (String, Store) {
-    let store = Store::default();
+    start_with(Received::default()).await
+}
+
+/// A receiver that decodes every export but only counts the spans.
+pub async fn start_counting() -> (String, Store) {
+    start_with(Received {
+        count_only: true,
+        ..Received::default()
+    })
+    .await
+}
+
+async fn start_with(received: Received) -> (String, Store) {
+    let store = Store::new(Mutex::new(received));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let acceptor = poem::listener::TcpAcceptor::from_tokio(listener).unwrap();

@@ -1,8 +1,9 @@
 //! What telemetry costs: 64 clients submit cases and read them back
 //! through the whole application, once with telemetry off and once with
 //! traces and metrics exported over OTLP to a collector on loopback (a real
-//! OTLP/HTTP receiver in this process that decodes every export). The
-//! figure is the throughput with telemetry on as a ratio to off.
+//! OTLP/HTTP receiver in this process that decodes every export and counts
+//! the spans). The figure is the throughput with telemetry on as a ratio
+//! to off.
 //!
 //! A process has one tracing subscriber, so each side runs in a child
 //! process of this benchmark on a fresh database; the sides alternate,
@@ -153,7 +154,7 @@ async fn compare(
     received: &otlp::Store,
 ) -> anyhow::Result<()> {
     let (mut off, mut on) = (Vec::new(), Vec::new());
-    let spans_before = received.lock().unwrap().spans.len();
+    let spans_before = received.lock().unwrap().span_count;
     for round in 0..ROUNDS {
         if round % 2 == 0 {
             off.push(run_child(false, collector, &database()).await?);
@@ -164,7 +165,7 @@ async fn compare(
         }
     }
     let best = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
-    let spans = received.lock().unwrap().spans.len() - spans_before;
+    let spans = received.lock().unwrap().span_count - spans_before;
     println!("{name}: {CLIENTS} clients, each submitting and reading back {PER_CLIENT} cases");
     println!(
         "  telemetry off: {:>7.0} requests/s (rounds: {})",
@@ -204,7 +205,7 @@ fn rounds(v: &[f64]) -> String {
 }
 
 async fn parent() -> anyhow::Result<()> {
-    let (collector, received) = otlp::start().await;
+    let (collector, received) = otlp::start_counting().await;
     compare(
         "SQLite (WAL, synchronous=FULL)",
         &collector,
