@@ -263,11 +263,16 @@ impl Store {
                 Scope::Tenant(id) => id.to_string(),
                 Scope::Platform => "*".to_owned(),
             };
-            tx.execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT set_config('app.tenant_id', $1, true)",
-                [value.into()],
-            ))
+            // Not traced: a span per transaction saying which city it is
+            // for would add nothing the request's span does not say.
+            tracing::instrument::WithSubscriber::with_subscriber(
+                tx.execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT set_config('app.tenant_id', $1, true)",
+                    [value.into()],
+                )),
+                tracing::subscriber::NoSubscriber::default(),
+            )
             .await?;
         }
         Ok(tx)
