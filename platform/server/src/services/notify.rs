@@ -127,7 +127,9 @@ async fn delivery_span(
     slugs: &mut std::collections::HashMap<uuid::Uuid, String>,
     message: &outbox::Model,
 ) -> tracing::Span {
-    if !slugs.contains_key(&message.tenant_id)
+    // The city's slug only matters to exported spans: no query otherwise.
+    if crate::telemetry::exporting()
+        && !slugs.contains_key(&message.tenant_id)
         && let Ok(Some(t)) =
             minsheng_store::queries::tenants::by_id(state.store.db(), message.tenant_id).await
     {
