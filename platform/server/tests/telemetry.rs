@@ -158,8 +158,23 @@ async fn one_server_span_per_request_named_by_route_with_city_and_status_and_no_
     let resp = client.get("/wp-login.php?user=admin").send().await;
     resp.assert_status(poem::http::StatusCode::NOT_FOUND);
 
-    provider.force_flush().unwrap();
-    let spans = exporter.get_finished_spans().unwrap();
+    // A span is exported when its last holder lets go: work a request
+    // started in the background (the group commit, a view count) may
+    // close it a little after the response. Wait for the five, briefly.
+    let mut spans = Vec::new();
+    for _ in 0..250 {
+        provider.force_flush().unwrap();
+        spans = exporter.get_finished_spans().unwrap();
+        if spans
+            .iter()
+            .filter(|s| s.span_kind == SpanKind::Server)
+            .count()
+            >= 5
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let servers: Vec<&SpanData> = spans
         .iter()
         .filter(|s| s.span_kind == SpanKind::Server)

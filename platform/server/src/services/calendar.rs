@@ -191,9 +191,11 @@ pub struct Cache {
 #[derive(Clone)]
 pub struct Rules {
     pub calendar: std::sync::Arc<WorkingCalendar>,
-    /// Active categories by code.
-    pub categories:
-        std::sync::Arc<std::collections::HashMap<String, minsheng_store::entity::category::Model>>,
+    /// Active categories by code, each shared: a submission holds its
+    /// category without copying it.
+    pub categories: std::sync::Arc<
+        std::collections::HashMap<String, std::sync::Arc<minsheng_store::entity::category::Model>>,
+    >,
 }
 
 #[derive(Clone)]
@@ -283,7 +285,7 @@ impl Cache {
         db: &impl ConnectionTrait,
         tenant: &TenantRecord,
         code: &str,
-    ) -> Result<Option<minsheng_store::entity::category::Model>, Error> {
+    ) -> Result<Option<std::sync::Arc<minsheng_store::entity::category::Model>>, Error> {
         Ok(self
             .rules_in(db, tenant)
             .await?

@@ -377,11 +377,14 @@ pub(crate) fn to_api(row: category::Model) -> Result<Category, Error> {
 pub(crate) async fn active_by_code(
     db: &impl ConnectionTrait,
     tenant: TenantId,
-) -> Result<std::collections::HashMap<String, category::Model>, Error> {
+) -> Result<std::collections::HashMap<String, std::sync::Arc<category::Model>>, Error> {
     let rows = q::list::<E>(db, tenant.into_uuid(), false)
         .await
         .or_internal()?;
-    Ok(rows.into_iter().map(|r| (r.code.clone(), r)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.code.clone(), std::sync::Arc::new(r)))
+        .collect())
 }
 
 // ---- on behalf of a principal (the API) -----------------------------------

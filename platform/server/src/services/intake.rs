@@ -30,6 +30,7 @@ use minsheng_store::{DatabaseTransaction, DbErr, Scope, Store};
 use rand::RngCore;
 use sea_orm::ActiveValue::Set;
 use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// The queue in front of the intake writers.
@@ -111,7 +112,7 @@ pub async fn submit(
         request_hash,
         actor: ctx.principal.label(),
         citizen,
-        valid,
+        valid: Arc::new(valid),
         now,
         accept_deadline,
         answer_deadline,
@@ -225,7 +226,8 @@ pub struct Submission {
     request_hash: String,
     actor: String,
     citizen: Option<Uuid>,
-    valid: ValidCase,
+    /// Shared: a retry of the job does not copy the case.
+    valid: Arc<ValidCase>,
     now: DateTime<Utc>,
     accept_deadline: DateTime<Utc>,
     answer_deadline: DateTime<Utc>,
@@ -361,7 +363,7 @@ impl Submission {
         let code = machine::tracking_code(rand::rng().next_u64());
         let secret = random_token();
         let id = CaseId::new().into_uuid();
-        let valid = self.valid.clone();
+        let valid = &*self.valid;
         let lead = valid.lead.or(valid.category.default_department_id);
         let created = CaseCreated {
             tracking_code: code.clone(),
@@ -387,14 +389,14 @@ impl Submission {
             tracking_code: Set(code),
             secret_hash: Set(sha256_hex(&secret)),
             category_id: Set(valid.category.id),
-            title: Set(valid.title),
-            body: Set(valid.text),
-            address: Set(valid.address),
+            title: Set(valid.title.clone()),
+            body: Set(valid.text.clone()),
+            address: Set(valid.address.clone()),
             latitude: Set(valid.latitude),
             longitude: Set(valid.longitude),
-            contact_name: Set(valid.contact_name),
-            contact_phone: Set(valid.contact_phone),
-            contact_email: Set(valid.contact_email),
+            contact_name: Set(valid.contact_name.clone()),
+            contact_phone: Set(valid.contact_phone.clone()),
+            contact_email: Set(valid.contact_email.clone()),
             public: Set(valid.public),
             citizen_id: Set(self.citizen),
             state: Set(State::Submitted.as_str().into()),
@@ -413,16 +415,16 @@ impl Submission {
             rated_at: Set(None),
             views: Set(0),
             updated_at: Set(now),
-            attributes: Set(valid.attributes),
-            media_url: Set(valid.media_url),
+            attributes: Set(valid.attributes.clone()),
+            media_url: Set(valid.media_url.clone()),
             escalation_level: Set(0),
             priority: Set(valid.priority),
             tags: Set((!valid.tags.is_empty()).then(|| serde_json::json!(valid.tags))),
             spam: Set(valid.spam),
-            duplicate_of: Set(valid.duplicate_of),
-            review: Set(valid.review),
+            duplicate_of: Set(valid.duplicate_of.clone()),
+            review: Set(valid.review.clone()),
             rule_failed: Set(valid.rule_failed),
-            unredacted: Set(valid.unredacted),
+            unredacted: Set(valid.unredacted.clone()),
         });
         for department in valid.co_handlers.iter().filter(|d| Some(**d) != lead) {
             batch.co_handlers.push(case_department::ActiveModel {
@@ -481,7 +483,7 @@ impl Submission {
                     department: None,
                     public: false,
                     text: Some(text),
-                    detail: Some(serde_json::json!({ "runs": valid.runs })),
+                    detail: Some(serde_json::json!({ "runs": &valid.runs })),
                     at: now,
                 }
                 .row(&self.tenant),
@@ -504,7 +506,7 @@ impl Submission {
 
 #[derive(Clone)]
 struct ValidCase {
-    category: category::Model,
+    category: Arc<category::Model>,
     title: String,
     text: String,
     address: Option<String>,
