@@ -103,6 +103,17 @@ pub fn init(config: &Config, export: bool) -> anyhow::Result<Telemetry> {
 /// The subscriber: log lines (to `lines_to`) filtered by `MINSHENG_LOG`,
 /// and with a tracer provider, spans (service, database and plugin calls)
 /// and warnings sent to OpenTelemetry.
+/// What the OpenTelemetry layer takes: spans at `info` and above, except
+/// the opening of a transaction (it takes no time worth a span; its
+/// queries and its commit, the flush, are kept); events at `warn` and above.
+fn exported(meta: &tracing::Metadata<'_>) -> bool {
+    if meta.is_span() {
+        *meta.level() <= tracing::Level::INFO && meta.name() != "sea_orm.begin"
+    } else {
+        *meta.level() <= tracing::Level::WARN
+    }
+}
+
 pub fn subscriber<W>(
     format: LogFormat,
     traces: Option<&SdkTracerProvider>,
@@ -130,15 +141,9 @@ where
             .with_tracked_inactivity(false)
             .with_location(false)
             .with_threads(false)
-            .with_filter(FilterFn::new(|meta| {
-                if meta.is_span() {
-                    // Opening a transaction takes no time worth a span;
-                    // its queries and its commit (the flush) are kept.
-                    *meta.level() <= tracing::Level::INFO && meta.name() != "sea_orm.begin"
-                } else {
-                    *meta.level() <= tracing::Level::WARN
-                }
-            }))
+            // Decided by the call site alone (FilterFn caches the answer per
+            // call site): a span no layer wants is never made at all.
+            .with_filter(FilterFn::new(exported).with_max_level_hint(tracing::Level::INFO))
             .and_then(tenant::Inherit)
     });
     tracing_subscriber::registry()

@@ -3,7 +3,8 @@
 //! backend can filter any span by `minsheng.tenant`.
 
 use super::request::TENANT;
-use opentelemetry::KeyValue;
+use opentelemetry::{KeyValue, StringValue};
+use std::sync::Arc;
 use tracing::Subscriber;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -13,7 +14,7 @@ use tracing_subscriber::registry::LookupSpan;
 
 /// The city of a span, kept in its extensions for its children.
 #[derive(Clone)]
-struct Tenant(String);
+struct Tenant(Arc<str>);
 
 /// Finds `minsheng.tenant` among a span's fields.
 #[derive(Default)]
@@ -45,7 +46,7 @@ where
         let mut named = Named::default();
         attrs.record(&mut named);
         if let Some(own) = named.0 {
-            span.extensions_mut().insert(Tenant(own));
+            span.extensions_mut().insert(Tenant(own.into()));
             return;
         }
         let Some(inherited) = span
@@ -59,7 +60,7 @@ where
             otel.builder
                 .attributes
                 .get_or_insert_with(Vec::new)
-                .push(KeyValue::new(TENANT, inherited.0.clone()));
+                .push(KeyValue::new(TENANT, StringValue::from(inherited.0.clone())));
         }
         extensions.insert(inherited);
     }
@@ -68,7 +69,7 @@ where
         let mut named = Named::default();
         values.record(&mut named);
         if let (Some(own), Some(span)) = (named.0, ctx.span(id)) {
-            span.extensions_mut().replace(Tenant(own));
+            span.extensions_mut().replace(Tenant(own.into()));
         }
     }
 }
