@@ -48,6 +48,12 @@ pub struct Rules {
     refresh: Duration,
     compiled: Mutex<HashMap<String, Arc<Plugin>>>,
     chains: Mutex<Chains>,
+    /// One reload of a chain at a time: the others use the chain of a
+    /// moment ago meanwhile, or wait when there is none.
+    loading: Mutex<HashMap<(Uuid, &'static str), Arc<tokio::sync::Mutex<()>>>>,
+    /// Counts [`Rules::forget`]: a reload that began before a change is
+    /// not kept.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 /// One plugin in a chain.
@@ -94,6 +100,8 @@ impl Rules {
             refresh: Duration::from_secs(config.plugin_refresh_secs),
             compiled: Mutex::new(HashMap::new()),
             chains: Mutex::new(HashMap::new()),
+            loading: Mutex::new(HashMap::new()),
+            generation: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -139,7 +147,19 @@ impl Rules {
 
     /// Forget a city's chains (its plugins changed here).
     pub fn forget(&self, tenant: Uuid) {
-        self.chains_lock().retain(|(t, _), _| *t != tenant);
+        let mut chains = self.chains_lock();
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        chains.retain(|(t, _), _| *t != tenant);
+    }
+
+    /// The fresh cached chain, if there is one; else the stale one.
+    fn cached(&self, key: (Uuid, &'static str)) -> Result<Arc<Chain>, Option<Arc<Chain>>> {
+        match self.chains_lock().get(&key) {
+            Some((at, chain)) if at.elapsed() < self.refresh => Ok(chain.clone()),
+            Some((_, chain)) => Err(Some(chain.clone())),
+            None => Err(None),
+        }
     }
 
     /// The city's chain for `hook`.
@@ -150,11 +170,32 @@ impl Rules {
         hook: &'static str,
     ) -> Result<Arc<Chain>, Error> {
         let t = tenant.id.into_uuid();
-        if let Some((at, chain)) = self.chains_lock().get(&(t, hook))
-            && at.elapsed() < self.refresh
-        {
-            return Ok(chain.clone());
-        }
+        let key = (t, hook);
+        let stale = match self.cached(key) {
+            Ok(fresh) => return Ok(fresh),
+            Err(stale) => stale,
+        };
+        // Without this, every submission in flight when the chain expires
+        // would read it again.
+        let gate = self
+            .loading
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(key)
+            .or_default()
+            .clone();
+        let _loading = match (gate.clone().try_lock_owned(), stale) {
+            (Ok(guard), _) => guard,
+            (Err(_), Some(stale)) => return Ok(stale),
+            (Err(_), None) => {
+                let guard = gate.lock_owned().await;
+                if let Ok(fresh) = self.cached(key) {
+                    return Ok(fresh);
+                }
+                guard
+            }
+        };
+        let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
         let tx = store.read(Scope::Tenant(t)).await.or_internal()?;
         let rows = q::chain(&tx, t, hook).await.or_internal()?;
         let mut chain = Chain {
@@ -184,8 +225,10 @@ impl Rules {
             chain.links.push(link(row, plugin));
         }
         let chain = Arc::new(chain);
-        self.chains_lock()
-            .insert((t, hook), (Instant::now(), chain.clone()));
+        let mut chains = self.chains_lock();
+        if self.generation.load(std::sync::atomic::Ordering::SeqCst) == generation {
+            chains.insert(key, (Instant::now(), chain.clone()));
+        }
         Ok(chain)
     }
 }
