@@ -60,7 +60,10 @@ where
             otel.builder
                 .attributes
                 .get_or_insert_with(Vec::new)
-                .push(KeyValue::new(TENANT, StringValue::from(inherited.0.clone())));
+                .push(KeyValue::new(
+                    TENANT,
+                    StringValue::from(inherited.0.clone()),
+                ));
         }
         extensions.insert(inherited);
     }
