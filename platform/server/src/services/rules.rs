@@ -39,6 +39,8 @@ pub const ESCALATION: &str = "escalation";
 
 /// Cached chains by (city, hook), with when each was read.
 type Chains = HashMap<(Uuid, &'static str), (Instant, Arc<Chain>)>;
+/// Who is reloading which chain.
+type Reloads = HashMap<(Uuid, &'static str), Arc<tokio::sync::Mutex<()>>>;
 
 /// The process's plugin engine and caches.
 pub struct Rules {
@@ -50,7 +52,7 @@ pub struct Rules {
     chains: Mutex<Chains>,
     /// One reload of a chain at a time: the others use the chain of a
     /// moment ago meanwhile, or wait when there is none.
-    loading: Mutex<HashMap<(Uuid, &'static str), Arc<tokio::sync::Mutex<()>>>>,
+    loading: Mutex<Reloads>,
     /// Counts [`Rules::forget`]: a reload that began before a change is
     /// not kept.
     generation: std::sync::atomic::AtomicU64,
