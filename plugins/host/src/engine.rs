@@ -19,10 +19,11 @@ pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(5);
 /// Guest stack: deep recursion traps here rather than growing without end.
 const MAX_WASM_STACK: usize = 512 << 10;
 
-/// Bytes of a linear memory kept mapped between calls and reset by
-/// copying: all of it where the kernel tells which pages were dirtied,
-/// else the stack, data and start of the heap (a 64 KiB stack: see
-/// plugins/examples/.cargo/config.toml).
+/// Bytes at the start of a linear memory kept mapped between calls and
+/// reset by copying. Where the kernel tells which pages a call wrote, only
+/// those are copied back, so a whole 1 MiB costs no more than what was
+/// used; else the stack, data and start of the heap (a 64 KiB stack: see
+/// plugins/examples/.cargo/config.toml), copied back whole.
 const KEEP_RESIDENT_SCANNED: usize = 1 << 20;
 const KEEP_RESIDENT: usize = 192 << 10;
 

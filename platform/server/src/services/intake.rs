@@ -504,7 +504,6 @@ impl Submission {
 
 // ---- checking the request ---------------------------------------------------
 
-#[derive(Clone)]
 struct ValidCase {
     category: Arc<category::Model>,
     title: String,

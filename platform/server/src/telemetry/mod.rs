@@ -100,9 +100,6 @@ pub fn init(config: &Config, export: bool) -> anyhow::Result<Telemetry> {
     Ok(telemetry)
 }
 
-/// The subscriber: log lines (to `lines_to`) filtered by `MINSHENG_LOG`,
-/// and with a tracer provider, spans (service, database and plugin calls)
-/// and warnings sent to OpenTelemetry.
 /// What the OpenTelemetry layer takes: spans at `info` and above, except
 /// the opening of a transaction (it takes no time worth a span; its
 /// queries and its commit, the flush, are kept); events at `warn` and above.
@@ -114,6 +111,9 @@ fn exported(meta: &tracing::Metadata<'_>) -> bool {
     }
 }
 
+/// The subscriber: log lines (to `lines_to`) filtered by `MINSHENG_LOG`,
+/// and with a tracer provider, spans (service, database and plugin calls)
+/// and warnings sent to OpenTelemetry.
 pub fn subscriber<W>(
     format: LogFormat,
     traces: Option<&SdkTracerProvider>,
