@@ -43,14 +43,7 @@ impl Host {
     /// content hash and engine settings, so a restart does not recompile;
     /// the cache is written only by this process's compiler.
     pub fn new(cache_dir: Option<&Path>, maxima: Limits) -> wasmtime::Result<Arc<Self>> {
-        let mut config = Config::new();
-        config
-            .wasm_component_model(true)
-            .consume_fuel(true)
-            .epoch_interruption(true)
-            .cranelift_nan_canonicalization(true)
-            .max_wasm_stack(MAX_WASM_STACK)
-            .memory_init_cow(true);
+        let mut config = settings();
         let mut pool = PoolingAllocationConfig::new();
         pool.total_component_instances(POOL_INSTANCES)
             .total_core_instances(POOL_INSTANCES * 8)
@@ -107,6 +100,26 @@ impl Host {
     pub fn maxima(&self) -> &Limits {
         &self.maxima
     }
+}
+
+/// The settings that decide what compiled code looks like, shared by the
+/// running engine and the compiling child so that what the child compiles
+/// loads here. (How instances are allocated is not among them.)
+fn settings() -> Config {
+    let mut config = Config::new();
+    config
+        .wasm_component_model(true)
+        .consume_fuel(true)
+        .epoch_interruption(true)
+        .cranelift_nan_canonicalization(true)
+        .max_wasm_stack(MAX_WASM_STACK)
+        .memory_init_cow(true);
+    config
+}
+
+/// An engine that only compiles: no instance pool, no cache.
+pub(crate) fn compiling_engine() -> wasmtime::Result<Engine> {
+    Engine::new(&settings())
 }
 
 impl Drop for Host {

@@ -17,6 +17,7 @@
 //! through WASI's streams, which wait on the runtime.
 
 mod bindings;
+mod compile;
 mod engine;
 #[cfg(feature = "testing")]
 pub mod examples;
@@ -28,13 +29,17 @@ mod validate;
 
 pub use bindings::host_api::{CaseRef, LogLevel};
 pub use bindings::types;
+pub use compile::{CompileLimits, Compiled, Compiler, child_main, compile_in_child};
 pub use engine::Host;
 pub use limits::Limits;
 pub use load::{LoadError, MAX_COMPONENT_BYTES, Plugin, WIT_VERSION, content_hash};
 pub use run::{CallReport, Failure, LogLine, Lookups, NoLookups, Outcome};
-pub use schema::{ConfigError, check_config, check_schema};
+pub use schema::{
+    ConfigError, MAX_CONFIG_BYTES, MAX_SCHEMA_BYTES, MAX_SCHEMA_DEPTH, MAX_SCHEMA_EXPANDED,
+    check_config, check_schema,
+};
 pub use types::{
     Descriptor, EscalationAction, EscalationDecision, EscalationInput, Hook, IntakeDecision,
     IntakeInput,
 };
-pub use validate::{Directory, check_escalation, check_intake};
+pub use validate::{Directory, check_escalation, check_intake, visible};

@@ -60,6 +60,17 @@ pub enum LoadError {
     ImportNotGranted(String),
     #[error("the component does not compile: {0}")]
     Compile(String),
+    #[error(
+        "compiling the component took longer than {0} s, the limit; make it smaller (fewer functions, fewer locals per function)"
+    )]
+    CompileTimeout(f64),
+    #[error(
+        "compiling the component needed more than {0} MiB of memory, the limit; make it smaller (fewer functions, fewer locals per function)"
+    )]
+    CompileMemory(u64),
+    /// The server's own trouble, not the component's.
+    #[error("{0}")]
+    Server(String),
     #[error("describe() failed: {0}")]
     Describe(Failure),
     #[error("the descriptor is invalid: {0}")]
@@ -85,6 +96,10 @@ pub struct Plugin {
 impl Plugin {
     /// Check and compile a component. Compiled code comes from the host's
     /// disk cache when the same bytes were compiled before.
+    /// In this process, without bounds: for an author's own machine
+    /// (`minsheng plugin run`) and tests. The server compiles uploads with
+    /// [`crate::compile_in_child`] and loads them with
+    /// [`Plugin::load_compiled`].
     pub fn load(host: &Arc<Host>, bytes: &[u8]) -> Result<Self, LoadError> {
         if bytes.len() > MAX_COMPONENT_BYTES {
             return Err(LoadError::TooLarge(bytes.len()));
@@ -92,6 +107,32 @@ impl Plugin {
         kind_check(bytes)?;
         let component = Component::new(&host.engine, bytes)
             .map_err(|e| LoadError::Compile(format!("{e:#}")))?;
+        Self::checked(host, content_hash(bytes), component)
+    }
+
+    /// Check and load a component from the artifact a compiling child
+    /// made of it ([`crate::compile_in_child`]); `hash` is the
+    /// [`content_hash`] of the component's bytes.
+    pub fn load_compiled(
+        host: &Arc<Host>,
+        hash: String,
+        artifact: &[u8],
+    ) -> Result<Self, LoadError> {
+        #[allow(unsafe_code)]
+        // SAFETY: wasmtime runs the machine code in an artifact as it is,
+        // so an artifact must come from a trusted compiler. These come only
+        // from our own compiling child (the same executable, the same
+        // engine settings) through a pipe or from the server's own cache
+        // folder; tenants' precompiled code is refused at upload
+        // (`kind_check`). wasmtime still checks the header, version and
+        // engine settings.
+        let component = unsafe { Component::deserialize(&host.engine, artifact) }.map_err(|e| {
+            LoadError::Server(format!("the compiled artifact does not load: {e:#}"))
+        })?;
+        Self::checked(host, hash, component)
+    }
+
+    fn checked(host: &Arc<Host>, hash: String, component: Component) -> Result<Self, LoadError> {
         let ty = component.component_type();
         let mut hook = None;
         let mut wit_version = String::new();
@@ -159,7 +200,7 @@ impl Plugin {
         let mut plugin = Self {
             host: host.clone(),
             pre,
-            hash: content_hash(bytes),
+            hash,
             descriptor: Descriptor {
                 name: String::new(),
                 version: String::new(),
@@ -286,7 +327,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// A component, not a core module or a precompiled artifact.
-fn kind_check(bytes: &[u8]) -> Result<(), LoadError> {
+pub(crate) fn kind_check(bytes: &[u8]) -> Result<(), LoadError> {
     if bytes.starts_with(b"\x7fELF") || bytes.starts_with(b"\xcf\xfa\xed\xfe") {
         return Err(LoadError::NotAComponent(
             "precompiled code is never accepted; upload the .wasm component and the server compiles it".into(),

@@ -42,7 +42,10 @@ pub fn check_intake(
             "lead department {lead:?} is not in this city's directory"
         ));
     }
-    for code in &d.co_handlers {
+    for (i, code) in d.co_handlers.iter().enumerate() {
+        if d.co_handlers[..i].contains(code) {
+            return Err(format!("co-handler {code:?} is named twice"));
+        }
         if !department(code) {
             return Err(format!(
                 "co-handler {code:?} is not in this city's directory"
@@ -63,8 +66,10 @@ pub fn check_intake(
         return Err(format!("{} tags; at most {MAX_TAGS}", d.tags.len()));
     }
     for tag in &d.tags {
-        if tag.is_empty() || tag.chars().count() > 40 {
-            return Err(format!("tag {tag:?} must be 1 to 40 characters"));
+        if !visible(tag) || tag.chars().count() > 40 {
+            return Err(format!(
+                "tag {tag:?} must be 1 to 40 characters, not all of them blank or invisible"
+            ));
         }
     }
     for r in &d.redactions {
@@ -91,8 +96,16 @@ pub fn check_intake(
                 text.len()
             ));
         }
-        if r.kind.is_empty() || r.kind.len() > 30 {
-            return Err("a redaction's kind must be 1 to 30 characters".into());
+        if !visible(&r.kind)
+            || r.kind.chars().count() > 30
+            || r.kind
+                .chars()
+                .any(|c| c.is_control() || c == '[' || c == ']')
+        {
+            return Err(format!(
+                "redaction kind {:?} must be 1 to 30 visible characters without brackets or control characters",
+                r.kind
+            ));
         }
     }
     for (what, text) in [
@@ -107,14 +120,27 @@ pub fn check_intake(
         }
     }
     if let Some(code) = &d.duplicate_of
-        && (code.is_empty() || code.len() > 20)
+        && !looks_like_tracking_code(code)
     {
-        return Err(format!("duplicate-of {code:?} is not a tracking code"));
+        return Err(format!(
+            "duplicate-of {code:?} is not a tracking code (12 letters and digits, as XXXX-XXXX-XXXX)"
+        ));
     }
     if let Some(reject) = &d.reject
-        && reject.trim().is_empty()
+        && !visible(reject)
     {
-        return Err("reject needs a message for the citizen".into());
+        return Err(
+            "reject needs a message for the citizen; this one is empty or only invisible characters"
+                .into(),
+        );
+    }
+    if let Some(hold) = &d.hold
+        && !visible(hold)
+    {
+        return Err(
+            "hold needs a reason for the reviewer; this one is empty or only invisible characters"
+                .into(),
+        );
     }
     Ok(())
 }
@@ -143,8 +169,11 @@ pub fn check_escalation(departments: &[Department], d: &EscalationDecision) -> R
                 {
                     return Err(format!("notify: role {role:?} is not a role code"));
                 }
-                if n.message.trim().is_empty() || n.message.chars().count() > MAX_TEXT {
-                    return Err("notify: the message must be 1 to 2000 characters".into());
+                if !visible(&n.message) || n.message.chars().count() > MAX_TEXT {
+                    return Err(
+                        "notify: the message must be 1 to 2000 characters, not all of them blank or invisible"
+                            .into(),
+                    );
                 }
             }
             EscalationAction::Reassign(code) if !department(code) => {
@@ -165,4 +194,73 @@ pub fn check_escalation(departments: &[Department], d: &EscalationDecision) -> R
         return Err(format!("explanation is longer than {MAX_TEXT} characters"));
     }
     Ok(())
+}
+
+/// Whether `text` shows anything: some character that is neither
+/// whitespace nor one of the invisible format characters (zero-width
+/// spaces and joiners, bidirectional controls, variation selectors,
+/// blank fillers) a reader would see as nothing.
+pub fn visible(text: &str) -> bool {
+    text.chars().any(|c| !c.is_whitespace() && !invisible(c))
+}
+
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00ad}'
+            | '\u{034f}'
+            | '\u{061c}'
+            | '\u{115f}'
+            | '\u{1160}'
+            | '\u{17b4}'
+            | '\u{17b5}'
+            | '\u{180b}'..='\u{180f}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+            | '\u{fff0}'..='\u{fffb}'
+            | '\u{e0000}'..='\u{e007f}'
+    ) || c.is_control()
+}
+
+/// The shape of a tracking code: 12 letters and digits, maybe in groups of
+/// four with dashes. Whether it names a case of the city is for the
+/// caller, which has the database.
+fn looks_like_tracking_code(code: &str) -> bool {
+    let plain: Vec<u8> = code.bytes().filter(|b| *b != b'-').collect();
+    code.len() <= 14
+        && plain.len() == 12
+        && plain.iter().all(u8::is_ascii_alphanumeric)
+        && !code.starts_with('-')
+        && !code.ends_with('-')
+        && !code.contains("--")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invisible_text_is_not_a_message() {
+        assert!(!visible(""));
+        assert!(!visible(" \u{200b}\u{200d}\u{feff}\t"));
+        assert!(!visible("\u{2066}\u{2069}\u{3164}"));
+        assert!(visible("请补充地址"));
+        assert!(visible(" x\u{200b}"));
+    }
+
+    #[test]
+    fn tracking_codes_have_their_shape() {
+        assert!(looks_like_tracking_code("ABCD-EFGH-2345"));
+        assert!(looks_like_tracking_code("ABCDEFGH2345"));
+        assert!(!looks_like_tracking_code("<b>x</b>"));
+        assert!(!looks_like_tracking_code("ABCD-EFGH-23456"));
+        assert!(!looks_like_tracking_code("ABCD--EFGH2345"));
+        assert!(!looks_like_tracking_code(""));
+    }
 }
