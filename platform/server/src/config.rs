@@ -90,6 +90,26 @@ pub struct Config {
     /// another replica changed it (changes through this replica apply at
     /// once).
     pub plugin_refresh_secs: u64,
+    /// The most memory compiling one uploaded component may take, in MiB
+    /// (compiling runs in a child process with this limit).
+    pub plugin_compile_memory_mib: u64,
+    /// The longest compiling one uploaded component may take, in seconds.
+    pub plugin_compile_timeout_secs: u64,
+    /// Components compiled at once across the process (one per city).
+    pub plugin_compile_concurrency: usize,
+    /// Memory kept for compiled components, in MiB; the least recently
+    /// used are dropped beyond it (and loaded again from disk).
+    pub plugin_cache_mib: u64,
+    /// The most plugin versions one city may keep.
+    pub plugin_max_per_city: u32,
+    /// The most bytes of components one city may keep, in MiB.
+    pub plugin_max_mib_per_city: u64,
+    /// Host lookups (`find-recent-cases`, …) one city's rules may run at
+    /// once; more wait, within the call's time.
+    pub plugin_lookup_concurrency: usize,
+    /// Rule calls one city may run at once; more wait, within the call's
+    /// time, so that no city can take every instance.
+    pub plugin_city_concurrency: usize,
     /// An OpenTelemetry collector's OTLP/HTTP address
     /// (`http://collector:4318`): traces and metrics go there. Unset, the
     /// standard `OTEL_EXPORTER_OTLP_ENDPOINT` is used; neither set,
@@ -133,6 +153,14 @@ impl Default for Config {
             shutdown_delay_secs: 2,
             plugin_cache_dir: None,
             plugin_failure_limit: 5,
+            plugin_compile_memory_mib: 512,
+            plugin_compile_timeout_secs: 10,
+            plugin_compile_concurrency: 2,
+            plugin_cache_mib: 256,
+            plugin_max_per_city: 50,
+            plugin_max_mib_per_city: 64,
+            plugin_lookup_concurrency: 4,
+            plugin_city_concurrency: 32,
             plugin_max_fuel: 500_000_000,
             plugin_max_memory_mib: 64,
             plugin_max_timeout_ms: 2_000,
@@ -171,6 +199,32 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("MINSHENG_PLUGIN_MAX_MEMORY_MIB", "plugin_max_memory_mib"),
     ("MINSHENG_PLUGIN_MAX_TIMEOUT_MS", "plugin_max_timeout_ms"),
     ("MINSHENG_PLUGIN_REFRESH_SECS", "plugin_refresh_secs"),
+    (
+        "MINSHENG_PLUGIN_COMPILE_MEMORY_MIB",
+        "plugin_compile_memory_mib",
+    ),
+    (
+        "MINSHENG_PLUGIN_COMPILE_TIMEOUT_SECS",
+        "plugin_compile_timeout_secs",
+    ),
+    (
+        "MINSHENG_PLUGIN_COMPILE_CONCURRENCY",
+        "plugin_compile_concurrency",
+    ),
+    ("MINSHENG_PLUGIN_CACHE_MIB", "plugin_cache_mib"),
+    ("MINSHENG_PLUGIN_MAX_PER_CITY", "plugin_max_per_city"),
+    (
+        "MINSHENG_PLUGIN_MAX_MIB_PER_CITY",
+        "plugin_max_mib_per_city",
+    ),
+    (
+        "MINSHENG_PLUGIN_LOOKUP_CONCURRENCY",
+        "plugin_lookup_concurrency",
+    ),
+    (
+        "MINSHENG_PLUGIN_CITY_CONCURRENCY",
+        "plugin_city_concurrency",
+    ),
     ("MINSHENG_OTEL_ENDPOINT", "otel_endpoint"),
     ("MINSHENG_SESSION_IDLE_SECS", "session_idle_secs"),
     ("MINSHENG_SESSION_MAX_AGE_SECS", "session_max_age_secs"),
@@ -270,6 +324,19 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("plugin-cache"));
         // wasmtime's cache wants an absolute path.
         std::path::absolute(&dir).unwrap_or(dir)
+    }
+
+    /// How uploaded components are compiled: this executable, in its
+    /// hidden compiling mode, under the configured limits.
+    pub fn plugin_compiler(&self) -> minsheng_plugin_host::Compiler {
+        minsheng_plugin_host::Compiler {
+            program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("minsheng")),
+            args: vec![crate::COMPILE_RULE.to_owned()],
+            limits: minsheng_plugin_host::CompileLimits {
+                memory_bytes: self.plugin_compile_memory_mib.max(16) << 20,
+                timeout: std::time::Duration::from_secs(self.plugin_compile_timeout_secs.max(1)),
+            },
+        }
     }
 
     /// The database URL with any password replaced, for printing.

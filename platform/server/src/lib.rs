@@ -1,6 +1,10 @@
 //! The Minsheng server: configuration, services, the HTTP application and
 //! the `minsheng` command.
 
+/// The hidden first argument that makes `minsheng` a compiling child for
+/// one uploaded rule component (see `minsheng_plugin_host::compile`).
+pub const COMPILE_RULE: &str = "__compile-rule";
+
 pub mod access;
 pub mod api;
 pub mod app;

@@ -722,3 +722,14 @@ pub struct PluginLimits {
     /// Largest decision, bytes of JSON.
     pub output_bytes: u64,
 }
+
+/// What the city keeps of rule plugins, against the platform's quota.
+#[derive(Clone, Debug, Object, Serialize)]
+pub struct PluginQuota {
+    /// Plugin versions kept (every version counts until deleted).
+    pub plugins: u64,
+    pub max_plugins: u64,
+    /// Bytes of the components kept.
+    pub bytes: u64,
+    pub max_bytes: u64,
+}

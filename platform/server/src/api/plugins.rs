@@ -6,7 +6,7 @@ use super::error::ApiResult;
 use super::tenants::Deleted;
 use crate::access::Ctx;
 use crate::app::AppState;
-use crate::model::{PluginLimits, PluginUpdate, PluginView};
+use crate::model::{PluginLimits, PluginQuota, PluginUpdate, PluginView};
 use crate::services::plugins;
 use poem::web::Data;
 use poem_openapi::param::Path;
@@ -94,6 +94,14 @@ impl PluginsApi {
         let t = ctx.tenant(&tenant).await?;
         plugins::remove(&ctx, &t, id.0).await?;
         Ok(Deleted::Deleted)
+    }
+
+    /// What the city keeps of rule plugins (versions, bytes) against the
+    /// platform's quota; an upload over it is refused with 422.
+    #[oai(path = "/:tenant/plugin-quota", method = "get")]
+    async fn quota(&self, ctx: Data<&Ctx>, tenant: Path<String>) -> ApiResult<Json<PluginQuota>> {
+        let t = ctx.tenant(&tenant).await?;
+        Ok(Json(plugins::quota(&ctx, &t).await?))
     }
 
     /// The limits each plugin call runs with in this city.

@@ -20,7 +20,7 @@ use minsheng_domain::Error;
 use minsheng_plugin_host::types::{
     CaseField, CaseSnapshot, EscalationAction, EscalationEvent, EscalationInput, TimelineEntry,
 };
-use minsheng_plugin_host::{Failure, Lookups, Outcome};
+use minsheng_plugin_host::{Failure, Outcome};
 use minsheng_store::DatabaseTransaction;
 use minsheng_store::entity::{case, due_work};
 use minsheng_store::queries::cases::{self as cq, StatDelta};
@@ -164,8 +164,11 @@ pub async fn run(
         history,
     };
     let at = super::rules::instant(tenant, now);
-    let lookups: Arc<dyn Lookups> =
-        Arc::new(super::rules::CityLookups::new(state, tenant, chain, now));
+    let calls = super::rules::Calls::new(state, tenant, chain, now);
+    let seat = state
+        .rules
+        .seat(tenant.id.into_uuid(), calls.timeout())
+        .await;
     let running = chain.clone();
     let metrics = state.metrics.clone();
     let slug = tenant.slug.clone();
@@ -177,8 +180,12 @@ pub async fn run(
             .iter()
             .map(|link| {
                 let span = super::rules::call_span(&slug, super::rules::ESCALATION, link);
-                let outcome = span.in_scope(|| match &link.plugin {
-                    Ok(plugin) => {
+                let outcome = span.in_scope(|| match (&seat, &link.plugin) {
+                    (None, _) => Outcome {
+                        result: Err(Failure::Instantiate(super::rules::CITY_BUSY.into())),
+                        report: Default::default(),
+                    },
+                    (Some(_), Ok(plugin)) => {
                         let needs = &plugin.descriptor.needs;
                         let mut case = snapshot.clone();
                         if !needs.contains(&CaseField::Title) {
@@ -202,10 +209,10 @@ pub async fn run(
                             &input,
                             &running.departments,
                             &running.limits,
-                            lookups.clone(),
+                            calls.lookups(),
                         )
                     }
-                    Err(why) => Outcome {
+                    (Some(_), Err(why)) => Outcome {
                         result: Err(Failure::Instantiate(why.clone())),
                         report: Default::default(),
                     },

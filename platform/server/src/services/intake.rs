@@ -121,7 +121,8 @@ pub async fn submit(
     // Two retries of one key in flight at once: the loser's insert of the
     // key collides; its next attempt finds the winner's answer.
     let mut last = None;
-    for _ in 0..3 {
+    let (mut job, mut tallies) = (job, tallies);
+    for attempt in 0..3 {
         match ctx.state.intake.submit(job.clone()).await {
             Ok(done) => {
                 super::rules::record(&ctx.state, tenant, tallies, now).await;
@@ -133,7 +134,23 @@ pub async fn submit(
                 }
                 return Ok(done);
             }
-            Err(Failure::Busy(e) | Failure::Collision(e)) => last = Some(e),
+            Err(Failure::Busy(e) | Failure::Collision(e)) => {
+                // What the rules decided may be what cannot be saved: the
+                // case is saved with the default routing instead, and the
+                // rules that routed it count as failed.
+                if attempt == 0 && job.valid.routed_by_rules() {
+                    tracing::warn!(error = %e, tenant = %tenant.slug, "a case with its rules' decisions could not be saved; saving it with the default routing");
+                    job.valid = Arc::new(job.valid.default_routing());
+                    for tally in tallies.iter_mut().filter(|t| t.failed.is_none()) {
+                        tally.had_failures = true;
+                        tally.failed = Some(minsheng_plugin_host::Failure::Invalid(
+                            "its decision could not be saved; the case took the default routing"
+                                .into(),
+                        ));
+                    }
+                }
+                last = Some(e)
+            }
             Err(Failure::Refused(e)) => return Err(e),
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -504,6 +521,7 @@ impl Submission {
 
 // ---- checking the request ---------------------------------------------------
 
+#[derive(Clone)]
 struct ValidCase {
     category: Arc<category::Model>,
     title: String,
@@ -546,6 +564,13 @@ pub async fn problems(
     }
 }
 
+/// The shortest and longest title and text a case may have, in
+/// characters, and the longest address; rules' redactions are held to the
+/// same.
+pub const TITLE_CHARS: (usize, usize) = (4, 100);
+pub const TEXT_CHARS: (usize, usize) = (10, 5000);
+pub const ADDRESS_CHARS: usize = 200;
+
 fn check_input(rules: &calendar::Rules, input: &CaseInput) -> Result<ValidCase, Error> {
     let mut p = Problems::new();
     let category = rules.categories.get(&input.category).cloned();
@@ -555,11 +580,14 @@ fn check_input(rules: &calendar::Rules, input: &CaseInput) -> Result<ValidCase, 
             format!("no category {:?} in this city", input.category),
         );
     }
-    let title = p.check("title", parse_text(&input.title, 4, 100));
-    let text = p.check("text", parse_text(&input.text, 10, 5000));
+    let title = p.check(
+        "title",
+        parse_text(&input.title, TITLE_CHARS.0, TITLE_CHARS.1),
+    );
+    let text = p.check("text", parse_text(&input.text, TEXT_CHARS.0, TEXT_CHARS.1));
     let address = p.check(
         "address",
-        parse_optional_text(input.address.as_deref(), 200),
+        parse_optional_text(input.address.as_deref(), ADDRESS_CHARS),
     );
     match (input.latitude, input.longitude) {
         (Some(lat), Some(lon)) => {
@@ -643,4 +671,31 @@ fn check_input(rules: &calendar::Rules, input: &CaseInput) -> Result<ValidCase, 
         runs: Vec::new(),
         reject: None,
     })
+}
+
+impl ValidCase {
+    /// Whether the city's rules changed where and how the case goes.
+    fn routed_by_rules(&self) -> bool {
+        self.lead.is_some()
+            || !self.co_handlers.is_empty()
+            || self.priority != 1
+            || !self.tags.is_empty()
+            || self.spam
+            || self.duplicate_of.is_some()
+    }
+
+    /// The case as if no rule had routed it (redactions and holds stay:
+    /// they protect the citizen).
+    fn default_routing(&self) -> Self {
+        Self {
+            lead: None,
+            co_handlers: Vec::new(),
+            priority: 1,
+            tags: Vec::new(),
+            spam: false,
+            duplicate_of: None,
+            rule_failed: true,
+            ..self.clone()
+        }
+    }
 }

@@ -8,6 +8,7 @@ pub mod attributes;
 pub mod calendar;
 pub mod cases;
 pub mod categories;
+pub mod components;
 pub mod departments;
 pub mod escalation;
 pub mod escalation_rules;

@@ -5,7 +5,7 @@
 use super::DbResultExt;
 use super::rules::{LoadFailure, tenant_limits};
 use crate::access::Ctx;
-use crate::model::{PluginLimits, PluginUpdate, PluginView};
+use crate::model::{PluginLimits, PluginQuota, PluginUpdate, PluginView};
 use crate::services::tenants::TenantRecord;
 use minsheng_domain::Error;
 use minsheng_domain::error::Problems;
@@ -86,11 +86,47 @@ pub async fn upload(ctx: &Ctx, tenant: &TenantRecord, bytes: Vec<u8>) -> Result<
         ));
     }
     let size = i32::try_from(bytes.len()).unwrap_or(i32::MAX);
-    let plugin = match ctx.state.rules.load(bytes.clone()).await {
+    let t = tenant.id.into_uuid();
+    // The quota and a repeated upload are refused before compiling.
+    {
+        let tx = ctx.read_tx(tenant.id).await?;
+        let quota = usage(ctx, &tx, t).await?;
+        let hash = minsheng_plugin_host::content_hash(&bytes);
+        let again = q::has_hash(&tx, t, &hash).await.or_internal()?;
+        tx.commit().await.or_internal()?;
+        if again {
+            return Err(Error::conflict(
+                "component",
+                "this exact component is already uploaded in this city",
+            ));
+        }
+        if quota.plugins >= quota.max_plugins {
+            return Err(Error::invalid(
+                "component",
+                format!(
+                    "this city keeps {} plugin versions, the most this platform allows; delete versions no longer used (GET /plugins) before uploading",
+                    quota.plugins
+                ),
+            ));
+        }
+        if quota.bytes + bytes.len() as u64 > quota.max_bytes {
+            return Err(Error::invalid(
+                "component",
+                format!(
+                    "this city keeps {} MiB of components and this one is {} KiB; the platform allows {} MiB per city: delete versions no longer used before uploading",
+                    quota.bytes >> 20,
+                    bytes.len() >> 10,
+                    quota.max_bytes >> 20
+                ),
+            ));
+        }
+    }
+    let fresh = match ctx.state.rules.compile(t, bytes.clone()).await {
         Ok(p) => p,
         Err(LoadFailure::Refused(e)) => return Err(Error::invalid("component", e.to_string())),
         Err(LoadFailure::Server(e)) => return Err(e),
     };
+    let plugin = &fresh.plugin;
     let d = &plugin.descriptor;
     let hook = hook_name(d.hook);
     let config = if check_config(&d.config_schema, &serde_json::json!({})).is_ok() {
@@ -98,7 +134,6 @@ pub async fn upload(ctx: &Ctx, tenant: &TenantRecord, bytes: Vec<u8>) -> Result<
     } else {
         Value::Null
     };
-    let t = tenant.id.into_uuid();
     let now = ctx.now();
     let id = Uuid::now_v7();
     let tx = ctx.tx(tenant.id).await?;
@@ -140,6 +175,8 @@ pub async fn upload(ctx: &Ctx, tenant: &TenantRecord, bytes: Vec<u8>) -> Result<
         .or_internal()?
         .ok_or_else(|| Error::internal("uploaded plugin vanished"))?;
     tx.commit().await.or_internal()?;
+    // Kept only now that the upload is saved.
+    ctx.state.rules.admit(fresh);
     ctx.audit(
         Some(tenant.id),
         "plugin_upload",
@@ -252,10 +289,15 @@ pub async fn remove(ctx: &Ctx, tenant: &TenantRecord, id: Uuid) -> Result<(), Er
     ctx.authorize(tenant, "plugin:write").await?;
     let t = tenant.id.into_uuid();
     let tx = ctx.tx(tenant.id).await?;
+    let row = q::summary(&tx, t, id)
+        .await
+        .or_internal()?
+        .ok_or_else(|| Error::not_found("plugin"))?;
     if !q::delete(&tx, t, id).await.or_internal()? {
         return Err(Error::not_found("plugin"));
     }
     tx.commit().await.or_internal()?;
+    ctx.state.rules.components().discard(&row.hash);
     ctx.state.rules.forget(t);
     ctx.audit(
         Some(tenant.id),
@@ -265,6 +307,30 @@ pub async fn remove(ctx: &Ctx, tenant: &TenantRecord, id: Uuid) -> Result<(), Er
     )
     .await;
     Ok(())
+}
+
+async fn usage(
+    ctx: &Ctx,
+    tx: &minsheng_store::DatabaseTransaction,
+    t: Uuid,
+) -> Result<PluginQuota, Error> {
+    let (plugins, bytes) = q::usage(tx, t).await.or_internal()?;
+    let config = &ctx.state.config;
+    Ok(PluginQuota {
+        plugins,
+        max_plugins: u64::from(config.plugin_max_per_city),
+        bytes,
+        max_bytes: config.plugin_max_mib_per_city << 20,
+    })
+}
+
+/// What the city keeps against its quota.
+pub async fn quota(ctx: &Ctx, tenant: &TenantRecord) -> Result<PluginQuota, Error> {
+    ctx.authorize(tenant, "tenant:read").await?;
+    let tx = ctx.read_tx(tenant.id).await?;
+    let quota = usage(ctx, &tx, tenant.id.into_uuid()).await?;
+    tx.commit().await.or_internal()?;
+    Ok(quota)
 }
 
 fn limits_view(l: &Limits) -> PluginLimits {

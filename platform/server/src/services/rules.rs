@@ -4,10 +4,9 @@
 //! plugins in order, with their configuration, the city's limits and its
 //! directory as rules see it. Chains are cached for `plugin_refresh_secs`
 //! (changes through this process apply at once); compiled components are
-//! cached by content hash for the life of the process, and on disk across
-//! restarts. Calls run on the blocking pool: a rule never holds up the
-//! async workers, and a hostile one is stopped by its fuel, memory and
-//! time limits.
+//! kept by [`super::components`]. Calls run on the blocking pool: a rule
+//! never holds up the async workers, and a hostile one is stopped by its
+//! fuel, memory and time limits.
 //!
 //! Failures never block a citizen: the failed rule's decision is dropped,
 //! the case is flagged, and its run counts towards the plugin's limit of
@@ -15,6 +14,7 @@
 //! administrators are told.
 
 use super::DbResultExt;
+use super::components::{Components, Fresh, Ready};
 use crate::app::AppState;
 use crate::services::tenants::TenantRecord;
 use chrono::{DateTime, Utc};
@@ -48,7 +48,7 @@ pub struct Rules {
     cache_dir: std::path::PathBuf,
     maxima: Limits,
     refresh: Duration,
-    compiled: Mutex<HashMap<String, Arc<Plugin>>>,
+    components: Arc<Components>,
     chains: Mutex<Chains>,
     /// One reload of a chain at a time: the others use the chain of a
     /// moment ago meanwhile, or wait when there is none.
@@ -56,6 +56,33 @@ pub struct Rules {
     /// Counts [`Rules::forget`]: a reload that began before a change is
     /// not kept.
     generation: std::sync::atomic::AtomicU64,
+    /// Each city's share of rule calls and of lookups at once.
+    calls: Shares,
+    lookups: Shares,
+}
+
+/// Each city's share of something used at once.
+struct Shares {
+    size: usize,
+    cities: Mutex<HashMap<Uuid, Arc<tokio::sync::Semaphore>>>,
+}
+
+impl Shares {
+    fn new(size: usize) -> Self {
+        Self {
+            size: size.max(1),
+            cities: Mutex::default(),
+        }
+    }
+
+    fn of(&self, tenant: Uuid) -> Arc<tokio::sync::Semaphore> {
+        self.cities
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(tenant)
+            .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(self.size)))
+            .clone()
+    }
 }
 
 /// One plugin in a chain.
@@ -81,7 +108,12 @@ pub struct Chain {
     pub department_codes: HashMap<Uuid, String>,
     pub categories: Vec<Category>,
     pub category_codes: HashMap<Uuid, String>,
+    /// Some rule's component is still being compiled.
+    pub waiting: bool,
 }
+
+/// How long a chain waiting for a compile is kept before it is read again.
+const WAITING: Duration = Duration::from_millis(500);
 
 impl Chain {
     /// The whole directory, which decisions are checked against.
@@ -100,11 +132,26 @@ impl Rules {
             cache_dir: config.plugin_cache_dir(),
             maxima: config.plugin_maxima(),
             refresh: Duration::from_secs(config.plugin_refresh_secs),
-            compiled: Mutex::new(HashMap::new()),
+            components: Arc::new(Components::new(config)),
             chains: Mutex::new(HashMap::new()),
             loading: Mutex::new(HashMap::new()),
             generation: std::sync::atomic::AtomicU64::new(0),
+            calls: Shares::new(config.plugin_city_concurrency),
+            lookups: Shares::new(config.plugin_lookup_concurrency),
         }
+    }
+
+    /// A place among the city's rule calls in flight, waiting at most
+    /// `wait`: no city can take every instance of the pool.
+    pub async fn seat(
+        &self,
+        tenant: Uuid,
+        wait: Duration,
+    ) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        tokio::time::timeout(wait, self.calls.of(tenant).acquire_owned())
+            .await
+            .ok()
+            .and_then(Result::ok)
     }
 
     /// The engine, made on first use (a server without plugins never
@@ -122,25 +169,21 @@ impl Rules {
         &self.maxima
     }
 
-    /// Compile (or find compiled) a component: on the blocking pool, as
-    /// compiling takes a while.
-    pub async fn load(&self, bytes: Vec<u8>) -> Result<Arc<Plugin>, LoadFailure> {
-        let host = self.host().map_err(LoadFailure::Server)?;
-        let hash = minsheng_plugin_host::content_hash(&bytes);
-        if let Some(p) = self.compiled_lock().get(&hash) {
-            return Ok(p.clone());
-        }
-        let plugin = tokio::task::spawn_blocking(move || Plugin::load(&host, &bytes))
-            .await
-            .map_err(|e| LoadFailure::Server(Error::internal(e)))?
-            .map_err(LoadFailure::Refused)?;
-        let plugin = Arc::new(plugin);
-        self.compiled_lock().insert(hash, plugin.clone());
-        Ok(plugin)
+    /// The compiled components.
+    pub fn components(&self) -> &Arc<Components> {
+        &self.components
     }
 
-    fn compiled_lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Plugin>>> {
-        self.compiled.lock().unwrap_or_else(|p| p.into_inner())
+    /// Compile and check an upload (bounded, in a child process); kept
+    /// only by [`Rules::admit`] once the upload is saved.
+    pub async fn compile(&self, tenant: Uuid, bytes: Vec<u8>) -> Result<Fresh, LoadFailure> {
+        let host = self.host().map_err(LoadFailure::Server)?;
+        self.components.compile(&host, tenant, bytes).await
+    }
+
+    /// Keep a saved upload's compiled component.
+    pub fn admit(&self, fresh: Fresh) -> Arc<Plugin> {
+        self.components.admit(fresh)
     }
 
     fn chains_lock(&self) -> std::sync::MutexGuard<'_, Chains> {
@@ -158,7 +201,12 @@ impl Rules {
     /// The fresh cached chain, if there is one; else the stale one.
     fn cached(&self, key: (Uuid, &'static str)) -> Result<Arc<Chain>, Option<Arc<Chain>>> {
         match self.chains_lock().get(&key) {
-            Some((at, chain)) if at.elapsed() < self.refresh => Ok(chain.clone()),
+            // A chain waiting for a compile is read again soon.
+            Some((at, chain))
+                if at.elapsed() < if chain.waiting { WAITING } else { self.refresh } =>
+            {
+                Ok(chain.clone())
+            }
             Some((_, chain)) => Err(Some(chain.clone())),
             None => Err(None),
         }
@@ -207,25 +255,32 @@ impl Rules {
         if !rows.is_empty() {
             fill_directory(&tx, t, &mut chain).await?;
         }
-        let mut bytes = Vec::new();
-        for row in &rows {
-            let cached = self.compiled_lock().get(&row.hash).cloned();
-            if cached.is_none() {
-                bytes.push(q::component(&tx, t, row.id).await.or_internal()?);
-            } else {
-                bytes.push(None);
-            }
-        }
-        tx.commit().await.or_internal()?;
-        for (row, bytes) in rows.into_iter().zip(bytes) {
-            let cached = self.compiled_lock().get(&row.hash).cloned();
-            let plugin = match (cached, bytes) {
-                (Some(p), _) => Ok(p),
-                (None, Some(bytes)) => self.load(bytes).await.map_err(|e| e.to_string()),
-                (None, None) => Err("the component is missing".to_owned()),
+        // Compiled copies only: a component not compiled here yet is
+        // compiled in the background, and its rule skipped meanwhile.
+        let host = self.host();
+        let mut missing = Vec::new();
+        for row in rows {
+            let plugin = match &host {
+                Err(e) => Err(e.to_string()),
+                Ok(host) => match self.components.ready(host, &row.hash).await {
+                    Ready::Yes(p) => Ok(p),
+                    Ready::No(why) => {
+                        missing.push(row.id);
+                        Err(why)
+                    }
+                },
             };
             chain.links.push(link(row, plugin));
         }
+        if let Ok(host) = &host {
+            for id in &missing {
+                if let Some(bytes) = q::component(&tx, t, *id).await.or_internal()? {
+                    self.components.schedule(host, t, bytes);
+                }
+            }
+        }
+        chain.waiting = !missing.is_empty();
+        tx.commit().await.or_internal()?;
         let chain = Arc::new(chain);
         let mut chains = self.chains_lock();
         if self.generation.load(std::sync::atomic::Ordering::SeqCst) == generation {
@@ -315,14 +370,29 @@ pub enum LoadFailure {
     Server(Error),
 }
 
-/// The city's cases for a rule's lookup, read on the calling thread (a
-/// blocking-pool thread) through the runtime.
+/// Why a rule did not run when its city's share of calls was taken.
+pub const CITY_BUSY: &str =
+    "this city's rules are all busy (its share of rule calls at once is taken)";
+
+/// The most host lookups one rule call may make; later ones find nothing.
+pub const MAX_LOOKUPS_PER_CALL: u32 = 20;
+
+/// The city's cases for a rule's lookups, read on the calling thread (a
+/// blocking-pool thread) through the runtime. One per call: its lookups
+/// end by the call's deadline (a statement timeout on PostgreSQL, the
+/// query dropped on both), wait for the city's share of lookups, and are
+/// counted.
 pub(crate) struct CityLookups {
     store: Store,
     tenant: Uuid,
+    slug: String,
     now: DateTime<Utc>,
-    categories: HashMap<Uuid, String>,
+    categories: Arc<HashMap<Uuid, String>>,
     runtime: tokio::runtime::Handle,
+    share: Arc<tokio::sync::Semaphore>,
+    metrics: Arc<crate::metrics::Metrics>,
+    deadline: Instant,
+    made: std::sync::atomic::AtomicU32,
 }
 
 impl Lookups for CityLookups {
@@ -336,20 +406,52 @@ impl Lookups for CityLookups {
 }
 
 impl CityLookups {
+    fn refused(&self, reason: &'static str) -> Vec<CaseRef> {
+        self.metrics.count(
+            "minsheng_plugin_lookups_refused_total",
+            vec![("tenant", self.slug.clone()), ("reason", reason.to_owned())],
+        );
+        Vec::new()
+    }
+
     fn find(&self, text: &str, within_hours: u32, limit: u32, exact: bool) -> Vec<CaseRef> {
+        use std::sync::atomic::Ordering;
+        if self.made.fetch_add(1, Ordering::Relaxed) >= MAX_LOOKUPS_PER_CALL {
+            return self.refused("per_call");
+        }
+        let Some(left) = self.deadline.checked_duration_since(Instant::now()) else {
+            return self.refused("deadline");
+        };
         let since = self.now - chrono::Duration::hours(i64::from(within_hours));
+        let postgres = self.store.backend() == minsheng_store::Backend::Postgres;
         let found = self.runtime.block_on(async {
-            let tx = self.store.read(Scope::Tenant(self.tenant)).await?;
-            let rows = if exact {
-                cq::recent_with_title(&tx, self.tenant, text, since, u64::from(limit)).await?
-            } else {
-                cq::recent_by_title(&tx, self.tenant, text, since, u64::from(limit)).await?
-            };
-            tx.commit().await?;
-            Ok::<_, minsheng_store::DbErr>(rows)
+            tokio::time::timeout(left, async {
+                let _share = self.share.acquire().await.ok();
+                let tx = self.store.read(Scope::Tenant(self.tenant)).await?;
+                if postgres {
+                    let ms = self
+                        .deadline
+                        .saturating_duration_since(Instant::now())
+                        .as_millis()
+                        .max(1);
+                    sea_orm::ConnectionTrait::execute_unprepared(
+                        &tx,
+                        &format!("SET LOCAL statement_timeout = {ms}"),
+                    )
+                    .await?;
+                }
+                let rows = if exact {
+                    cq::recent_with_title(&tx, self.tenant, text, since, u64::from(limit)).await?
+                } else {
+                    cq::recent_by_title(&tx, self.tenant, text, since, u64::from(limit)).await?
+                };
+                tx.commit().await?;
+                Ok::<_, minsheng_store::DbErr>(rows)
+            })
+            .await
         });
         match found {
-            Ok(rows) => rows
+            Ok(Ok(rows)) => rows
                 .into_iter()
                 .map(|(code, title, category, at)| CaseRef {
                     tracking_code: code,
@@ -358,28 +460,69 @@ impl CityLookups {
                     submitted_at: at.timestamp(),
                 })
                 .collect(),
-            Err(e) => {
-                tracing::warn!(error = %e, "a rule's lookup failed");
-                Vec::new()
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, tenant = %self.slug, "a rule's lookup failed");
+                self.refused("error")
             }
+            Err(_) => self.refused("deadline"),
         }
     }
 }
 
-impl CityLookups {
+/// What every call's lookups of one chain run share; [`Calls::lookups`]
+/// makes each call's own.
+pub(crate) struct Calls {
+    store: Store,
+    tenant: Uuid,
+    slug: String,
+    now: DateTime<Utc>,
+    categories: Arc<HashMap<Uuid, String>>,
+    runtime: tokio::runtime::Handle,
+    share: Arc<tokio::sync::Semaphore>,
+    metrics: Arc<crate::metrics::Metrics>,
+    timeout: Duration,
+}
+
+impl Calls {
     pub(crate) fn new(
         state: &AppState,
         tenant: &TenantRecord,
         chain: &Chain,
         now: DateTime<Utc>,
     ) -> Self {
+        let t = tenant.id.into_uuid();
         Self {
             store: state.store.clone(),
-            tenant: tenant.id.into_uuid(),
+            tenant: t,
+            slug: tenant.slug.clone(),
             now,
-            categories: chain.category_codes.clone(),
+            categories: Arc::new(chain.category_codes.clone()),
             runtime: tokio::runtime::Handle::current(),
+            share: state.rules.lookups.of(t),
+            metrics: state.metrics.clone(),
+            timeout: Duration::from_millis(chain.limits.timeout_ms),
         }
+    }
+
+    /// The longest one call may run.
+    pub(crate) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The lookups of one call starting now.
+    pub(crate) fn lookups(&self) -> Arc<dyn Lookups> {
+        Arc::new(CityLookups {
+            store: self.store.clone(),
+            tenant: self.tenant,
+            slug: self.slug.clone(),
+            now: self.now,
+            categories: self.categories.clone(),
+            runtime: self.runtime.clone(),
+            share: self.share.clone(),
+            metrics: self.metrics.clone(),
+            deadline: Instant::now() + self.timeout,
+            made: std::sync::atomic::AtomicU32::new(0),
+        })
     }
 }
 
@@ -461,6 +604,8 @@ pub struct Draft {
     pub unredacted: Option<Value>,
     /// One timeline detail per rule run.
     pub runs: Vec<Value>,
+    /// Which run (an index into `runs`) set `duplicate_of`.
+    pub duplicate_by: Option<usize>,
     /// `lead` and `co_handlers` as department ids, after the chain ran.
     pub lead_id: Option<Uuid>,
     pub co_handler_ids: Vec<Uuid>,
@@ -554,7 +699,13 @@ impl Draft {
             changed.push("lead");
         }
         if !d.co_handlers.is_empty() {
-            self.co_handlers = d.co_handlers.clone();
+            let mut unique = Vec::new();
+            for code in &d.co_handlers {
+                if !unique.contains(code) && self.lead.as_ref() != Some(code) {
+                    unique.push(code.clone());
+                }
+            }
+            self.co_handlers = unique;
             changed.push("co_handlers");
         }
         if let Some(category) = &d.category
@@ -621,6 +772,33 @@ impl Draft {
         }
         changed.dedup();
         changed
+    }
+
+    /// Why the draft no longer fits what a citizen may send (a redaction
+    /// grew a field past its limit), if it does not.
+    pub fn misfit(&self) -> Option<String> {
+        use super::intake::{ADDRESS_CHARS, TEXT_CHARS, TITLE_CHARS};
+        let over = |field: &str, text: &str, max: usize| {
+            let n = text.trim().chars().count();
+            (n > max).then(|| {
+                format!("its redactions make the {field} {n} characters long; the most is {max}")
+            })
+        };
+        over("title", &self.title, TITLE_CHARS.1)
+            .or_else(|| over("text", &self.text, TEXT_CHARS.1))
+            .or_else(|| {
+                over(
+                    "address",
+                    self.address.as_deref().unwrap_or(""),
+                    ADDRESS_CHARS,
+                )
+            })
+            .or_else(|| {
+                self.title
+                    .trim()
+                    .is_empty()
+                    .then(|| "its redactions leave the title empty".to_owned())
+            })
     }
 }
 
@@ -689,7 +867,11 @@ pub async fn run_intake(
     if chain.links.is_empty() {
         return Ok(Vec::new());
     }
-    let lookups: Arc<dyn Lookups> = Arc::new(CityLookups::new(state, tenant, &chain, now));
+    let calls = Calls::new(state, tenant, &chain, now);
+    let seat = state
+        .rules
+        .seat(tenant.id.into_uuid(), calls.timeout())
+        .await;
     let at = instant(tenant, now);
     let mut work = std::mem::take(draft);
     let metrics = state.metrics.clone();
@@ -702,12 +884,16 @@ pub async fn run_intake(
         let mut tallies = Vec::new();
         for link in &chain.links {
             let span = call_span(&slug, INTAKE, link);
-            let outcome = span.in_scope(|| match &link.plugin {
-                Ok(plugin) => {
+            let outcome = span.in_scope(|| match (&seat, &link.plugin) {
+                (None, _) => Outcome {
+                    result: Err(Failure::Instantiate(CITY_BUSY.into())),
+                    report: Default::default(),
+                },
+                (Some(_), Ok(plugin)) => {
                     let input = work.input(&plugin.descriptor.needs, &chain, &link.config, at);
-                    plugin.intake_in(&input, chain.directory(), &chain.limits, lookups.clone())
+                    plugin.intake_in(&input, chain.directory(), &chain.limits, calls.lookups())
                 }
-                Err(why) => Outcome {
+                (Some(_), Err(why)) => Outcome {
                     result: Err(Failure::Instantiate(why.clone())),
                     report: Default::default(),
                 },
@@ -720,10 +906,28 @@ pub async fn run_intake(
                 &outcome.result.as_ref().err().cloned(),
                 &outcome.report,
             );
-            match outcome.result {
+            let report = outcome.report;
+            // A decision that would not fit the case is refused whole.
+            let outcome = match outcome.result {
                 Ok(decision) => {
-                    let changed = work.apply(&decision);
-                    let mut run = run_record(link, &outcome.report, None);
+                    let mut trial = work.clone();
+                    let changed = trial.apply(&decision);
+                    match trial.misfit() {
+                        None => {
+                            if decision.duplicate_of.is_some() {
+                                trial.duplicate_by = Some(tallies.len());
+                            }
+                            work = trial;
+                            Ok((decision, changed))
+                        }
+                        Some(why) => Err(Failure::Invalid(why)),
+                    }
+                }
+                Err(failure) => Err(failure),
+            };
+            match outcome {
+                Ok((decision, changed)) => {
+                    let mut run = run_record(link, &report, None);
                     run.insert("explanation".into(), json!(decision.explanation));
                     run.insert("changed".into(), json!(changed));
                     work.runs.push(Value::Object(run));
@@ -740,7 +944,7 @@ pub async fn run_intake(
                             link.name
                         ));
                     }
-                    let run = run_record(link, &outcome.report, Some(&failure));
+                    let run = run_record(link, &report, Some(&failure));
                     work.runs.push(Value::Object(run));
                     tallies.push(Tally::of(link, Some(failure)));
                 }
@@ -751,6 +955,32 @@ pub async fn run_intake(
     .await
     .map_err(Error::internal)?;
     *draft = work;
+    let mut tallies = tallies;
+    // A duplicate of a case this city does not have is dropped, and the
+    // rule that said so counts as failed.
+    if let Some(code) = draft.duplicate_of.clone() {
+        let t = tenant.id.into_uuid();
+        let tx = state.store.read(Scope::Tenant(t)).await.or_internal()?;
+        let found = cq::by_code(&tx, t, &code).await.or_internal()?;
+        tx.commit().await.or_internal()?;
+        if found.is_none() {
+            draft.duplicate_of = None;
+            draft.rule_failed = true;
+            let failure =
+                Failure::Invalid(format!("duplicate-of {code:?} names no case of this city"));
+            if let Some(i) = draft.duplicate_by.take() {
+                if let Some(Value::Object(run)) = draft.runs.get_mut(i) {
+                    run.insert("outcome".into(), json!("failed"));
+                    run.insert("failure".into(), json!(failure.kind()));
+                    run.insert("error".into(), json!(failure.to_string()));
+                }
+                if let Some(tally) = tallies.get_mut(i) {
+                    tally.had_failures = true;
+                    tally.failed = Some(failure);
+                }
+            }
+        }
+    }
     draft.lead_id = draft
         .lead
         .as_ref()
@@ -811,6 +1041,31 @@ pub(crate) fn observe(
     ]);
     if let Some(f) = failure {
         tracing::warn!(tenant, plugin = %link.name, version = %link.version, failure = %f, "rule plugin failed");
+    }
+    // The platform's own reasons a rule did not start, for operators.
+    if let Some(Failure::Instantiate(why)) = failure {
+        metrics.count(
+            "minsheng_plugin_instantiate_failures_total",
+            vec![
+                ("tenant", tenant.to_owned()),
+                ("reason", instantiate_reason(why).to_owned()),
+            ],
+        );
+    }
+}
+
+/// A short name for why a rule did not start.
+fn instantiate_reason(why: &str) -> &'static str {
+    if why == CITY_BUSY {
+        "city_busy"
+    } else if why.contains("being compiled") {
+        "compiling"
+    } else if why.contains("refused") {
+        "refused"
+    } else if why.contains("engine") {
+        "engine"
+    } else {
+        "pool"
     }
 }
 

@@ -105,6 +105,36 @@ pub async fn summary(
         .await
 }
 
+/// How many plugin versions the city keeps, and their components' bytes.
+pub async fn usage(db: &impl ConnectionTrait, tenant_id: Uuid) -> Result<(u64, u64), DbErr> {
+    let rows: Vec<i32> = plugin::Entity::find()
+        .select_only()
+        .column(plugin::Column::Size)
+        .filter(plugin::Column::TenantId.eq(tenant_id))
+        .into_tuple::<i32>()
+        .all(db)
+        .await?;
+    let bytes = rows.iter().map(|s| u64::try_from(*s).unwrap_or(0)).sum();
+    Ok((rows.len() as u64, bytes))
+}
+
+/// Whether the city keeps a version with exactly these bytes.
+pub async fn has_hash(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    hash: &str,
+) -> Result<bool, DbErr> {
+    Ok(plugin::Entity::find()
+        .select_only()
+        .column(plugin::Column::Id)
+        .filter(plugin::Column::TenantId.eq(tenant_id))
+        .filter(plugin::Column::Hash.eq(hash))
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// The component's bytes.
 pub async fn component(
     db: &impl ConnectionTrait,
