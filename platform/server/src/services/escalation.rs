@@ -239,25 +239,60 @@ pub async fn run_due(
         if claimed.is_empty() {
             return Ok(pass);
         }
-        let sqlite = state.store.backend() == minsheng_store::Backend::Sqlite;
+        // Each city's steps in order, the cities side by side: a city
+        // whose rules are slow delays only its own steps.
+        let mut cities: Vec<(Uuid, Vec<due_work::Model>)> = Vec::new();
         for due in claimed {
-            match apply(state, worker, &due, now()).await {
-                Ok(true) => pass.fired += 1,
-                Ok(false) => pass.skipped += 1,
-                // Left to its lease: another pass (or worker) tries again.
-                Err(e) => tracing::warn!(error = %e, due = %due.id, "escalation step failed"),
+            match cities.iter_mut().find(|(t, _)| *t == due.tenant_id) {
+                Some((_, steps)) => steps.push(due),
+                None => cities.push((due.tenant_id, vec![due])),
             }
-            // SQLite has one writer: leave room between steps for the
-            // citizens' submissions, which come first.
-            if sqlite {
-                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-            }
+        }
+        let passes = futures_util::future::join_all(
+            cities
+                .iter()
+                .map(|(_, steps)| city_steps(state, worker, steps, &now)),
+        )
+        .await;
+        for p in passes {
+            pass.fired += p.fired;
+            pass.skipped += p.skipped;
         }
     }
 }
 
-/// Apply one claimed step in its city's transaction. `true` when its
-/// effects happened now.
+/// One city's claimed steps, one after another.
+async fn city_steps(
+    state: &AppState,
+    worker: &Worker,
+    steps: &[due_work::Model],
+    now: &impl Fn() -> DateTime<Utc>,
+) -> Pass {
+    let sqlite = state.store.backend() == minsheng_store::Backend::Sqlite;
+    let mut pass = Pass::default();
+    for due in steps {
+        match apply(state, worker, due, now()).await {
+            Ok(true) => pass.fired += 1,
+            Ok(false) => pass.skipped += 1,
+            // Left to its lease: another pass (or worker) tries again.
+            Err(e) => tracing::warn!(error = %e, due = %due.id, "escalation step failed"),
+        }
+        // SQLite has one writer: leave room between steps for the
+        // citizens' submissions, which come first.
+        if sqlite {
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+    }
+    pass
+}
+
+/// Apply one claimed step. `true` when its effects happened now.
+///
+/// The city's escalation rules are called first, on the case as a read
+/// shows it and outside any write transaction (a rule may spend its time
+/// in lookups); the step is then applied in a short transaction of its
+/// city that checks again that it is still ours and still due, and that
+/// applies what the rules decided to the case as it is then.
 #[tracing::instrument(
     name = "escalation.step",
     skip_all,
@@ -272,8 +307,8 @@ async fn apply(
     let tenant = super::tenants::find_by_id(state.store.db(), due.tenant_id).await?;
     tracing::Span::current().record(crate::telemetry::request::TENANT, tenant.slug.as_str());
     let t = tenant.id.into_uuid();
-    // The city's escalation rules (read before the write transaction); if
-    // they cannot be read the ladder goes on without them.
+    // The city's escalation rules; if they cannot be read the ladder goes
+    // on without them.
     let chain = match state
         .rules
         .chain(&state.store, &tenant, super::rules::ESCALATION)
@@ -284,6 +319,24 @@ async fn apply(
             tracing::warn!(error = %e, tenant = %tenant.slug, "escalation rules unavailable");
             std::sync::Arc::default()
         }
+    };
+    let read = state.store.read(Scope::Tenant(t)).await.or_internal()?;
+    let seen = cq::by_id(&read, t, due.case_id).await.or_internal()?;
+    read.commit().await.or_internal()?;
+    let Some(seen) = seen else {
+        return Err(Error::internal("due work for a case that does not exist"));
+    };
+    let plan = Plan::of(due, &seen);
+    // What the rules decide, before any lock is taken.
+    let outcomes = match &plan {
+        Some(plan) if !chain.links.is_empty() => {
+            let mut shown = seen.clone();
+            if let Some(level) = plan.level {
+                shown.escalation_level = shown.escalation_level.max(level as i16);
+            }
+            Some(escalation_rules::evaluate(state, &tenant, &chain, &shown, plan.event, now).await?)
+        }
+        _ => None,
     };
     let tx = state.tenant_tx(tenant.id).await?;
     // The case first, as staff actions take it: no lock cycle with them.
@@ -299,38 +352,34 @@ async fn apply(
         .await
         .or_internal()?
         .ok_or_else(|| Error::internal("due work for a case that does not exist"))?;
-    if let Some(event) = due.deadline.strip_prefix(escalation_rules::RULE_STEP) {
-        return rule_step(state, worker, due, tx, &tenant, &chain, &row, event, now).await;
-    }
-    let Some(level) = Level::from_i16(due.level) else {
+    // Still due for the case as it is now?
+    let Some(plan) = Plan::of(due, &row) else {
         tx.commit().await.or_internal()?;
         return Ok(false);
     };
-    let open = matches!(
-        State::parse(&row.state),
-        Ok(State::Submitted | State::Accepted | State::Assigned | State::InProgress)
-    );
-    if !open || row.answer_deadline != due.deadline_at {
-        // Answered, or the deadline moved: this step is stale.
-        tx.commit().await.or_internal()?;
-        return Ok(false);
-    }
-    let happened = happened(&tx, worker, due, "ladder", now).await?;
-    if !happened {
-        tx.commit().await.or_internal()?;
-        return Ok(false);
-    }
-    effects(state, &tx, &tenant, &row, level, due, now).await?;
-    // The city's rules see the case as the step left it.
-    let event = if level == Level::Reminder {
-        EscalationEvent::DeadlineApproaching
+    let source = if plan.level.is_some() {
+        "ladder"
     } else {
-        EscalationEvent::DeadlinePassed
+        "rules"
     };
-    let mut seen = row.clone();
-    seen.escalation_level = seen.escalation_level.max(level as i16);
-    let tallies = escalation_rules::run(state, &tx, &tenant, &chain, &seen, event, now).await?;
-    if let Some(next) = level.next() {
+    if !happened(&tx, worker, due, source, now).await? {
+        tx.commit().await.or_internal()?;
+        return Ok(false);
+    }
+    let mut row = row;
+    if let Some(level) = plan.level {
+        effects(state, &tx, &tenant, &row, level, due, now).await?;
+        // The city's rules act on the case as the step left it.
+        row.escalation_level = row.escalation_level.max(level as i16);
+    }
+    let tallies = match outcomes {
+        Some(outcomes) => {
+            escalation_rules::apply(state, &tx, &tenant, &chain, &row, plan.event, outcomes, now)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    if let Some(next) = plan.level.and_then(Level::next) {
         let working = calendar::working_calendar(&tx, &tenant).await?;
         let at = next.due_at(
             row.submitted_at,
@@ -347,14 +396,60 @@ async fn apply(
     }
     tx.commit().await.or_internal()?;
     super::rules::record(state, &tenant, tallies, now).await;
-    state.metrics.count(
-        "minsheng_escalations_total",
-        vec![
-            ("tenant", tenant.slug.clone()),
-            ("level", level.action().to_owned()),
-        ],
-    );
+    if let Some(level) = plan.level {
+        state.metrics.count(
+            "minsheng_escalations_total",
+            vec![
+                ("tenant", tenant.slug.clone()),
+                ("level", level.action().to_owned()),
+            ],
+        );
+    }
     Ok(true)
+}
+
+/// What a claimed step would do to a case as `row` shows it; `None` when
+/// the step no longer applies (answered, closed, the deadline moved).
+struct Plan {
+    /// A step of the ladder; `None` for a step that only calls the rules
+    /// (an unsatisfied rating, a reopened case, a re-check a rule asked
+    /// for).
+    level: Option<Level>,
+    event: EscalationEvent,
+}
+
+impl Plan {
+    fn of(due: &due_work::Model, row: &case::Model) -> Option<Self> {
+        let state = State::parse(&row.state).ok();
+        if let Some(event) = due.deadline.strip_prefix(escalation_rules::RULE_STEP) {
+            // A re-check of a case that has since been answered or closed
+            // is over.
+            let (event, recheck) = match event.strip_prefix(escalation_rules::RECHECK) {
+                Some(event) => (event, true),
+                None => (event, false),
+            };
+            let open = state.is_some_and(State::is_open);
+            let event = escalation_rules::parse_event(event).filter(|_| open || !recheck)?;
+            return Some(Self { level: None, event });
+        }
+        let level = Level::from_i16(due.level)?;
+        let open = matches!(
+            state,
+            Some(State::Submitted | State::Accepted | State::Assigned | State::InProgress)
+        );
+        if !open || row.answer_deadline != due.deadline_at {
+            return None;
+        }
+        let event = if level == Level::Reminder {
+            EscalationEvent::DeadlineApproaching
+        } else {
+            EscalationEvent::DeadlinePassed
+        };
+        Some(Self {
+            level: Some(level),
+            event,
+        })
+    }
 }
 
 /// Record that a claimed step happened: `false` when it already had (the
@@ -384,42 +479,6 @@ async fn happened(
     )
     .await
     .or_internal()
-}
-
-/// A step that calls the city's escalation rules for an event (an
-/// unsatisfied rating, a reopened case, a re-check a rule asked for):
-/// exactly once, like the ladder's steps.
-#[allow(clippy::too_many_arguments)]
-async fn rule_step(
-    state: &AppState,
-    worker: &Worker,
-    due: &due_work::Model,
-    tx: DatabaseTransaction,
-    tenant: &TenantRecord,
-    chain: &std::sync::Arc<super::rules::Chain>,
-    row: &case::Model,
-    event: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, Error> {
-    // A re-check of a case that has since been answered or closed is over.
-    let (event, recheck) = match event.strip_prefix(escalation_rules::RECHECK) {
-        Some(event) => (event, true),
-        None => (event, false),
-    };
-    let open = State::parse(&row.state).is_ok_and(State::is_open);
-    let Some(event) = escalation_rules::parse_event(event).filter(|_| open || !recheck) else {
-        tx.commit().await.or_internal()?;
-        return Ok(false);
-    };
-    let happened = happened(&tx, worker, due, "rules", now).await?;
-    if !happened {
-        tx.commit().await.or_internal()?;
-        return Ok(false);
-    }
-    let tallies = escalation_rules::run(state, &tx, tenant, chain, row, event, now).await?;
-    tx.commit().await.or_internal()?;
-    super::rules::record(state, tenant, tallies, now).await;
-    Ok(true)
 }
 
 /// What a step does: the timeline, the case's level, the counters, and the

@@ -18,13 +18,14 @@ use crate::services::tenants::TenantRecord;
 use chrono::{DateTime, Utc};
 use minsheng_domain::Error;
 use minsheng_plugin_host::types::{
-    CaseField, CaseSnapshot, EscalationAction, EscalationEvent, EscalationInput, TimelineEntry,
+    CaseField, CaseSnapshot, EscalationAction, EscalationDecision, EscalationEvent,
+    EscalationInput, TimelineEntry,
 };
 use minsheng_plugin_host::{Failure, Outcome};
-use minsheng_store::DatabaseTransaction;
 use minsheng_store::entity::{case, due_work};
 use minsheng_store::queries::cases::{self as cq, StatDelta};
 use minsheng_store::queries::escalation as q;
+use minsheng_store::{DatabaseTransaction, Scope};
 use sea_orm::ActiveValue::Set;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -111,27 +112,31 @@ pub async fn any(state: &AppState, tenant: &TenantRecord) -> Result<bool, Error>
         .is_empty())
 }
 
-/// Call the chain for `event` on a case (locked by the caller) and apply
-/// what the rules decided, in `tx`. Returns the runs to record after the
-/// transaction commits.
-pub async fn run(
+/// What the chain's rules decided about a case, one outcome per link.
+pub type Outcomes = Vec<Outcome<EscalationDecision>>;
+
+/// Call the chain for `event` on a case as `row` shows it, outside any
+/// write transaction (a rule may spend its time in lookups): the case's
+/// co-handlers and timeline are read in a short read transaction first.
+/// [`apply`] then applies the outcomes in the step's transaction.
+pub async fn evaluate(
     state: &AppState,
-    tx: &DatabaseTransaction,
     tenant: &TenantRecord,
     chain: &Arc<Chain>,
     row: &case::Model,
     event: EscalationEvent,
     now: DateTime<Utc>,
-) -> Result<Vec<Tally>, Error> {
+) -> Result<Outcomes, Error> {
     if chain.links.is_empty() {
         return Ok(Vec::new());
     }
     let t = tenant.id.into_uuid();
     let code_of = |id: Uuid| chain.department_codes.get(&id).cloned();
-    let co = cq::co_departments(tx, t, row.id).await.or_internal()?;
-    let history = cq::events(tx, t, row.id, true)
-        .await
-        .or_internal()?
+    let read = state.store.read(Scope::Tenant(t)).await.or_internal()?;
+    let co = cq::co_departments(&read, t, row.id).await.or_internal()?;
+    let events = cq::events(&read, t, row.id, true).await.or_internal()?;
+    read.commit().await.or_internal()?;
+    let history = events
         .into_iter()
         .rev()
         .take(50)
@@ -231,6 +236,23 @@ pub async fn run(
     })
     .await
     .map_err(Error::internal)?;
+    Ok(outcomes)
+}
+
+/// Apply what the rules decided ([`evaluate`]) to the case as it is now
+/// (`row`, locked by the caller), in `tx`. Returns the runs to record
+/// after the transaction commits.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply(
+    state: &AppState,
+    tx: &DatabaseTransaction,
+    tenant: &TenantRecord,
+    chain: &Chain,
+    row: &case::Model,
+    event: EscalationEvent,
+    outcomes: Outcomes,
+    now: DateTime<Utc>,
+) -> Result<Vec<Tally>, Error> {
     let mut tallies = Vec::new();
     let mut current = row.clone();
     for (link, outcome) in chain.links.iter().zip(outcomes) {
@@ -240,7 +262,7 @@ pub async fn run(
                 let mut done = Vec::new();
                 for action in &decision.actions {
                     done.push(
-                        apply(
+                        act(
                             state,
                             tx,
                             tenant,
@@ -310,7 +332,7 @@ pub async fn run(
 
 /// Apply one checked action; returns what was done, for the timeline.
 #[allow(clippy::too_many_arguments)]
-async fn apply(
+async fn act(
     state: &AppState,
     tx: &DatabaseTransaction,
     tenant: &TenantRecord,

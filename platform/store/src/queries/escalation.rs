@@ -65,8 +65,8 @@ pub async fn pending_for_case(
 
 /// Claim up to `limit` due steps of any city for `owner` until
 /// `lease_until`: pending, due at `now`, and not leased to a live worker.
-/// PostgreSQL skips rows another worker is claiming at the same moment;
-/// SQLite has one writer at a time.
+/// Cities take turns: each city's oldest step, then each city's second,
+/// and so on, up to `limit`.
 pub async fn claim_due(
     db: &impl ConnectionTrait,
     owner: &str,
@@ -75,17 +75,26 @@ pub async fn claim_due(
     limit: u64,
 ) -> Result<Vec<due_work::Model>, DbErr> {
     let backend = db.get_database_backend();
+    // Round robin across cities: each city's oldest steps first, so one
+    // city's backlog never fills the batch. The outer condition is checked
+    // again on the row as it is when updated (PostgreSQL re-reads a row
+    // another worker changed first), so no step is claimed twice.
     let sql = match backend {
         DbBackend::Postgres => {
             "UPDATE due_work SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
-             WHERE id IN (SELECT id FROM due_work WHERE state = 'pending' AND due_at <= $4 \
-               AND (lease_until IS NULL OR lease_until < $5) ORDER BY due_at LIMIT $6 \
-               FOR UPDATE SKIP LOCKED) RETURNING *"
+             WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < $5) AND id IN ( \
+               SELECT id FROM (SELECT id, due_at, row_number() OVER (PARTITION BY tenant_id ORDER BY due_at) AS turn \
+                 FROM due_work WHERE state = 'pending' AND due_at <= $4 \
+                 AND (lease_until IS NULL OR lease_until < $5)) AS ranked \
+               ORDER BY turn, due_at LIMIT $6) RETURNING *"
         }
         _ => {
-            "UPDATE due_work SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? \
-             WHERE id IN (SELECT id FROM due_work WHERE state = 'pending' AND due_at <= ? \
-               AND (lease_until IS NULL OR lease_until < ?) ORDER BY due_at LIMIT ?) RETURNING *"
+            "UPDATE due_work SET lease_owner = ?1, lease_until = ?2, attempts = attempts + 1, updated_at = ?3 \
+             WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < ?5) AND id IN ( \
+               SELECT id FROM (SELECT id, due_at, row_number() OVER (PARTITION BY tenant_id ORDER BY due_at) AS turn \
+                 FROM due_work WHERE state = 'pending' AND due_at <= ?4 \
+                 AND (lease_until IS NULL OR lease_until < ?5)) AS ranked \
+               ORDER BY turn, due_at LIMIT ?6) RETURNING *"
         }
     };
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
