@@ -20,6 +20,7 @@ mod otlp;
 mod plugins;
 mod resolution;
 mod rls;
+mod sandbox;
 mod site;
 mod support;
 mod telemetry;

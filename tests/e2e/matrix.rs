@@ -72,7 +72,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get", "/v1/tenants/{tenant}/audit") => Permission("audit:read"),
         ("get", "/v1/tenants/{tenant}/plugins")
         | ("get", "/v1/tenants/{tenant}/plugins/{id}")
-        | ("get", "/v1/tenants/{tenant}/plugin-limits") => Permission("tenant:read"),
+        | ("get", "/v1/tenants/{tenant}/plugin-limits")
+        | ("get", "/v1/tenants/{tenant}/plugin-quota") => Permission("tenant:read"),
         ("post", "/v1/tenants/{tenant}/plugins")
         | ("patch", "/v1/tenants/{tenant}/plugins/{id}")
         | ("delete", "/v1/tenants/{tenant}/plugins/{id}")

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 /// The complaint of the article: cold heating, filed under "other" by a
 /// citizen who did not find the heating category.
-fn heating_in_other(text: &str) -> Value {
+pub(crate) fn heating_in_other(text: &str) -> Value {
     json!({
         "category": "other",
         "title": "家里暖气不热，室温太低",
@@ -20,9 +20,9 @@ fn heating_in_other(text: &str) -> Value {
     })
 }
 
-const HEATING_TEXT: &str = "我家住东城领秀小区C-22栋2单元，入冬以来暖气一直不热，室温只有十几度，老人孩子受不了，请尽快处理。";
+pub(crate) const HEATING_TEXT: &str = "我家住东城领秀小区C-22栋2单元，入冬以来暖气一直不热，室温只有十几度，老人孩子受不了，请尽快处理。";
 
-async fn upload(app: &TestApp, tenant: &str, name: &str) -> Value {
+pub(crate) async fn upload(app: &TestApp, tenant: &str, name: &str) -> Value {
     let (status, body) = app
         .upload(&Auth::default(), tenant, examples::bytes(name))
         .await;
@@ -31,7 +31,7 @@ async fn upload(app: &TestApp, tenant: &str, name: &str) -> Value {
     body
 }
 
-async fn patch(app: &TestApp, tenant: &str, id: &Value, body: Value) -> (u16, Value) {
+pub(crate) async fn patch(app: &TestApp, tenant: &str, id: &Value, body: Value) -> (u16, Value) {
     app.send_json(
         Method::PATCH,
         &format!("/tenants/{tenant}/plugins/{}", id.as_str().unwrap()),
@@ -40,13 +40,13 @@ async fn patch(app: &TestApp, tenant: &str, id: &Value, body: Value) -> (u16, Va
     .await
 }
 
-async fn enable(app: &TestApp, tenant: &str, id: &Value, config: Value) {
+pub(crate) async fn enable(app: &TestApp, tenant: &str, id: &Value, config: Value) {
     let (status, body) = patch(app, tenant, id, json!({"enabled": true, "config": config})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["enabled"], true);
 }
 
-async fn submit(app: &TestApp, tenant: &str, body: &Value) -> String {
+pub(crate) async fn submit(app: &TestApp, tenant: &str, body: &Value) -> String {
     let (status, created) = app
         .send_json(Method::POST, &format!("/tenants/{tenant}/cases"), body)
         .await;
@@ -55,7 +55,7 @@ async fn submit(app: &TestApp, tenant: &str, body: &Value) -> String {
 }
 
 /// The staff view (the tests run with the admin API open).
-async fn staff_view(app: &TestApp, tenant: &str, code: &str) -> Value {
+pub(crate) async fn staff_view(app: &TestApp, tenant: &str, code: &str) -> Value {
     let (status, body) = app
         .get_json(&format!("/tenants/{tenant}/cases/{code}"))
         .await;
@@ -66,7 +66,7 @@ async fn staff_view(app: &TestApp, tenant: &str, code: &str) -> Value {
 /// Each rule run on a case's timeline: the intake chain's runs (one
 /// `rules` entry holds them all) and escalation rules' `rule` entries, as
 /// `{public, text, detail}`.
-fn rule_runs(case: &Value) -> Vec<Value> {
+pub(crate) fn rule_runs(case: &Value) -> Vec<Value> {
     let mut runs = Vec::new();
     for e in case["timeline"].as_array().unwrap() {
         if e["action"] == "rule" {
@@ -485,7 +485,7 @@ async fn failed_redaction_holds_the_case(backend: Backend) {
 }
 on_both_backends!(failed_redaction_holds_the_case);
 
-async fn worker_at(app: &TestApp, at: DateTime<Utc>) {
+pub(crate) async fn worker_at(app: &TestApp, at: DateTime<Utc>) {
     let (ok, out) = app
         .cli(&["worker", "--once", "--at", &at.to_rfc3339()])
         .await;

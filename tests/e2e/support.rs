@@ -137,6 +137,12 @@ async fn start_server(db_url: &str, env: &[(String, String)]) -> (String, Child)
 }
 
 impl TestApp {
+    /// The server process's resident memory now, in bytes (Linux).
+    pub fn resident_bytes(&self) -> u64 {
+        let pid = self.child.id().expect("the server is running");
+        minsheng_plugin_host::memory_of(Some(pid), "VmRSS")
+    }
+
     /// Kill the server with SIGKILL (no chance to flush anything) and start
     /// it again on the same database.
     pub async fn kill_and_restart(&mut self) {

@@ -93,7 +93,8 @@ pub struct Config {
     /// The most memory compiling one uploaded component may take, in MiB
     /// (compiling runs in a child process with this limit).
     pub plugin_compile_memory_mib: u64,
-    /// The longest compiling one uploaded component may take, in seconds.
+    /// The processor time compiling one uploaded component may take, in
+    /// seconds (the wall clock allows three times as much).
     pub plugin_compile_timeout_secs: u64,
     /// Components compiled at once across the process (one per city).
     pub plugin_compile_concurrency: usize,
@@ -393,7 +394,15 @@ fn env_value(key: &str, value: &str) -> toml::Value {
         | "plugin_max_fuel"
         | "plugin_max_memory_mib"
         | "plugin_max_timeout_ms"
-        | "plugin_refresh_secs" => match value.parse::<i64>() {
+        | "plugin_refresh_secs"
+        | "plugin_compile_memory_mib"
+        | "plugin_compile_timeout_secs"
+        | "plugin_compile_concurrency"
+        | "plugin_cache_mib"
+        | "plugin_max_per_city"
+        | "plugin_max_mib_per_city"
+        | "plugin_lookup_concurrency"
+        | "plugin_city_concurrency" => match value.parse::<i64>() {
             Ok(n) => toml::Value::Integer(n),
             Err(_) => toml::Value::String(value.to_owned()),
         },
@@ -428,6 +437,23 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    /// Every variable whose setting is a number takes one (environment
+    /// values are strings until `env_value` reads them).
+    #[test]
+    fn numeric_variables_take_numbers() {
+        for (var, key) in ENV_KEYS {
+            if let Err(e) = Config::load_from(None, env(&[(var, "7")])) {
+                let said = format!("{e:#}");
+                assert!(
+                    !said.contains("expected u")
+                        && !said.contains("expected i")
+                        && !said.contains("expected f"),
+                    "{var} ({key}) = 7: {said}"
+                );
+            }
+        }
     }
 
     #[test]

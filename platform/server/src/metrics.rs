@@ -399,6 +399,17 @@ pub async fn scrape(state: &AppState) -> String {
         }
         let _ = tx.commit().await;
     }
+    let (bytes, components) = state.rules.components().resident();
+    gauges.push((
+        "minsheng_plugin_compiled_bytes",
+        "Bytes of compiled rule components kept in memory.",
+        bytes as f64,
+    ));
+    gauges.push((
+        "minsheng_plugin_compiled_components",
+        "Compiled rule components kept in memory.",
+        components as f64,
+    ));
     state.metrics.render(&gauges)
 }
 

@@ -29,7 +29,9 @@ mod validate;
 
 pub use bindings::host_api::{CaseRef, LogLevel};
 pub use bindings::types;
-pub use compile::{CompileLimits, Compiled, Compiler, child_main, compile_in_child};
+pub use compile::{
+    CompileLimits, Compiled, Compiler, WALL_CLOCK_FACTOR, child_main, compile_in_child, memory_of,
+};
 pub use engine::Host;
 pub use limits::Limits;
 pub use load::{LoadError, MAX_COMPONENT_BYTES, Plugin, WIT_VERSION, content_hash};

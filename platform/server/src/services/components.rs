@@ -20,7 +20,8 @@ use uuid::Uuid;
 /// A component compiled for an upload, not kept yet.
 pub struct Fresh {
     pub plugin: Plugin,
-    pub artifact: Vec<u8>,
+    /// `None` when the same bytes were compiled here before (on disk).
+    pub artifact: Option<Vec<u8>>,
     /// How long compiling took and the compiler's peak memory.
     pub duration: std::time::Duration,
     pub peak_memory: u64,
@@ -96,12 +97,25 @@ impl Components {
             .map_err(|e| LoadFailure::Server(Error::internal(e)))?;
         let compiler = self.compiler.clone();
         let host = host.clone();
+        let kept = self.path(&content_hash(&bytes));
         tokio::task::spawn_blocking(move || {
+            let hash = content_hash(&bytes);
+            // The same bytes compiled here before (another city's upload).
+            if let Ok(artifact) = std::fs::read(&kept)
+                && let Ok(plugin) = Plugin::load_compiled(&host, hash.clone(), &artifact)
+            {
+                return Ok(Fresh {
+                    plugin,
+                    artifact: None,
+                    duration: std::time::Duration::ZERO,
+                    peak_memory: 0,
+                });
+            }
             let compiled = compile_in_child(&compiler, &bytes)?;
-            let plugin = Plugin::load_compiled(&host, content_hash(&bytes), &compiled.artifact)?;
+            let plugin = Plugin::load_compiled(&host, hash, &compiled.artifact)?;
             Ok(Fresh {
                 plugin,
-                artifact: compiled.artifact,
+                artifact: Some(compiled.artifact),
                 duration: compiled.duration,
                 peak_memory: compiled.peak_memory,
             })
@@ -119,12 +133,18 @@ impl Components {
     /// Keep a compiled upload once it is saved: on disk and in memory.
     pub fn admit(&self, fresh: Fresh) -> Arc<Plugin> {
         let hash = fresh.plugin.hash.clone();
-        if let Err(e) = self.write(&hash, &fresh.artifact) {
-            tracing::warn!(error = %e, hash, "could not keep a compiled rule on disk");
-        }
+        let size = match &fresh.artifact {
+            Some(artifact) => {
+                if let Err(e) = self.write(&hash, artifact) {
+                    tracing::warn!(error = %e, hash, "could not keep a compiled rule on disk");
+                }
+                artifact.len() as u64
+            }
+            None => std::fs::metadata(self.path(&hash)).map_or(0, |m| m.len()),
+        };
         locked(&self.refused).remove(&hash);
         let plugin = Arc::new(fresh.plugin);
-        self.keep(plugin.clone(), fresh.artifact.len() as u64);
+        self.keep(plugin.clone(), size);
         plugin
     }
 

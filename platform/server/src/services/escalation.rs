@@ -320,6 +320,21 @@ async fn apply(
             std::sync::Arc::default()
         }
     };
+    // A rule compiled in the background (a new server) is worth waiting
+    // for here, where no citizen waits: a step happens only once.
+    let mut chain = chain;
+    let give_up = std::time::Instant::now()
+        + std::time::Duration::from_secs(state.config.plugin_compile_timeout_secs * 3 + 2);
+    while chain.waiting && std::time::Instant::now() < give_up {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        if let Ok(again) = state
+            .rules
+            .chain(&state.store, &tenant, super::rules::ESCALATION)
+            .await
+        {
+            chain = again;
+        }
+    }
     let read = state.store.read(Scope::Tenant(t)).await.or_internal()?;
     let seen = cq::by_id(&read, t, due.case_id).await.or_internal()?;
     read.commit().await.or_internal()?;

@@ -9,6 +9,9 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 struct Config {
     mode: String,
+    /// The tracking code `foreign-duplicate` names.
+    #[serde(default)]
+    code: String,
 }
 
 struct Rule;
@@ -22,7 +25,11 @@ impl Guest for Rule {
             serde_json::json!({
                 "type": "object",
                 "required": ["mode"],
-                "properties": { "mode": { "enum": ["loop", "memory", "recursion", "trap", "output", "log-flood", "error", "bad-department", "fine"] } }
+                "properties": {
+                    "mode": { "enum": ["loop", "memory", "recursion", "trap", "output", "log-flood", "error", "bad-department",
+                                       "lookup-loop", "dup-cohandlers", "grow-title", "foreign-duplicate", "invisible-reject", "fine"] },
+                    "code": { "type": "string" }
+                }
             }),
             &[CaseField::Title, CaseField::Text],
             "Misbehaves on purpose (sandbox tests)",
@@ -61,6 +68,45 @@ impl Guest for Rule {
             "bad-department" => {
                 let mut d = decision("routes to nowhere");
                 d.lead = Some("no-such-department".into());
+                Ok(d)
+            }
+            // Spends its whole time in the host's lookups.
+            "lookup-loop" => {
+                let mut seen = 0usize;
+                loop {
+                    seen += find_recent_cases("暖气", 24 * 365, 50).len();
+                    std::hint::black_box(seen);
+                }
+            }
+            "dup-cohandlers" => {
+                let mut d = decision("the same co-handler twice");
+                d.lead = Some("xfj".into());
+                d.co_handlers = vec!["rlgs".into(), "rlgs".into()];
+                Ok(d)
+            }
+            // Every character of the title replaced by a long kind.
+            "grow-title" => {
+                let title = input.case.title.unwrap_or_default();
+                let mut d = decision("grows the title");
+                d.redactions = title
+                    .char_indices()
+                    .map(|(i, c)| Redaction {
+                        field: TextField::Title,
+                        start: i as u32,
+                        end: (i + c.len_utf8()) as u32,
+                        kind: "k".repeat(30),
+                    })
+                    .collect();
+                Ok(d)
+            }
+            "foreign-duplicate" => {
+                let mut d = decision("a duplicate of a case elsewhere");
+                d.duplicate_of = Some(config.code);
+                Ok(d)
+            }
+            "invisible-reject" => {
+                let mut d = decision("refuses with nothing to read");
+                d.reject = Some("\u{200b}\u{200b}".into());
                 Ok(d)
             }
             _ => Ok(decision("behaved")),
