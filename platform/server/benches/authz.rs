@@ -18,11 +18,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Utc;
+use minsheng_app::access::password;
+use minsheng_app::bundle;
+use minsheng_app::config::Config;
 use minsheng_domain::ids::{TenantId, UserId};
-use minsheng_server::access::password;
-use minsheng_server::app::{AppState, build};
-use minsheng_server::bundle;
-use minsheng_server::config::Config;
+use minsheng_server::app::{ServerState, build};
 use minsheng_store::entity::{role, user};
 use minsheng_store::queries::access as q;
 use minsheng_store::{Scope, Store};
@@ -52,13 +52,13 @@ async fn main() -> anyhow::Result<()> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants/daqing");
     let b = bundle::format::Bundle::read(&root)?;
     bundle::apply::apply(&store, &b, false).await?;
-    let tenant = minsheng_server::services::tenants::find(store.db(), "daqing").await?;
+    let tenant = minsheng_app::services::tenants::find(store.db(), "daqing").await?;
     let tid = tenant.id.into_uuid();
 
     eprintln!("seeding {STAFF} staff and {CUSTOM_ROLES} custom roles …");
     let hash = password::hash("correct-horse-battery")?;
     let tx = store.begin(Scope::Platform).await?;
-    minsheng_server::services::access::ensure_builtin_roles(&tx, tenant.id, tenant.locale).await?;
+    minsheng_app::services::access::ensure_builtin_roles(&tx, tenant.id, tenant.locale).await?;
     for i in 0..CUSTOM_ROLES {
         q::insert_role(
             &tx,
@@ -118,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
     }
     q::bump_policy_version(&tx).await?;
     tx.commit().await?;
-    minsheng_server::services::access::create_operator(
+    minsheng_app::services::access::create_operator(
         &store,
         "bench-operator",
         "Bench",
@@ -131,7 +131,7 @@ async fn main() -> anyhow::Result<()> {
         anonymous_rate_per_minute: 1_000_000,
         ..Config::default()
     };
-    let state = AppState::new(config, store.clone()).await?;
+    let state = ServerState::new(config, store.clone()).await?;
     let client = TestClient::new(build(state.clone()));
 
     let login = |tenant: Option<&'static str>, username: String| {

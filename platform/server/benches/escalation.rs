@@ -12,10 +12,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Utc;
-use minsheng_server::app::{AppState, build};
-use minsheng_server::bundle;
-use minsheng_server::config::Config;
-use minsheng_server::services::escalation::{Worker, run_due};
+use minsheng_app::bundle;
+use minsheng_app::config::Config;
+use minsheng_app::services::escalation::{Worker, run_due};
+use minsheng_server::app::{ServerState, build};
 use minsheng_store::{ConnectionTrait, Store};
 use poem::test::TestClient;
 use sea_orm::Database;
@@ -26,7 +26,7 @@ const DUE: usize = 10_000;
 const CLIENTS: usize = 16;
 const PER_CLIENT: usize = 40;
 
-async fn prepare(url: &str) -> anyhow::Result<(Store, AppState)> {
+async fn prepare(url: &str) -> anyhow::Result<(Store, ServerState)> {
     let store = Store::connect(url).await?;
     store.migrate().await?;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants/daqing");
@@ -36,12 +36,12 @@ async fn prepare(url: &str) -> anyhow::Result<(Store, AppState)> {
         worker: false,
         ..Config::default()
     };
-    let state = AppState::new(config, store.clone()).await?;
+    let state = ServerState::new(config, store.clone()).await?;
     Ok((store, state))
 }
 
 /// `n` submissions from `clients` clients at once; their latencies.
-async fn submit(state: &AppState, clients: usize, per_client: usize) -> Vec<Duration> {
+async fn submit(state: &ServerState, clients: usize, per_client: usize) -> Vec<Duration> {
     let client = Arc::new(TestClient::new(build(state.clone())));
     let mut tasks = Vec::new();
     for c in 0..clients {
@@ -83,7 +83,7 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-async fn measure(name: &str, store: &Store, state: &AppState) -> anyhow::Result<()> {
+async fn measure(name: &str, store: &Store, state: &ServerState) -> anyhow::Result<()> {
     // The cases whose deadlines will pass, filed like any other.
     eprintln!("{name}: filing {DUE} cases");
     submit(state, 64, DUE / 64 + 1).await;

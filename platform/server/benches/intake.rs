@@ -15,9 +15,9 @@
 mod large_city;
 
 use chrono::Utc;
-use minsheng_server::app::{AppState, build};
-use minsheng_server::bundle;
-use minsheng_server::config::Config;
+use minsheng_app::bundle;
+use minsheng_app::config::Config;
+use minsheng_server::app::{ServerState, build};
 use minsheng_store::entity::case;
 use minsheng_store::queries::cases as q;
 use minsheng_store::{Scope, Store};
@@ -48,7 +48,7 @@ fn summarize(mut latencies: Vec<Duration>, elapsed: Duration) -> Run {
     }
 }
 
-async fn prepare(url: &str) -> anyhow::Result<(Store, AppState)> {
+async fn prepare(url: &str) -> anyhow::Result<(Store, ServerState)> {
     let store = Store::connect(url).await?;
     store.migrate().await?;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants/daqing");
@@ -56,16 +56,16 @@ async fn prepare(url: &str) -> anyhow::Result<(Store, AppState)> {
     open(store).await
 }
 
-async fn open(store: Store) -> anyhow::Result<(Store, AppState)> {
+async fn open(store: Store) -> anyhow::Result<(Store, ServerState)> {
     let config = Config {
         anonymous_rate_per_minute: 10_000_000,
         ..Config::default()
     };
-    let state = AppState::new(config, store.clone()).await?;
+    let state = ServerState::new(config, store.clone()).await?;
     Ok((store, state))
 }
 
-async fn intake(state: &AppState) -> Run {
+async fn intake(state: &ServerState) -> Run {
     let client = Arc::new(TestClient::new(build(state.clone())));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -107,7 +107,7 @@ async fn intake(state: &AppState) -> Run {
 
 /// The same row, inserted alone in its own durable transaction.
 async fn bare_insert(store: &Store, run: u32) -> Run {
-    let tenant = minsheng_server::services::tenants::find(store.db(), "daqing")
+    let tenant = minsheng_app::services::tenants::find(store.db(), "daqing")
         .await
         .unwrap();
     let tx = store
@@ -197,7 +197,7 @@ async fn bare_insert(store: &Store, run: u32) -> Run {
 
 /// After a warm-up, intake between two baselines, so drift affects both
 /// alike; the faster baseline is the one compared against.
-async fn measure(store: &Store, state: &AppState) -> (Run, Run) {
+async fn measure(store: &Store, state: &ServerState) -> (Run, Run) {
     // A warm-up round of each, not measured: connections opened, statements
     // prepared on every pooled connection, caches loaded.
     bare_insert(store, 0).await;

@@ -13,9 +13,9 @@
 #[path = "support/large_city.rs"]
 mod large_city;
 
-use minsheng_server::app::{AppState, build};
-use minsheng_server::bundle;
-use minsheng_server::config::Config;
+use minsheng_app::bundle;
+use minsheng_app::config::Config;
+use minsheng_server::app::{ServerState, build};
 use minsheng_store::{ConnectionTrait, Store};
 use poem::test::TestClient;
 use sea_orm::{DbBackend, Statement};
@@ -26,23 +26,23 @@ const ROUNDS: usize = 10;
 const PER_ROUND: usize = 20;
 const PATH: &str = "/open311/v2/requests.json?jurisdiction_id=daqing";
 
-async fn open(url: &str) -> anyhow::Result<(Store, AppState)> {
+async fn open(url: &str) -> anyhow::Result<(Store, ServerState)> {
     let store = Store::connect(url).await?;
-    let state = AppState::new(Config::default(), store.clone()).await?;
+    let state = ServerState::new(Config::default(), store.clone()).await?;
     Ok((store, state))
 }
 
 /// Nine more cities like daqing, each with a copy of its cases.
 async fn add_cities(store: &Store) -> anyhow::Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants/daqing");
-    let original = minsheng_server::services::tenants::find(store.db(), "daqing").await?;
+    let original = minsheng_app::services::tenants::find(store.db(), "daqing").await?;
     for n in 2..=10 {
         let mut copy = bundle::format::Bundle::read(&root)?;
         copy.tenant.slug = format!("city{n}");
         copy.tenant.name = format!("City {n}");
         copy.tenant.hosts = vec![format!("city{n}.localhost")];
         bundle::apply::apply(store, &copy, false).await?;
-        let city = minsheng_server::services::tenants::find(store.db(), &copy.tenant.slug).await?;
+        let city = minsheng_app::services::tenants::find(store.db(), &copy.tenant.slug).await?;
         let sql = r#"
 INSERT INTO cases (id, tenant_id, tracking_code, secret_hash, category_id, title, body,
   address, latitude, longitude, contact_name, contact_phone, contact_email, public,

@@ -15,8 +15,8 @@
 #[path = "support/large_city.rs"]
 mod large_city;
 
-use minsheng_server::app::{AppState, build};
-use minsheng_server::config::Config;
+use minsheng_app::config::Config;
+use minsheng_server::app::{ServerState, build};
 use minsheng_store::{ConnectionTrait, Store};
 use poem::Server;
 use poem::listener::TcpAcceptor;
@@ -36,7 +36,7 @@ async fn serve(url: &str, page_cache_secs: u64) -> anyhow::Result<String> {
         page_cache_secs,
         ..Config::default()
     };
-    let state = AppState::new(config, store).await?;
+    let state = ServerState::new(config, store).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let acceptor = TcpAcceptor::from_tokio(listener)?;

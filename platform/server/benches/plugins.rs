@@ -14,12 +14,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use minsheng_app::bundle;
+use minsheng_app::config::Config;
+use minsheng_app::services::rules::{Chain, Draft};
 use minsheng_plugin_host::types::{self as wit, IntakeDecision, IntakeInput, Priority};
 use minsheng_plugin_host::{Host, Limits, NoLookups, Plugin, check_intake, examples};
-use minsheng_server::app::{AppState, build};
-use minsheng_server::bundle;
-use minsheng_server::config::Config;
-use minsheng_server::services::rules::{Chain, Draft};
+use minsheng_server::app::{ServerState, build};
 use minsheng_store::Store;
 use poem::test::TestClient;
 use sea_orm::{ConnectionTrait, Database};
@@ -231,7 +231,7 @@ fn per_call() {
     );
 }
 
-async fn prepare(url: &str) -> anyhow::Result<(Store, AppState)> {
+async fn prepare(url: &str) -> anyhow::Result<(Store, ServerState)> {
     let store = Store::connect(url).await?;
     store.migrate().await?;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants/daqing");
@@ -244,11 +244,11 @@ async fn prepare(url: &str) -> anyhow::Result<(Store, AppState)> {
         dev_open_admin: true,
         ..Config::default()
     };
-    let state = AppState::new(config, store.clone()).await?;
+    let state = ServerState::new(config, store.clone()).await?;
     Ok((store, state))
 }
 
-async fn submissions(state: &AppState, round: usize) -> f64 {
+async fn submissions(state: &ServerState, round: usize) -> f64 {
     let client = Arc::new(TestClient::new(build(state.clone())));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -282,7 +282,7 @@ async fn submissions(state: &AppState, round: usize) -> f64 {
 }
 
 /// Upload and enable the three rules; returns their ids.
-async fn enable_chain(state: &AppState, lookups: bool) -> Vec<String> {
+async fn enable_chain(state: &ServerState, lookups: bool) -> Vec<String> {
     let client = TestClient::new(build(state.clone()));
     let mut ids = Vec::new();
     let hours = if lookups { 72 } else { 0 };
@@ -314,7 +314,7 @@ async fn enable_chain(state: &AppState, lookups: bool) -> Vec<String> {
     ids
 }
 
-async fn set_enabled(state: &AppState, ids: &[String], enabled: bool) {
+async fn set_enabled(state: &ServerState, ids: &[String], enabled: bool) {
     let client = TestClient::new(build(state.clone()));
     for id in ids {
         let resp = client

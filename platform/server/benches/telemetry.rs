@@ -24,9 +24,9 @@
 #[path = "../../../tests/e2e/otlp.rs"]
 mod otlp;
 
-use minsheng_server::app::{AppState, build};
-use minsheng_server::bundle;
-use minsheng_server::config::Config;
+use minsheng_app::bundle;
+use minsheng_app::config::Config;
+use minsheng_server::app::{ServerState, build};
 use minsheng_store::Store;
 use poem::test::TestClient;
 use sea_orm::{ConnectionTrait, Database};
@@ -69,9 +69,9 @@ async fn child(on: bool) -> anyhow::Result<()> {
     store.migrate().await?;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants/daqing");
     bundle::apply::apply(&store, &bundle::format::Bundle::read(&root)?, false).await?;
-    let state = AppState::new(config, store).await?;
+    let state = ServerState::new(config, store).await?;
     if on {
-        minsheng_server::metrics::export_to_otel(&state.metrics, &state.store);
+        minsheng_app::metrics::export_to_otel(&state.metrics, &state.store);
     }
     let client = Arc::new(TestClient::new(build(state)));
     load(&client, 4).await; // warm up

@@ -1,10 +1,9 @@
 //! The HTTP application: routes, shared state, middleware, and `serve`.
 
-use crate::access::throttle::RateLimits;
-use crate::access::{self, Policy};
-use crate::config::Config;
-use crate::{api, bundle, cli, open311, services, web};
+use crate::{api, cli, open311, web};
 use minijinja::Environment;
+use minsheng_app::config::Config;
+use minsheng_app::{App, access, bundle, services};
 use minsheng_store::Store;
 use poem::http::{StatusCode, header};
 use poem::listener::TcpAcceptor;
@@ -13,83 +12,43 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// What every request handler can reach.
+/// What every request handler can reach: the application, and what only
+/// the HTTP transport needs. It dereferences to [`App`], so a handler
+/// reads `state.store` and passes `&state` where a service wants `&App`.
 #[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub config: Arc<Config>,
+pub struct ServerState {
+    pub app: App,
     pub templates: Arc<Environment<'static>>,
-    pub policy: Arc<Policy>,
-    pub limits: Arc<RateLimits>,
-    pub views: Arc<access::views::ViewCounter>,
-    pub calendars: Arc<services::calendar::Cache>,
-    pub tenants: Arc<services::tenants::Cache>,
-    /// Submissions waiting to be written together.
-    pub intake: services::intake::Intake,
     /// Public pages kept for a few seconds.
     pub pages: Arc<web::cache::PageCache>,
-    /// Counters and latencies for `/metrics`.
-    pub metrics: Arc<crate::metrics::Metrics>,
-    /// The rule plugin engine and the cities' chains.
-    pub rules: Arc<services::rules::Rules>,
     /// Set on SIGTERM: `/readyz` answers 503 so load balancers stop
     /// sending new requests before the server stops accepting them.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
-impl AppState {
-    /// Everything a request needs, loaded from the database.
+impl ServerState {
+    /// The application and the server's own parts.
     pub async fn new(config: Config, store: Store) -> anyhow::Result<Self> {
-        services::access::ensure_all_builtin_roles(&store).await?;
+        let pages = web::cache::PageCache::new(Duration::from_secs(config.page_cache_secs));
         Ok(Self {
-            policy: Policy::load(store.clone()).await?,
-            limits: Arc::new(RateLimits::per_minute(config.anonymous_rate_per_minute)),
-            views: Arc::new(access::views::ViewCounter::default()),
-            calendars: Arc::new(services::calendar::Cache::default()),
-            tenants: Arc::new(services::tenants::Cache::default()),
-            intake: services::intake::start(&store),
-            metrics: Arc::new(crate::metrics::Metrics::default()),
-            draining: Arc::new(std::sync::atomic::AtomicBool::new(false)),
-            pages: Arc::new(web::cache::PageCache::new(Duration::from_secs(
-                config.page_cache_secs,
-            ))),
+            app: App::new(config, store).await?,
             templates: Arc::new(web::templates::environment()),
-            rules: Arc::new(services::rules::Rules::new(&config)),
-            config: Arc::new(config),
-            store,
+            pages: Arc::new(pages),
+            draining: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         })
-    }
-
-    /// A transaction that sees one city's rows (row-level security on
-    /// PostgreSQL).
-    pub async fn tenant_tx(
-        &self,
-        tenant: minsheng_domain::ids::TenantId,
-    ) -> Result<minsheng_store::DatabaseTransaction, minsheng_domain::Error> {
-        use crate::services::DbResultExt;
-        self.store
-            .begin(minsheng_store::Scope::Tenant(tenant.into_uuid()))
-            .await
-            .or_internal()
     }
 }
 
-impl AppState {
-    /// A read-only transaction that sees one city's rows.
-    pub async fn tenant_read(
-        &self,
-        tenant: minsheng_domain::ids::TenantId,
-    ) -> Result<minsheng_store::DatabaseTransaction, minsheng_domain::Error> {
-        use crate::services::DbResultExt;
-        self.store
-            .read(minsheng_store::Scope::Tenant(tenant.into_uuid()))
-            .await
-            .or_internal()
+impl std::ops::Deref for ServerState {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.app
     }
 }
 
 /// The whole application as one endpoint.
-pub fn build(state: AppState) -> impl Endpoint {
+pub fn build(state: ServerState) -> impl Endpoint {
     let api_service = api::service(&state);
     let spec = api_service.spec_endpoint();
     let docs = api_service.swagger_ui();
@@ -151,7 +110,7 @@ pub fn build(state: AppState) -> impl Endpoint {
         .at("/t/:slug/sitemap.xml", get(web::site::sitemap))
         .at("/*rest", web::pages::fallback)
         .around(web::cache::serve)
-        .around(crate::metrics::record)
+        .around(crate::http_metrics::record)
         .around(web::site::route_by_host)
         .around(authenticate)
         .data(state)
@@ -211,18 +170,18 @@ async fn authenticate<E: Endpoint>(
     ep: Arc<E>,
     mut req: poem::Request,
 ) -> poem::Result<poem::Response> {
-    let Some(state) = req.data::<AppState>().cloned() else {
+    let Some(state) = req.data::<ServerState>().cloned() else {
         return Err(poem::Error::from_string(
             "no application state",
             StatusCode::INTERNAL_SERVER_ERROR,
         ));
     };
-    let ip = web::resolve::client_ip(&req, &state);
+    let ip = crate::request::client_ip(&req, &state.config);
     let authorization = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let cookie = web::resolve::cookie(&req, access::ctx::SESSION_COOKIE);
+    let cookie = crate::request::cookie(&req, access::ctx::SESSION_COOKIE);
     let resolved =
         access::ctx::resolve(&state, authorization, cookie.as_deref(), chrono::Utc::now()).await;
     let (principal, session) = match resolved {
@@ -248,14 +207,7 @@ async fn authenticate<E: Endpoint>(
             );
         }
     }
-    let ctx = access::Ctx {
-        principal,
-        ip,
-        session_id: session.as_ref().map(|(id, _)| id.clone()),
-        session_csrf: session.map(|(_, csrf)| csrf),
-        state,
-        clock: None,
-    };
+    let ctx = access::Ctx::request(state.app, principal, ip, session);
     req.extensions_mut().insert(ctx);
     ep.call(req).await.map(IntoResponse::into_response)
 }
@@ -288,9 +240,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         config.dev_open_admin,
         config.database_url_redacted(),
     );
-    let state = AppState::new(config, store).await?;
+    let state = ServerState::new(config, store).await?;
     if crate::telemetry::exporting() {
-        crate::metrics::export_to_otel(&state.metrics, &state.store);
+        minsheng_app::metrics::export_to_otel(&state.metrics, &state.store);
     }
     // Generate the demo history before listening, so the printed address
     // answers at once.
@@ -320,7 +272,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                 async move {
                     poem::Response::builder()
                         .content_type("text/plain; version=0.0.4; charset=utf-8")
-                        .body(crate::metrics::scrape(&state).await)
+                        .body(minsheng_app::metrics::scrape(&state).await)
                 }
             })),
         );
@@ -349,7 +301,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             chrono::Duration::seconds(i64::try_from(state.config.worker_lease_secs).unwrap_or(30));
         let poll = Duration::from_millis(state.config.worker_poll_ms);
         tokio::spawn(services::escalation::work(
-            state.clone(),
+            state.app.clone(),
             services::escalation::Worker::new(lease),
             poll,
             stopped,

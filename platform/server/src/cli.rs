@@ -1,9 +1,10 @@
 //! Command-line interface: parse the arguments, load the configuration, run
 //! one command. Long operations print their progress.
 
-use crate::config::Config;
-use crate::{app, bundle, services};
+use crate::app;
 use clap::{Parser, Subcommand};
+use minsheng_app::config::Config;
+use minsheng_app::{bundle, services};
 use minsheng_store::Store;
 use std::path::PathBuf;
 
@@ -329,7 +330,7 @@ async fn command(command: Command, config: Config) -> anyhow::Result<()> {
                 println!("created citizen {username} in {slug} ({id})");
                 return Ok(());
             }
-            let input = crate::model::UserInput {
+            let input = minsheng_app::model::UserInput {
                 username: username.clone(),
                 display_name,
                 email: None,
@@ -359,7 +360,7 @@ async fn command(command: Command, config: Config) -> anyhow::Result<()> {
             };
             let store = open_store_with(&config, durability).await?;
             store.migrate().await?;
-            let state = app::AppState::new(config, store).await?;
+            let state = minsheng_app::App::new(config, store).await?;
             let record = services::tenants::find(state.store.db(), &tenant).await?;
             let report = seed_demo(&state, &record, cases, seed, lanes).await?;
             println!(
@@ -373,7 +374,7 @@ async fn command(command: Command, config: Config) -> anyhow::Result<()> {
             let lease =
                 chrono::Duration::seconds(i64::try_from(config.worker_lease_secs).unwrap_or(30));
             let poll = std::time::Duration::from_millis(config.worker_poll_ms);
-            let state = app::AppState::new(config, store).await?;
+            let state = minsheng_app::App::new(config, store).await?;
             let worker = services::escalation::Worker::new(lease);
             if once {
                 let now =
@@ -471,7 +472,7 @@ async fn command(command: Command, config: Config) -> anyhow::Result<()> {
         }) => {
             let (state, ctx) = operator_ctx(config).await?;
             let record = services::tenants::find(state.store.db(), &tenant).await?;
-            let input = crate::model::ApiKeyInput {
+            let input = minsheng_app::model::ApiKeyInput {
                 name,
                 scopes: Some(scopes),
             };
@@ -500,49 +501,42 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
 
 /// The command line acts as a platform operator: whoever runs it already
 /// holds the database credentials.
-async fn operator_ctx(config: Config) -> anyhow::Result<(app::AppState, crate::access::Ctx)> {
+async fn operator_ctx(
+    config: Config,
+) -> anyhow::Result<(minsheng_app::App, minsheng_app::access::Ctx)> {
     let store = open_store(&config).await?;
     store.migrate().await?;
-    let state = app::AppState::new(config, store).await?;
-    let ctx = crate::access::Ctx {
-        principal: crate::access::Principal::Operator {
-            user: minsheng_domain::ids::UserId::from_uuid(uuid::Uuid::nil()),
-            username: "cli".into(),
-        },
-        ip: None,
-        session_csrf: None,
-        session_id: None,
-        state: state.clone(),
-        clock: None,
-    };
+    let state = minsheng_app::App::new(config, store).await?;
+    let ctx = minsheng_app::access::Ctx::operator(state.clone(), "cli");
     Ok((state, ctx))
 }
 
 /// Seed demo history with a progress line on standard error.
 pub async fn seed_demo(
-    state: &app::AppState,
+    state: &minsheng_app::App,
     tenant: &services::tenants::TenantRecord,
     cases: usize,
     seed: u64,
     lanes: usize,
-) -> anyhow::Result<crate::demo::seed::SeedReport> {
+) -> anyhow::Result<minsheng_app::demo::seed::SeedReport> {
     use std::io::Write;
     let started = std::time::Instant::now();
-    let report = crate::demo::seed::seed(state, tenant, cases, seed, lanes, |done, total| {
-        if done % 25 == 0 || done == total {
-            let width = 30;
-            let filled = done * width / total.max(1);
-            eprint!(
-                "\r  {} [{}{}] {done}/{total} cases ({:.0}s)",
-                tenant.slug,
-                "#".repeat(filled),
-                " ".repeat(width - filled),
-                started.elapsed().as_secs_f64()
-            );
-            let _ = std::io::stderr().flush();
-        }
-    })
-    .await?;
+    let report =
+        minsheng_app::demo::seed::seed(state, tenant, cases, seed, lanes, |done, total| {
+            if done % 25 == 0 || done == total {
+                let width = 30;
+                let filled = done * width / total.max(1);
+                eprint!(
+                    "\r  {} [{}{}] {done}/{total} cases ({:.0}s)",
+                    tenant.slug,
+                    "#".repeat(filled),
+                    " ".repeat(width - filled),
+                    started.elapsed().as_secs_f64()
+                );
+                let _ = std::io::stderr().flush();
+            }
+        })
+        .await?;
     eprintln!();
     Ok(report)
 }
@@ -622,13 +616,13 @@ async fn tenant(config: Config, command: TenantCommand) -> anyhow::Result<()> {
             with_cases: true,
             out,
         } => {
-            let out = out.unwrap_or_else(|| crate::archive::write::default_path(&slug));
+            let out = out.unwrap_or_else(|| minsheng_app::archive::write::default_path(&slug));
             eprintln!("writing the archive of {slug} to {}", out.display());
             let started = std::time::Instant::now();
-            let done = crate::archive::write::export(&store, &slug, &out, table_progress())
+            let done = minsheng_app::archive::write::export(&store, &slug, &out, table_progress())
                 .await
                 .inspect_err(|_| eprintln!())?;
-            crate::archive::audit(&store, "tenant_export", &slug).await?;
+            minsheng_app::archive::audit(&store, "tenant_export", &slug).await?;
             println!(
                 "wrote {} rows of {slug} ({:.1} MB) to {} in {:.1} s",
                 done.rows,
@@ -642,9 +636,10 @@ async fn tenant(config: Config, command: TenantCommand) -> anyhow::Result<()> {
         TenantCommand::Import { file, dry_run } => {
             eprintln!("reading the archive {}", file.display());
             let started = std::time::Instant::now();
-            let done = crate::archive::import::import(&store, &file, dry_run, table_progress())
-                .await
-                .inspect_err(|_| eprintln!())?;
+            let done =
+                minsheng_app::archive::import::import(&store, &file, dry_run, table_progress())
+                    .await
+                    .inspect_err(|_| eprintln!())?;
             let header = &done.header;
             if dry_run {
                 println!(
@@ -656,7 +651,7 @@ async fn tenant(config: Config, command: TenantCommand) -> anyhow::Result<()> {
                     header.minsheng
                 );
             } else {
-                crate::archive::audit(&store, "tenant_import", &header.tenant).await?;
+                minsheng_app::archive::audit(&store, "tenant_import", &header.tenant).await?;
                 println!(
                     "imported the city {} ({} rows, exported {} by Minsheng {}) in {:.1} s",
                     header.tenant,

@@ -1,10 +1,10 @@
 //! `minsheng plugin …`: scaffold a rule, run it locally on a case, and
 //! replay it against a city's stored cases before anyone enables it.
 
-use crate::bundle::format::Bundle;
-use crate::config::Config;
-use crate::services::rules::{Draft, instant, priority_name};
 use anyhow::{Context, bail};
+use minsheng_app::bundle::format::Bundle;
+use minsheng_app::config::Config;
+use minsheng_app::services::rules::{Draft, instant, priority_name};
 use minsheng_plugin_host::types::{
     self as wit, CaseSnapshot, Category, Department, EscalationInput,
 };
@@ -158,7 +158,7 @@ pub fn run(
                 priority: 1,
                 ..Default::default()
             };
-            let chain = crate::services::rules::Chain {
+            let chain = minsheng_app::services::rules::Chain {
                 departments,
                 categories,
                 ..Default::default()
@@ -173,7 +173,7 @@ pub fn run(
             (out.result.map(|d| json!(d)), out.report)
         }
         wit::Hook::Escalation => {
-            let event = crate::services::escalation_rules::parse_event(event).with_context(|| {
+            let event = minsheng_app::services::escalation_rules::parse_event(event).with_context(|| {
                 format!("--event {event:?}: use deadline-approaching, deadline-passed, unsatisfied-rating or reopened")
             })?;
             let given = if d.needs.contains(&wit::CaseField::Departments) {
@@ -222,9 +222,11 @@ fn snapshot(case: &Value, now: chrono::DateTime<chrono::Utc>) -> CaseSnapshot {
         category: text(case, "category").unwrap_or_default(),
         lead: text(case, "lead"),
         co_handlers: Vec::new(),
-        priority: crate::services::rules::priority_of(crate::services::rules::priority_from_name(
-            case["priority"].as_str().unwrap_or("normal"),
-        )),
+        priority: minsheng_app::services::rules::priority_of(
+            minsheng_app::services::rules::priority_from_name(
+                case["priority"].as_str().unwrap_or("normal"),
+            ),
+        ),
         title: text(case, "title"),
         text: text(case, "text"),
         submitted_at: time("submitted_at", now - chrono::Duration::days(20)),
@@ -281,11 +283,11 @@ pub async fn replay(
         }
         bail!("the configuration does not match the rule's schema");
     }
-    let record = crate::services::tenants::find(store.db(), tenant).await?;
+    let record = minsheng_app::services::tenants::find(store.db(), tenant).await?;
     let t = record.id.into_uuid();
     // The directory as the city's rules see it now (without starting the
     // server's state or compiling the city's own rules).
-    let chain = Arc::new(crate::services::rules::directory(&store, &record).await?);
+    let chain = Arc::new(minsheng_app::services::rules::directory(&store, &record).await?);
     let from = since
         .and_hms_opt(0, 0, 0)
         .map(|d| d.and_local_timezone(record.time_zone).earliest())
@@ -380,7 +382,7 @@ pub async fn replay(
                     changes.push(format!("category {category} → {new}"));
                 }
                 if let Some(p) = d.priority {
-                    let new = crate::services::rules::priority_value(p);
+                    let new = minsheng_app::services::rules::priority_value(p);
                     if new != row.priority {
                         changes.push(format!(
                             "priority {} → {}",

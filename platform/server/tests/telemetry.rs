@@ -10,9 +10,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use minsheng_server::app::{AppState, build};
-use minsheng_server::bundle;
-use minsheng_server::config::{Config, LogFormat};
+use minsheng_app::bundle;
+use minsheng_app::config::{Config, LogFormat};
+use minsheng_server::app::{ServerState, build};
 use minsheng_store::Store;
 use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
@@ -98,7 +98,7 @@ async fn one_server_span_per_request_named_by_route_with_city_and_status_and_no_
         plugin_cache_dir: Some(dir.path().join("plugin-cache")),
         ..Config::default()
     };
-    let state = AppState::new(config, store).await.unwrap();
+    let state = ServerState::new(config, store).await.unwrap();
     let client = TestClient::new(build(state));
 
     // Spans of setting up are not what this test is about.

@@ -7,9 +7,9 @@
 //! is kept in `~/.cache/minsheng-bench/`, and each benchmark run works on a
 //! copy of it, brought up to the current schema.
 
-use minsheng_server::app::AppState;
-use minsheng_server::bundle;
-use minsheng_server::config::Config;
+use minsheng_app::bundle;
+use minsheng_app::config::Config;
+use minsheng_server::app::ServerState;
 use minsheng_store::{Durability, Store};
 use std::path::{Path, PathBuf};
 
@@ -57,8 +57,8 @@ async fn build(cases: usize, kept: &Path) -> anyhow::Result<()> {
     store.migrate().await?;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants/daqing");
     bundle::apply::apply(&store, &bundle::format::Bundle::read(&root)?, false).await?;
-    let state = AppState::new(Config::default(), store.clone()).await?;
-    let tenant = minsheng_server::services::tenants::find(store.db(), "daqing").await?;
+    let state = ServerState::new(Config::default(), store.clone()).await?;
+    let tenant = minsheng_app::services::tenants::find(store.db(), "daqing").await?;
     minsheng_server::cli::seed_demo(&state, &tenant, cases, 2014, 1).await?;
     drop(state);
     store.db().clone().close().await?;

@@ -4,14 +4,14 @@
 use super::ApiTags;
 use super::error::ApiResult;
 use super::tenants::Deleted;
-use crate::access::Ctx;
-use crate::access::ctx::SESSION_COOKIE;
-use crate::app::AppState;
-use crate::model::{
+use crate::app::ServerState;
+use crate::request::{expired_session_cookie, session_cookie};
+use minsheng_app::access::Ctx;
+use minsheng_app::model::{
     ApiKey, ApiKeyCreated, ApiKeyInput, AuditEvent, LoginInput, Me, Permission, Role, RoleInput,
     RolePatch, User, UserInput, UserPatch,
 };
-use crate::services::access;
+use minsheng_app::services::access;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -19,7 +19,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 pub struct AccessApi {
-    pub state: AppState,
+    pub state: ServerState,
 }
 
 #[derive(ApiResponse)]
@@ -40,16 +40,6 @@ pub enum SignedOut {
 pub enum Created<T: poem_openapi::types::ToJSON + Send + Sync> {
     #[oai(status = 201)]
     Created(Json<T>),
-}
-
-pub fn session_cookie(token: &str, max_age_secs: u64) -> String {
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}"
-    )
-}
-
-pub fn expired_session_cookie() -> String {
-    format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0")
 }
 
 #[OpenApi(prefix_path = "/v1")]

@@ -3,14 +3,14 @@
 
 use super::ApiTags;
 use super::error::ApiResult;
-use crate::access::Ctx;
-use crate::app::AppState;
-use crate::model::{
+use crate::app::ServerState;
+use chrono::{NaiveDate, NaiveTime};
+use minsheng_app::access::Ctx;
+use minsheng_app::model::{
     AssignInput, CaseCreated, CaseDetail, CaseInput, CasePage, DecisionInput, ExtensionInput,
     RatingInput, ReasonInput, Stats, TextInput, TransferInput,
 };
-use crate::services::cases::{self, StaffAction};
-use chrono::{NaiveDate, NaiveTime};
+use minsheng_app::services::cases::{self, StaffAction};
 use minsheng_domain::case::State;
 use minsheng_store::queries::cases::Filter;
 use poem::web::Data;
@@ -19,7 +19,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 
 pub struct CasesApi {
-    pub state: AppState,
+    pub state: ServerState,
 }
 
 #[derive(ApiResponse)]
@@ -76,7 +76,8 @@ impl CasesApi {
         body: Json<CaseInput>,
     ) -> ApiResult<Submitted> {
         let t = ctx.tenant(&tenant).await?;
-        let (created, replayed) = crate::services::intake::submit(&ctx, &t, body.0, key.0).await?;
+        let (created, replayed) =
+            minsheng_app::services::intake::submit(&ctx, &t, body.0, key.0).await?;
         Ok(if replayed {
             Submitted::Replayed(Json(created))
         } else {

@@ -4,14 +4,14 @@
 use super::ApiTags;
 use super::error::ApiResult;
 use super::tenants::Deleted;
-use crate::access::Ctx;
-use crate::app::AppState;
-use crate::model::{
+use crate::app::ServerState;
+use chrono::{DateTime, NaiveDate, Utc};
+use minsheng_app::access::Ctx;
+use minsheng_app::model::{
     Calendar, CalendarDay, CalendarDayInput, Category, CategoryInput, CategoryPatch, Deadline,
     Department, DepartmentInput, DepartmentPatch,
 };
-use crate::services::{calendar, categories, departments, tenants};
-use chrono::{DateTime, NaiveDate, Utc};
+use minsheng_app::services::{calendar, categories, departments, directory};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -19,7 +19,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 pub struct DirectoryApi {
-    pub state: AppState,
+    pub state: ServerState,
 }
 
 #[derive(ApiResponse)]
@@ -44,14 +44,14 @@ impl DirectoryApi {
     )]
     async fn list_departments(
         &self,
+        ctx: Data<&Ctx>,
         tenant: Path<String>,
         include_inactive: Query<Option<bool>>,
     ) -> ApiResult<Json<Vec<Department>>> {
-        let t = tenants::find(self.state.store.db(), &tenant).await?;
-        let tx = self.state.tenant_read(t.id).await?;
-        let db = &tx;
+        let t = ctx.tenant(&tenant).await?;
+        let include_inactive = include_inactive.unwrap_or(false);
         Ok(Json(
-            departments::list(db, t.id, include_inactive.unwrap_or(false)).await?,
+            directory::departments(&ctx, &t, include_inactive).await?,
         ))
     }
 
@@ -80,13 +80,12 @@ impl DirectoryApi {
     )]
     async fn get_department(
         &self,
+        ctx: Data<&Ctx>,
         tenant: Path<String>,
         id: Path<Uuid>,
     ) -> ApiResult<Json<Department>> {
-        let t = tenants::find(self.state.store.db(), &tenant).await?;
-        let tx = self.state.tenant_read(t.id).await?;
-        let db = &tx;
-        Ok(Json(departments::get(db, t.id, id.0).await?))
+        let t = ctx.tenant(&tenant).await?;
+        Ok(Json(directory::department(&ctx, &t, id.0).await?))
     }
 
     /// Change a department; `"active": false` deactivates it.
@@ -114,14 +113,14 @@ impl DirectoryApi {
     )]
     async fn list_categories(
         &self,
+        ctx: Data<&Ctx>,
         tenant: Path<String>,
         include_inactive: Query<Option<bool>>,
     ) -> ApiResult<Json<Vec<Category>>> {
-        let t = tenants::find(self.state.store.db(), &tenant).await?;
-        let tx = self.state.tenant_read(t.id).await?;
-        let db = &tx;
+        let t = ctx.tenant(&tenant).await?;
+        let include_inactive = include_inactive.unwrap_or(false);
         Ok(Json(
-            categories::list(db, t.id, include_inactive.unwrap_or(false)).await?,
+            directory::categories(&ctx, &t, include_inactive).await?,
         ))
     }
 
@@ -151,13 +150,12 @@ impl DirectoryApi {
     )]
     async fn get_category(
         &self,
+        ctx: Data<&Ctx>,
         tenant: Path<String>,
         id: Path<Uuid>,
     ) -> ApiResult<Json<Category>> {
-        let t = tenants::find(self.state.store.db(), &tenant).await?;
-        let tx = self.state.tenant_read(t.id).await?;
-        let db = &tx;
-        Ok(Json(categories::get(db, t.id, id.0).await?))
+        let t = ctx.tenant(&tenant).await?;
+        Ok(Json(directory::category(&ctx, &t, id.0).await?))
     }
 
     /// Change a category; `"active": false` deactivates it.
@@ -179,11 +177,13 @@ impl DirectoryApi {
 
     /// The city's calendar: weekly days off and listed days.
     #[oai(path = "/:tenant/calendar", method = "get", tag = "ApiTags::Calendar")]
-    async fn get_calendar(&self, tenant: Path<String>) -> ApiResult<Json<Calendar>> {
-        let t = tenants::find(self.state.store.db(), &tenant).await?;
-        let tx = self.state.tenant_read(t.id).await?;
-        let db = &tx;
-        Ok(Json(calendar::get(db, &t).await?))
+    async fn get_calendar(
+        &self,
+        ctx: Data<&Ctx>,
+        tenant: Path<String>,
+    ) -> ApiResult<Json<Calendar>> {
+        let t = ctx.tenant(&tenant).await?;
+        Ok(Json(directory::calendar(&ctx, &t).await?))
     }
 
     /// List a day as a holiday or a make-up working day.
@@ -229,16 +229,15 @@ impl DirectoryApi {
     )]
     async fn deadline(
         &self,
+        ctx: Data<&Ctx>,
         tenant: Path<String>,
         working_days: Query<u32>,
         start: Query<Option<DateTime<Utc>>>,
     ) -> ApiResult<Json<Deadline>> {
-        let t = tenants::find(self.state.store.db(), &tenant).await?;
-        let tx = self.state.tenant_read(t.id).await?;
-        let db = &tx;
+        let t = ctx.tenant(&tenant).await?;
         let start = start.0.unwrap_or_else(Utc::now);
         Ok(Json(
-            calendar::deadline(db, &t, start, working_days.0).await?,
+            directory::deadline(&ctx, &t, start, working_days.0).await?,
         ))
     }
 }

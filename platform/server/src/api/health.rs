@@ -1,6 +1,6 @@
 //! Liveness and readiness probes.
 
-use crate::app::AppState;
+use crate::app::ServerState;
 use poem::http::StatusCode;
 use poem::web::{Data, Json};
 use poem::{IntoResponse, Response, handler};
@@ -13,7 +13,7 @@ pub fn healthz() -> Json<serde_json::Value> {
 
 /// The database answers and its schema is the one this binary expects.
 #[handler]
-pub async fn readyz(state: Data<&AppState>) -> Response {
+pub async fn readyz(state: Data<&ServerState>) -> Response {
     if state.draining.load(std::sync::atomic::Ordering::Relaxed) {
         return unready("shutting down");
     }

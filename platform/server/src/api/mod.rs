@@ -11,10 +11,9 @@ mod plugins;
 mod tenants;
 mod webhooks;
 
-pub use access::{expired_session_cookie, session_cookie};
 pub use health::{healthz, readyz};
 
-use crate::app::AppState;
+use crate::app::ServerState;
 use poem_openapi::{OpenApiService, Tags};
 
 #[derive(Tags)]
@@ -47,7 +46,7 @@ pub type Api = (
     plugins::PluginsApi,
 );
 
-pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
+pub fn service(state: &ServerState) -> OpenApiService<Api, ()> {
     OpenApiService::new(
         (
             tenants::TenantsApi {

@@ -4,10 +4,10 @@ use super::ApiTags;
 use super::access::Created;
 use super::error::ApiResult;
 use super::tenants::Deleted;
-use crate::access::Ctx;
-use crate::app::AppState;
-use crate::model::{PluginLimits, PluginQuota, PluginUpdate, PluginView};
-use crate::services::plugins;
+use crate::app::ServerState;
+use minsheng_app::access::Ctx;
+use minsheng_app::model::{PluginLimits, PluginQuota, PluginUpdate, PluginView};
+use minsheng_app::services::plugins;
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::{Binary, Json};
@@ -15,7 +15,7 @@ use poem_openapi::{ApiRequest, OpenApi};
 use uuid::Uuid;
 
 pub struct PluginsApi {
-    pub state: AppState,
+    pub state: ServerState,
 }
 
 /// A WebAssembly component, as built for `wasm32-wasip2`.

@@ -2,10 +2,10 @@
 
 use super::ApiTags;
 use super::error::ApiResult;
-use crate::access::Ctx;
-use crate::app::AppState;
-use crate::model::{Host, HostInput, Tenant, TenantInput, TenantPatch};
-use crate::services::tenants;
+use crate::app::ServerState;
+use minsheng_app::access::Ctx;
+use minsheng_app::model::{Host, HostInput, Tenant, TenantInput, TenantPatch};
+use minsheng_app::services::tenants;
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -13,7 +13,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 pub struct TenantsApi {
-    pub state: AppState,
+    pub state: ServerState,
 }
 
 #[derive(ApiResponse)]

@@ -4,10 +4,10 @@ use super::ApiTags;
 use super::access::Created;
 use super::error::ApiResult;
 use super::tenants::Deleted;
-use crate::access::Ctx;
-use crate::app::AppState;
-use crate::model::{Notification, Webhook, WebhookCreated, WebhookInput};
-use crate::services::webhooks;
+use crate::app::ServerState;
+use minsheng_app::access::Ctx;
+use minsheng_app::model::{Notification, Webhook, WebhookCreated, WebhookInput};
+use minsheng_app::services::webhooks;
 use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
@@ -15,7 +15,7 @@ use poem_openapi::payload::Json;
 use uuid::Uuid;
 
 pub struct WebhooksApi {
-    pub state: AppState,
+    pub state: ServerState,
 }
 
 #[OpenApi(prefix_path = "/v1/tenants", tag = "ApiTags::Notifications")]

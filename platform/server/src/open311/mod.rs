@@ -7,12 +7,12 @@
 
 pub mod format;
 
-use crate::access::Ctx;
-use crate::model::{Attribute, CaseInput, PublicCase};
-use crate::services::tenants::{self, TenantRecord};
-use crate::services::{self, cases, intake};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use format::{Format, Node};
+use minsheng_app::access::Ctx;
+use minsheng_app::model::{Attribute, CaseInput, PublicCase};
+use minsheng_app::services::tenants::{self, TenantRecord};
+use minsheng_app::services::{self, cases, intake};
 use minsheng_domain::Error;
 use minsheng_domain::case::State;
 use minsheng_store::queries::cases::Filter;
@@ -162,7 +162,7 @@ async fn jurisdiction(
     req: &Request,
     given: Option<&str>,
 ) -> Result<TenantRecord, Error> {
-    let db = ctx.state.store.db();
+    let db = ctx.app.store.db();
     let found = match given.map(str::trim) {
         Some(id) => match tenants::find(db, id).await {
             Ok(t) if t.active => Some(t),
@@ -171,7 +171,7 @@ async fn jurisdiction(
             }
             Err(e) => return Err(e),
         },
-        None => match crate::web::resolve::request_host(req, &ctx.state) {
+        None => match crate::request::request_host(req, &ctx.app.config) {
             Some(host) => tenants::find_by_host(db, &host).await?,
             None => None,
         },
@@ -187,7 +187,7 @@ async fn jurisdiction(
 }
 
 fn discovery(ctx: &Ctx, req: &Request, format: Format) -> Response {
-    let host = crate::web::resolve::request_host(req, &ctx.state).unwrap_or_default();
+    let host = crate::request::request_host(req, &ctx.app.config).unwrap_or_default();
     let base = format!("//{host}/open311/v2/");
     let described = Node::Object(vec![
         (
@@ -229,9 +229,7 @@ fn discovery(ctx: &Ctx, req: &Request, format: Format) -> Response {
 }
 
 async fn services(ctx: &Ctx, tenant: &TenantRecord, format: Format) -> Result<Response, Error> {
-    let tx = ctx.read_tx(tenant.id).await?;
-    let categories = services::categories::list(&tx, tenant.id, false).await?;
-    services::commit(tx, ()).await?;
+    let categories = services::directory::categories(ctx, tenant, false).await?;
     let items = categories
         .iter()
         .map(|c| {
@@ -319,7 +317,7 @@ async fn attributes_of(
     tenant: &TenantRecord,
     code: &str,
 ) -> Result<Vec<Attribute>, Error> {
-    let rules = ctx.state.calendars.rules(&ctx.state.store, tenant).await?;
+    let rules = ctx.app.calendars.rules(&ctx.app.store, tenant).await?;
     let category = rules
         .categories
         .get(code)
@@ -336,21 +334,20 @@ async fn create(
 ) -> Result<Response, Error> {
     let key = first(form, "api_key")
         .ok_or_else(|| Error::Forbidden("api_key is required: ask the city for one".into()))?;
-    let (principal, _) =
-        crate::access::ctx::resolve(&ctx.state, Some(&format!("Bearer {key}")), None, ctx.now())
-            .await
-            .map_err(|_| Error::Forbidden("api_key is not valid or has been revoked".into()))?;
+    let (principal, _) = minsheng_app::access::ctx::resolve(
+        &ctx.app,
+        Some(&format!("Bearer {key}")),
+        None,
+        ctx.now(),
+    )
+    .await
+    .map_err(|_| Error::Forbidden("api_key is not valid or has been revoked".into()))?;
     if principal.tenant() != Some(tenant.id) {
         return Err(Error::Forbidden(
             "api_key belongs to another jurisdiction".into(),
         ));
     }
-    let client = Ctx {
-        principal,
-        session_csrf: None,
-        session_id: None,
-        ..ctx.clone()
-    };
+    let client = ctx.acting_as(principal);
     let service_code = first(form, "service_code")
         .ok_or_else(|| Error::invalid("service_code", "required"))?
         .to_owned();

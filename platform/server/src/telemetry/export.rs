@@ -2,7 +2,7 @@
 //! collector's port 4318), batched on threads of their own so a slow or
 //! absent collector never slows a request.
 
-use crate::config::Config;
+use minsheng_app::config::Config;
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
@@ -48,7 +48,7 @@ impl Endpoint {
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Base(base) => f.write_str(&crate::config::redact_url(base)),
+            Self::Base(base) => f.write_str(&minsheng_app::config::redact_url(base)),
             Self::Standard => f.write_str("OTEL_EXPORTER_OTLP_ENDPOINT"),
         }
     }

@@ -18,7 +18,7 @@ pub mod tenant;
 
 pub use request::log_request;
 
-use crate::config::{Config, LogFormat};
+use minsheng_app::config::{Config, LogFormat};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing::Subscriber;
@@ -64,13 +64,7 @@ impl Telemetry {
     }
 }
 
-/// Set once telemetry is exported, for code that records only then.
-static EXPORTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Whether this process exports traces and metrics over OTLP.
-pub fn exporting() -> bool {
-    EXPORTING.load(std::sync::atomic::Ordering::Relaxed)
-}
+pub use minsheng_app::trace::exporting;
 
 /// Install the log subscriber and, when `export` is set and an endpoint is
 /// configured, the OTLP exporters. A second call (tests run the server
@@ -87,7 +81,7 @@ pub fn init(config: &Config, export: bool) -> anyhow::Result<Telemetry> {
         },
         None => Telemetry::default(),
     };
-    EXPORTING.store(telemetry.exporting(), std::sync::atomic::Ordering::Relaxed);
+    minsheng_app::trace::set_exporting(telemetry.exporting());
     let _ = subscriber(
         config.log_format,
         telemetry.traces.as_ref(),

@@ -5,14 +5,13 @@
 //! address and every header but the trace context stay out.
 
 use super::context;
-use crate::metrics::route_of;
+use crate::http_metrics::route_of;
 use poem::IntoResponse;
 use tracing::Instrument;
 use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-/// The span attribute naming the city.
-pub const TENANT: &str = "minsheng.tenant";
+pub use minsheng_app::trace::TENANT;
 
 /// Run the request in its span; log its status and duration at the end.
 pub async fn log_request<E: poem::Endpoint>(
@@ -70,7 +69,7 @@ pub async fn log_request<E: poem::Endpoint>(
 pub fn resolved(method: &str, route: &str, tenant: &str, rewritten: bool) {
     let span = tracing::Span::current();
     span.record("http.route", route);
-    if rewritten || route == crate::metrics::UNMATCHED {
+    if rewritten || route == crate::http_metrics::UNMATCHED {
         span.record("otel.name", format!("{method} {route}"));
     }
     if rewritten && !tenant.is_empty() {

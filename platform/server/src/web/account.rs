@@ -7,11 +7,11 @@
 use super::pages::{error_page, render};
 use super::site::Site;
 use super::site::site;
-use crate::access::tokens::{constant_time_eq, random_token};
-use crate::access::{Ctx, Principal};
-use crate::api::{expired_session_cookie, session_cookie};
-use crate::app::AppState;
-use crate::services::{access, cases};
+use crate::app::ServerState;
+use crate::request::{expired_session_cookie, session_cookie};
+use minsheng_app::access::tokens::{constant_time_eq, random_token};
+use minsheng_app::access::{Ctx, Principal};
+use minsheng_app::services::{access, cases};
 use minsheng_domain::Error;
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Form, Path};
@@ -42,7 +42,7 @@ fn next_or_home(site: &Site, next: &str) -> String {
 
 #[allow(clippy::too_many_arguments)]
 fn login_page(
-    state: &AppState,
+    state: &ServerState,
     ctx: &Ctx,
     site: &Site,
     csrf: &str,
@@ -72,7 +72,7 @@ pub struct NextQuery {
 /// `GET /t/{slug}/login`
 #[handler]
 pub async fn login_form(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path(slug): Path<String>,
@@ -99,7 +99,7 @@ pub struct LoginForm {
 /// `POST /t/{slug}/login`
 #[handler]
 pub async fn login_submit(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path(slug): Path<String>,
@@ -143,7 +143,7 @@ pub async fn login_submit(
     }
 }
 
-fn signed_in(state: &AppState, token: &str, to: &str) -> Response {
+fn signed_in(state: &ServerState, token: &str, to: &str) -> Response {
     Response::builder()
         .status(StatusCode::SEE_OTHER)
         .header(header::LOCATION, to)
@@ -164,7 +164,7 @@ pub struct LogoutForm {
 /// `POST /t/{slug}/logout`
 #[handler]
 pub async fn logout_submit(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path(slug): Path<String>,
@@ -203,7 +203,7 @@ pub struct RegisterForm {
 }
 
 fn register_page(
-    state: &AppState,
+    state: &ServerState,
     ctx: &Ctx,
     site: &Site,
     csrf: &str,
@@ -226,7 +226,7 @@ fn register_page(
 /// `GET /t/{slug}/register`
 #[handler]
 pub async fn register_form(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path(slug): Path<String>,
@@ -247,7 +247,7 @@ pub async fn register_form(
 /// `POST /t/{slug}/register`: create the account and sign in.
 #[handler]
 pub async fn register_submit(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path(slug): Path<String>,
@@ -337,7 +337,7 @@ pub struct MyQuery {
 /// `GET /t/{slug}/my`: the signed-in resident's cases (sign in first).
 #[handler]
 pub async fn my_cases(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path(slug): Path<String>,

@@ -7,11 +7,11 @@
 use super::pages::{error_page, local, render};
 use super::site::Site;
 use super::site::site;
-use crate::access::Ctx;
-use crate::access::tokens::random_token;
-use crate::app::AppState;
-use crate::model::{CaseInput, Category};
-use crate::services::{categories, intake};
+use crate::app::ServerState;
+use minsheng_app::access::Ctx;
+use minsheng_app::access::tokens::random_token;
+use minsheng_app::model::{CaseInput, Category};
+use minsheng_app::services::{categories, intake};
 use minsheng_domain::Error;
 use minsheng_domain::error::FieldError;
 use poem::http::{StatusCode, header};
@@ -27,7 +27,7 @@ pub struct AskQuery {
     q: Option<String>,
 }
 
-async fn city_categories(state: &AppState, site: &Site) -> Result<Vec<Category>, Error> {
+async fn city_categories(state: &ServerState, site: &Site) -> Result<Vec<Category>, Error> {
     let tx = state.tenant_read(site.tenant.id).await?;
     categories::list(&tx, site.tenant.id, false).await
 }
@@ -36,7 +36,7 @@ async fn city_categories(state: &AppState, site: &Site) -> Result<Vec<Category>,
 /// `?category=` the form for that category.
 #[handler]
 pub async fn ask(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path(slug): Path<String>,
@@ -71,7 +71,7 @@ pub async fn ask(
 }
 
 /// The category list, grouped as the city groups it.
-fn chooser(state: &AppState, ctx: &Ctx, site: &Site, all: &[Category], q: &str) -> Response {
+fn chooser(state: &ServerState, ctx: &Ctx, site: &Site, all: &[Category], q: &str) -> Response {
     let needle = q.to_lowercase();
     let hit = |c: &Category| {
         needle.is_empty()
@@ -235,7 +235,7 @@ fn message_for(field: &str) -> &'static str {
 /// `POST /t/{slug}/ask`
 #[handler]
 pub async fn submit(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path(slug): Path<String>,
@@ -330,7 +330,7 @@ pub async fn submit(
 
 #[allow(clippy::too_many_arguments)]
 fn form_page(
-    state: &AppState,
+    state: &ServerState,
     ctx: &Ctx,
     site: &Site,
     category: &Category,
@@ -395,10 +395,10 @@ fn form_page(
 }
 
 fn submitted(
-    state: &AppState,
+    state: &ServerState,
     ctx: &Ctx,
     site: &Site,
-    created: &crate::model::CaseCreated,
+    created: &minsheng_app::model::CaseCreated,
     public: bool,
 ) -> Response {
     let mut link = form_urlencoded::Serializer::new(String::new());

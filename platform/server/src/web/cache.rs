@@ -13,9 +13,9 @@
 
 use super::resolve;
 use super::site::LANG_COOKIE;
-use crate::access::Ctx;
-use crate::app::AppState;
-use crate::services::tenants::TenantRecord;
+use crate::app::ServerState;
+use minsheng_app::access::Ctx;
+use minsheng_app::services::tenants::TenantRecord;
 use poem::http::{HeaderMap, HeaderValue, StatusCode, header};
 use poem::{Body, Endpoint, IntoResponse, Request, Response};
 use std::collections::HashMap;
@@ -166,7 +166,7 @@ fn written_city(path: &str) -> Option<String> {
 /// The middleware: serve public pages from memory, empty the cache after
 /// every successful write.
 pub async fn serve<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
-    let Some(state) = req.data::<AppState>().cloned() else {
+    let Some(state) = req.data::<ServerState>().cloned() else {
         return ep.call(req).await.map(IntoResponse::into_response);
     };
     let method = req.method().clone();
@@ -191,13 +191,13 @@ pub async fn serve<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respon
     }
     let key = format!(
         "{}|{}|{}",
-        resolve::request_host(&req, &state).unwrap_or_default(),
+        resolve::request_host(&req, &state.config).unwrap_or_default(),
         req.uri(),
         resolve::cookie(&req, LANG_COOKIE).unwrap_or_default()
     );
     if let Some(entry) = state.pages.get(&key) {
         if let (Some(view), Some(ctx)) = (&entry.view, req.data::<Ctx>()) {
-            crate::services::cases::note_view(&state, &view.tenant, &view.code, ctx.ip);
+            minsheng_app::services::cases::note_view(&state, &view.tenant, &view.code, ctx.ip);
         }
         return Ok(respond(&if_none_match(&req), &entry));
     }

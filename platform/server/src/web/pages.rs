@@ -7,11 +7,11 @@
 use super::cache::CountsView;
 use super::site::{Site, branding, site};
 use super::templates::words;
-use crate::access::Ctx;
-use crate::app::AppState;
-use crate::model::{Department, PublicCase};
-use crate::services::tenants::TenantRecord;
-use crate::services::{categories, departments, tenants};
+use crate::app::ServerState;
+use minsheng_app::access::Ctx;
+use minsheng_app::model::{Department, PublicCase};
+use minsheng_app::services::tenants::TenantRecord;
+use minsheng_app::services::{categories, departments, tenants};
 use minsheng_domain::Error;
 use minsheng_domain::values::Locale;
 use minsheng_store::queries::cases::Filter;
@@ -46,7 +46,7 @@ fn percent(rate: f64) -> String {
 /// `/t/{slug}/` (or `/` on the city's host): the city's home page.
 #[handler]
 pub async fn home(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path(slug): Path<String>,
@@ -57,7 +57,7 @@ pub async fn home(
 
 /// The home page; `unfound` is a tracking code that found nothing, shown
 /// again with the message next to the field.
-async fn landing(state: &AppState, ctx: &Ctx, site: &Site, unfound: Option<&str>) -> Response {
+async fn landing(state: &ServerState, ctx: &Ctx, site: &Site, unfound: Option<&str>) -> Response {
     let tenant = &site.tenant;
     let loaded = async {
         let tx = state.tenant_read(tenant.id).await?;
@@ -65,9 +65,10 @@ async fn landing(state: &AppState, ctx: &Ctx, site: &Site, unfound: Option<&str>
         let cats = categories::list(&tx, tenant.id, false).await?;
         drop(tx);
         // The past year's figures, from the rollup (no scan of the cases).
-        let figures = crate::services::cases::city_stats(ctx, tenant, None, None).await?;
+        let figures = minsheng_app::services::cases::city_stats(ctx, tenant, None, None).await?;
         let recent =
-            crate::services::cases::list_recent_public(ctx, tenant, answered_filter(), 5).await?;
+            minsheng_app::services::cases::list_recent_public(ctx, tenant, answered_filter(), 5)
+                .await?;
         Ok::<_, Error>((depts, cats, figures, recent))
     }
     .await;
@@ -110,7 +111,7 @@ async fn landing(state: &AppState, ctx: &Ctx, site: &Site, unfound: Option<&str>
 
 /// A public page: shared by every visitor not signed in to the city.
 fn public_page(
-    state: &AppState,
+    state: &ServerState,
     site: &Site,
     template: &str,
     context: serde_json::Map<String, Value>,
@@ -132,7 +133,7 @@ fn answered_filter() -> Filter {
 /// shows a public case or, when nothing is found, the home page again with
 /// the message next to the field.
 pub(super) async fn landing_unfound(
-    state: &AppState,
+    state: &ServerState,
     ctx: &Ctx,
     site: &Site,
     typed: &str,
@@ -145,13 +146,13 @@ pub(super) async fn landing_unfound(
 /// `/t/{slug}/cases/{code}`: a public case.
 #[handler]
 pub async fn case_page(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path((slug, code)): Path<(String, String)>,
 ) -> Response {
     let site = site!(&state, &ctx, req, &slug);
-    let detail = match crate::services::cases::get(&ctx, &site.tenant, &code, None).await {
+    let detail = match minsheng_app::services::cases::get(&ctx, &site.tenant, &code, None).await {
         Ok(d) if d.public => d,
         Ok(_) | Err(Error::NotFound(_) | Error::Invalid(_)) => {
             return site.not_found(&state, &ctx);
@@ -159,7 +160,7 @@ pub async fn case_page(
         Err(e) => return error_page(&e),
     };
     let code = detail.case.tracking_code.clone();
-    crate::services::cases::note_view(&state, &site.tenant, &code, ctx.ip);
+    minsheng_app::services::cases::note_view(&state, &site.tenant, &code, ctx.ip);
     let context = case_context(&site, &ctx, &detail, None);
     let mut resp = render(&state, "case.html", Value::Object(context), StatusCode::OK)
         .with_header(header::CACHE_CONTROL, site.cache_control(PUBLIC_MAX_AGE))
@@ -176,7 +177,7 @@ pub async fn case_page(
 pub(super) fn case_context(
     site: &Site,
     ctx: &Ctx,
-    detail: &crate::model::CaseDetail,
+    detail: &minsheng_app::model::CaseDetail,
     owner: Option<Value>,
 ) -> serde_json::Map<String, Value> {
     let tenant = &site.tenant;
@@ -244,7 +245,7 @@ pub struct AnswersQuery {
 /// shared and bookmarked.
 #[handler]
 pub async fn answers(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path(slug): Path<String>,
@@ -302,7 +303,7 @@ pub async fn answers(
         f.category.clear();
     }
     let page = f.page.unwrap_or(1).clamp(1, 10_000);
-    let listed = crate::services::cases::browse_public(
+    let listed = minsheng_app::services::cases::browse_public(
         &ctx,
         tenant,
         filter,
@@ -389,7 +390,7 @@ const COLUMNS: [(&str, &str, bool); 5] = [
 /// sortable by any column (links, so it works without JavaScript).
 #[handler]
 pub async fn departments_page(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path(slug): Path<String>,
@@ -401,7 +402,8 @@ pub async fn departments_page(
         let tx = state.tenant_read(tenant.id).await?;
         let depts = departments::list(&tx, tenant.id, false).await?;
         drop(tx);
-        let stats = crate::services::cases::department_stats(&ctx, tenant, None, None).await?;
+        let stats =
+            minsheng_app::services::cases::department_stats(&ctx, tenant, None, None).await?;
         Ok::<_, Error>((depts, stats))
     }
     .await;
@@ -500,7 +502,7 @@ pub async fn departments_page(
 /// latest public cases.
 #[handler]
 pub async fn department_page(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path((slug, code)): Path<(String, String)>,
@@ -514,12 +516,14 @@ pub async fn department_page(
         let Some(dept) = depts.into_iter().find(|d| d.code == code) else {
             return Ok(None);
         };
-        let stats = crate::services::cases::department_stats(&ctx, tenant, None, None).await?;
+        let stats =
+            minsheng_app::services::cases::department_stats(&ctx, tenant, None, None).await?;
         let filter = Filter {
             department: Some(dept.id),
             ..Default::default()
         };
-        let recent = crate::services::cases::list_recent_public(&ctx, tenant, filter, 10).await?;
+        let recent =
+            minsheng_app::services::cases::list_recent_public(&ctx, tenant, filter, 10).await?;
         let mine = stats
             .into_iter()
             .find(|s| s.department.as_deref() == Some(dept.code.as_str()));
@@ -588,7 +592,7 @@ fn tree(all: &[Department]) -> Vec<Node> {
 /// host names, a 404 otherwise (city host names were rewritten to their
 /// city's routes before routing, see [`super::site::route_by_host`]).
 #[handler]
-pub async fn fallback(state: Data<&AppState>, ctx: Data<&Ctx>, req: &Request) -> Response {
+pub async fn fallback(state: Data<&ServerState>, ctx: Data<&Ctx>, req: &Request) -> Response {
     // An unknown page of a city: the city's own 404 page.
     if let Some(slug) = req
         .uri()
@@ -602,7 +606,7 @@ pub async fn fallback(state: Data<&AppState>, ctx: Data<&Ctx>, req: &Request) ->
             Err(resp) => resp,
         };
     }
-    let host = super::resolve::request_host(req, &state).unwrap_or_default();
+    let host = super::resolve::request_host(req, &state.config).unwrap_or_default();
     let platform = state
         .config
         .platform_hosts
@@ -615,7 +619,7 @@ pub async fn fallback(state: Data<&AppState>, ctx: Data<&Ctx>, req: &Request) ->
     }
 }
 
-async fn index(state: &AppState) -> Response {
+async fn index(state: &ServerState) -> Response {
     match tenants::list(&state.store).await {
         Ok(list) => {
             let cities: Vec<_> = list.into_iter().filter(|t| t.active).collect();
@@ -632,7 +636,7 @@ async fn index(state: &AppState) -> Response {
 
 /// The platform host's `robots.txt`: every city's rules under its path,
 /// and every city's sitemap.
-async fn platform_robots(state: &AppState, req: &Request) -> Response {
+async fn platform_robots(state: &ServerState, req: &Request) -> Response {
     match tenants::list(&state.store).await {
         Ok(list) => {
             let origin = super::site::origin(state, req);
@@ -654,7 +658,7 @@ async fn platform_robots(state: &AppState, req: &Request) -> Response {
 
 /// A 404: a page for browsers (in the city's branding when there is one),
 /// JSON for everyone else.
-pub fn not_found(state: &AppState, req: &Request, tenant: Option<&TenantRecord>) -> Response {
+pub fn not_found(state: &ServerState, req: &Request, tenant: Option<&TenantRecord>) -> Response {
     let wants_html = req
         .headers()
         .get(header::ACCEPT)
@@ -677,7 +681,12 @@ pub fn not_found(state: &AppState, req: &Request, tenant: Option<&TenantRecord>)
     render(state, "not_found.html", context, StatusCode::NOT_FOUND)
 }
 
-pub(super) fn render(state: &AppState, name: &str, context: Value, status: StatusCode) -> Response {
+pub(super) fn render(
+    state: &ServerState,
+    name: &str,
+    context: Value,
+    status: StatusCode,
+) -> Response {
     let rendered = state
         .templates
         .get_template(name)

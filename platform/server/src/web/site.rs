@@ -7,9 +7,9 @@ use super::colors;
 use super::pages::{error_page, not_found};
 use super::resolve;
 use super::templates::words;
-use crate::access::{Ctx, Principal};
-use crate::app::AppState;
-use crate::services::tenants::TenantRecord;
+use crate::app::ServerState;
+use minsheng_app::access::{Ctx, Principal};
+use minsheng_app::services::tenants::TenantRecord;
 use minsheng_domain::Error;
 use minsheng_domain::values::Locale;
 use poem::http::{StatusCode, Uri, header};
@@ -52,7 +52,7 @@ pub struct Site {
 impl Site {
     /// The active city `slug` as this request sees it; a 404 page otherwise.
     pub async fn load(
-        state: &AppState,
+        state: &ServerState,
         ctx: &Ctx,
         req: &Request,
         slug: &str,
@@ -140,7 +140,7 @@ impl Site {
     }
 
     /// A 404 in this city's branding and language.
-    pub fn not_found(&self, state: &AppState, ctx: &Ctx) -> Response {
+    pub fn not_found(&self, state: &ServerState, ctx: &Ctx) -> Response {
         let context = self.context(ctx, "");
         super::pages::render(
             state,
@@ -189,7 +189,7 @@ fn platform_path(path: &str) -> bool {
 pub async fn route_by_host<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Response> {
     let path = req.uri().path().to_owned();
     if !platform_path(&path)
-        && let Some(state) = req.data::<AppState>().cloned()
+        && let Some(state) = req.data::<ServerState>().cloned()
         && let Ok(Some(tenant)) = resolve::by_host(&state, &req).await
     {
         let rewritten = match req.uri().query() {
@@ -216,7 +216,7 @@ pub struct LanguageQuery {
 /// a cookie and go back to the page. Works without JavaScript.
 #[handler]
 pub async fn switch_language(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path(slug): Path<String>,
@@ -279,8 +279,8 @@ pub fn asset(Path(name): Path<String>) -> Response {
 /// The absolute origin of this request (`https://host`), for the
 /// sitemap's absolute URLs. Scheme and host come from a trusted proxy's
 /// `X-Forwarded-*` headers when there is one.
-pub fn origin(state: &AppState, req: &Request) -> String {
-    let scheme = resolve::request_scheme(req, state);
+pub fn origin(state: &ServerState, req: &Request) -> String {
+    let scheme = resolve::request_scheme(req, &state.config);
     let host = req
         .headers()
         .get(header::HOST)
@@ -291,7 +291,7 @@ pub fn origin(state: &AppState, req: &Request) -> String {
                     .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
         })
         .map_or_else(
-            || resolve::request_host(req, state).unwrap_or_default(),
+            || resolve::request_host(req, &state.config).unwrap_or_default(),
             str::to_owned,
         );
     format!("{scheme}://{host}")
@@ -301,7 +301,7 @@ pub fn origin(state: &AppState, req: &Request) -> String {
 /// pages may not.
 #[handler]
 pub async fn robots(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path(slug): Path<String>,
@@ -345,7 +345,7 @@ const SITEMAP_CASES: u64 = 5000;
 /// answers.
 #[handler]
 pub async fn sitemap(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path(slug): Path<String>,
@@ -356,7 +356,7 @@ pub async fn sitemap(
         states: Some(vec!["answered".into(), "closed".into()]),
         ..Default::default()
     };
-    let cases = match crate::services::cases::list_recent_public(
+    let cases = match minsheng_app::services::cases::list_recent_public(
         &ctx,
         &site.tenant,
         answered,

@@ -1,8 +1,6 @@
-//! The page templates and the words they use in each language.
+//! The page templates; their words in each language are `minsheng_app::words`.
 
 use minijinja::Environment;
-use minsheng_domain::values::Locale;
-use std::sync::LazyLock;
 
 pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();
@@ -52,32 +50,7 @@ fn truncate(value: String, length: Option<usize>) -> String {
     cut
 }
 
-/// The words of the pages, in one language. Translators edit
-/// `templates/words/*.json`; both files must have the same keys (a test
-/// checks).
-pub fn words(locale: Locale) -> &'static serde_json::Value {
-    static ZH: LazyLock<serde_json::Value> =
-        LazyLock::new(|| parse_words(include_str!("../../templates/words/zh-CN.json")));
-    static EN: LazyLock<serde_json::Value> =
-        LazyLock::new(|| parse_words(include_str!("../../templates/words/en.json")));
-    match locale {
-        Locale::ZhCn => &ZH,
-        Locale::En => &EN,
-    }
-}
-
-fn parse_words(source: &str) -> serde_json::Value {
-    serde_json::from_str(source).unwrap_or_else(|e| {
-        // Part of the binary; the unit test below catches a broken file.
-        tracing::error!(error = %e, "page words do not parse");
-        serde_json::Value::Null
-    })
-}
-
-/// One word in one language (empty when the key is missing).
-pub fn word(locale: Locale, key: &str) -> String {
-    words(locale)[key].as_str().unwrap_or_default().to_owned()
-}
+pub use minsheng_app::words::{word, words};
 
 #[cfg(test)]
 mod tests {
@@ -101,26 +74,5 @@ mod tests {
     fn truncate_counts_characters() {
         assert_eq!(super::truncate("暖气不热".into(), Some(3)), "暖气…");
         assert_eq!(super::truncate("short".into(), Some(10)), "short");
-    }
-
-    /// Both languages have every word, and every word is text or a table.
-    #[test]
-    fn both_languages_have_the_same_words() {
-        use minsheng_domain::values::Locale;
-        let zh = super::words(Locale::ZhCn).as_object().expect("zh-CN words");
-        let en = super::words(Locale::En).as_object().expect("en words");
-        let keys = |m: &serde_json::Map<String, serde_json::Value>| {
-            m.keys().cloned().collect::<std::collections::BTreeSet<_>>()
-        };
-        assert_eq!(keys(zh), keys(en));
-        for (key, value) in zh {
-            if let Some(table) = value.as_object() {
-                assert_eq!(
-                    keys(table),
-                    keys(en[key].as_object().expect("a table in both")),
-                    "{key}"
-                );
-            }
-        }
     }
 }

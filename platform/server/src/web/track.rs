@@ -7,10 +7,10 @@
 use super::pages::{case_context, error_page, landing_unfound, refused, render};
 use super::site::Site;
 use super::site::site;
-use crate::access::Ctx;
-use crate::access::tokens::constant_time_eq;
-use crate::app::AppState;
-use crate::services::cases;
+use crate::app::ServerState;
+use minsheng_app::access::Ctx;
+use minsheng_app::access::tokens::constant_time_eq;
+use minsheng_app::services::cases;
 use minsheng_domain::Error;
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Form, Path, Query, Redirect};
@@ -33,7 +33,7 @@ pub struct TrackQuery {
 /// case with the citizen's own forms.
 #[handler]
 pub async fn track(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path(slug): Path<String>,
@@ -110,7 +110,7 @@ pub async fn track(
 }
 
 async fn unfound(
-    state: &AppState,
+    state: &ServerState,
     ctx: &Ctx,
     site: &Site,
     typed: &str,
@@ -131,7 +131,7 @@ async fn unfound(
 }
 
 fn form(
-    state: &AppState,
+    state: &ServerState,
     ctx: &Ctx,
     site: &Site,
     code: &str,
@@ -148,10 +148,10 @@ fn form(
 
 #[allow(clippy::too_many_arguments)]
 fn owner_page(
-    state: &AppState,
+    state: &ServerState,
     ctx: &Ctx,
     site: &Site,
-    detail: &crate::model::CaseDetail,
+    detail: &minsheng_app::model::CaseDetail,
     secret: Option<&str>,
     notice: Option<String>,
     errors: &Value,
@@ -235,7 +235,7 @@ fn field_errors(site: &Site, e: &Error, known: &[(&str, &str)]) -> Option<Value>
 /// `POST /t/{slug}/cases/{code}/rate`
 #[handler]
 pub async fn rate(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path((slug, code)): Path<(String, String)>,
@@ -271,7 +271,7 @@ pub async fn rate(
 /// `POST /t/{slug}/cases/{code}/information`
 #[handler]
 pub async fn add_information(
-    state: Data<&AppState>,
+    state: Data<&ServerState>,
     ctx: Data<&Ctx>,
     req: &Request,
     Path((slug, code)): Path<(String, String)>,
@@ -295,7 +295,7 @@ pub async fn add_information(
 
 /// The case page again, with the messages next to the fields.
 async fn owner_again(
-    state: &AppState,
+    state: &ServerState,
     ctx: &Ctx,
     site: &Site,
     code: &str,
@@ -322,7 +322,7 @@ async fn owner_again(
 }
 
 fn form_page_for(
-    state: &AppState,
+    state: &ServerState,
     ctx: &Ctx,
     site: &Site,
     code: &str,
@@ -334,7 +334,7 @@ fn form_page_for(
 /// A refusal that is not about one field: a wrong secret, a case that
 /// cannot be rated now, too many attempts.
 async fn owner_failure(
-    state: &AppState,
+    state: &ServerState,
     ctx: &Ctx,
     site: &Site,
     code: &str,

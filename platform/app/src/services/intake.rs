@@ -58,7 +58,7 @@ pub async fn submit(
     idempotency_key: Option<String>,
 ) -> Result<(CaseCreated, bool), Error> {
     if !is_trusted(ctx) {
-        ctx.state
+        ctx.app
             .limits
             .take(&format!("submit:{}", tenant.slug), ctx.ip)?;
     }
@@ -87,12 +87,12 @@ pub async fn submit(
         }
     }
     // Usually cached: a submission reads nothing before its writes.
-    let rules = ctx.state.calendars.rules(&ctx.state.store, tenant).await?;
+    let rules = ctx.app.calendars.rules(&ctx.app.store, tenant).await?;
     let mut valid = check_input(&rules, &input)?;
     // The city's intake rules, before anything is stored.
     let tallies = apply_rules(ctx, tenant, &rules, &mut valid, now).await?;
     if let Some(message) = valid.reject.take() {
-        super::rules::record(&ctx.state, tenant, tallies, now).await;
+        super::rules::record(&ctx.app, tenant, tallies, now).await;
         return Err(Error::invalid("submission", message));
     }
     let working = &rules.calendar;
@@ -116,18 +116,18 @@ pub async fn submit(
         now,
         accept_deadline,
         answer_deadline,
-        reminder_share: ctx.state.config.reminder_share,
+        reminder_share: ctx.app.config.reminder_share,
     };
     // Two retries of one key in flight at once: the loser's insert of the
     // key collides; its next attempt finds the winner's answer.
     let mut last = None;
     let (mut job, mut tallies) = (job, tallies);
     for attempt in 0..3 {
-        match ctx.state.intake.submit(job.clone()).await {
+        match ctx.app.intake.submit(job.clone()).await {
             Ok(done) => {
-                super::rules::record(&ctx.state, tenant, tallies, now).await;
+                super::rules::record(&ctx.app, tenant, tallies, now).await;
                 if !done.1 {
-                    ctx.state.metrics.count(
+                    ctx.app.metrics.count(
                         "minsheng_cases_submitted_total",
                         vec![("tenant", tenant.slug.clone())],
                     );
@@ -182,7 +182,7 @@ async fn apply_rules(
         priority: 1,
         ..Default::default()
     };
-    let tallies = super::rules::run_intake(&ctx.state, tenant, &mut draft, now).await?;
+    let tallies = super::rules::run_intake(&ctx.app, tenant, &mut draft, now).await?;
     if tallies.is_empty() {
         return Ok(tallies);
     }
@@ -556,7 +556,7 @@ pub async fn problems(
     tenant: &TenantRecord,
     input: &CaseInput,
 ) -> Result<Vec<minsheng_domain::error::FieldError>, Error> {
-    let rules = ctx.state.calendars.rules(&ctx.state.store, tenant).await?;
+    let rules = ctx.app.calendars.rules(&ctx.app.store, tenant).await?;
     match check_input(&rules, input) {
         Ok(_) => Ok(Vec::new()),
         Err(Error::Invalid(problems)) => Ok(problems),

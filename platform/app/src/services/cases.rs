@@ -188,7 +188,7 @@ async fn holds(ctx: &Ctx, tenant: &TenantRecord, permission: &str) -> bool {
         Principal::Operator { .. } => true,
         Principal::Staff {
             user, tenant: t, ..
-        } if *t == tenant.id => ctx.state.policy.allows(*user, tenant.id, permission).await,
+        } if *t == tenant.id => ctx.app.policy.allows(*user, tenant.id, permission).await,
         Principal::ApiClient {
             scopes, tenant: t, ..
         } if *t == tenant.id => scopes.iter().any(|s| s == permission),
@@ -238,7 +238,7 @@ async fn access_to(
         Principal::Operator { .. } => return Ok(Access::Staff),
         Principal::Staff {
             user, tenant: t, ..
-        } if *t == tenant.id && ctx.state.policy.allows(*user, tenant.id, "case:read").await => {
+        } if *t == tenant.id && ctx.app.policy.allows(*user, tenant.id, "case:read").await => {
             return Ok(match ctx.department_scope(tenant, "case:read").await {
                 None => Access::Staff,
                 Some(scope) if handles(db, tenant, row, &scope).await? => Access::Staff,
@@ -510,7 +510,7 @@ pub async fn release(ctx: &Ctx, tenant: &TenantRecord, code: &str) -> Result<(),
 /// reader saw it moments ago (a reload storm counts once). Never delays or
 /// fails the page.
 pub fn note_view(
-    state: &crate::app::AppState,
+    state: &crate::App,
     tenant: &TenantRecord,
     code: &str,
     reader: Option<std::net::IpAddr>,
@@ -528,7 +528,7 @@ pub fn note_view(
 /// Count a view of a public case. Called without waiting: a failure is
 /// logged and never reaches the reader.
 pub async fn count_view(
-    state: &crate::app::AppState,
+    state: &crate::App,
     tenant: &TenantRecord,
     code: &str,
 ) -> Result<(), Error> {
@@ -961,7 +961,7 @@ pub async fn act(
     follow_up(ctx, &tx, tenant, &row, &action, update_deadline, lead, now).await?;
     tx.commit().await.or_internal()?;
     if matches!(action, StaffAction::Answer { .. }) {
-        ctx.state.metrics.count(
+        ctx.app.metrics.count(
             "minsheng_cases_answered_total",
             vec![("tenant", tenant.slug.clone())],
         );
@@ -1031,7 +1031,7 @@ async fn follow_up(
                     deadline: &escalation::local_time(tenant, row.answer_deadline),
                     department: &department,
                     answer: text.trim(),
-                    link: &escalation::case_link(&ctx.state, tenant, &row.tracking_code),
+                    link: &escalation::case_link(&ctx.app, tenant, &row.tracking_code),
                 };
                 let message =
                     escalation::email(tenant, row.id, to, "case.answered", "answered", &facts, now);
@@ -1051,7 +1051,7 @@ async fn follow_up(
                     row.id,
                     row.submitted_at,
                     deadline,
-                    ctx.state.config.reminder_share,
+                    ctx.app.config.reminder_share,
                     now,
                 )
                 .await?;
@@ -1181,7 +1181,7 @@ pub async fn add_information(
     text: &str,
 ) -> Result<(), Error> {
     if !is_trusted(ctx) {
-        ctx.state
+        ctx.app
             .limits
             .take(&format!("case-info:{}", tenant.slug), ctx.ip)?;
     }
@@ -1229,7 +1229,7 @@ pub async fn rate(
     comment: Option<&str>,
 ) -> Result<CaseDetail, Error> {
     if !is_trusted(ctx) {
-        ctx.state
+        ctx.app
             .limits
             .take(&format!("rate:{}", tenant.slug), ctx.ip)?;
     }
@@ -1237,7 +1237,7 @@ pub async fn rate(
     let comment = parse_optional_text(comment, 1000).map_err(|m| Error::invalid("comment", m))?;
     // Read before the write transaction (cached): whether the city has
     // escalation rules to tell.
-    let rules = super::escalation_rules::any(&ctx.state, tenant).await?;
+    let rules = super::escalation_rules::any(&ctx.app, tenant).await?;
     let tx = ctx.tx(tenant.id).await?;
     let row = owned(ctx, &tx, tenant, code, secret).await?;
     let from = state_of(&row)?;

@@ -4,8 +4,8 @@
 //! Every step goes through `services::cases` with the clock set to when it
 //! happened, so the statistics rollup is built exactly as in real use.
 
-use crate::access::{Ctx, Principal};
-use crate::app::AppState;
+use crate::App;
+use crate::access::Ctx;
 use crate::demo::corpus;
 use crate::model::CaseInput;
 use crate::services::cases::{self, StaffAction};
@@ -13,7 +13,6 @@ use crate::services::tenants::TenantRecord;
 use crate::services::{DbResultExt, categories};
 use chrono::{DateTime, Duration, Utc};
 use minsheng_domain::Error;
-use minsheng_domain::ids::UserId;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -29,7 +28,7 @@ pub struct SeedReport {
 
 /// Seed `n` cases into `tenant`, calling `progress(done, n)` as it goes.
 pub async fn seed(
-    state: &AppState,
+    state: &App,
     tenant: &TenantRecord,
     n: usize,
     seed: u64,
@@ -73,17 +72,7 @@ pub async fn seed(
         let progress = &progress;
         async move {
             let mut rng = StdRng::seed_from_u64(seed.wrapping_add(lane as u64));
-            let mut ctx = Ctx {
-                principal: Principal::Operator {
-                    user: UserId::from_uuid(uuid::Uuid::nil()),
-                    username: "demo".into(),
-                },
-                ip: None,
-                session_csrf: None,
-                session_id: None,
-                state: state.clone(),
-                clock: None,
-            };
+            let mut ctx = Ctx::operator(state.clone(), "demo");
             let mut report = SeedReport::default();
             for i in (lane..n).step_by(lanes) {
                 one_case(plan, &mut ctx, &mut rng, &mut report, i).await?;
@@ -131,7 +120,7 @@ async fn one_case(
         start,
         step,
     } = *plan;
-    let state = ctx.state.clone();
+    let state = ctx.app.clone();
     let t0 = start
         + step * (i as i32)
         + Duration::seconds(rng.random_range(0..step.num_seconds().max(1)));

@@ -110,7 +110,7 @@ pub async fn login(
     username: &str,
     password_given: &str,
 ) -> Result<NewSession, Error> {
-    let state = &ctx.state;
+    let state = &ctx.app;
     let db = state.store.db();
     let now = Utc::now();
     let tenant = match tenant_slug {
@@ -250,11 +250,11 @@ pub async fn me(ctx: &Ctx, tenant: Option<&TenantRecord>) -> Me {
             },
             _,
         ) => {
-            if let Err(e) = ctx.state.policy.refresh_if_changed().await {
+            if let Err(e) = ctx.app.policy.refresh_if_changed().await {
                 tracing::warn!(error = %e, "cannot refresh the authorization policy");
             }
             for (p, _) in CATALOGUE {
-                if ctx.state.policy.allows(*user, *t, p).await {
+                if ctx.app.policy.allows(*user, *t, p).await {
                     permissions.push((*p).to_owned());
                 }
             }
@@ -265,7 +265,7 @@ pub async fn me(ctx: &Ctx, tenant: Option<&TenantRecord>) -> Me {
     let tenant_slug = match ctx.principal.tenant() {
         Some(t) => match tenant {
             Some(r) if r.id == t => Some(r.slug.clone()),
-            _ => minsheng_store::queries::tenants::by_id(ctx.state.store.db(), t.into_uuid())
+            _ => minsheng_store::queries::tenants::by_id(ctx.app.store.db(), t.into_uuid())
                 .await
                 .ok()
                 .flatten()
@@ -588,7 +588,7 @@ pub async fn register_citizen(
     display_name: &str,
     password_given: &str,
 ) -> Result<Uuid, Error> {
-    ctx.state
+    ctx.app
         .limits
         .take(&format!("register:{}", tenant.slug), ctx.ip)?;
     let mut p = Problems::new();
@@ -598,7 +598,7 @@ pub async fn register_citizen(
     );
     p.finish()?;
     let id = create_citizen(
-        &ctx.state.store,
+        &ctx.app.store,
         tenant,
         username,
         display_name.trim(),
@@ -854,7 +854,7 @@ pub async fn update_role(
 async fn policy_changed(ctx: &Ctx, tx: DatabaseTransaction) -> Result<(), Error> {
     q::bump_policy_version(&tx).await.or_internal()?;
     tx.commit().await.or_internal()?;
-    ctx.state.policy.reload().await.map_err(Error::internal)
+    ctx.app.policy.reload().await.map_err(Error::internal)
 }
 
 // ---- API keys -------------------------------------------------------------

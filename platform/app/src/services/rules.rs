@@ -15,7 +15,7 @@
 
 use super::DbResultExt;
 use super::components::{Components, Fresh, Ready};
-use crate::app::AppState;
+use crate::App;
 use crate::services::tenants::TenantRecord;
 use chrono::{DateTime, Utc};
 use minsheng_domain::Error;
@@ -485,7 +485,7 @@ pub(crate) struct Calls {
 
 impl Calls {
     pub(crate) fn new(
-        state: &AppState,
+        state: &App,
         tenant: &TenantRecord,
         chain: &Chain,
         now: DateTime<Utc>,
@@ -858,7 +858,7 @@ pub(crate) fn run_record(
 /// Run the city's intake chain over `draft` (on the blocking pool).
 /// Returns what to record about each plugin afterwards.
 pub async fn run_intake(
-    state: &AppState,
+    state: &App,
     tenant: &TenantRecord,
     draft: &mut Draft,
     now: DateTime<Utc>,
@@ -1073,12 +1073,7 @@ fn instantiate_reason(why: &str) -> &'static str {
 /// disable the plugin, telling the city's administrators); a success ends
 /// a run of failures. Errors are logged, never returned: the citizen's case
 /// is already saved.
-pub async fn record(
-    state: &AppState,
-    tenant: &TenantRecord,
-    tallies: Vec<Tally>,
-    now: DateTime<Utc>,
-) {
+pub async fn record(state: &App, tenant: &TenantRecord, tallies: Vec<Tally>, now: DateTime<Utc>) {
     let t = tenant.id.into_uuid();
     let limit = i32::try_from(state.config.plugin_failure_limit.max(1)).unwrap_or(5);
     for tally in tallies {
@@ -1121,7 +1116,7 @@ pub async fn record(
 }
 
 async fn tell_admins(
-    state: &AppState,
+    state: &App,
     tx: &minsheng_store::DatabaseTransaction,
     tenant: &TenantRecord,
     plugin: &str,
@@ -1156,7 +1151,7 @@ async fn tell_admins(
                 event: "plugin.disabled".into(),
                 subject: subject.clone(),
                 body: body.clone(),
-                trace_parent: crate::telemetry::context::traceparent(),
+                trace_parent: crate::trace::traceparent(),
             }
             .row(now)
         })

@@ -8,7 +8,7 @@
 
 use super::DbResultExt;
 use super::escalation::Worker;
-use crate::app::AppState;
+use crate::App;
 use chrono::{DateTime, Duration, Utc};
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -23,11 +23,7 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 pub const MAX_ATTEMPTS: i32 = 12;
 
 /// Send every message that is due at `now`; returns how many were sent.
-pub async fn deliver_due(
-    state: &AppState,
-    worker: &Worker,
-    now: DateTime<Utc>,
-) -> Result<u64, Error> {
+pub async fn deliver_due(state: &App, worker: &Worker, now: DateTime<Utc>) -> Result<u64, Error> {
     // Without SMTP (or with a sender that is not an address), email waits
     // in the outbox; webhooks still go.
     let from: Option<Mailbox> = match state.config.mail_from.parse() {
@@ -123,12 +119,12 @@ pub async fn deliver_due(
 /// staff action, a rating, an escalation step), so the trace follows a
 /// case event to the receiving system.
 async fn delivery_span(
-    state: &AppState,
+    state: &App,
     slugs: &mut std::collections::HashMap<uuid::Uuid, String>,
     message: &outbox::Model,
 ) -> tracing::Span {
     // The city's slug only matters to exported spans: no query otherwise.
-    if crate::telemetry::exporting()
+    if crate::trace::exporting()
         && !slugs.contains_key(&message.tenant_id)
         && let Ok(Some(t)) =
             minsheng_store::queries::tenants::by_id(state.store.db(), message.tenant_id).await
@@ -146,7 +142,7 @@ async fn delivery_span(
         message.attempt = message.attempts + 1,
     );
     if let Some(parent) = message.trace_parent.as_deref() {
-        span.set_parent(crate::telemetry::context::from_traceparent(parent));
+        span.set_parent(crate::trace::from_traceparent(parent));
     }
     span
 }
@@ -155,7 +151,7 @@ async fn delivery_span(
 /// answer is delivered; anything else is tried again later; a removed
 /// endpoint is given up.
 async fn call(
-    state: &AppState,
+    state: &App,
     http: &reqwest::Client,
     message: &outbox::Model,
 ) -> Result<(), (String, bool)> {
@@ -187,11 +183,10 @@ async fn call(
         .header("webhook-timestamp", timestamp.to_string())
         .header("webhook-signature", signature);
     // The receiver's trace continues the delivery's (W3C trace context).
-    let resp =
-        match crate::telemetry::context::traceparent().or_else(|| message.trace_parent.clone()) {
-            Some(traceparent) => resp.header("traceparent", traceparent),
-            None => resp,
-        };
+    let resp = match crate::trace::traceparent().or_else(|| message.trace_parent.clone()) {
+        Some(traceparent) => resp.header("traceparent", traceparent),
+        None => resp,
+    };
     let resp = resp
         .body(message.body.clone())
         .send()

@@ -7,13 +7,10 @@
 //! the outbox are read from the database at each scrape. No personal data
 //! is ever a label.
 
-use crate::app::AppState;
-use poem::http::StatusCode;
-use poem::{Endpoint, IntoResponse, Request, Response};
+use crate::App;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 /// Upper bounds of the latency histogram, in seconds.
 const BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
@@ -26,7 +23,7 @@ struct Histogram {
 }
 
 /// Labels, in order, as one key.
-type Labels = Vec<(&'static str, String)>;
+pub type Labels = Vec<(&'static str, String)>;
 
 pub struct Metrics {
     counters: Mutex<BTreeMap<(&'static str, Labels), u64>>,
@@ -37,7 +34,7 @@ pub struct Metrics {
 
 impl Default for Metrics {
     fn default() -> Self {
-        let otel_latency = crate::telemetry::exporting().then(|| {
+        let otel_latency = crate::trace::exporting().then(|| {
             opentelemetry::global::meter("minsheng")
                 .f64_histogram("minsheng_http_request_duration_seconds")
                 .with_description("HTTP request latency by route template, method and status.")
@@ -123,6 +120,23 @@ impl Metrics {
         )
     }
 
+    /// Time one HTTP request: the latency histogram (and OTLP's, when
+    /// exporting). The labels are the route template and method; `status`
+    /// goes to OTLP only.
+    pub fn observe_request(&self, route: String, method: String, status: u16, seconds: f64) {
+        if let Some(h) = &self.otel_latency {
+            h.record(
+                seconds,
+                &[
+                    opentelemetry::KeyValue::new("route", route.clone()),
+                    opentelemetry::KeyValue::new("method", method.clone()),
+                    opentelemetry::KeyValue::new("status", i64::from(status)),
+                ],
+            );
+        }
+        self.observe(vec![("route", route), ("method", method)], seconds);
+    }
+
     fn observe(&self, labels: Labels, seconds: f64) {
         if let Ok(mut h) = self.latency.lock() {
             let h = h.entry(labels).or_default();
@@ -192,92 +206,6 @@ fn escape(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// The route name of every path no route matched.
-pub const UNMATCHED: &str = "unmatched";
-
-/// The route template of a path and the city it names: ids, tracking
-/// codes, dates and slugs become placeholders.
-pub fn route_of(path: &str) -> (String, String) {
-    let segments: Vec<&str> = path.split('/').collect();
-    let mut tenant = String::new();
-    let mut out = Vec::with_capacity(segments.len());
-    for (i, s) in segments.iter().enumerate() {
-        let previous = if i > 0 { segments[i - 1] } else { "" };
-        let placeholder = if (previous == "t" && i == 2) || (previous == "tenants" && i == 4) {
-            tenant = (*s).to_owned();
-            Some("{tenant}")
-        } else if uuid::Uuid::parse_str(s).is_ok() {
-            Some("{id}")
-        } else if minsheng_domain::case::normalize_tracking_code(s).is_some() && s.len() >= 12 {
-            Some("{code}")
-        } else if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() {
-            Some("{date}")
-        } else if previous == "departments" || previous == "roles" || previous == "static" {
-            Some("{name}")
-        } else {
-            None
-        };
-        out.push(placeholder.map_or_else(|| (*s).to_owned(), str::to_owned));
-    }
-    let route = out.join("/");
-    // Open311 and anything unmatched keep a bounded set of names.
-    let route = if route.starts_with("/open311/") {
-        "/open311/v2/*".to_owned()
-    } else {
-        route
-    };
-    (route, tenant)
-}
-
-/// The middleware: count and time every request (after city host names
-/// were rewritten, so a city's pages are counted under their city).
-pub async fn record<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
-    let Some(state) = req.data::<AppState>().cloned() else {
-        return ep.call(req).await.map(IntoResponse::into_response);
-    };
-    let (route, tenant) = route_of(req.uri().path());
-    // A city's own host name was rewritten to its `/t/{tenant}` path.
-    let rewritten = req.extensions().get::<crate::web::site::ByHost>().is_some();
-    let method = req.method().as_str().to_owned();
-    let started = Instant::now();
-    let result = ep.call(req).await.map(IntoResponse::into_response);
-    let status = match &result {
-        Ok(r) => r.status(),
-        Err(e) => e.status(),
-    };
-    // Unmatched paths are one series, not one per path a scanner tries.
-    let route = if status == StatusCode::NOT_FOUND && !route.contains('{') {
-        UNMATCHED.to_owned()
-    } else {
-        route
-    };
-    crate::telemetry::request::resolved(&method, &route, &tenant, rewritten);
-    state.metrics.count(
-        "minsheng_http_requests_total",
-        vec![
-            ("route", route.clone()),
-            ("method", method.clone()),
-            ("status", status.as_u16().to_string()),
-            ("tenant", tenant),
-        ],
-    );
-    let seconds = started.elapsed().as_secs_f64();
-    if let Some(h) = &state.metrics.otel_latency {
-        h.record(
-            seconds,
-            &[
-                opentelemetry::KeyValue::new("route", route.clone()),
-                opentelemetry::KeyValue::new("method", method.clone()),
-                opentelemetry::KeyValue::new("status", i64::from(status.as_u16())),
-            ],
-        );
-    }
-    state
-        .metrics
-        .observe(vec![("route", route), ("method", method)], seconds);
-    result
-}
-
 /// Report the counters and the connection pool through OpenTelemetry too,
 /// read at each export (OTLP). The gauges that need a database query
 /// (due work, outbox) are on `/metrics` only.
@@ -328,7 +256,7 @@ pub fn export_to_otel(metrics: &Arc<Metrics>, store: &minsheng_store::Store) {
 }
 
 /// `GET /metrics` on the metrics listener.
-pub async fn scrape(state: &AppState) -> String {
+pub async fn scrape(state: &App) -> String {
     let mut gauges = Vec::new();
     let pool = state.store.pool();
     gauges.push((
@@ -411,29 +339,4 @@ pub async fn scrape(state: &AppState) -> String {
         components as f64,
     ));
     state.metrics.render(&gauges)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::route_of;
-
-    #[test]
-    fn routes_are_templates() {
-        assert_eq!(
-            route_of("/api/v1/tenants/daqing/cases/ABCD-EFGH-JKLM/answer"),
-            (
-                "/api/v1/tenants/{tenant}/cases/{code}/answer".into(),
-                "daqing".into()
-            )
-        );
-        assert_eq!(
-            route_of("/t/springfield/answers"),
-            ("/t/{tenant}/answers".into(), "springfield".into())
-        );
-        assert_eq!(
-            route_of("/api/v1/tenants/daqing/departments/01a2b3c4-0000-7000-8000-000000000000").0,
-            "/api/v1/tenants/{tenant}/departments/{id}"
-        );
-        assert_eq!(route_of("/open311/v2/requests.json").0, "/open311/v2/*");
-    }
 }

@@ -236,7 +236,7 @@ pub async fn enqueue(
                 event: event.to_owned(),
                 subject: event.to_owned(),
                 body: body.clone(),
-                trace_parent: crate::telemetry::context::traceparent(),
+                trace_parent: crate::trace::traceparent(),
             }
             .row(now)
         })

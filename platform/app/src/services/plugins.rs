@@ -121,7 +121,7 @@ pub async fn upload(ctx: &Ctx, tenant: &TenantRecord, bytes: Vec<u8>) -> Result<
             ));
         }
     }
-    let fresh = match ctx.state.rules.compile(t, bytes.clone()).await {
+    let fresh = match ctx.app.rules.compile(t, bytes.clone()).await {
         Ok(p) => p,
         Err(LoadFailure::Refused(e)) => return Err(Error::invalid("component", e.to_string())),
         Err(LoadFailure::Server(e)) => return Err(e),
@@ -176,7 +176,7 @@ pub async fn upload(ctx: &Ctx, tenant: &TenantRecord, bytes: Vec<u8>) -> Result<
         .ok_or_else(|| Error::internal("uploaded plugin vanished"))?;
     tx.commit().await.or_internal()?;
     // Kept only now that the upload is saved.
-    ctx.state.rules.admit(fresh);
+    ctx.app.rules.admit(fresh);
     ctx.audit(
         Some(tenant.id),
         "plugin_upload",
@@ -274,7 +274,7 @@ pub async fn update(
         .or_internal()?
         .ok_or_else(|| Error::not_found("plugin"))?;
     tx.commit().await.or_internal()?;
-    ctx.state.rules.forget(t);
+    ctx.app.rules.forget(t);
     ctx.audit(
         Some(tenant.id),
         "plugin_update",
@@ -297,8 +297,8 @@ pub async fn remove(ctx: &Ctx, tenant: &TenantRecord, id: Uuid) -> Result<(), Er
         return Err(Error::not_found("plugin"));
     }
     tx.commit().await.or_internal()?;
-    ctx.state.rules.components().discard(&row.hash);
-    ctx.state.rules.forget(t);
+    ctx.app.rules.components().discard(&row.hash);
+    ctx.app.rules.forget(t);
     ctx.audit(
         Some(tenant.id),
         "plugin_delete",
@@ -315,7 +315,7 @@ async fn usage(
     t: Uuid,
 ) -> Result<PluginQuota, Error> {
     let (plugins, bytes) = q::usage(tx, t).await.or_internal()?;
-    let config = &ctx.state.config;
+    let config = &ctx.app.config;
     Ok(PluginQuota {
         plugins,
         max_plugins: u64::from(config.plugin_max_per_city),
@@ -347,7 +347,7 @@ fn limits_view(l: &Limits) -> PluginLimits {
 pub async fn limits(ctx: &Ctx, tenant: &TenantRecord) -> Result<PluginLimits, Error> {
     ctx.authorize(tenant, "tenant:read").await?;
     Ok(limits_view(
-        &tenant_limits(tenant).capped_by(ctx.state.rules.maxima()),
+        &tenant_limits(tenant).capped_by(ctx.app.rules.maxima()),
     ))
 }
 
@@ -358,7 +358,7 @@ pub async fn set_limits(
     input: PluginLimits,
 ) -> Result<PluginLimits, Error> {
     ctx.authorize(tenant, "plugin:write").await?;
-    let max = ctx.state.rules.maxima();
+    let max = ctx.app.rules.maxima();
     let mut p = Problems::new();
     let mut check = |field: &str, value: u64, low: u64, high: u64| {
         if value < low || value > high {
@@ -404,8 +404,8 @@ pub async fn set_limits(
     )
     .await
     .or_internal()?;
-    ctx.state.tenants.forget(&tenant.slug);
-    ctx.state.rules.forget(tenant.id.into_uuid());
+    ctx.app.tenants.forget(&tenant.slug);
+    ctx.app.rules.forget(tenant.id.into_uuid());
     ctx.audit(
         Some(tenant.id),
         "plugin_limits",

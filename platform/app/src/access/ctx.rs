@@ -6,7 +6,7 @@
 
 use super::principal::Principal;
 use super::tokens::{constant_time_eq, parse_api_key, sha256_hex};
-use crate::app::AppState;
+use crate::App;
 use crate::services::DbResultExt;
 use crate::services::tenants::TenantRecord;
 use chrono::{DateTime, Utc};
@@ -28,13 +28,62 @@ pub struct Ctx {
     pub session_csrf: Option<String>,
     /// The digest of the session's token, to log out this session.
     pub session_id: Option<String>,
-    pub state: AppState,
+    pub app: App,
     /// The time the actions happen at: now, except when the demo history
     /// is generated through the same services.
     pub clock: Option<chrono::DateTime<Utc>>,
 }
 
 impl Ctx {
+    /// A request's context: who it acts for, from where, and its session
+    /// (id and CSRF token) when it came with the session cookie.
+    pub fn request(
+        app: App,
+        principal: Principal,
+        ip: Option<IpAddr>,
+        session: Option<(String, String)>,
+    ) -> Self {
+        let (session_id, session_csrf) = session.unzip();
+        Self {
+            principal,
+            ip,
+            session_csrf,
+            session_id,
+            app,
+            clock: None,
+        }
+    }
+
+    /// Work that acts for the platform itself, not for a request: the
+    /// command line, the demo history, background steps. `name` is what
+    /// the audit log shows (`operator:{name}`).
+    pub fn operator(app: App, name: &str) -> Self {
+        Self::request(
+            app,
+            Principal::Operator {
+                user: UserId::from_uuid(uuid::Uuid::nil()),
+                username: name.to_owned(),
+            },
+            None,
+            None,
+        )
+    }
+
+    /// Background work of the platform (the escalation worker, mail).
+    pub fn background(app: &App) -> Self {
+        Self::operator(app.clone(), "worker")
+    }
+
+    /// The same principal and request, acting as `principal` instead.
+    pub fn acting_as(&self, principal: Principal) -> Self {
+        Self {
+            principal,
+            session_csrf: None,
+            session_id: None,
+            ..self.clone()
+        }
+    }
+
     pub fn now(&self) -> chrono::DateTime<Utc> {
         self.clock.unwrap_or_else(Utc::now)
     }
@@ -42,17 +91,17 @@ impl Ctx {
     /// The connection, for tables without row-level security (cities and
     /// their host names).
     pub fn db(&self) -> &minsheng_store::DatabaseConnection {
-        self.state.store.db()
+        self.app.store.db()
     }
 
     /// The city named in the request's path (briefly cached).
     pub async fn tenant(&self, slug: &str) -> Result<TenantRecord, Error> {
-        self.state.tenants.find(self.db(), slug).await
+        self.app.tenants.find(self.db(), slug).await
     }
 
     /// A transaction that sees one city's rows.
     pub async fn tx(&self, tenant: TenantId) -> Result<DatabaseTransaction, Error> {
-        self.state
+        self.app
             .store
             .begin(Scope::Tenant(tenant.into_uuid()))
             .await
@@ -61,7 +110,7 @@ impl Ctx {
 
     /// A read-only transaction that sees one city's rows.
     pub async fn read_tx(&self, tenant: TenantId) -> Result<DatabaseTransaction, Error> {
-        self.state
+        self.app
             .store
             .read(Scope::Tenant(tenant.into_uuid()))
             .await
@@ -70,7 +119,7 @@ impl Ctx {
 
     /// A transaction that sees every city's rows.
     pub async fn platform_tx(&self) -> Result<DatabaseTransaction, Error> {
-        self.state.store.begin(Scope::Platform).await.or_internal()
+        self.app.store.begin(Scope::Platform).await.or_internal()
     }
 
     /// Only platform operators.
@@ -103,7 +152,7 @@ impl Ctx {
                 return Err(Error::not_found(format!("city {:?}", tenant.slug)));
             }
             Principal::Staff { user, .. } => {
-                let policy = &self.state.policy;
+                let policy = &self.app.policy;
                 // A grant made by another process may not have reached this
                 // one yet: look at the version before saying no.
                 policy.allows(*user, tenant.id, permission).await
@@ -134,7 +183,7 @@ impl Ctx {
             Principal::Staff {
                 user, departments, ..
             } if self
-                .state
+                .app
                 .policy
                 .department_scoped(*user, tenant.id, permission)
                 .await =>
@@ -160,7 +209,7 @@ impl Ctx {
         };
         let scope = tenant.map_or(Scope::Platform, |t| Scope::Tenant(t.into_uuid()));
         let written = async {
-            let tx = self.state.store.begin(scope).await?;
+            let tx = self.app.store.begin(scope).await?;
             q::insert_audit(&tx, row).await?;
             tx.commit().await
         }
@@ -177,7 +226,7 @@ fn unauthenticated() -> Error {
 
 /// Who a request acts for, from its bearer API key or session cookie.
 pub async fn resolve(
-    state: &AppState,
+    state: &App,
     authorization: Option<&str>,
     cookie_token: Option<&str>,
     now: DateTime<Utc>,
@@ -210,7 +259,7 @@ pub async fn resolve(
 }
 
 async fn api_client(
-    state: &AppState,
+    state: &App,
     db: &DatabaseTransaction,
     key: &str,
     now: DateTime<Utc>,
@@ -243,7 +292,7 @@ async fn api_client(
 /// The signed-in user of a session cookie, with the session's (id, CSRF
 /// token); `None` when the session is unknown, idle too long or too old.
 async fn session_user(
-    state: &AppState,
+    state: &App,
     db: &DatabaseTransaction,
     token: &str,
     now: DateTime<Utc>,

@@ -10,6 +10,7 @@ pub mod cases;
 pub mod categories;
 pub mod components;
 pub mod departments;
+pub mod directory;
 pub mod escalation;
 pub mod escalation_rules;
 pub mod intake;
@@ -22,7 +23,7 @@ pub mod webhooks;
 use chrono::Utc;
 use minsheng_domain::Error;
 use minsheng_domain::ids::TenantId;
-use minsheng_store::queries::directory::{self, DirectoryTable};
+use minsheng_store::queries::directory::{self as rows, DirectoryTable};
 use minsheng_store::{ConnectionTrait, DatabaseTransaction, DbErr};
 use sea_orm::{ActiveModelTrait, TryIntoModel};
 use uuid::Uuid;
@@ -70,7 +71,7 @@ where
     }
     let taken = format!("another {what} of this city has this code");
     if let Some(code) = new_code
-        && directory::by_code::<E>(db, tenant.into_uuid(), code)
+        && rows::by_code::<E>(db, tenant.into_uuid(), code)
             .await
             .or_internal()?
             .is_some()
@@ -81,11 +82,11 @@ where
         ));
     }
     row.set(E::UPDATED_AT, Utc::now().into());
-    let updated = directory::update::<E, A>(db, tenant.into_uuid(), id, row)
+    let updated = rows::update::<E, A>(db, tenant.into_uuid(), id, row)
         .await
         .or_conflict("code", &taken)?;
     let saved = match updated {
-        true => directory::by_id::<E>(db, tenant.into_uuid(), id)
+        true => rows::by_id::<E>(db, tenant.into_uuid(), id)
             .await
             .or_internal()?,
         false => None,

@@ -398,7 +398,7 @@ pub async fn create_by(
     let tx = ctx.tx(tenant.id).await?;
     let created = create(&tx, tenant.id, draft).await?;
     let created = super::commit(tx, created).await?;
-    ctx.state.calendars.forget(tenant.id);
+    ctx.app.calendars.forget(tenant.id);
     Ok(created)
 }
 
@@ -412,6 +412,6 @@ pub async fn update_by(
     let tx = ctx.tx(tenant.id).await?;
     let updated = update(&tx, tenant.id, id, patch).await?;
     let updated = super::commit(tx, updated).await?;
-    ctx.state.calendars.forget(tenant.id);
+    ctx.app.calendars.forget(tenant.id);
     Ok(updated)
 }

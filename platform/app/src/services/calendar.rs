@@ -159,7 +159,7 @@ pub async fn put_day_by(
     ctx.authorize(tenant, "calendar:write").await?;
     let tx = ctx.tx(tenant.id).await?;
     let (day, _) = put_day(&tx, tenant, date, input).await?;
-    ctx.state.calendars.forget(tenant.id);
+    ctx.app.calendars.forget(tenant.id);
     super::commit(tx, day).await
 }
 
@@ -171,7 +171,7 @@ pub async fn delete_day_by(
     ctx.authorize(tenant, "calendar:write").await?;
     let tx = ctx.tx(tenant.id).await?;
     delete_day(&tx, tenant, date).await?;
-    ctx.state.calendars.forget(tenant.id);
+    ctx.app.calendars.forget(tenant.id);
     super::commit(tx, ()).await
 }
 

@@ -13,7 +13,7 @@
 use super::DbResultExt;
 use super::cases::{Entry, append, count};
 use super::rules::{Chain, Tally, priority_of, priority_value};
-use crate::app::AppState;
+use crate::App;
 use crate::services::tenants::TenantRecord;
 use chrono::{DateTime, Utc};
 use minsheng_domain::Error;
@@ -103,7 +103,7 @@ fn row(
 }
 
 /// Whether the city has escalation rules (cached for a moment).
-pub async fn any(state: &AppState, tenant: &TenantRecord) -> Result<bool, Error> {
+pub async fn any(state: &App, tenant: &TenantRecord) -> Result<bool, Error> {
     Ok(!state
         .rules
         .chain(&state.store, tenant, super::rules::ESCALATION)
@@ -120,7 +120,7 @@ pub type Outcomes = Vec<Outcome<EscalationDecision>>;
 /// co-handlers and timeline are read in a short read transaction first.
 /// [`apply`] then applies the outcomes in the step's transaction.
 pub async fn evaluate(
-    state: &AppState,
+    state: &App,
     tenant: &TenantRecord,
     chain: &Arc<Chain>,
     row: &case::Model,
@@ -244,7 +244,7 @@ pub async fn evaluate(
 /// after the transaction commits.
 #[allow(clippy::too_many_arguments)]
 pub async fn apply(
-    state: &AppState,
+    state: &App,
     tx: &DatabaseTransaction,
     tenant: &TenantRecord,
     chain: &Chain,
@@ -333,7 +333,7 @@ pub async fn apply(
 /// Apply one checked action; returns what was done, for the timeline.
 #[allow(clippy::too_many_arguments)]
 async fn act(
-    state: &AppState,
+    state: &App,
     tx: &DatabaseTransaction,
     tenant: &TenantRecord,
     chain: &Chain,
@@ -370,7 +370,7 @@ async fn act(
                             first_line(&notice.message)
                         ),
                         body: format!("{}\n\n{}\n{link}\n", notice.message, row.title),
-                        trace_parent: crate::telemetry::context::traceparent(),
+                        trace_parent: crate::trace::traceparent(),
                     }
                     .row(now)
                 })

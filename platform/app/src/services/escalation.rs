@@ -23,7 +23,7 @@
 use super::cases::{Entry, append, count};
 use super::escalation_rules;
 use super::{DbResultExt, calendar};
-use crate::app::AppState;
+use crate::App;
 use crate::services::tenants::TenantRecord;
 use chrono::{DateTime, Duration, Utc};
 use minsheng_domain::Error;
@@ -221,7 +221,7 @@ pub struct Pass {
 
 /// Apply every step due at `now()`, claiming `worker.batch` at a time.
 pub async fn run_due(
-    state: &AppState,
+    state: &App,
     worker: &Worker,
     now: impl Fn() -> DateTime<Utc>,
 ) -> Result<Pass, Error> {
@@ -263,7 +263,7 @@ pub async fn run_due(
 
 /// One city's claimed steps, one after another.
 async fn city_steps(
-    state: &AppState,
+    state: &App,
     worker: &Worker,
     steps: &[due_work::Model],
     now: &impl Fn() -> DateTime<Utc>,
@@ -299,13 +299,13 @@ async fn city_steps(
     fields(minsheng.tenant = tracing::field::Empty, escalation.deadline = %due.deadline, escalation.level = due.level)
 )]
 async fn apply(
-    state: &AppState,
+    state: &App,
     worker: &Worker,
     due: &due_work::Model,
     now: DateTime<Utc>,
 ) -> Result<bool, Error> {
     let tenant = super::tenants::find_by_id(state.store.db(), due.tenant_id).await?;
-    tracing::Span::current().record(crate::telemetry::request::TENANT, tenant.slug.as_str());
+    tracing::Span::current().record(crate::trace::TENANT, tenant.slug.as_str());
     let t = tenant.id.into_uuid();
     // The city's escalation rules; if they cannot be read the ladder goes
     // on without them.
@@ -499,7 +499,7 @@ async fn happened(
 /// What a step does: the timeline, the case's level, the counters, and the
 /// notifications.
 async fn effects(
-    state: &AppState,
+    state: &App,
     tx: &DatabaseTransaction,
     tenant: &TenantRecord,
     row: &case::Model,
@@ -637,7 +637,7 @@ async fn department_names(
 /// Where a case can be followed, for links in messages: the track page,
 /// which shows a public case to anyone and a private one with its secret
 /// or to its signed-in citizen.
-pub fn case_link(state: &AppState, tenant: &TenantRecord, code: &str) -> String {
+pub fn case_link(state: &App, tenant: &TenantRecord, code: &str) -> String {
     format!(
         "{}/t/{}/track?code={code}",
         state.config.public_url.trim_end_matches('/'),
@@ -673,7 +673,7 @@ pub fn email(
     facts: &Facts<'_>,
     now: DateTime<Utc>,
 ) -> outbox::ActiveModel {
-    let words = &crate::web::templates::words(tenant.locale)["mail"];
+    let words = &crate::words::words(tenant.locale)["mail"];
     // The city's own text, else the platform's in the city's language.
     let text = |name: String| {
         tenant
@@ -704,7 +704,7 @@ pub fn email(
         event: event.to_owned(),
         subject,
         body,
-        trace_parent: crate::telemetry::context::traceparent(),
+        trace_parent: crate::trace::traceparent(),
     }
     .row(now)
 }
@@ -713,7 +713,7 @@ pub fn email(
 /// steps and send due messages, then wait `poll`; stops when `stop` fires,
 /// after finishing the step in hand.
 pub async fn work(
-    state: AppState,
+    state: App,
     worker: Worker,
     poll: std::time::Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,

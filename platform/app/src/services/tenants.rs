@@ -457,7 +457,7 @@ use crate::access::Ctx;
 
 pub async fn list_by(ctx: &Ctx) -> Result<Vec<Tenant>, Error> {
     ctx.require_operator()?;
-    list(&ctx.state.store).await
+    list(&ctx.app.store).await
 }
 
 pub async fn create_by(ctx: &Ctx, input: TenantInput) -> Result<Tenant, Error> {
@@ -467,7 +467,7 @@ pub async fn create_by(ctx: &Ctx, input: TenantInput) -> Result<Tenant, Error> {
     let tx = ctx.tx(record.id).await?;
     super::access::ensure_builtin_roles(&tx, record.id, record.locale).await?;
     tx.commit().await.or_internal()?;
-    ctx.state.policy.reload().await.map_err(Error::internal)?;
+    ctx.app.policy.reload().await.map_err(Error::internal)?;
     Ok(tenant)
 }
 
@@ -486,8 +486,8 @@ pub async fn update_by(ctx: &Ctx, slug: &str, patch: TenantPatch) -> Result<Tena
         ctx.require_operator_for(&record)?;
     }
     let updated = update(ctx.db(), slug, patch).await?;
-    ctx.state.calendars.forget(record.id);
-    ctx.state.tenants.forget(slug);
+    ctx.app.calendars.forget(record.id);
+    ctx.app.tenants.forget(slug);
     Ok(updated)
 }
 
@@ -502,7 +502,7 @@ pub async fn add_host_by(ctx: &Ctx, slug: &str, input: &HostInput) -> Result<Hos
     let record = find(ctx.db(), slug).await?;
     ctx.require_operator_for(&record)?;
     let added = add_host(ctx.db(), record.id, input).await?;
-    ctx.state.tenants.forget(slug);
+    ctx.app.tenants.forget(slug);
     Ok(added)
 }
 
@@ -510,7 +510,7 @@ pub async fn remove_host_by(ctx: &Ctx, slug: &str, host_id: Uuid) -> Result<(), 
     let record = find(ctx.db(), slug).await?;
     ctx.require_operator_for(&record)?;
     remove_host(ctx.db(), record.id, host_id).await?;
-    ctx.state.tenants.forget(slug);
+    ctx.app.tenants.forget(slug);
     Ok(())
 }
 

@@ -1,0 +1,79 @@
+//! Reading a city's directory: its departments and categories. These are
+//! public (the citizen site and Open311 list them), so the entry points
+//! need a context but no permission; changes go through
+//! `departments::create_by`/`update_by` and `categories::create_by`/
+//! `update_by`, which authorize.
+
+use super::tenants::TenantRecord;
+use super::{categories, commit, departments};
+use crate::access::Ctx;
+use crate::model::{Category, Department};
+use minsheng_domain::Error;
+use uuid::Uuid;
+
+/// The city's departments (active ones unless `include_inactive`).
+pub async fn departments(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    include_inactive: bool,
+) -> Result<Vec<Department>, Error> {
+    let tx = ctx.read_tx(tenant.id).await?;
+    let found = departments::list(&tx, tenant.id, include_inactive).await?;
+    commit(tx, found).await
+}
+
+/// One department of the city.
+pub async fn department(ctx: &Ctx, tenant: &TenantRecord, id: Uuid) -> Result<Department, Error> {
+    let tx = ctx.read_tx(tenant.id).await?;
+    let found = departments::get(&tx, tenant.id, id).await?;
+    commit(tx, found).await
+}
+
+/// The city's categories (active ones unless `include_inactive`).
+pub async fn categories(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    include_inactive: bool,
+) -> Result<Vec<Category>, Error> {
+    let tx = ctx.read_tx(tenant.id).await?;
+    let found = categories::list(&tx, tenant.id, include_inactive).await?;
+    commit(tx, found).await
+}
+
+/// One category of the city.
+pub async fn category(ctx: &Ctx, tenant: &TenantRecord, id: Uuid) -> Result<Category, Error> {
+    let tx = ctx.read_tx(tenant.id).await?;
+    let found = categories::get(&tx, tenant.id, id).await?;
+    commit(tx, found).await
+}
+
+/// The active departments and categories, read together (one snapshot).
+pub async fn active(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+) -> Result<(Vec<Department>, Vec<Category>), Error> {
+    let tx = ctx.read_tx(tenant.id).await?;
+    let departments = departments::list(&tx, tenant.id, false).await?;
+    let categories = categories::list(&tx, tenant.id, false).await?;
+    commit(tx, (departments, categories)).await
+}
+
+/// The city's calendar: weekly days off and listed days (public).
+pub async fn calendar(ctx: &Ctx, tenant: &TenantRecord) -> Result<crate::model::Calendar, Error> {
+    let tx = ctx.read_tx(tenant.id).await?;
+    let found = super::calendar::get(&tx, tenant).await?;
+    commit(tx, found).await
+}
+
+/// When something started at `start` with `working_days` allowed is due
+/// on the city's calendar (public).
+pub async fn deadline(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    start: chrono::DateTime<chrono::Utc>,
+    working_days: u32,
+) -> Result<crate::model::Deadline, Error> {
+    let tx = ctx.read_tx(tenant.id).await?;
+    let found = super::calendar::deadline(&tx, tenant, start, working_days).await?;
+    commit(tx, found).await
+}
