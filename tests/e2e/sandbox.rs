@@ -5,10 +5,9 @@
 //! within twice its quiet p99, no submission may get a 5xx, and every
 //! acknowledged case must be stored.
 
+use crate::flows::{staff_view, submit_case, worker_at};
 use crate::on_both_backends;
-use crate::plugins::{
-    HEATING_TEXT, enable, heating_in_other, rule_runs, staff_view, submit, upload, worker_at,
-};
+use crate::plugins::{HEATING_TEXT, enable, heating_in_other, rule_runs, upload};
 use crate::support::{Auth, Backend, TestApp, spawn_app_with};
 use chrono::{DateTime, Utc};
 use minsheng_plugin_host::examples::{self, bombs};
@@ -313,7 +312,7 @@ on_both_backends!(quotas_bound_each_city);
 async fn decisions_that_cannot_be_stored_fall_back(backend: Backend) {
     let app = spawn_app_with(backend, &[]).await;
     let hostile = upload(&app, "daqing", "hostile").await;
-    let elsewhere = submit(&app, "springfield", &pothole()).await;
+    let elsewhere = submit_case(&app, "springfield", &pothole()).await.code;
     let springfield = Springfield::start(&app).await;
     let title = heating_in_other(HEATING_TEXT)["title"].clone();
     for (mode, code, failure) in [
@@ -332,7 +331,9 @@ async fn decisions_that_cannot_be_stored_fall_back(backend: Backend) {
             json!({ "mode": mode, "code": code }),
         )
         .await;
-        let code = submit(&app, "daqing", &heating_in_other(HEATING_TEXT)).await;
+        let code = submit_case(&app, "daqing", &heating_in_other(HEATING_TEXT))
+            .await
+            .code;
         let case = staff_view(&app, "daqing", &code).await;
         assert_eq!(case["case"]["department"], "xfj", "{mode}: default routing");
         assert_eq!(case["case"]["title"], title, "{mode}: the title as sent");
@@ -389,7 +390,7 @@ async fn slow_escalation_rules_hold_up_no_one(backend: Backend) {
                 .unwrap(),
         );
     }
-    let theirs = submit(&app, "springfield", &pothole()).await;
+    let theirs = submit_case(&app, "springfield", &pothole()).await.code;
     let springfield = Springfield::start_at_most(&app, 200).await;
     // Far enough on that every case (Springfield's too) is overdue.
     let at = deadline.unwrap() + chrono::Duration::days(30);

@@ -9,7 +9,7 @@ use crate::support::{Backend, TestApp, spawn_app};
 use reqwest::header::{COOKIE, SET_COOKIE};
 
 /// The value of `name="{field}" value="…"` in a page.
-fn field_value(html: &str, field: &str) -> String {
+pub(crate) fn field_value(html: &str, field: &str) -> String {
     let marker = format!("name=\"{field}\" value=\"");
     let at = html
         .find(&marker)
@@ -29,7 +29,7 @@ fn testid(html: &str, id: &str) -> String {
     rest[start..].split('<').next().unwrap().trim().to_owned()
 }
 
-async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> (u16, String) {
+pub(crate) async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> (u16, String) {
     let mut req = app.client.get(app.url(path)).header("accept", "text/html");
     if let Some(c) = cookie {
         req = req.header(COOKIE, c);
@@ -38,7 +38,7 @@ async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> (u16, String) 
     (resp.status().as_u16(), resp.text().await.unwrap())
 }
 
-async fn post(
+pub(crate) async fn post(
     app: &TestApp,
     path: &str,
     cookie: Option<&str>,

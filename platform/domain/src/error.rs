@@ -40,7 +40,7 @@ impl fmt::Display for FieldError {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum Error {
     /// The input is malformed or breaks a rule; every problem is listed.
     #[error("invalid input: {}", list(.0))]

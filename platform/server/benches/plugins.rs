@@ -124,7 +124,7 @@ fn per_call() {
     let plugin = Plugin::load(&host, &examples::bytes("daqing-router")).unwrap();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants/daqing");
     let (departments, categories) =
-        minsheng_server::plugin_cli::directory(&bundle::format::Bundle::read(&root).unwrap());
+        minsheng_server::cli::plugin::directory(&bundle::format::Bundle::read(&root).unwrap());
     let chain = Chain {
         departments,
         categories,

@@ -90,10 +90,13 @@ pub fn build(state: ServerState) -> impl Endpoint {
             "/t/:slug/cases/:code/information",
             post(web::track::add_information),
         )
-        .at("/t/:slug/departments", get(web::pages::departments_page))
+        .at(
+            "/t/:slug/departments",
+            get(web::departments::departments_page),
+        )
         .at(
             "/t/:slug/departments/:code",
-            get(web::pages::department_page),
+            get(web::departments::department_page),
         )
         .at(
             "/t/:slug/login",

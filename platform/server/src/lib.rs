@@ -9,7 +9,6 @@ pub mod app;
 pub mod cli;
 pub mod http_metrics;
 pub mod open311;
-pub mod plugin_cli;
 pub mod request;
 pub mod telemetry;
 pub mod web;

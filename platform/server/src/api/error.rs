@@ -131,6 +131,23 @@ impl From<Error> for ApiError {
     }
 }
 
+impl ApiError {
+    /// What the body says to a person.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::BadRequest(b)
+            | Self::Unauthenticated(b)
+            | Self::Forbidden(b)
+            | Self::NotFound(b)
+            | Self::Conflict(b)
+            | Self::Invalid(b)
+            | Self::TooManyRequests(b, _)
+            | Self::Internal(b)
+            | Self::Unavailable(b) => &b.0.message,
+        }
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;
 
 /// poem-openapi names path parameters `param0`, `param1`… internally; say

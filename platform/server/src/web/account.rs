@@ -4,7 +4,7 @@
 //! submission with a double-submit token (a `__Host-` cookie that must
 //! match a hidden field); sign-out carries the session's own CSRF token.
 
-use super::pages::{error_page, render};
+use super::respond::render;
 use super::site::Site;
 use super::site::site;
 use crate::app::ServerState;
@@ -139,7 +139,7 @@ pub async fn login_submit(
             .with_header(header::RETRY_AFTER, retry_after_secs.to_string())
             .into_response(),
         Err(Error::NotFound(_)) => site.not_found(&state, &ctx),
-        Err(e) => error_page(&e),
+        Err(e) => site.error(&state, &ctx, &e),
     }
 }
 
@@ -182,10 +182,10 @@ pub async fn logout_submit(
         return home();
     };
     if !constant_time_eq(expected, &form.csrf_token) {
-        return super::pages::refused(&site.word("form_expired"));
+        return super::respond::refused(&site.word("form_expired"));
     }
     if let Err(e) = access::logout(&ctx).await {
-        return error_page(&e);
+        return site.error(&state, &ctx, &e);
     }
     home()
 }
@@ -283,7 +283,7 @@ pub async fn register_submit(
                     &session.token,
                     &format!("{}my?welcome=1", site.base),
                 ),
-                Err(e) => error_page(&e),
+                Err(e) => site.error(&state, &ctx, &e),
             };
         }
         Err(Error::Invalid(problems)) => {
@@ -316,7 +316,7 @@ pub async fn register_submit(
             .with_header(header::RETRY_AFTER, retry_after_secs.to_string())
             .into_response();
         }
-        Err(e) => return error_page(&e),
+        Err(e) => return site.error(&state, &ctx, &e),
     };
     register_page(
         &state,
@@ -359,7 +359,7 @@ pub async fn my_cases(
     }
     let page = match cases::mine(&ctx, &site.tenant, 0, 100).await {
         Ok(p) => p,
-        Err(e) => return error_page(&e),
+        Err(e) => return site.error(&state, &ctx, &e),
     };
     let mut context = site.context(&ctx, "");
     context.extend([

@@ -4,14 +4,15 @@
 //! double click, a reload or the back button never files a second case.
 //! Every message is shown next to its field, in the page's language.
 
-use super::pages::{error_page, local, render};
+use super::pages::local;
+use super::respond::render;
 use super::site::Site;
 use super::site::site;
 use crate::app::ServerState;
 use minsheng_app::access::Ctx;
 use minsheng_app::access::tokens::random_token;
 use minsheng_app::model::{CaseInput, Category};
-use minsheng_app::services::{categories, intake};
+use minsheng_app::services::intake;
 use minsheng_domain::Error;
 use minsheng_domain::error::FieldError;
 use poem::http::{StatusCode, header};
@@ -27,9 +28,8 @@ pub struct AskQuery {
     q: Option<String>,
 }
 
-async fn city_categories(state: &ServerState, site: &Site) -> Result<Vec<Category>, Error> {
-    let tx = state.tenant_read(site.tenant.id).await?;
-    categories::list(&tx, site.tenant.id, false).await
+async fn city_categories(ctx: &Ctx, site: &Site) -> Result<Vec<Category>, Error> {
+    minsheng_app::services::directory::categories(ctx, &site.tenant, false).await
 }
 
 /// `GET /t/{slug}/ask`: the categories (filtered by `q`), or with
@@ -43,9 +43,9 @@ pub async fn ask(
     Query(query): Query<AskQuery>,
 ) -> Response {
     let site = site!(&state, &ctx, req, &slug);
-    let all = match city_categories(&state, &site).await {
+    let all = match city_categories(&ctx, &site).await {
         Ok(c) => c,
-        Err(e) => return error_page(&e),
+        Err(e) => return site.error(&state, &ctx, &e),
     };
     let q = query.q.unwrap_or_default();
     if let Some(code) = query.category
@@ -244,12 +244,12 @@ pub async fn submit(
     let site = site!(&state, &ctx, req, &slug);
     let bytes = match body.into_bytes().await {
         Ok(b) => b,
-        Err(_) => return super::pages::bad_request(&site.word("form_expired")),
+        Err(_) => return super::respond::bad_request(&site.word("form_expired")),
     };
     let form = AskForm::parse(&bytes);
-    let all = match city_categories(&state, &site).await {
+    let all = match city_categories(&ctx, &site).await {
         Ok(c) => c,
-        Err(e) => return error_page(&e),
+        Err(e) => return site.error(&state, &ctx, &e),
     };
     let Some(category) = all.iter().find(|c| c.code == form.category.trim()) else {
         return chooser(&state, &ctx, &site, &all, "");
@@ -266,7 +266,7 @@ pub async fn submit(
         input.longitude = None;
         match intake::problems(&ctx, &site.tenant, &input).await {
             Ok(more) => problems.extend(more),
-            Err(e) => return error_page(&e),
+            Err(e) => return site.error(&state, &ctx, &e),
         }
         return form_page(
             &state,
@@ -324,7 +324,7 @@ pub async fn submit(
         )
         .with_header(header::RETRY_AFTER, retry_after_secs.to_string())
         .into_response(),
-        Err(e) => error_page(&e),
+        Err(e) => site.error(&state, &ctx, &e),
     }
 }
 

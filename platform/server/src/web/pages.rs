@@ -1,22 +1,23 @@
-//! The pages anyone may read: a city's home page, its public answers, a
-//! public case, the department directory and one department's page, plus
-//! the platform index and the error pages. Each handler finds its city
+//! The pages anyone may read: a city's home page, its public answers and a
+//! public case (the department directory is in [`super::departments`]),
+//! plus the platform index and the error pages. Each handler finds its city
 //! ([`Site::load`]), loads what it shows through the services and renders
 //! one template.
 
 use super::cache::CountsView;
-use super::site::{Site, branding, site};
+use super::respond::{error_page, not_found, render};
+use super::site::{Site, site};
 use super::templates::words;
 use crate::app::ServerState;
 use minsheng_app::access::Ctx;
 use minsheng_app::model::{Department, PublicCase};
 use minsheng_app::services::tenants::TenantRecord;
-use minsheng_app::services::{categories, departments, tenants};
+use minsheng_app::services::{directory, tenants};
 use minsheng_domain::Error;
 use minsheng_domain::values::Locale;
 use minsheng_store::queries::cases::Filter;
 use poem::http::{StatusCode, header};
-use poem::web::{Data, Html, Path, Query, Redirect};
+use poem::web::{Data, Path, Query, Redirect};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -37,7 +38,7 @@ pub(super) fn local(tenant: &TenantRecord, at: chrono::DateTime<chrono::Utc>) ->
         .to_string()
 }
 
-fn percent(rate: f64) -> String {
+pub(super) fn percent(rate: f64) -> String {
     format!("{:.1}%", rate * 100.0)
 }
 
@@ -60,10 +61,7 @@ pub async fn home(
 async fn landing(state: &ServerState, ctx: &Ctx, site: &Site, unfound: Option<&str>) -> Response {
     let tenant = &site.tenant;
     let loaded = async {
-        let tx = state.tenant_read(tenant.id).await?;
-        let depts = departments::list(&tx, tenant.id, false).await?;
-        let cats = categories::list(&tx, tenant.id, false).await?;
-        drop(tx);
+        let (depts, cats) = directory::active(ctx, tenant).await?;
         // The past year's figures, from the rollup (no scan of the cases).
         let figures = minsheng_app::services::cases::city_stats(ctx, tenant, None, None).await?;
         let recent =
@@ -74,7 +72,7 @@ async fn landing(state: &ServerState, ctx: &Ctx, site: &Site, unfound: Option<&s
     .await;
     let (depts, cats, figures, recent) = match loaded {
         Ok(x) => x,
-        Err(e) => return error_page(&e),
+        Err(e) => return site.error(state, ctx, &e),
     };
     let mut context = site.context(ctx, "home");
     context.extend([
@@ -110,7 +108,7 @@ async fn landing(state: &ServerState, ctx: &Ctx, site: &Site, unfound: Option<&s
 }
 
 /// A public page: shared by every visitor not signed in to the city.
-fn public_page(
+pub(super) fn public_page(
     state: &ServerState,
     site: &Site,
     template: &str,
@@ -141,6 +139,40 @@ pub(super) async fn landing_unfound(
     landing(state, ctx, site, Some(typed)).await
 }
 
+#[derive(Serialize)]
+struct Node {
+    department: Department,
+    children: Vec<Node>,
+}
+
+fn tree(all: &[Department]) -> Vec<Node> {
+    fn children_of(all: &[Department], parent: Option<uuid::Uuid>, depth: usize) -> Vec<Node> {
+        if depth > 32 {
+            return Vec::new();
+        }
+        all.iter()
+            .filter(|d| d.parent_id == parent)
+            .map(|d| Node {
+                department: d.clone(),
+                children: children_of(all, Some(d.id), depth + 1),
+            })
+            .collect()
+    }
+    // A department whose parent is inactive is shown at the top level.
+    let ids: std::collections::HashSet<_> = all.iter().map(|d| d.id).collect();
+    let mut roots = children_of(all, None, 0);
+    for d in all
+        .iter()
+        .filter(|d| d.parent_id.is_some_and(|p| !ids.contains(&p)))
+    {
+        roots.push(Node {
+            department: d.clone(),
+            children: children_of(all, Some(d.id), 1),
+        });
+    }
+    roots
+}
+
 // ---- a public case -----------------------------------------------------------
 
 /// `/t/{slug}/cases/{code}`: a public case.
@@ -157,7 +189,7 @@ pub async fn case_page(
         Ok(_) | Err(Error::NotFound(_) | Error::Invalid(_)) => {
             return site.not_found(&state, &ctx);
         }
-        Err(e) => return error_page(&e),
+        Err(e) => return site.error(&state, &ctx, &e),
     };
     let code = detail.case.tracking_code.clone();
     minsheng_app::services::cases::note_view(&state, &site.tenant, &code, ctx.ip);
@@ -259,17 +291,9 @@ pub async fn answers(
         Err(_) => (AnswersQuery::default(), true),
     };
     f.q = f.q.trim().chars().take(50).collect();
-    let loaded = async {
-        let tx = state.tenant_read(tenant.id).await?;
-        let depts = departments::list(&tx, tenant.id, false).await?;
-        let cats = categories::list(&tx, tenant.id, false).await?;
-        drop(tx);
-        Ok::<_, Error>((depts, cats))
-    }
-    .await;
-    let (depts, cats) = match loaded {
+    let (depts, cats) = match directory::active(&ctx, tenant).await {
         Ok(x) => x,
-        Err(e) => return error_page(&e),
+        Err(e) => return site.error(&state, &ctx, &e),
     };
     let mut filter = Filter {
         search: Some(f.q.clone()).filter(|q| !q.is_empty()),
@@ -315,7 +339,7 @@ pub async fn answers(
     .await;
     let listed = match listed {
         Ok(l) => l,
-        Err(e) => return error_page(&e),
+        Err(e) => return site.error(&state, &ctx, &e),
     };
     // Pages are known when the count is; past the count's cap, "next" is.
     let pages = (!listed.capped).then(|| listed.total.div_ceil(PAGE_SIZE).max(1));
@@ -367,223 +391,6 @@ fn with_local(tenant: &TenantRecord, c: &PublicCase) -> Value {
     let mut v = json!(c);
     v["local"] = json!(local(tenant, c.submitted_at));
     v
-}
-
-// ---- departments -------------------------------------------------------------
-
-#[derive(Deserialize)]
-pub struct DirectoryQuery {
-    sort: Option<String>,
-    dir: Option<String>,
-}
-
-/// The sortable columns of the directory: key, word, numeric.
-const COLUMNS: [(&str, &str, bool); 5] = [
-    ("name", "department", false),
-    ("cases", "cases", true),
-    ("answer_rate", "answer_rate", true),
-    ("on_time_rate", "on_time_rate", true),
-    ("satisfaction", "satisfaction_rate", true),
-];
-
-/// `/t/{slug}/departments`: every department with its past year's figures,
-/// sortable by any column (links, so it works without JavaScript).
-#[handler]
-pub async fn departments_page(
-    state: Data<&ServerState>,
-    ctx: Data<&Ctx>,
-    req: &Request,
-    Path(slug): Path<String>,
-    Query(query): Query<DirectoryQuery>,
-) -> Response {
-    let site = site!(&state, &ctx, req, &slug);
-    let tenant = &site.tenant;
-    let loaded = async {
-        let tx = state.tenant_read(tenant.id).await?;
-        let depts = departments::list(&tx, tenant.id, false).await?;
-        drop(tx);
-        let stats =
-            minsheng_app::services::cases::department_stats(&ctx, tenant, None, None).await?;
-        Ok::<_, Error>((depts, stats))
-    }
-    .await;
-    let (depts, stats) = match loaded {
-        Ok(x) => x,
-        Err(e) => return error_page(&e),
-    };
-    let sort = query
-        .sort
-        .filter(|s| COLUMNS.iter().any(|c| c.0 == s))
-        .unwrap_or_else(|| "cases".into());
-    let numeric = COLUMNS.iter().any(|c| c.0 == sort && c.2);
-    // Numbers sort largest first unless asked otherwise; names A to Z.
-    let desc = match query.dir.as_deref() {
-        Some("asc") => false,
-        Some("desc") => true,
-        _ => numeric,
-    };
-    struct Row<'a> {
-        d: &'a Department,
-        received: i64,
-        answer_rate: f64,
-        on_time_rate: f64,
-        satisfaction: f64,
-    }
-    let mut rows: Vec<Row<'_>> = depts
-        .iter()
-        .map(|d| {
-            let s = stats
-                .iter()
-                .find(|s| s.department.as_deref() == Some(d.code.as_str()));
-            Row {
-                d,
-                received: s.map_or(0, |s| s.received),
-                answer_rate: s.map_or(0.0, |s| s.answer_rate),
-                on_time_rate: s.map_or(0.0, |s| s.on_time_rate),
-                satisfaction: s.map_or(0.0, |s| s.satisfaction_rate),
-            }
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        let order = match sort.as_str() {
-            "name" => a.d.name.cmp(&b.d.name),
-            "answer_rate" => a.answer_rate.total_cmp(&b.answer_rate),
-            "on_time_rate" => a.on_time_rate.total_cmp(&b.on_time_rate),
-            "satisfaction" => a.satisfaction.total_cmp(&b.satisfaction),
-            _ => a.received.cmp(&b.received),
-        };
-        let order = if desc { order.reverse() } else { order };
-        order.then_with(|| a.d.sort_order.cmp(&b.d.sort_order))
-    });
-    let rows: Vec<_> = rows
-        .iter()
-        .map(|r| {
-            json!({
-                "code": r.d.code,
-                "name": r.d.name,
-                "received": r.received,
-                "answer_rate": percent(r.answer_rate),
-                "on_time_rate": percent(r.on_time_rate),
-                "satisfaction_rate": percent(r.satisfaction),
-            })
-        })
-        .collect();
-    let t = site.words();
-    let columns: Vec<_> = COLUMNS
-        .iter()
-        .map(|(key, word, num)| {
-            // Selecting the sorted column again flips its direction.
-            let dir = if *key == sort {
-                if desc { "asc" } else { "desc" }
-            } else if *num {
-                "desc"
-            } else {
-                "asc"
-            };
-            json!({
-                "key": key,
-                "label": t[*word],
-                "num": num,
-                "href": format!("{}departments?sort={key}&dir={dir}", site.base),
-            })
-        })
-        .collect();
-    let mut context = site.context(&ctx, "departments");
-    context.extend([
-        ("rows".into(), json!(rows)),
-        ("columns".into(), json!(columns)),
-        ("sort".into(), json!(sort)),
-        ("desc".into(), json!(desc)),
-    ]);
-    public_page(&state, &site, "departments.html", context)
-}
-
-/// `/t/{slug}/departments/{code}`: one department, its figures and its
-/// latest public cases.
-#[handler]
-pub async fn department_page(
-    state: Data<&ServerState>,
-    ctx: Data<&Ctx>,
-    req: &Request,
-    Path((slug, code)): Path<(String, String)>,
-) -> Response {
-    let site = site!(&state, &ctx, req, &slug);
-    let tenant = &site.tenant;
-    let loaded = async {
-        let tx = state.tenant_read(tenant.id).await?;
-        let depts = departments::list(&tx, tenant.id, false).await?;
-        drop(tx);
-        let Some(dept) = depts.into_iter().find(|d| d.code == code) else {
-            return Ok(None);
-        };
-        let stats =
-            minsheng_app::services::cases::department_stats(&ctx, tenant, None, None).await?;
-        let filter = Filter {
-            department: Some(dept.id),
-            ..Default::default()
-        };
-        let recent =
-            minsheng_app::services::cases::list_recent_public(&ctx, tenant, filter, 10).await?;
-        let mine = stats
-            .into_iter()
-            .find(|s| s.department.as_deref() == Some(dept.code.as_str()));
-        Ok::<_, Error>(Some((dept, mine, recent)))
-    }
-    .await;
-    let (dept, stats, recent) = match loaded {
-        Ok(Some(x)) => x,
-        Ok(None) => return site.not_found(&state, &ctx),
-        Err(e) => return error_page(&e),
-    };
-    let mut context = site.context(&ctx, "departments");
-    context.extend([
-        ("department".into(), json!(dept)),
-        (
-            "stats".into(),
-            json!({
-                "received": stats.as_ref().map_or(0, |s| s.received),
-                "answer_rate": percent(stats.as_ref().map_or(0.0, |s| s.answer_rate)),
-                "on_time_rate": percent(stats.as_ref().map_or(0.0, |s| s.on_time_rate)),
-                "satisfaction_rate": percent(stats.as_ref().map_or(0.0, |s| s.satisfaction_rate)),
-            }),
-        ),
-        ("items".into(), json!(recent)),
-    ]);
-    public_page(&state, &site, "department.html", context)
-}
-
-#[derive(Serialize)]
-struct Node {
-    department: Department,
-    children: Vec<Node>,
-}
-
-fn tree(all: &[Department]) -> Vec<Node> {
-    fn children_of(all: &[Department], parent: Option<uuid::Uuid>, depth: usize) -> Vec<Node> {
-        if depth > 32 {
-            return Vec::new();
-        }
-        all.iter()
-            .filter(|d| d.parent_id == parent)
-            .map(|d| Node {
-                department: d.clone(),
-                children: children_of(all, Some(d.id), depth + 1),
-            })
-            .collect()
-    }
-    // A department whose parent is inactive is shown at the top level.
-    let ids: std::collections::HashSet<_> = all.iter().map(|d| d.id).collect();
-    let mut roots = children_of(all, None, 0);
-    for d in all
-        .iter()
-        .filter(|d| d.parent_id.is_some_and(|p| !ids.contains(&p)))
-    {
-        roots.push(Node {
-            department: d.clone(),
-            children: children_of(all, Some(d.id), 1),
-        });
-    }
-    roots
 }
 
 // ---- the platform's own pages ------------------------------------------------
@@ -654,77 +461,4 @@ async fn platform_robots(state: &ServerState, req: &Request) -> Response {
         }
         Err(e) => error_page(&e),
     }
-}
-
-/// A 404: a page for browsers (in the city's branding when there is one),
-/// JSON for everyone else.
-pub fn not_found(state: &ServerState, req: &Request, tenant: Option<&TenantRecord>) -> Response {
-    let wants_html = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"));
-    if !wants_html {
-        return poem::web::Json(json!({
-            "error": "not_found",
-            "message": format!("no city or page at {}", req.uri().path()),
-        }))
-        .with_status(StatusCode::NOT_FOUND)
-        .into_response();
-    }
-    let locale = tenant.map_or(Locale::En, |t| t.locale);
-    let context = json!({
-        "t": words(locale),
-        "city": tenant.map(|t| branding(t, "/")),
-        "asset": *super::site::ASSET_VERSION,
-    });
-    render(state, "not_found.html", context, StatusCode::NOT_FOUND)
-}
-
-pub(super) fn render(
-    state: &ServerState,
-    name: &str,
-    context: Value,
-    status: StatusCode,
-) -> Response {
-    let rendered = state
-        .templates
-        .get_template(name)
-        .and_then(|t| t.render(context));
-    match rendered {
-        Ok(html) => Html(html).with_status(status).into_response(),
-        Err(e) => error_page(&Error::internal(format!("template {name}: {e}"))),
-    }
-}
-
-/// A short plain page for a request the visitor can fix.
-pub fn bad_request(message: &str) -> Response {
-    plain(StatusCode::BAD_REQUEST, message)
-}
-
-/// A short plain page for a form sent without its token (cross-site, or
-/// kept open past its session).
-pub fn refused(message: &str) -> Response {
-    plain(StatusCode::FORBIDDEN, message)
-}
-
-fn plain(status: StatusCode, message: &str) -> Response {
-    let escaped = message
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    let code = status.as_u16();
-    Html(format!(
-        "<!doctype html><title>{code}</title><h1>{code}</h1><p>{escaped}</p>"
-    ))
-    .with_status(status)
-    .into_response()
-}
-
-/// A plain page for errors that are not the visitor's fault.
-pub fn error_page(error: &Error) -> Response {
-    tracing::error!(error = %error, "page failed");
-    Html("<!doctype html><title>Error</title><h1>Something went wrong</h1><p>It has been logged.</p>")
-        .with_status(StatusCode::INTERNAL_SERVER_ERROR)
-        .into_response()
 }

@@ -17,7 +17,7 @@ pub async fn by_slug(state: &ServerState, slug: &str) -> Result<Option<TenantRec
     match tenants::find(state.store.db(), slug).await {
         Ok(t) if t.active => Ok(Some(t)),
         Ok(_) | Err(minsheng_domain::Error::NotFound(_)) => Ok(None),
-        Err(e) => Err(super::pages::error_page(&e)),
+        Err(e) => Err(super::respond::error_page(&e)),
     }
 }
 
@@ -30,5 +30,5 @@ pub async fn by_host(state: &ServerState, req: &Request) -> Result<Option<Tenant
         .tenants
         .find_by_host(state.store.db(), &host)
         .await
-        .map_err(|e| super::pages::error_page(&e))
+        .map_err(|e| super::respond::error_page(&e))
 }

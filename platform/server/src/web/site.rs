@@ -4,8 +4,8 @@
 //! stylesheet and script, `robots.txt` and the sitemap.
 
 use super::colors;
-use super::pages::{error_page, not_found};
 use super::resolve;
+use super::respond::{error_page, not_found};
 use super::templates::words;
 use crate::app::ServerState;
 use minsheng_app::access::{Ctx, Principal};
@@ -140,9 +140,15 @@ impl Site {
     }
 
     /// A 404 in this city's branding and language.
+    /// An error as this city's page: the status the API gives it and, for
+    /// what the visitor can fix, what to fix.
+    pub fn error(&self, state: &ServerState, ctx: &Ctx, error: &Error) -> Response {
+        super::respond::city_error(state, self.context(ctx, ""), self.tenant.locale, error)
+    }
+
     pub fn not_found(&self, state: &ServerState, ctx: &Ctx) -> Response {
         let context = self.context(ctx, "");
-        super::pages::render(
+        super::respond::render(
             state,
             "not_found.html",
             serde_json::Value::Object(context),
@@ -224,7 +230,7 @@ pub async fn switch_language(
 ) -> Response {
     let site = site!(&state, &ctx, req, &slug);
     let Some(locale) = query.to.as_deref().and_then(|l| Locale::parse(l).ok()) else {
-        return super::pages::bad_request(&site.word("err_other"));
+        return super::respond::bad_request(&site.word("err_other"));
     };
     // Only a path on this site: never an open redirect.
     let back = query
@@ -365,7 +371,7 @@ pub async fn sitemap(
     .await
     {
         Ok(c) => c,
-        Err(e) => return error_page(&e),
+        Err(e) => return site.error(&state, &ctx, &e),
     };
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",

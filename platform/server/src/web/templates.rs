@@ -17,6 +17,7 @@ pub fn environment() -> Environment<'static> {
         template!("index.html"),
         template!("login.html"),
         template!("not_found.html"),
+        template!("error.html"),
         template!("ask.html"),
         template!("ask_category.html"),
         template!("submitted.html"),

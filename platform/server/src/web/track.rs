@@ -4,7 +4,8 @@
 //! the case is theirs with its secret or by being signed in as the account
 //! that filed it.
 
-use super::pages::{case_context, error_page, landing_unfound, refused, render};
+use super::pages::{case_context, landing_unfound};
+use super::respond::{refused, render};
 use super::site::Site;
 use super::site::site;
 use crate::app::ServerState;
@@ -83,7 +84,7 @@ pub async fn track(
             );
         }
         Err(Error::Forbidden(_) | Error::NotFound(_) | Error::Invalid(_)) => {}
-        Err(e) => return error_page(&e),
+        Err(e) => return site.error(&state, &ctx, &e),
     }
     // Anyone else: a public case's page.
     match cases::get(&ctx, &site.tenant, &code, None).await {
@@ -105,7 +106,7 @@ pub async fn track(
                 unfound(&state, &ctx, &site, &typed, query.from.is_some()).await
             }
         }
-        Err(e) => error_page(&e),
+        Err(e) => site.error(&state, &ctx, &e),
     }
 }
 
@@ -317,7 +318,7 @@ async fn owner_again(
             let message = site.word("wrong_secret");
             form_page_for(state, ctx, site, code, message)
         }
-        Err(e) => error_page(&e),
+        Err(e) => site.error(state, ctx, &e),
     }
 }
 
@@ -355,7 +356,7 @@ async fn owner_failure(
         Error::Unauthenticated(_) => {
             return form_page_for(state, ctx, site, code, site.word("wrong_secret"));
         }
-        _ => return error_page(e),
+        _ => return site.error(state, ctx, e),
     };
     let errors = json!({ "alert": site.word(word), "field": field });
     match cases::get_own(ctx, &site.tenant, code, form.secret()).await {
@@ -369,6 +370,6 @@ async fn owner_failure(
             &errors,
             status,
         ),
-        Err(e) => error_page(&e),
+        Err(e) => site.error(state, ctx, &e),
     }
 }

@@ -1,0 +1,211 @@
+//! Cases: what citizens submit, the public and staff views with their
+//! timeline, the inputs of staff actions and ratings, and the statistics.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use poem_openapi::Object;
+use serde::{Deserialize, Serialize};
+
+/// A citizen's question or complaint.
+#[derive(Clone, Debug, Object, Serialize)]
+#[oai(deny_unknown_fields)]
+pub struct CaseInput {
+    /// The category's code (an Open311 `service_code`).
+    pub category: String,
+    /// 4 to 100 characters.
+    pub title: String,
+    /// 10 to 5,000 characters.
+    pub text: String,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// Personal data: seen by staff only, never in public.
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    /// Publish the question and answer (default: the category's setting).
+    pub public: Option<bool>,
+    /// Answers to the category's extra questions (its Open311 attributes):
+    /// attribute code → its values (one, or several for a multi-value list).
+    #[oai(default)]
+    #[serde(default)]
+    pub attributes: std::collections::BTreeMap<String, Vec<String>>,
+    /// A link to a photo or other media (http or https).
+    pub media_url: Option<String>,
+}
+
+/// What a submission returns: keep the secret, it is shown once.
+#[derive(Clone, Debug, Object, Serialize, Deserialize)]
+pub struct CaseCreated {
+    /// Short, readable, unguessable: `XXXX-XXXX-XXXX`.
+    pub tracking_code: String,
+    /// Lets the citizen act on the case without an account (send it as
+    /// `X-Case-Secret`).
+    pub secret: String,
+    pub state: String,
+    pub accept_deadline: DateTime<Utc>,
+    pub answer_deadline: DateTime<Utc>,
+}
+
+/// A case as anyone may see it: no personal data.
+#[derive(Clone, Debug, Object, Serialize)]
+pub struct PublicCase {
+    pub tracking_code: String,
+    pub title: String,
+    pub text: String,
+    pub address: Option<String>,
+    pub category: String,
+    pub category_name: String,
+    pub department: Option<String>,
+    pub department_name: Option<String>,
+    pub state: String,
+    pub submitted_at: DateTime<Utc>,
+    pub accept_deadline: DateTime<Utc>,
+    pub answer_deadline: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub answer: Option<String>,
+    /// `satisfied`, `basically_satisfied` or `unsatisfied`.
+    pub rating: Option<String>,
+    pub views: i64,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// Answers to the category's extra questions: code → values.
+    pub attributes: std::collections::BTreeMap<String, Vec<String>>,
+    pub media_url: Option<String>,
+    /// When anything about the case last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A case as its city's staff (or its own citizen) see it.
+#[derive(Clone, Debug, Object, Serialize)]
+pub struct CaseDetail {
+    pub case: PublicCase,
+    pub public: bool,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub co_departments: Vec<String>,
+    pub extension_pending: bool,
+    pub reopened: i32,
+    /// What may be done next (whoever may do it).
+    pub allowed_actions: Vec<String>,
+    pub timeline: Vec<TimelineEvent>,
+    /// What the city's rules decided (staff only).
+    pub flags: Option<CaseFlags>,
+}
+
+/// What the city's rules (or staff) decided about a case.
+#[derive(Clone, Debug, Object, Serialize)]
+pub struct CaseFlags {
+    /// `low`, `normal`, `high` or `urgent`.
+    pub priority: String,
+    pub tags: Vec<String>,
+    pub spam: bool,
+    /// Tracking code of the case this one repeats.
+    pub duplicate_of: Option<String>,
+    /// Held for review (private until released), with the reasons.
+    pub held: Option<Vec<String>>,
+    /// A rule failed on this case and the default routing took over.
+    pub rule_failed: bool,
+    /// The text as the citizen wrote it, when a rule redacted it.
+    pub unredacted: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, Object, Serialize)]
+pub struct TimelineEvent {
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub department: Option<String>,
+    pub public: bool,
+    pub text: Option<String>,
+    /// Who did it; staff views only.
+    pub actor: Option<String>,
+    /// Details (a rule's plugin, version, fuel, outcome); staff only.
+    pub detail: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, Object, Serialize)]
+pub struct CasePage {
+    pub items: Vec<PublicCase>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct ReasonInput {
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct AssignInput {
+    /// The lead department's code (主办); default: the category's department.
+    pub lead: Option<String>,
+    /// Co-handling departments' codes (协办).
+    pub co: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct TransferInput {
+    /// The new lead department's code.
+    pub to: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct ExtensionInput {
+    /// Extra working days, 1 to 30.
+    pub working_days: u32,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct DecisionInput {
+    pub approve: bool,
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct TextInput {
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct RatingInput {
+    /// `satisfied` (满意), `basically_satisfied` (基本满意) or `unsatisfied` (不满意).
+    pub rating: String,
+    /// Seen by staff only.
+    pub comment: Option<String>,
+}
+
+/// A city's or department's figures for a period.
+#[derive(Clone, Debug, Object, Serialize, PartialEq)]
+pub struct Stats {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub department: Option<String>,
+    pub received: i64,
+    pub accepted: i64,
+    pub answered: i64,
+    /// answered / received.
+    pub answer_rate: f64,
+    /// answered on time / answered.
+    pub on_time_rate: f64,
+    pub average_answer_hours: f64,
+    pub rated: i64,
+    /// (满意 + 基本满意) / rated.
+    pub satisfaction_rate: f64,
+    pub views: i64,
+    /// Cases that passed their answer deadline unanswered (超期).
+    pub overdue: i64,
+    /// Cases escalated to supervision (督办).
+    pub supervised: i64,
+}

@@ -1,0 +1,30 @@
+//! The shapes clients send and receive: the REST API's objects (documented in
+//! OpenAPI) and, where they coincide, the tenant bundle's TOML. Unknown fields
+//! are rejected in both. Values are checked by the services, not here.
+
+mod access;
+mod cases;
+mod directory;
+mod plugins;
+mod tenants;
+mod webhooks;
+
+pub use access::{
+    ApiKey, ApiKeyCreated, ApiKeyInput, AuditEvent, LoginInput, Me, Permission, Role, RoleInput,
+    RolePatch, User, UserInput, UserPatch,
+};
+pub use cases::{
+    AssignInput, CaseCreated, CaseDetail, CaseFlags, CaseInput, CasePage, DecisionInput,
+    ExtensionInput, PublicCase, RatingInput, ReasonInput, Stats, TextInput, TimelineEvent,
+    TransferInput,
+};
+pub use directory::{
+    Attribute, AttributeValue, Category, CategoryInput, CategoryPatch, Department, DepartmentInput,
+    DepartmentPatch,
+};
+pub use plugins::{PluginLimits, PluginQuota, PluginUpdate, PluginView};
+pub use tenants::{
+    Branding, Calendar, CalendarDay, CalendarDayInput, Deadline, Host, HostInput, Tenant,
+    TenantInput, TenantPatch,
+};
+pub use webhooks::{Notification, Webhook, WebhookCreated, WebhookInput};

@@ -1,0 +1,124 @@
+//! Cities: their settings and branding, the host names that serve them and
+//! their working calendar.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use poem_openapi::Object;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// How a city's site looks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Object)]
+#[serde(deny_unknown_fields)]
+#[oai(deny_unknown_fields)]
+pub struct Branding {
+    /// The site's title (defaults to the city's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_title: Option<String>,
+    /// `#rrggbb`.
+    pub primary_color: String,
+    /// `#rrggbb`.
+    pub accent_color: String,
+    /// An https URL or a path starting with `/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footer: Option<String>,
+    /// How to reach the city (a hotline, an address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+}
+
+/// A new city.
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct TenantInput {
+    /// The city's name in URLs (`/t/{slug}/`): 2 to 40 of `a-z`, `0-9`, `-`.
+    pub slug: String,
+    pub name: String,
+    /// `zh-CN` or `en`.
+    pub locale: String,
+    /// An IANA time zone such as `Asia/Shanghai`.
+    pub time_zone: String,
+    /// Days off every week, `mon`…`sun`; default `["sat", "sun"]`.
+    pub weekend: Option<Vec<String>>,
+    pub branding: Branding,
+}
+
+/// Changes to a city; absent fields stay as they are. The slug cannot change.
+#[derive(Clone, Debug, Default, Object)]
+#[oai(deny_unknown_fields)]
+pub struct TenantPatch {
+    pub name: Option<String>,
+    pub locale: Option<String>,
+    pub time_zone: Option<String>,
+    pub weekend: Option<Vec<String>>,
+    /// Replaces the whole branding.
+    pub branding: Option<Branding>,
+    /// `false` suspends the city: its site stops answering; nothing is deleted.
+    pub active: Option<bool>,
+}
+
+#[derive(Clone, Debug, Object, Serialize)]
+pub struct Tenant {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub locale: String,
+    pub time_zone: String,
+    pub weekend: Vec<String>,
+    pub branding: Branding,
+    pub active: bool,
+    /// Host names that serve this city.
+    pub hosts: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct HostInput {
+    /// An exact host name, like `daqing.example.org` (no scheme or port).
+    pub host: String,
+}
+
+#[derive(Clone, Debug, Object)]
+pub struct Host {
+    pub id: Uuid,
+    pub host: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A listed day of the calendar.
+#[derive(Clone, Debug, PartialEq, Eq, Object, Serialize)]
+pub struct CalendarDay {
+    pub date: NaiveDate,
+    /// `holiday` (a day off) or `workday` (a make-up working day, 调休上班).
+    pub kind: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct CalendarDayInput {
+    /// `holiday` or `workday`.
+    pub kind: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Object)]
+pub struct Calendar {
+    pub time_zone: String,
+    pub weekend: Vec<String>,
+    pub days: Vec<CalendarDay>,
+}
+
+/// When something started at `start` with `working_days` allowed is due.
+#[derive(Clone, Debug, Object)]
+pub struct Deadline {
+    pub start: DateTime<Utc>,
+    pub working_days: u32,
+    /// The end of the last allowed working day, in the city's time zone.
+    pub deadline: DateTime<Utc>,
+    /// The same instant in the city's local time.
+    pub deadline_local: String,
+}

@@ -1,0 +1,232 @@
+//! Listings of cases: public pages, Open311 lists and updates, and a
+//! department's inbox.
+
+use super::read::{public_view, timeline_view};
+use super::{Names, names};
+use crate::access::Ctx;
+use crate::model::{CasePage, PublicCase, TimelineEvent};
+use crate::services::tenants::TenantRecord;
+use crate::services::{DbResultExt, commit};
+use chrono::{DateTime, Utc};
+use minsheng_domain::Error;
+use minsheng_store::DatabaseTransaction;
+use minsheng_store::queries::cases::{self as q, Filter};
+
+/// A page of public cases, newest first.
+pub async fn list_public(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    filter: Filter,
+    department: Option<&str>,
+    category: Option<&str>,
+    page: u64,
+    page_size: u64,
+) -> Result<CasePage, Error> {
+    let tx = ctx.read_tx(tenant.id).await?;
+    let names = names(&tx, tenant).await?;
+    let filter = public_filter(&names, filter, department, category)?;
+    page_of(tx, tenant, &names, &filter, page, page_size).await
+}
+
+/// `filter` limited to public cases, with department and category codes
+/// turned into ids.
+fn public_filter(
+    names: &Names,
+    mut filter: Filter,
+    department: Option<&str>,
+    category: Option<&str>,
+) -> Result<Filter, Error> {
+    if let Some(code) = department {
+        let d = names
+            .departments
+            .iter()
+            .find(|(_, v)| v.0 == code)
+            .map(|(k, _)| *k);
+        filter.department =
+            Some(d.ok_or_else(|| Error::invalid("department", format!("no department {code:?}")))?);
+    }
+    if let Some(code) = category {
+        filter.category = Some(
+            names
+                .category_id(code)
+                .ok_or_else(|| Error::invalid("category", format!("no category {code:?}")))?,
+        );
+    }
+    filter.public_only = true;
+    Ok(filter)
+}
+
+/// A page of public cases for people browsing: whether there is a next
+/// page, and the number of matches counted up to [`BROWSE_COUNT_CAP`]
+/// (counting every match of a large city on every page view costs more
+/// than the page itself).
+pub struct Browse {
+    pub items: Vec<PublicCase>,
+    /// Matches, at most the cap.
+    pub total: u64,
+    /// There are more matches than `total`.
+    pub capped: bool,
+    /// There is a page after this one.
+    pub more: bool,
+}
+
+pub const BROWSE_COUNT_CAP: u64 = 1000;
+
+pub async fn browse_public(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    filter: Filter,
+    department: Option<&str>,
+    category: Option<&str>,
+    page: u64,
+    page_size: u64,
+) -> Result<Browse, Error> {
+    let tx = ctx.read_tx(tenant.id).await?;
+    let names = names(&tx, tenant).await?;
+    let filter = public_filter(&names, filter, department, category)?;
+    let tenant_id = tenant.id.into_uuid();
+    let mut rows = q::page(&tx, tenant_id, &filter, page, page_size + 1)
+        .await
+        .or_internal()?;
+    let more = rows.len() as u64 > page_size;
+    rows.truncate(usize::try_from(page_size).unwrap_or(usize::MAX));
+    let counted = q::count_capped(&tx, tenant_id, &filter, BROWSE_COUNT_CAP + 1)
+        .await
+        .or_internal()?;
+    let browse = Browse {
+        items: rows.iter().map(|r| public_view(r, &names)).collect(),
+        total: counted.min(BROWSE_COUNT_CAP),
+        capped: counted > BROWSE_COUNT_CAP,
+        more,
+    };
+    commit(tx, browse).await
+}
+
+/// The newest `limit` public cases matching `filter`, without counting
+/// them all (the home page, department pages and the sitemap).
+pub async fn list_recent_public(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    mut filter: Filter,
+    limit: u64,
+) -> Result<Vec<PublicCase>, Error> {
+    filter.public_only = true;
+    let tx = ctx.read_tx(tenant.id).await?;
+    let names = names(&tx, tenant).await?;
+    let rows = q::page(&tx, tenant.id.into_uuid(), &filter, 0, limit)
+        .await
+        .or_internal()?;
+    let items = rows.iter().map(|r| public_view(r, &names)).collect();
+    commit(tx, items).await
+}
+
+/// Public cases for Open311 clients: page `page` (from 1) of up to 1,000,
+/// newest first, optionally of one category, without a total count.
+pub async fn list_open311(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    mut filter: Filter,
+    category: Option<&str>,
+    page: u64,
+    page_size: u64,
+) -> Result<Vec<PublicCase>, Error> {
+    let tx = ctx.read_tx(tenant.id).await?;
+    let names = names(&tx, tenant).await?;
+    if let Some(code) = category {
+        filter.category = Some(
+            names
+                .category_id(code)
+                .ok_or_else(|| Error::not_found(format!("service_code {code:?}")))?,
+        );
+    }
+    filter.public_only = true;
+    if page_size == 0 || page_size > 1000 {
+        return Err(Error::invalid("page_size", "must be between 1 and 1000"));
+    }
+    let rows = q::page(
+        &tx,
+        tenant.id.into_uuid(),
+        &filter,
+        page.saturating_sub(1),
+        page_size,
+    )
+    .await
+    .or_internal()?;
+    tx.commit().await.or_internal()?;
+    Ok(rows.iter().map(|r| public_view(r, &names)).collect())
+}
+
+/// Public timeline entries of public cases, oldest first, for clients that
+/// sync (the Open311 updates extension).
+pub async fn public_updates(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    codes: Option<&[String]>,
+    limit: u64,
+) -> Result<Vec<(TimelineEvent, PublicCase, uuid::Uuid)>, Error> {
+    let tx = ctx.read_tx(tenant.id).await?;
+    let names = names(&tx, tenant).await?;
+    let rows = q::public_events(&tx, tenant.id.into_uuid(), from, to, codes, limit)
+        .await
+        .or_internal()?;
+    tx.commit().await.or_internal()?;
+    Ok(rows
+        .into_iter()
+        .map(|(event, row)| {
+            let id = event.id;
+            (
+                timeline_view(&event, &names, false),
+                public_view(&row, &names),
+                id,
+            )
+        })
+        .collect())
+}
+
+/// One page of a listing, in public view, committing the read transaction.
+pub(super) async fn page_of(
+    tx: DatabaseTransaction,
+    tenant: &TenantRecord,
+    names: &Names,
+    filter: &Filter,
+    page: u64,
+    page_size: u64,
+) -> Result<CasePage, Error> {
+    if page_size == 0 || page_size > 100 {
+        return Err(Error::invalid("page_size", "must be between 1 and 100"));
+    }
+    let (rows, total) = q::list(&tx, tenant.id.into_uuid(), filter, page, page_size)
+        .await
+        .or_internal()?;
+    let items = rows.iter().map(|r| public_view(r, names)).collect();
+    commit(
+        tx,
+        CasePage {
+            items,
+            total,
+            page,
+            page_size,
+        },
+    )
+    .await
+}
+
+/// A department's inbox: every case (public or not) it leads or co-handles;
+/// city-wide readers see all the city's cases.
+pub async fn inbox(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    mut filter: Filter,
+    page: u64,
+    page_size: u64,
+) -> Result<CasePage, Error> {
+    ctx.authorize(tenant, "case:read").await?;
+    if let Some(scope) = ctx.department_scope(tenant, "case:read").await {
+        filter.departments_any = Some(scope.iter().map(|d| d.into_uuid()).collect());
+    }
+    let tx = ctx.read_tx(tenant.id).await?;
+    let names = names(&tx, tenant).await?;
+    page_of(tx, tenant, &names, &filter, page, page_size).await
+}

@@ -1,0 +1,18 @@
+//! Cases, their co-handlers, timeline, idempotency keys and statistics.
+//! Every function takes the tenant and filters by it.
+
+mod filter;
+mod read;
+mod stats;
+mod write;
+
+pub use filter::{Filter, count_capped, list, page};
+pub use read::{
+    RecentCase, all, by_code, by_id, co_departments, events, idempotency, public_events,
+    recent_by_title, recent_with_title, submitted_since,
+};
+pub use stats::{STAT_SHARDS, StatDelta, StatScope, StatTotals, add_stats, stat_totals};
+pub use write::{
+    add_view, expire_idempotency, insert, insert_batch, insert_co_departments, insert_event,
+    insert_idempotency, lock, set_co_departments, update_by_id, update_fenced,
+};

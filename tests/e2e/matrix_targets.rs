@@ -1,0 +1,183 @@
+//! What the authorization matrix's calls act on: a fresh case, key,
+//! webhook or host name for each call that changes one, so calls do not
+//! disturb each other, and the rows an allowed call needs.
+
+use crate::flows::submit_case;
+use crate::matrix::{Ids, fill};
+use crate::support::{Auth, TestApp};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Make sure the thing a call acts on exists, so an allowed call is not a 404.
+pub(crate) async fn prepare(
+    app: &TestApp,
+    operator: &Auth,
+    method: &str,
+    path: &str,
+    own: &Ids,
+    other: &Ids,
+) {
+    if method == "delete" && path.contains("calendar") {
+        for ids in [own, other] {
+            let (status, _) = app
+                .call(
+                    operator,
+                    Method::PUT,
+                    &format!("/tenants/{}/calendar/days/2026-12-24", ids.tenant),
+                    Some(&json!({"kind": "holiday", "name": "M"})),
+                )
+                .await;
+            assert_eq!(status, 200);
+        }
+    }
+}
+
+pub(crate) async fn fresh_key_target(
+    app: &TestApp,
+    operator: &Auth,
+    variant: &str,
+    has_id: bool,
+    own: &Ids,
+    other: &Ids,
+    auth: Auth,
+) -> (String, Auth) {
+    let owner = if variant == "own" { own } else { other };
+    let name = format!("m-del-{}", uuid::Uuid::now_v7().simple());
+    let (status, text) = app
+        .call(
+            operator,
+            Method::POST,
+            &format!("/tenants/{}/api-keys", owner.tenant),
+            Some(&json!({"name": name})),
+        )
+        .await;
+    assert_eq!(status, 201, "{text}");
+    let created: Value = serde_json::from_str(&text).unwrap();
+    let id = created["api_key"]["id"].as_str().unwrap();
+    assert!(has_id);
+    (format!("/tenants/{}/api-keys/{id}", own.tenant), auth)
+}
+
+pub(crate) fn plugin_bytes() -> Vec<u8> {
+    minsheng_plugin_host::examples::bytes("escalation-ladder")
+}
+
+/// The id of the city's plugin, uploading it when there is none.
+pub(crate) async fn ensure_plugin(app: &TestApp, operator: &Auth, tenant: &str) -> String {
+    let (status, text) = app
+        .call(
+            operator,
+            Method::GET,
+            &format!("/tenants/{tenant}/plugins"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{text}");
+    let list: Value = serde_json::from_str(&text).unwrap();
+    if let Some(id) = list[0]["id"].as_str() {
+        return id.to_owned();
+    }
+    let (status, created) = app.upload(operator, tenant, plugin_bytes()).await;
+    assert_eq!(status, 201, "{created}");
+    created["id"].as_str().unwrap().to_owned()
+}
+
+/// A webhook made for this call alone (deleting the shared one would change
+/// what the next principal sees).
+pub(crate) async fn fresh_webhook_target(
+    app: &TestApp,
+    operator: &Auth,
+    variant: &str,
+    own: &Ids,
+    other: &Ids,
+    auth: Auth,
+) -> (String, Auth) {
+    let owner = if variant == "own" { own } else { other };
+    let (status, text) = app
+        .call(
+            operator,
+            Method::POST,
+            &format!("/tenants/{}/webhooks", owner.tenant),
+            Some(&json!({"url": "http://127.0.0.1:9/fresh"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{text}");
+    let created: Value = serde_json::from_str(&text).unwrap();
+    let id = created["webhook"]["id"].as_str().unwrap();
+    (format!("/tenants/{}/webhooks/{id}", own.tenant), auth)
+}
+
+pub(crate) async fn fresh_host_target(
+    app: &TestApp,
+    operator: &Auth,
+    variant: &str,
+    own: &Ids,
+    other: &Ids,
+    n: usize,
+    auth: Auth,
+) -> (String, Auth) {
+    let owner = if variant == "own" { own } else { other };
+    let (status, text) = app
+        .call(
+            operator,
+            Method::POST,
+            &format!("/tenants/{}/hosts", owner.tenant),
+            Some(&json!({"host": format!("del{n}.example.org")})),
+        )
+        .await;
+    assert_eq!(status, 201, "{text}");
+    let created: Value = serde_json::from_str(&text).unwrap();
+    (
+        format!(
+            "/tenants/{}/hosts/{}",
+            own.tenant,
+            created["id"].as_str().unwrap()
+        ),
+        auth,
+    )
+}
+
+pub(crate) fn new_case(category: &str) -> Value {
+    // The demo categories' required extra questions.
+    let attributes = match category {
+        "heating-cold" => {
+            json!({"address_detail": ["东城领秀 C-22 栋 2 单元"], "indoor_temp": ["10-14"]})
+        }
+        "pothole" => json!({"size": ["small"]}),
+        _ => json!({}),
+    };
+    json!({"category": category, "title": "矩阵测试问题", "text": "这是授权矩阵测试提交的问题。", "public": true, "attributes": attributes})
+}
+
+pub(crate) async fn submit(app: &TestApp, tenant: &str, category: &str) -> String {
+    submit_case(app, tenant, &new_case(category)).await.code
+}
+
+/// A fresh submitted case for each call that changes one, so calls do not
+/// disturb each other; another city's case for the other variant.
+pub(crate) async fn fresh_case_target(
+    app: &TestApp,
+    _operator: &Auth,
+    path: &str,
+    variant: &str,
+    own: &Ids,
+    other: &Ids,
+    auth: Auth,
+) -> (String, Auth) {
+    let code = if variant == "own" {
+        submit(app, &own.tenant, "heating-cold").await
+    } else {
+        other.case.clone()
+    };
+    (
+        fill(
+            path,
+            &Ids {
+                case: code,
+                ..own.clone()
+            },
+            "cases",
+        ),
+        auth,
+    )
+}
