@@ -39,6 +39,9 @@ fn p99(mut times: Vec<Duration>) -> Duration {
     times[(times.len() * 99 / 100).min(times.len() - 1)]
 }
 
+/// Springfield's submissions measured while the attack goes on, at least.
+const SAMPLES: usize = 200;
+
 /// Springfield submitting one case after another until stopped, or until
 /// it has submitted `most` (an escalation pass at a far-off instant takes
 /// every new case too, so it ends only once Springfield does).
@@ -72,7 +75,9 @@ impl Springfield {
             let stop = stop.clone();
             tokio::spawn(async move {
                 let mut done = Vec::new();
-                while !stop.load(Ordering::Relaxed) && done.len() < most {
+                // At least `SAMPLES`, so that the p99 is not just the
+                // slowest one.
+                while (!stop.load(Ordering::Relaxed) || done.len() < SAMPLES) && done.len() < most {
                     done.push(springfield_once(&client, &url).await);
                 }
                 done

@@ -55,7 +55,8 @@ impl Ctx {
     }
 
     /// Work that acts for the platform itself, not for a request: the
-    /// command line, the demo history, background steps. `name` is what
+    /// command line, the demo history, a service test. (The escalation
+    /// worker and the outbox take `&App`: they act for no one.) `name` is what
     /// the audit log shows (`operator:{name}`).
     pub fn operator(app: App, name: &str) -> Self {
         Self::request(
@@ -69,12 +70,8 @@ impl Ctx {
         )
     }
 
-    /// Background work of the platform (the escalation worker, mail).
-    pub fn background(app: &App) -> Self {
-        Self::operator(app.clone(), "worker")
-    }
-
-    /// The same principal and request, acting as `principal` instead.
+    /// The same request (address, clock), acting as `principal` instead
+    /// and outside any session: a sign-in, an Open311 client's key.
     pub fn acting_as(&self, principal: Principal) -> Self {
         Self {
             principal,

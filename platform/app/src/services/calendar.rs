@@ -28,7 +28,10 @@ pub fn check_kind(kind: &str) -> Result<&'static str, String> {
     }
 }
 
-pub async fn get(db: &impl ConnectionTrait, tenant: &TenantRecord) -> Result<Calendar, Error> {
+pub(crate) async fn get(
+    db: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+) -> Result<Calendar, Error> {
     let rows = q::list(db, tenant.id.into_uuid()).await.or_internal()?;
     Ok(Calendar {
         time_zone: tenant.time_zone.name().to_owned(),
@@ -49,7 +52,7 @@ pub async fn get(db: &impl ConnectionTrait, tenant: &TenantRecord) -> Result<Cal
 }
 
 /// The city's calendar, ready to count working days.
-pub async fn working_calendar(
+pub(crate) async fn working_calendar(
     db: &impl ConnectionTrait,
     tenant: &TenantRecord,
 ) -> Result<WorkingCalendar, Error> {
@@ -65,7 +68,7 @@ pub async fn working_calendar(
 }
 
 /// Add or change the listed day at `date`; returns whether anything changed.
-pub async fn put_day(
+pub(crate) async fn put_day(
     db: &impl ConnectionTrait,
     tenant: &TenantRecord,
     date: NaiveDate,
@@ -113,7 +116,7 @@ pub async fn put_day(
     }
 }
 
-pub async fn delete_day(
+pub(crate) async fn delete_day(
     db: &impl ConnectionTrait,
     tenant: &TenantRecord,
     date: NaiveDate,
@@ -129,7 +132,7 @@ pub async fn delete_day(
 }
 
 /// When work started at `start` with `working_days` allowed is due.
-pub async fn deadline(
+pub(crate) async fn deadline(
     db: &impl ConnectionTrait,
     tenant: &TenantRecord,
     start: DateTime<Utc>,

@@ -260,7 +260,7 @@ async fn check(
     Ok(())
 }
 
-pub async fn list(
+pub(crate) async fn list(
     db: &impl ConnectionTrait,
     tenant: TenantId,
     include_inactive: bool,
@@ -282,7 +282,11 @@ async fn find(
         .ok_or_else(|| Error::not_found(format!("category {id}")))
 }
 
-pub async fn get(db: &impl ConnectionTrait, tenant: TenantId, id: Uuid) -> Result<Category, Error> {
+pub(crate) async fn get(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<Category, Error> {
     to_api(find(db, tenant, id).await?)
 }
 
@@ -293,7 +297,7 @@ fn duplicate_code(code: &str) -> Error {
     )
 }
 
-pub async fn create(
+pub(crate) async fn create(
     db: &impl ConnectionTrait,
     tenant: TenantId,
     draft: CategoryDraft,
@@ -320,7 +324,7 @@ pub async fn create(
     to_api(row)
 }
 
-pub async fn update(
+pub(crate) async fn update(
     db: &impl ConnectionTrait,
     tenant: TenantId,
     id: Uuid,

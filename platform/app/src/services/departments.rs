@@ -194,7 +194,7 @@ async fn tree(
     Ok(rows.into_iter().map(|r| (r.id, r.parent_id)).collect())
 }
 
-pub async fn list(
+pub(crate) async fn list(
     db: &impl ConnectionTrait,
     tenant: TenantId,
     include_inactive: bool,
@@ -205,7 +205,7 @@ pub async fn list(
     Ok(rows.into_iter().map(to_api).collect())
 }
 
-pub async fn get(
+pub(crate) async fn get(
     db: &impl ConnectionTrait,
     tenant: TenantId,
     id: Uuid,
@@ -224,7 +224,7 @@ async fn find(
         .ok_or_else(|| Error::not_found(format!("department {id}")))
 }
 
-pub async fn create(
+pub(crate) async fn create(
     db: &impl ConnectionTrait,
     tenant: TenantId,
     draft: DepartmentDraft,

@@ -244,7 +244,7 @@ pub fn check_mail_templates(
 }
 
 /// The city with this id (workers, which find work of every city).
-pub async fn find_by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<TenantRecord, Error> {
+pub(crate) async fn find_by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<TenantRecord, Error> {
     let row = q::by_id(db, id).await.or_internal()?;
     row.map(TenantRecord::from_row)
         .transpose()?
@@ -262,12 +262,12 @@ pub async fn find_by_host(
         .filter(|t| t.active))
 }
 
-pub async fn get(db: &impl ConnectionTrait, slug: &str) -> Result<Tenant, Error> {
+pub(crate) async fn get(db: &impl ConnectionTrait, slug: &str) -> Result<Tenant, Error> {
     let record = find(db, slug).await?;
     to_api(db, record.row).await
 }
 
-pub async fn create(db: &impl ConnectionTrait, input: TenantInput) -> Result<Tenant, Error> {
+pub(crate) async fn create(db: &impl ConnectionTrait, input: TenantInput) -> Result<Tenant, Error> {
     let now = Utc::now();
     let mut row = tenant::ActiveModel {
         id: Set(TenantId::new().into_uuid()),
@@ -289,7 +289,7 @@ pub async fn create(db: &impl ConnectionTrait, input: TenantInput) -> Result<Ten
     to_api(db, row).await
 }
 
-pub async fn update(
+pub(crate) async fn update(
     db: &impl ConnectionTrait,
     slug: &str,
     patch: TenantPatch,
@@ -371,7 +371,7 @@ pub(crate) fn fill_row(row: &mut tenant::ActiveModel, input: &TenantInput) -> Re
     Ok(())
 }
 
-pub async fn to_api(db: &impl ConnectionTrait, row: tenant::Model) -> Result<Tenant, Error> {
+pub(crate) async fn to_api(db: &impl ConnectionTrait, row: tenant::Model) -> Result<Tenant, Error> {
     let hosts = q::hosts(db, row.id).await.or_internal()?;
     let record = TenantRecord::from_row(row)?;
     let row = record.row;
@@ -394,7 +394,7 @@ pub async fn to_api(db: &impl ConnectionTrait, row: tenant::Model) -> Result<Ten
     })
 }
 
-pub async fn hosts(db: &impl ConnectionTrait, slug: &str) -> Result<Vec<Host>, Error> {
+pub(crate) async fn hosts(db: &impl ConnectionTrait, slug: &str) -> Result<Vec<Host>, Error> {
     let tenant = find(db, slug).await?;
     let rows = q::hosts(db, tenant.id.into_uuid()).await.or_internal()?;
     Ok(rows.into_iter().map(host_to_api).collect())
@@ -409,7 +409,7 @@ fn host_to_api(row: tenant_host::Model) -> Host {
 }
 
 /// Give a city one more host name. A name serves one city only.
-pub async fn add_host(
+pub(crate) async fn add_host(
     db: &impl ConnectionTrait,
     tenant_id: TenantId,
     input: &HostInput,
@@ -436,7 +436,7 @@ pub async fn add_host(
     Ok(host_to_api(row))
 }
 
-pub async fn remove_host(
+pub(crate) async fn remove_host(
     db: &impl ConnectionTrait,
     tenant_id: TenantId,
     host_id: Uuid,

@@ -197,7 +197,7 @@ pub async fn notifications(
 
 /// Queue `event` about a case for every endpoint of the city that wants
 /// it, in the caller's transaction.
-pub async fn enqueue(
+pub(crate) async fn enqueue(
     tx: &DatabaseTransaction,
     tenant: &TenantRecord,
     case_id: Uuid,

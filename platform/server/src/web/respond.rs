@@ -127,3 +127,42 @@ pub fn city_error(
         retry_after,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::status_and_message;
+    use minsheng_domain::Error;
+
+    /// A page gets the status the API gives the same error, says what to
+    /// fix when the visitor can, and nothing of a bug's details.
+    #[test]
+    fn pages_take_the_api_status_and_hide_only_bugs() {
+        for (error, status, said) in [
+            (Error::invalid("title", "too short"), 422, "too short"),
+            (Error::not_found("case \"X\""), 404, "not found"),
+            (
+                Error::conflict("rating", "already rated"),
+                409,
+                "already rated",
+            ),
+            (Error::Unauthenticated("sign in".into()), 401, "sign in"),
+            (Error::Forbidden("not yours".into()), 403, "not yours"),
+            (
+                Error::TooManyRequests {
+                    retry_after_secs: 7,
+                    message: "slow down".into(),
+                },
+                429,
+                "slow down",
+            ),
+            (Error::Unavailable("db down".into()), 503, "try again"),
+            (Error::internal("secret detail"), 500, "logged"),
+        ] {
+            let (got, retry, message) = status_and_message(&error);
+            assert_eq!(got.as_u16(), status, "{error:?}");
+            assert!(message.contains(said), "{error:?}: {message}");
+            assert!(!message.contains("secret detail") && !message.contains("db down"));
+            assert_eq!(retry, (status == 429).then_some(7), "{error:?}");
+        }
+    }
+}

@@ -96,10 +96,7 @@ pub async fn login(
     // transaction reads would make its own write fail.
     throttle::clear(db, &account_key).await?;
     throttle::clear(db, &address_key).await?;
-    let signed_in = Ctx {
-        principal,
-        ..ctx.clone()
-    };
+    let signed_in = ctx.acting_as(principal);
     signed_in
         .audit(
             tenant_id,
