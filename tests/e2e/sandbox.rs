@@ -422,3 +422,77 @@ async fn slow_escalation_rules_hold_up_no_one(backend: Backend) {
     assert!(escalated, "springfield's own escalations ran: {case}");
 }
 on_both_backends!(slow_escalation_rules_hold_up_no_one);
+
+/// One city flooding the server with rule calls that run to their
+/// deadline takes only its own share of calls at once: another city's
+/// harmless rule runs on every one of its submissions, none of its calls
+/// fails to start, and every flooded case is stored all the same.
+async fn a_flood_of_rule_calls_takes_only_its_citys_share(backend: Backend) {
+    let listen = listen_address();
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("MINSHENG_PLUGIN_CITY_CONCURRENCY", "2"),
+            ("MINSHENG_METRICS_LISTEN", &listen),
+        ],
+    )
+    .await;
+    let slow = upload(&app, "daqing", "hostile").await;
+    enable(&app, "daqing", &slow["id"], json!({"mode": "lookup-loop"})).await;
+    let fine = upload(&app, "springfield", "hostile").await;
+    enable(&app, "springfield", &fine["id"], json!({"mode": "fine"})).await;
+
+    // Daqing: 24 submissions at once, each rule call spinning to its end.
+    let url = app.api("/tenants/daqing/cases");
+    let flood: Vec<_> = (0..24)
+        .map(|_| {
+            let client = app.client.clone();
+            let url = url.clone();
+            tokio::spawn(async move {
+                let resp = client
+                    .post(&url)
+                    .json(&heating_in_other(HEATING_TEXT))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = resp.status().as_u16();
+                let body: Value = resp.json().await.unwrap_or(Value::Null);
+                (status, body["tracking_code"].as_str().map(str::to_owned))
+            })
+        })
+        .collect();
+    // Springfield meanwhile: its rule runs, every time.
+    for _ in 0..15 {
+        let code = submit_case(&app, "springfield", &pothole()).await.code;
+        let case = staff_view(&app, "springfield", &code).await;
+        let runs = rule_runs(&case);
+        assert_eq!(runs.len(), 1, "{case}");
+        assert_eq!(runs[0]["detail"]["outcome"], "ok", "{}", runs[0]);
+        assert_eq!(case["flags"]["rule_failed"], false, "{case}");
+    }
+    for task in flood {
+        let (status, code) = task.await.unwrap();
+        assert_eq!(status, 201, "a flooded submission is still filed");
+        let code = code.expect("a tracking code");
+        let case = staff_view(&app, "daqing", &code).await;
+        assert_eq!(case["case"]["department"], "xfj", "default routing");
+    }
+    let metrics = reqwest::get(format!("http://{listen}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let springfield_refused = metrics.lines().any(|l| {
+        l.starts_with("minsheng_plugin_instantiate_failures_total{")
+            && l.contains("tenant=\"springfield\"")
+    });
+    assert!(!springfield_refused, "{metrics}");
+    // The flood did pass its own share.
+    let daqing_refused = metrics.lines().any(|l| {
+        l.starts_with("minsheng_plugin_instantiate_failures_total{")
+            && l.contains("tenant=\"daqing\"")
+    });
+    assert!(daqing_refused, "{metrics}");
+}
+on_both_backends!(a_flood_of_rule_calls_takes_only_its_citys_share);

@@ -83,6 +83,14 @@ const HELP: &[(&str, &str)] = &[
         "minsheng_plugin_call_microseconds_total",
         "Time spent in rule plugin calls, by city and plugin.",
     ),
+    (
+        "minsheng_plugin_instantiate_failures_total",
+        "Rule calls that did not start for the platform's reasons (the city's share of calls taken, the instance pool full, a component not compiled yet), by city and reason.",
+    ),
+    (
+        "minsheng_plugin_lookups_refused_total",
+        "Host lookups refused to a rule (past the call's deadline or its most lookups), by city and reason.",
+    ),
 ];
 
 impl Metrics {
@@ -161,10 +169,18 @@ impl Metrics {
                 .join(",")
         };
         if let Ok(counters) = self.counters.lock() {
-            for (name, help) in HELP {
+            // Every counter counted is shown: those without a help text
+            // (a bug to fix in `HELP`) after the others.
+            let mut names: Vec<(&str, &str)> = HELP.to_vec();
+            for (n, _) in counters.keys() {
+                if !names.iter().any(|(name, _)| name == n) {
+                    names.push((n, "(no description)"));
+                }
+            }
+            for (name, help) in names {
                 let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
                 for ((n, l), v) in counters.iter() {
-                    if n == name {
+                    if *n == name {
                         let _ = writeln!(out, "{name}{{{}}} {v}", labels(l));
                     }
                 }
@@ -339,4 +355,29 @@ pub async fn scrape(state: &App) -> String {
         components as f64,
     ));
     state.metrics.render(&gauges)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Metrics;
+
+    /// A counter is shown on `/metrics` whether or not it has a help text.
+    #[test]
+    fn every_counter_is_rendered() {
+        let metrics = Metrics::default();
+        metrics.count(
+            "minsheng_cases_submitted_total",
+            vec![("tenant", "a".into())],
+        );
+        metrics.add("minsheng_made_up_total", vec![("tenant", "b".into())], 3);
+        let text = metrics.render(&[]);
+        assert!(
+            text.contains("minsheng_cases_submitted_total{tenant=\"a\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("minsheng_made_up_total{tenant=\"b\"} 3"),
+            "{text}"
+        );
+    }
 }
