@@ -27,13 +27,13 @@ pub struct App {
     /// Counters and latencies for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The rule plugin engine and the cities' chains.
-    pub rules: Arc<services::rules::Rules>,
+    pub rules: Arc<services::plugins::chains::Rules>,
 }
 
 impl App {
     /// Everything a service needs, loaded from the database.
     pub async fn new(config: Config, store: Store) -> anyhow::Result<Self> {
-        services::access::ensure_all_builtin_roles(&store).await?;
+        services::accounts::ensure_all_builtin_roles(&store).await?;
         Ok(Self {
             policy: Policy::load(store.clone()).await?,
             limits: Arc::new(RateLimits::per_minute(config.anonymous_rate_per_minute)),
@@ -42,7 +42,7 @@ impl App {
             tenants: Arc::new(services::tenants::Cache::default()),
             intake: services::intake::start(&store),
             metrics: Arc::new(crate::metrics::Metrics::default()),
-            rules: Arc::new(services::rules::Rules::new(&config)),
+            rules: Arc::new(services::plugins::chains::Rules::new(&config)),
             config: Arc::new(config),
             store,
         })

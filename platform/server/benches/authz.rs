@@ -58,7 +58,7 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("seeding {STAFF} staff and {CUSTOM_ROLES} custom roles …");
     let hash = password::hash("correct-horse-battery")?;
     let tx = store.begin(Scope::Platform).await?;
-    minsheng_app::services::access::ensure_builtin_roles(&tx, tenant.id, tenant.locale).await?;
+    minsheng_app::services::accounts::ensure_builtin_roles(&tx, tenant.id, tenant.locale).await?;
     for i in 0..CUSTOM_ROLES {
         q::insert_role(
             &tx,
@@ -118,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
     }
     q::bump_policy_version(&tx).await?;
     tx.commit().await?;
-    minsheng_app::services::access::create_operator(
+    minsheng_app::services::accounts::create_operator(
         &store,
         "bench-operator",
         "Bench",

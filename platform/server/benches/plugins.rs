@@ -16,7 +16,7 @@
 
 use minsheng_app::bundle;
 use minsheng_app::config::Config;
-use minsheng_app::services::rules::{Chain, Draft};
+use minsheng_app::services::plugins::chains::{Chain, Draft};
 use minsheng_plugin_host::types::{self as wit, IntakeDecision, IntakeInput, Priority};
 use minsheng_plugin_host::{Host, Limits, NoLookups, Plugin, check_intake, examples};
 use minsheng_server::app::{ServerState, build};

@@ -301,7 +301,7 @@ async fn apply_tenant(
     };
     report.tenant.record(created, changed);
     let tenant = tenants::TenantRecord::from_row(row)?;
-    crate::services::access::ensure_builtin_roles(tx, tenant.id, tenant.locale).await?;
+    crate::services::accounts::ensure_builtin_roles(tx, tenant.id, tenant.locale).await?;
     Ok(tenant.id)
 }
 

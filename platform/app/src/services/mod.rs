@@ -3,20 +3,17 @@
 //! its queries and returns API shapes or the one error type. Handlers and
 //! the bundle loader both call these, so the rules live in one place.
 
-pub mod access;
+pub mod accounts;
 pub mod attributes;
 pub mod calendar;
 pub mod cases;
 pub mod categories;
-pub mod components;
 pub mod departments;
 pub mod directory;
 pub mod escalation;
-pub mod escalation_rules;
 pub mod intake;
 pub mod notify;
 pub mod plugins;
-pub mod rules;
 pub mod tenants;
 pub mod webhooks;
 

@@ -465,7 +465,7 @@ pub async fn create_by(ctx: &Ctx, input: TenantInput) -> Result<Tenant, Error> {
     let tenant = create(ctx.db(), input).await?;
     let record = find(ctx.db(), &tenant.slug).await?;
     let tx = ctx.tx(record.id).await?;
-    super::access::ensure_builtin_roles(&tx, record.id, record.locale).await?;
+    super::accounts::ensure_builtin_roles(&tx, record.id, record.locale).await?;
     tx.commit().await.or_internal()?;
     ctx.app.policy.reload().await.map_err(Error::internal)?;
     Ok(tenant)

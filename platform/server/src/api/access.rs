@@ -11,7 +11,7 @@ use minsheng_app::model::{
     ApiKey, ApiKeyCreated, ApiKeyInput, AuditEvent, LoginInput, Me, Permission, Role, RoleInput,
     RolePatch, User, UserInput, UserPatch,
 };
-use minsheng_app::services::access;
+use minsheng_app::services::accounts;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -48,7 +48,7 @@ impl AccessApi {
     #[oai(path = "/auth/login", method = "post", tag = "ApiTags::Access")]
     async fn login(&self, ctx: Data<&Ctx>, body: Json<LoginInput>) -> ApiResult<SignedIn> {
         let b = body.0;
-        let session = access::login(&ctx, b.tenant.as_deref(), &b.username, &b.password).await?;
+        let session = accounts::login(&ctx, b.tenant.as_deref(), &b.username, &b.password).await?;
         let cookie = session_cookie(&session.token, self.state.config.session_max_age_secs);
         Ok(SignedIn::Ok(Json(session.me), cookie))
     }
@@ -56,7 +56,7 @@ impl AccessApi {
     /// End this session.
     #[oai(path = "/auth/logout", method = "post", tag = "ApiTags::Access")]
     async fn logout(&self, ctx: Data<&Ctx>) -> ApiResult<SignedOut> {
-        access::logout(&ctx).await?;
+        accounts::logout(&ctx).await?;
         Ok(SignedOut::Ok(expired_session_cookie()))
     }
 
@@ -67,20 +67,20 @@ impl AccessApi {
         tag = "ApiTags::Access"
     )]
     async fn logout_everywhere(&self, ctx: Data<&Ctx>) -> ApiResult<SignedOut> {
-        access::logout_everywhere(&ctx).await?;
+        accounts::logout_everywhere(&ctx).await?;
         Ok(SignedOut::Ok(expired_session_cookie()))
     }
 
     /// Who is signed in and what they may do.
     #[oai(path = "/auth/me", method = "get", tag = "ApiTags::Access")]
     async fn me(&self, ctx: Data<&Ctx>) -> Json<Me> {
-        Json(access::me(&ctx, None).await)
+        Json(accounts::me(&ctx, None).await)
     }
 
     /// The permission catalogue roles are built from.
     #[oai(path = "/permissions", method = "get", tag = "ApiTags::Access")]
     async fn permissions(&self) -> Json<Vec<Permission>> {
-        Json(access::permissions())
+        Json(accounts::permissions())
     }
 
     /// A city's staff accounts (department admins see their departments' staff).
@@ -95,7 +95,7 @@ impl AccessApi {
         tenant: Path<String>,
     ) -> ApiResult<Json<Vec<User>>> {
         let t = ctx.tenant(&tenant).await?;
-        Ok(Json(access::list_users(&ctx, &t).await?))
+        Ok(Json(accounts::list_users(&ctx, &t).await?))
     }
 
     /// Create a staff account.
@@ -112,7 +112,7 @@ impl AccessApi {
     ) -> ApiResult<Created<User>> {
         let t = ctx.tenant(&tenant).await?;
         Ok(Created::Created(Json(
-            access::create_user(&ctx, &t, body.0).await?,
+            accounts::create_user(&ctx, &t, body.0).await?,
         )))
     }
 
@@ -128,7 +128,7 @@ impl AccessApi {
         id: Path<Uuid>,
     ) -> ApiResult<Json<User>> {
         let t = ctx.tenant(&tenant).await?;
-        Ok(Json(access::get_user(&ctx, &t, id.0).await?))
+        Ok(Json(accounts::get_user(&ctx, &t, id.0).await?))
     }
 
     /// Change a staff account: roles, departments, password, active.
@@ -145,7 +145,7 @@ impl AccessApi {
         body: Json<UserPatch>,
     ) -> ApiResult<Json<User>> {
         let t = ctx.tenant(&tenant).await?;
-        Ok(Json(access::update_user(&ctx, &t, id.0, body.0).await?))
+        Ok(Json(accounts::update_user(&ctx, &t, id.0, body.0).await?))
     }
 
     /// The city's roles, built-in and custom.
@@ -160,7 +160,7 @@ impl AccessApi {
         tenant: Path<String>,
     ) -> ApiResult<Json<Vec<Role>>> {
         let t = ctx.tenant(&tenant).await?;
-        Ok(Json(access::list_roles(&ctx, &t).await?))
+        Ok(Json(accounts::list_roles(&ctx, &t).await?))
     }
 
     /// Define a custom role from the permission catalogue.
@@ -177,7 +177,7 @@ impl AccessApi {
     ) -> ApiResult<Created<Role>> {
         let t = ctx.tenant(&tenant).await?;
         Ok(Created::Created(Json(
-            access::create_role(&ctx, &t, body.0).await?,
+            accounts::create_role(&ctx, &t, body.0).await?,
         )))
     }
 
@@ -195,7 +195,7 @@ impl AccessApi {
         body: Json<RolePatch>,
     ) -> ApiResult<Json<Role>> {
         let t = ctx.tenant(&tenant).await?;
-        Ok(Json(access::update_role(&ctx, &t, &code, body.0).await?))
+        Ok(Json(accounts::update_role(&ctx, &t, &code, body.0).await?))
     }
 
     /// The city's API keys (never their secrets).
@@ -210,7 +210,7 @@ impl AccessApi {
         tenant: Path<String>,
     ) -> ApiResult<Json<Vec<ApiKey>>> {
         let t = ctx.tenant(&tenant).await?;
-        Ok(Json(access::list_api_keys(&ctx, &t).await?))
+        Ok(Json(accounts::list_api_keys(&ctx, &t).await?))
     }
 
     /// Create an API key; the key is in this response only.
@@ -227,7 +227,7 @@ impl AccessApi {
     ) -> ApiResult<Created<ApiKeyCreated>> {
         let t = ctx.tenant(&tenant).await?;
         Ok(Created::Created(Json(
-            access::create_api_key(&ctx, &t, body.0).await?,
+            accounts::create_api_key(&ctx, &t, body.0).await?,
         )))
     }
 
@@ -244,7 +244,7 @@ impl AccessApi {
         id: Path<Uuid>,
     ) -> ApiResult<Deleted> {
         let t = ctx.tenant(&tenant).await?;
-        access::revoke_api_key(&ctx, &t, id.0).await?;
+        accounts::revoke_api_key(&ctx, &t, id.0).await?;
         Ok(Deleted::Deleted)
     }
 
@@ -262,7 +262,7 @@ impl AccessApi {
     ) -> ApiResult<Json<Vec<AuditEvent>>> {
         let t = ctx.tenant(&tenant).await?;
         Ok(Json(
-            access::audit_log(&ctx, &t, limit.unwrap_or(100)).await?,
+            accounts::audit_log(&ctx, &t, limit.unwrap_or(100)).await?,
         ))
     }
 }

@@ -21,7 +21,7 @@ pub(super) async fn user(config: Config, command: UserCommand) -> anyhow::Result
             let (state, ctx) = operator_ctx(config).await?;
             let display_name = display_name.unwrap_or_else(|| username.clone());
             if operator {
-                let id = services::access::create_operator(
+                let id = services::accounts::create_operator(
                     &state.store,
                     &username,
                     &display_name,
@@ -34,7 +34,7 @@ pub(super) async fn user(config: Config, command: UserCommand) -> anyhow::Result
             let slug = tenant.unwrap_or_default();
             let record = services::tenants::find(state.store.db(), &slug).await?;
             if citizen {
-                let id = services::access::create_citizen(
+                let id = services::accounts::create_citizen(
                     &state.store,
                     &record,
                     &username,
@@ -53,7 +53,7 @@ pub(super) async fn user(config: Config, command: UserCommand) -> anyhow::Result
                 departments: Some(departments),
                 roles: Some(roles.clone()),
             };
-            let user = services::access::create_user(&ctx, &record, input).await?;
+            let user = services::accounts::create_user(&ctx, &record, input).await?;
             println!(
                 "created {username} in {slug} ({}) with roles: {}",
                 user.id,
@@ -78,7 +78,7 @@ pub(super) async fn apikey(config: Config, command: ApikeyCommand) -> anyhow::Re
                 name,
                 scopes: Some(scopes),
             };
-            let created = services::access::create_api_key(&ctx, &record, input).await?;
+            let created = services::accounts::create_api_key(&ctx, &record, input).await?;
             println!("{}", created.key);
             eprintln!("This key is shown once; store it now. Only its hash is kept.");
             Ok(())

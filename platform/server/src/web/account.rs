@@ -11,7 +11,7 @@ use crate::app::ServerState;
 use crate::request::{expired_session_cookie, session_cookie};
 use minsheng_app::access::tokens::{constant_time_eq, random_token};
 use minsheng_app::access::{Ctx, Principal};
-use minsheng_app::services::{access, cases};
+use minsheng_app::services::{accounts, cases};
 use minsheng_domain::Error;
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Form, Path};
@@ -130,7 +130,7 @@ pub async fn login_submit(
             status,
         )
     };
-    match access::login(&ctx, Some(&slug), form.username.trim(), &form.password).await {
+    match accounts::login(&ctx, Some(&slug), form.username.trim(), &form.password).await {
         Ok(session) => signed_in(&state, &session.token, &next_or_home(&site, &form.next)),
         Err(Error::Unauthenticated(_)) => again("wrong_login", StatusCode::UNAUTHORIZED),
         Err(Error::TooManyRequests {
@@ -184,7 +184,7 @@ pub async fn logout_submit(
     if !constant_time_eq(expected, &form.csrf_token) {
         return super::respond::refused(&site.word("form_expired"));
     }
-    if let Err(e) = access::logout(&ctx).await {
+    if let Err(e) = accounts::logout(&ctx).await {
         return site.error(&state, &ctx, &e);
     }
     home()
@@ -267,7 +267,7 @@ pub async fn register_submit(
         );
     }
     let username = form.username.trim().to_owned();
-    let created = access::register_citizen(
+    let created = accounts::register_citizen(
         &ctx,
         &site.tenant,
         &username,
@@ -277,7 +277,7 @@ pub async fn register_submit(
     .await;
     let errors = match created {
         Ok(_) => {
-            return match access::login(&ctx, Some(&slug), &username, &form.password).await {
+            return match accounts::login(&ctx, Some(&slug), &username, &form.password).await {
                 Ok(session) => signed_in(
                     &state,
                     &session.token,

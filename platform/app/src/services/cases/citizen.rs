@@ -142,7 +142,7 @@ pub async fn rate(
     let comment = parse_optional_text(comment, 1000).map_err(|m| Error::invalid("comment", m))?;
     // Read before the write transaction (cached): whether the city has
     // escalation rules to tell.
-    let rules = super::escalation_rules::any(&ctx.app, tenant).await?;
+    let rules = crate::services::plugins::escalation::any(&ctx.app, tenant).await?;
     let tx = ctx.tx(tenant.id).await?;
     let row = owned(ctx, &tx, tenant, code, secret).await?;
     let from = state_of(&row)?;
@@ -205,12 +205,12 @@ pub async fn rate(
         },
     )
     .await?;
-    super::webhooks::enqueue(
+    crate::services::webhooks::enqueue(
         &tx,
         tenant,
         row.id,
         "case.rated",
-        super::webhooks::case_data(tenant, &row, step.to.as_str(), None),
+        crate::services::webhooks::case_data(tenant, &row, step.to.as_str(), None),
         now,
     )
     .await?;
@@ -258,7 +258,7 @@ pub async fn rate(
     count(&tx, tenant, lead, now, delta).await?;
     if rules && !rating.is_satisfied() {
         use minsheng_plugin_host::types::EscalationEvent;
-        let mut steps = vec![super::escalation_rules::step(
+        let mut steps = vec![crate::services::plugins::escalation::step(
             tenant,
             row.id,
             EscalationEvent::UnsatisfiedRating,
@@ -266,7 +266,7 @@ pub async fn rate(
             now,
         )];
         if action == Action::Reopen {
-            steps.push(super::escalation_rules::step(
+            steps.push(crate::services::plugins::escalation::step(
                 tenant,
                 row.id,
                 EscalationEvent::Reopened,

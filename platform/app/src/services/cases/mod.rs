@@ -22,9 +22,6 @@ pub use read::get;
 pub use staff::{StaffAction, act, note, release};
 pub use stats::{add_views, city_stats, count_view, department_stats, note_view, recount};
 
-// The sibling services the submodules call as `super::webhooks::…` and so on.
-use super::{attributes, escalation_rules, rules, webhooks};
-
 use super::DbResultExt;
 use crate::access::tokens::{constant_time_eq, sha256_hex};
 use crate::access::{Ctx, Principal};

@@ -42,7 +42,7 @@ pub(super) fn public_view(row: &case::Model, names: &Names) -> PublicCase {
             .map(|answers| {
                 answers
                     .iter()
-                    .map(|(code, v)| (code.clone(), super::attributes::values(v)))
+                    .map(|(code, v)| (code.clone(), crate::services::attributes::values(v)))
                     .collect()
             })
             .unwrap_or_default(),
@@ -127,7 +127,7 @@ pub async fn get(
 
 fn flags_of(row: &case::Model) -> crate::model::CaseFlags {
     crate::model::CaseFlags {
-        priority: super::rules::priority_name(row.priority).to_owned(),
+        priority: crate::services::plugins::chains::priority_name(row.priority).to_owned(),
         tags: row
             .tags
             .as_ref()

@@ -368,12 +368,12 @@ async fn follow_up(
                 .map(|n| n.0.clone()),
             None => None,
         };
-        super::webhooks::enqueue(
+        crate::services::webhooks::enqueue(
             tx,
             tenant,
             row.id,
             event,
-            super::webhooks::case_data(tenant, row, state, department.as_deref()),
+            crate::services::webhooks::case_data(tenant, row, state, department.as_deref()),
             now,
         )
         .await?;

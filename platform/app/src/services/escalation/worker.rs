@@ -4,7 +4,8 @@
 
 use super::ladder::{Level, due_row, effects};
 use crate::App;
-use crate::services::{DbResultExt, calendar, escalation_rules};
+use crate::services::plugins::escalation as rules;
+use crate::services::{DbResultExt, calendar};
 use chrono::{DateTime, Duration, Utc};
 use minsheng_domain::Error;
 use minsheng_domain::case::State;
@@ -145,7 +146,11 @@ async fn apply(
     // on without them.
     let chain = match state
         .rules
-        .chain(&state.store, &tenant, crate::services::rules::ESCALATION)
+        .chain(
+            &state.store,
+            &tenant,
+            crate::services::plugins::chains::ESCALATION,
+        )
         .await
     {
         Ok(chain) => chain,
@@ -163,7 +168,11 @@ async fn apply(
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
         if let Ok(again) = state
             .rules
-            .chain(&state.store, &tenant, crate::services::rules::ESCALATION)
+            .chain(
+                &state.store,
+                &tenant,
+                crate::services::plugins::chains::ESCALATION,
+            )
             .await
         {
             chain = again;
@@ -183,7 +192,7 @@ async fn apply(
             if let Some(level) = plan.level {
                 shown.escalation_level = shown.escalation_level.max(level as i16);
             }
-            Some(escalation_rules::evaluate(state, &tenant, &chain, &shown, plan.event, now).await?)
+            Some(rules::evaluate(state, &tenant, &chain, &shown, plan.event, now).await?)
         }
         _ => None,
     };
@@ -223,8 +232,7 @@ async fn apply(
     }
     let tallies = match outcomes {
         Some(outcomes) => {
-            escalation_rules::apply(state, &tx, &tenant, &chain, &row, plan.event, outcomes, now)
-                .await?
+            rules::apply(state, &tx, &tenant, &chain, &row, plan.event, outcomes, now).await?
         }
         None => Vec::new(),
     };
@@ -244,7 +252,7 @@ async fn apply(
         .or_internal()?;
     }
     tx.commit().await.or_internal()?;
-    crate::services::rules::record(state, &tenant, tallies, now).await;
+    crate::services::plugins::chains::record(state, &tenant, tallies, now).await;
     if let Some(level) = plan.level {
         state.metrics.count(
             "minsheng_escalations_total",
@@ -270,15 +278,15 @@ struct Plan {
 impl Plan {
     fn of(due: &due_work::Model, row: &case::Model) -> Option<Self> {
         let state = State::parse(&row.state).ok();
-        if let Some(event) = due.deadline.strip_prefix(escalation_rules::RULE_STEP) {
+        if let Some(event) = due.deadline.strip_prefix(rules::RULE_STEP) {
             // A re-check of a case that has since been answered or closed
             // is over.
-            let (event, recheck) = match event.strip_prefix(escalation_rules::RECHECK) {
+            let (event, recheck) = match event.strip_prefix(rules::RECHECK) {
                 Some(event) => (event, true),
                 None => (event, false),
             };
             let open = state.is_some_and(State::is_open);
-            let event = escalation_rules::parse_event(event).filter(|_| open || !recheck)?;
+            let event = rules::parse_event(event).filter(|_| open || !recheck)?;
             return Some(Self { level: None, event });
         }
         let level = Level::from_i16(due.level)?;

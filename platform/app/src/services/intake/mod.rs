@@ -77,7 +77,7 @@ pub async fn submit(
     // The city's intake rules, before anything is stored.
     let tallies = apply_rules(ctx, tenant, &rules, &mut valid, now).await?;
     if let Some(message) = valid.reject.take() {
-        super::rules::record(&ctx.app, tenant, tallies, now).await;
+        crate::services::plugins::chains::record(&ctx.app, tenant, tallies, now).await;
         return Err(Error::invalid("submission", message));
     }
     let working = &rules.calendar;
@@ -110,7 +110,7 @@ pub async fn submit(
     for attempt in 0..3 {
         match ctx.app.intake.submit(job.clone()).await {
             Ok(done) => {
-                super::rules::record(&ctx.app, tenant, tallies, now).await;
+                crate::services::plugins::chains::record(&ctx.app, tenant, tallies, now).await;
                 if !done.1 {
                     ctx.app.metrics.count(
                         "minsheng_cases_submitted_total",
@@ -151,8 +151,8 @@ async fn apply_rules(
     rules: &calendar::Rules,
     valid: &mut ValidCase,
     now: DateTime<Utc>,
-) -> Result<Vec<super::rules::Tally>, Error> {
-    let mut draft = super::rules::Draft {
+) -> Result<Vec<crate::services::plugins::chains::Tally>, Error> {
+    let mut draft = crate::services::plugins::chains::Draft {
         category: valid.category.code.clone(),
         title: valid.title.clone(),
         text: valid.text.clone(),
@@ -167,7 +167,8 @@ async fn apply_rules(
         priority: 1,
         ..Default::default()
     };
-    let tallies = super::rules::run_intake(&ctx.app, tenant, &mut draft, now).await?;
+    let tallies =
+        crate::services::plugins::chains::run_intake(&ctx.app, tenant, &mut draft, now).await?;
     if tallies.is_empty() {
         return Ok(tallies);
     }

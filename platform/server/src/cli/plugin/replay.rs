@@ -3,7 +3,7 @@
 use super::{LimitArgs, host, load, read_json};
 use anyhow::{Context, bail};
 use minsheng_app::config::Config;
-use minsheng_app::services::rules::{Draft, instant, priority_name};
+use minsheng_app::services::plugins::chains::{Draft, instant, priority_name};
 use minsheng_plugin_host::types as wit;
 use minsheng_plugin_host::{Failure, NoLookups};
 use serde_json::json;
@@ -40,7 +40,8 @@ pub async fn replay(
     let t = record.id.into_uuid();
     // The directory as the city's rules see it now (without starting the
     // server's state or compiling the city's own rules).
-    let chain = Arc::new(minsheng_app::services::rules::directory(&store, &record).await?);
+    let chain =
+        Arc::new(minsheng_app::services::plugins::chains::directory(&store, &record).await?);
     let from = since
         .and_hms_opt(0, 0, 0)
         .map(|d| d.and_local_timezone(record.time_zone).earliest())
@@ -135,7 +136,7 @@ pub async fn replay(
                     changes.push(format!("category {category} → {new}"));
                 }
                 if let Some(p) = d.priority {
-                    let new = minsheng_app::services::rules::priority_value(p);
+                    let new = minsheng_app::services::plugins::chains::priority_value(p);
                     if new != row.priority {
                         changes.push(format!(
                             "priority {} → {}",

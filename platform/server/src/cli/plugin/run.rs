@@ -4,7 +4,7 @@ use super::{LimitArgs, directory, host, load, read_json};
 use anyhow::{Context, bail};
 use minsheng_app::bundle::format::Bundle;
 use minsheng_app::config::Config;
-use minsheng_app::services::rules::Draft;
+use minsheng_app::services::plugins::chains::Draft;
 use minsheng_plugin_host::types::{self as wit, CaseSnapshot, EscalationInput};
 use minsheng_plugin_host::{CallReport, NoLookups};
 use serde_json::{Value, json};
@@ -80,7 +80,7 @@ pub fn run(
                 priority: 1,
                 ..Default::default()
             };
-            let chain = minsheng_app::services::rules::Chain {
+            let chain = minsheng_app::services::plugins::chains::Chain {
                 departments,
                 categories,
                 ..Default::default()
@@ -95,7 +95,7 @@ pub fn run(
             (out.result.map(|d| json!(d)), out.report)
         }
         wit::Hook::Escalation => {
-            let event = minsheng_app::services::escalation_rules::parse_event(event).with_context(|| {
+            let event = minsheng_app::services::plugins::escalation::parse_event(event).with_context(|| {
                 format!("--event {event:?}: use deadline-approaching, deadline-passed, unsatisfied-rating or reopened")
             })?;
             let given = if d.needs.contains(&wit::CaseField::Departments) {
@@ -144,8 +144,8 @@ fn snapshot(case: &Value, now: chrono::DateTime<chrono::Utc>) -> CaseSnapshot {
         category: text(case, "category").unwrap_or_default(),
         lead: text(case, "lead"),
         co_handlers: Vec::new(),
-        priority: minsheng_app::services::rules::priority_of(
-            minsheng_app::services::rules::priority_from_name(
+        priority: minsheng_app::services::plugins::chains::priority_of(
+            minsheng_app::services::plugins::chains::priority_from_name(
                 case["priority"].as_str().unwrap_or("normal"),
             ),
         ),

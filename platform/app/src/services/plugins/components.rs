@@ -9,7 +9,7 @@
 //! is ready, the rule is skipped as a failed one. Nothing is ever compiled
 //! on a citizen's submission.
 
-use super::rules::LoadFailure;
+use crate::services::plugins::chains::LoadFailure;
 use minsheng_domain::Error;
 use minsheng_plugin_host::{Compiler, Host, LoadError, Plugin, compile_in_child, content_hash};
 use std::collections::{HashMap, HashSet};

@@ -3,18 +3,18 @@
 //! other replicas follow within a second.
 //!
 //! Sign-in is in `signin`, staff accounts in `users`, other new accounts in
-//! `accounts`, roles and the policy in `roles`, API keys in `keys` and the
+//! `create`, roles and the policy in `roles`, API keys in `keys` and the
 //! audit log in `audit`.
 
-mod accounts;
 mod audit;
+mod create;
 mod keys;
 mod roles;
 mod signin;
 mod users;
 
-pub use accounts::{create_citizen, create_operator, register_citizen};
 pub use audit::audit_log;
+pub use create::{create_citizen, create_operator, register_citizen};
 pub use keys::{create_api_key, list_api_keys, revoke_api_key};
 pub use roles::{
     create_role, ensure_all_builtin_roles, ensure_builtin_roles, list_roles, permissions,

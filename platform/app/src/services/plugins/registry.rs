@@ -2,10 +2,10 @@
 //! once), versions, configuration checked against each plugin's schema,
 //! order, enable and disable, and the city's limits.
 
-use super::DbResultExt;
-use super::rules::{LoadFailure, tenant_limits};
 use crate::access::Ctx;
 use crate::model::{PluginLimits, PluginQuota, PluginUpdate, PluginView};
+use crate::services::DbResultExt;
+use crate::services::plugins::chains::{LoadFailure, tenant_limits};
 use crate::services::tenants::TenantRecord;
 use minsheng_domain::Error;
 use minsheng_domain::error::Problems;
@@ -68,8 +68,8 @@ fn field_name(serde_name: &str) -> String {
 
 fn hook_name(hook: Hook) -> &'static str {
     match hook {
-        Hook::Intake => super::rules::INTAKE,
-        Hook::Escalation => super::rules::ESCALATION,
+        Hook::Intake => crate::services::plugins::chains::INTAKE,
+        Hook::Escalation => crate::services::plugins::chains::ESCALATION,
     }
 }
 

@@ -4,7 +4,7 @@
 use super::lookups::Shares;
 use super::{Chain, Link, LoadFailure, tenant_limits};
 use crate::services::DbResultExt;
-use crate::services::components::{Components, Fresh, Ready};
+use crate::services::plugins::components::{Components, Fresh, Ready};
 use crate::services::tenants::TenantRecord;
 use minsheng_domain::Error;
 use minsheng_plugin_host::types::{Category, Department};

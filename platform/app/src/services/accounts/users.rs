@@ -1,7 +1,7 @@
 //! A city's staff accounts: listing, reading, creating and changing them,
 //! with their departments and roles.
 
-use super::accounts::{NewAccount, check_username, insert_account};
+use super::create::{NewAccount, check_username, insert_account};
 use super::roles::policy_changed;
 use crate::access::{Ctx, password};
 use crate::model::{User, UserInput, UserPatch};

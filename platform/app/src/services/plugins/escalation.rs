@@ -10,10 +10,10 @@
 //! applied in the same transaction; a failed rule changes nothing but the
 //! timeline and its failure count.
 
-use super::DbResultExt;
-use super::cases::{Entry, append, count};
-use super::rules::{Chain, Tally, priority_of, priority_value};
 use crate::App;
+use crate::services::DbResultExt;
+use crate::services::cases::{Entry, append, count};
+use crate::services::plugins::chains::{Chain, Tally, priority_of, priority_value};
 use crate::services::tenants::TenantRecord;
 use chrono::{DateTime, Utc};
 use minsheng_domain::Error;
@@ -106,7 +106,11 @@ fn row(
 pub async fn any(state: &App, tenant: &TenantRecord) -> Result<bool, Error> {
     Ok(!state
         .rules
-        .chain(&state.store, tenant, super::rules::ESCALATION)
+        .chain(
+            &state.store,
+            tenant,
+            crate::services::plugins::chains::ESCALATION,
+        )
         .await?
         .links
         .is_empty())
@@ -168,8 +172,8 @@ pub async fn evaluate(
         rating: row.rating.clone(),
         history,
     };
-    let at = super::rules::instant(tenant, now);
-    let calls = super::rules::Calls::new(state, tenant, chain, now);
+    let at = crate::services::plugins::chains::instant(tenant, now);
+    let calls = crate::services::plugins::chains::Calls::new(state, tenant, chain, now);
     let seat = state
         .rules
         .seat(tenant.id.into_uuid(), calls.timeout())
@@ -184,10 +188,16 @@ pub async fn evaluate(
             .links
             .iter()
             .map(|link| {
-                let span = super::rules::call_span(&slug, super::rules::ESCALATION, link);
+                let span = crate::services::plugins::chains::call_span(
+                    &slug,
+                    crate::services::plugins::chains::ESCALATION,
+                    link,
+                );
                 let outcome = span.in_scope(|| match (&seat, &link.plugin) {
                     (None, _) => Outcome {
-                        result: Err(Failure::Instantiate(super::rules::CITY_BUSY.into())),
+                        result: Err(Failure::Instantiate(
+                            crate::services::plugins::chains::CITY_BUSY.into(),
+                        )),
                         report: Default::default(),
                     },
                     (Some(_), Ok(plugin)) => {
@@ -222,7 +232,7 @@ pub async fn evaluate(
                         report: Default::default(),
                     },
                 });
-                super::rules::observe(
+                crate::services::plugins::chains::observe(
                     &metrics,
                     &span,
                     &slug,
@@ -289,7 +299,11 @@ pub async fn apply(
                         public: false,
                         text: Some(decision.explanation.clone()),
                         detail: Some({
-                            let mut run = super::rules::run_record(link, &outcome.report, None);
+                            let mut run = crate::services::plugins::chains::run_record(
+                                link,
+                                &outcome.report,
+                                None,
+                            );
                             run.insert("event".into(), json!(event_name(event)));
                             run.insert("actions".into(), json!(done));
                             Value::Object(run)
@@ -314,8 +328,11 @@ pub async fn apply(
                         public: false,
                         text: Some(failure.to_string()),
                         detail: Some({
-                            let mut run =
-                                super::rules::run_record(link, &outcome.report, Some(&failure));
+                            let mut run = crate::services::plugins::chains::run_record(
+                                link,
+                                &outcome.report,
+                                Some(&failure),
+                            );
                             run.insert("event".into(), json!(event_name(event)));
                             Value::Object(run)
                         }),
@@ -353,7 +370,7 @@ async fn act(
             let recipients = q::staff_emails(tx, t, department, notice.role.as_deref())
                 .await
                 .or_internal()?;
-            let link = super::escalation::case_link(state, tenant, &row.tracking_code);
+            let link = crate::services::escalation::case_link(state, tenant, &row.tracking_code);
             let messages: Vec<_> = recipients
                 .iter()
                 .map(|to| {
@@ -481,7 +498,10 @@ async fn act(
                 .or_internal()?;
                 row.priority = value;
             }
-            format!("priority:{}", super::rules::priority_name(row.priority))
+            format!(
+                "priority:{}",
+                crate::services::plugins::chains::priority_name(row.priority)
+            )
         }
         EscalationAction::RecheckAfter(minutes) => {
             let deadline = format!("{RULE_STEP}{RECHECK}{}", event_name(event));

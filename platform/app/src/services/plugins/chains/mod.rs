@@ -4,7 +4,7 @@
 //! plugins in order, with their configuration, the city's limits and its
 //! directory as rules see it. Chains are cached for `plugin_refresh_secs`
 //! (changes through this process apply at once); compiled components are
-//! kept by [`super::components`]. Calls run on the blocking pool: a rule
+//! kept by [`crate::services::plugins::components`]. Calls run on the blocking pool: a rule
 //! never holds up the async workers, and a hostile one is stopped by its
 //! fuel, memory and time limits.
 //!
@@ -19,13 +19,13 @@
 //! `run` (running the intake chain, spans and metrics of each call) and
 //! `failures` (counting failures, disabling a plugin, telling the city).
 
-mod chains;
+mod cache;
 mod draft;
 mod failures;
 mod lookups;
 mod run;
 
-pub use chains::{Rules, directory};
+pub use cache::{Rules, directory};
 pub use draft::Draft;
 pub use failures::{Tally, record};
 pub(crate) use lookups::Calls;
