@@ -263,3 +263,69 @@ async fn directory_crud(backend: Backend) {
     );
 }
 on_both_backends!(directory_crud);
+
+/// A case shows its department's and category's names as they are now:
+/// renaming either is visible to the very next read of the case, its
+/// public page and the public list (the names are cached per city).
+async fn renames_reach_the_next_read(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let pothole = json!({"category": "pothole", "attributes": {"size": ["small"]},
+                         "title": "Pothole on Oak", "text": "A deep pothole on Oak Street.", "public": true});
+    let code = crate::flows::submit_case(&app, "springfield", &pothole)
+        .await
+        .code;
+    let case_path = format!("/tenants/springfield/cases/{code}");
+    let (_, before) = app.get_json(&case_path).await;
+    let department = before["case"]["department"].as_str().unwrap().to_owned();
+    // Find the ids by code.
+    let (_, departments) = app.get_json("/tenants/springfield/departments").await;
+    let dept_id = departments
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == department.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, categories) = app.get_json("/tenants/springfield/categories").await;
+    let cat_id = categories
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "pothole")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (path, name) in [
+        (
+            format!("/tenants/springfield/departments/{dept_id}"),
+            "Street Repair Crew",
+        ),
+        (
+            format!("/tenants/springfield/categories/{cat_id}"),
+            "Potholes and sinkholes",
+        ),
+    ] {
+        let (status, body) = app
+            .send_json(Method::PATCH, &path, &json!({ "name": name }))
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (_, after) = app.get_json(&case_path).await;
+    assert_eq!(
+        after["case"]["department_name"], "Street Repair Crew",
+        "{after}"
+    );
+    assert_eq!(
+        after["case"]["category_name"], "Potholes and sinkholes",
+        "{after}"
+    );
+    let (_, list) = app.get_json("/tenants/springfield/cases?page_size=5").await;
+    assert!(
+        list.to_string().contains("Street Repair Crew"),
+        "the public list: {list}"
+    );
+}
+on_both_backends!(renames_reach_the_next_read);

@@ -178,8 +178,9 @@ pub async fn delete_day_by(
     super::commit(tx, ()).await
 }
 
-/// Each city's working calendar and active categories, kept for a minute
-/// so a submission reads neither table. Changes made in this process take
+/// Each city's working calendar, active categories and directory names,
+/// kept for a minute so a submission or a read of a case reads none of
+/// those tables. Changes made in this process take
 /// effect at once; changes made by another process (a bundle applied from
 /// the command line, another replica) within a minute.
 #[derive(Default)]
@@ -199,6 +200,8 @@ pub struct Rules {
     pub categories: std::sync::Arc<
         std::collections::HashMap<String, std::sync::Arc<minsheng_store::entity::category::Model>>,
     >,
+    /// Every department's and category's code and name, by id.
+    pub(crate) names: std::sync::Arc<super::directory::Names>,
 }
 
 #[derive(Clone)]
@@ -234,6 +237,7 @@ impl Cache {
             categories: std::sync::Arc::new(
                 super::categories::active_by_code(db, tenant.id).await?,
             ),
+            names: std::sync::Arc::new(super::directory::Names::load(db, tenant).await?),
         })
     }
 

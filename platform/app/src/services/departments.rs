@@ -316,7 +316,9 @@ pub async fn create_by(
     }
     let tx = ctx.tx(tenant.id).await?;
     let created = create(&tx, tenant.id, draft).await?;
-    super::commit(tx, created).await
+    let created = super::commit(tx, created).await?;
+    ctx.app.calendars.forget(tenant.id);
+    Ok(created)
 }
 
 pub async fn update_by(
@@ -337,7 +339,9 @@ pub async fn update_by(
     }
     let draft = DepartmentDraft::from_row(&current).patched(patch);
     let (row, _) = save(&tx, tenant.id, current, &draft).await?;
-    super::commit(tx, to_api(row)).await
+    let updated = super::commit(tx, to_api(row)).await?;
+    ctx.app.calendars.forget(tenant.id);
+    Ok(updated)
 }
 
 #[cfg(test)]

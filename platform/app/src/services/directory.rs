@@ -5,11 +5,58 @@
 //! `update_by`, which authorize.
 
 use super::tenants::TenantRecord;
-use super::{categories, commit, departments};
+use super::{DbResultExt, categories, commit, departments};
 use crate::access::Ctx;
 use crate::model::{Category, Department};
 use minsheng_domain::Error;
+use minsheng_store::ConnectionTrait;
+use minsheng_store::entity::{category, department};
+use minsheng_store::queries::directory as rows;
+use std::collections::HashMap;
 use uuid::Uuid;
+
+/// The code and name of every department and category of a city, active
+/// or not, by id: what a case shows for its ids. Kept with the city's
+/// calendar (`calendar::Cache`), so a read of a case does not read the
+/// directory.
+pub(crate) struct Names {
+    pub(crate) departments: HashMap<Uuid, (String, String)>,
+    pub(crate) categories: HashMap<Uuid, (String, String)>,
+}
+
+impl Names {
+    /// The id of the category with this code.
+    pub(crate) fn category_id(&self, code: &str) -> Option<Uuid> {
+        self.categories
+            .iter()
+            .find(|(_, v)| v.0 == code)
+            .map(|(k, _)| *k)
+    }
+
+    /// Read them through `db`.
+    pub(crate) async fn load(
+        db: &impl ConnectionTrait,
+        tenant: &TenantRecord,
+    ) -> Result<Self, Error> {
+        let t = tenant.id.into_uuid();
+        let departments = rows::list::<department::Entity>(db, t, true)
+            .await
+            .or_internal()?
+            .into_iter()
+            .map(|d| (d.id, (d.code, d.name)))
+            .collect();
+        let categories = rows::list::<category::Entity>(db, t, true)
+            .await
+            .or_internal()?
+            .into_iter()
+            .map(|c| (c.id, (c.code, c.name)))
+            .collect();
+        Ok(Self {
+            departments,
+            categories,
+        })
+    }
+}
 
 /// The city's departments (active ones unless `include_inactive`).
 pub async fn departments(

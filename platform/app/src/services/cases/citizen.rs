@@ -69,7 +69,7 @@ pub async fn mine(
         }
     };
     let tx = ctx.read_tx(tenant.id).await?;
-    let names = names(&tx, tenant).await?;
+    let names = names(ctx, &tx, tenant).await?;
     let filter = Filter {
         citizen: Some(citizen),
         ..Default::default()

@@ -23,7 +23,7 @@ pub async fn list_public(
     page_size: u64,
 ) -> Result<CasePage, Error> {
     let tx = ctx.read_tx(tenant.id).await?;
-    let names = names(&tx, tenant).await?;
+    let names = names(ctx, &tx, tenant).await?;
     let filter = public_filter(&names, filter, department, category)?;
     page_of(tx, tenant, &names, &filter, page, page_size).await
 }
@@ -82,7 +82,7 @@ pub async fn browse_public(
     page_size: u64,
 ) -> Result<Browse, Error> {
     let tx = ctx.read_tx(tenant.id).await?;
-    let names = names(&tx, tenant).await?;
+    let names = names(ctx, &tx, tenant).await?;
     let filter = public_filter(&names, filter, department, category)?;
     let tenant_id = tenant.id.into_uuid();
     let mut rows = q::page(&tx, tenant_id, &filter, page, page_size + 1)
@@ -112,7 +112,7 @@ pub async fn list_recent_public(
 ) -> Result<Vec<PublicCase>, Error> {
     filter.public_only = true;
     let tx = ctx.read_tx(tenant.id).await?;
-    let names = names(&tx, tenant).await?;
+    let names = names(ctx, &tx, tenant).await?;
     let rows = q::page(&tx, tenant.id.into_uuid(), &filter, 0, limit)
         .await
         .or_internal()?;
@@ -131,7 +131,7 @@ pub async fn list_open311(
     page_size: u64,
 ) -> Result<Vec<PublicCase>, Error> {
     let tx = ctx.read_tx(tenant.id).await?;
-    let names = names(&tx, tenant).await?;
+    let names = names(ctx, &tx, tenant).await?;
     if let Some(code) = category {
         filter.category = Some(
             names
@@ -167,7 +167,7 @@ pub async fn public_updates(
     limit: u64,
 ) -> Result<Vec<(TimelineEvent, PublicCase, uuid::Uuid)>, Error> {
     let tx = ctx.read_tx(tenant.id).await?;
-    let names = names(&tx, tenant).await?;
+    let names = names(ctx, &tx, tenant).await?;
     let rows = q::public_events(&tx, tenant.id.into_uuid(), from, to, codes, limit)
         .await
         .or_internal()?;
@@ -227,6 +227,6 @@ pub async fn inbox(
         filter.departments_any = Some(scope.iter().map(|d| d.into_uuid()).collect());
     }
     let tx = ctx.read_tx(tenant.id).await?;
-    let names = names(&tx, tenant).await?;
+    let names = names(ctx, &tx, tenant).await?;
     page_of(tx, tenant, &names, &filter, page, page_size).await
 }

@@ -25,18 +25,17 @@ pub use stats::{add_views, city_stats, count_view, department_stats, note_view, 
 use super::DbResultExt;
 use crate::access::tokens::{constant_time_eq, sha256_hex};
 use crate::access::{Ctx, Principal};
+use crate::services::directory::Names;
 use crate::services::tenants::TenantRecord;
 use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_domain::Error;
 use minsheng_domain::case::{self as machine, Facts, State};
 use minsheng_domain::ids::{CaseEventId, DepartmentId};
 use minsheng_store::ConnectionTrait;
-use minsheng_store::entity::{case, case_event, category, department};
+use minsheng_store::entity::{case, case_event};
 use minsheng_store::queries::cases::{self as q, StatDelta};
-use minsheng_store::queries::directory;
 use rand::Rng;
 use sea_orm::ActiveValue::Set;
-use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Unsatisfied ratings that reopen a case; after that it closes.
@@ -226,39 +225,14 @@ async fn handles(
     Ok(co.iter().any(mine))
 }
 
-struct Names {
-    departments: HashMap<Uuid, (String, String)>,
-    categories: HashMap<Uuid, (String, String)>,
-}
-
-impl Names {
-    /// The id of the category with this code.
-    fn category_id(&self, code: &str) -> Option<Uuid> {
-        self.categories
-            .iter()
-            .find(|(_, v)| v.0 == code)
-            .map(|(k, _)| *k)
-    }
-}
-
-async fn names(db: &impl ConnectionTrait, tenant: &TenantRecord) -> Result<Names, Error> {
-    let t = tenant.id.into_uuid();
-    let departments = directory::list::<department::Entity>(db, t, true)
-        .await
-        .or_internal()?
-        .into_iter()
-        .map(|d| (d.id, (d.code, d.name)))
-        .collect();
-    let categories = directory::list::<category::Entity>(db, t, true)
-        .await
-        .or_internal()?
-        .into_iter()
-        .map(|c| (c.id, (c.code, c.name)))
-        .collect();
-    Ok(Names {
-        departments,
-        categories,
-    })
+/// The city's names of departments and categories, from the city cache
+/// (read through `db` when it has expired).
+async fn names(
+    ctx: &Ctx,
+    db: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+) -> Result<std::sync::Arc<Names>, Error> {
+    Ok(ctx.app.calendars.rules_in(db, tenant).await?.names)
 }
 
 async fn find(

@@ -84,7 +84,7 @@ pub async fn get(
     if !row.public && matches!(access, Access::Public) {
         return Err(Error::not_found(format!("case {code:?}")));
     }
-    let names = names(&tx, tenant).await?;
+    let names = names(ctx, &tx, tenant).await?;
     let staff = matches!(access, Access::Staff);
     let personal = !matches!(access, Access::Public);
     let events = q::events(&tx, tenant.id.into_uuid(), row.id, staff)

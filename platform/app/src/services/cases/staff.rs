@@ -361,7 +361,7 @@ async fn follow_up(
     };
     if let Some((event, state)) = event {
         let department = match lead {
-            Some(d) => names(tx, tenant)
+            Some(d) => names(ctx, tx, tenant)
                 .await?
                 .departments
                 .get(&d)
@@ -383,7 +383,7 @@ async fn follow_up(
             escalation::cancel(tx, tenant, row.id, now).await?;
             if let Some(to) = row.contact_email.as_deref() {
                 let department = match lead {
-                    Some(d) => names(tx, tenant)
+                    Some(d) => names(ctx, tx, tenant)
                         .await?
                         .departments
                         .get(&d)

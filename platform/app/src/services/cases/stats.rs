@@ -119,7 +119,7 @@ pub async fn department_stats(
     )
     .await
     .or_internal()?;
-    let names = names(&tx, tenant).await?;
+    let names = names(ctx, &tx, tenant).await?;
     let mut out: Vec<Stats> = rows
         .iter()
         .map(|t| {
