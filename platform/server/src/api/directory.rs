@@ -4,7 +4,6 @@
 use super::ApiTags;
 use super::error::ApiResult;
 use super::tenants::Deleted;
-use crate::app::ServerState;
 use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_app::access::Ctx;
 use minsheng_app::model::{
@@ -18,9 +17,8 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
-pub struct DirectoryApi {
-    pub state: ServerState,
-}
+/// Reads and changes go through the services with the request's `Ctx`.
+pub struct DirectoryApi;
 
 #[derive(ApiResponse)]
 pub enum DepartmentCreated {

@@ -49,24 +49,16 @@ pub type Api = (
 pub fn service(state: &ServerState) -> OpenApiService<Api, ()> {
     OpenApiService::new(
         (
-            tenants::TenantsApi {
-                state: state.clone(),
-            },
-            directory::DirectoryApi {
-                state: state.clone(),
-            },
+            tenants::TenantsApi,
+            directory::DirectoryApi,
             access::AccessApi {
                 state: state.clone(),
             },
             cases::CasesApi {
                 state: state.clone(),
             },
-            webhooks::WebhooksApi {
-                state: state.clone(),
-            },
-            plugins::PluginsApi {
-                state: state.clone(),
-            },
+            webhooks::WebhooksApi,
+            plugins::PluginsApi,
         ),
         "Minsheng API",
         env!("CARGO_PKG_VERSION"),

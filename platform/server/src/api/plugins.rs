@@ -4,7 +4,6 @@ use super::ApiTags;
 use super::access::Created;
 use super::error::ApiResult;
 use super::tenants::Deleted;
-use crate::app::ServerState;
 use minsheng_app::access::Ctx;
 use minsheng_app::model::{PluginLimits, PluginQuota, PluginUpdate, PluginView};
 use minsheng_app::services::plugins;
@@ -14,9 +13,7 @@ use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiRequest, OpenApi};
 use uuid::Uuid;
 
-pub struct PluginsApi {
-    pub state: ServerState,
-}
+pub struct PluginsApi;
 
 /// A WebAssembly component, as built for `wasm32-wasip2`.
 #[derive(ApiRequest)]

@@ -2,7 +2,6 @@
 
 use super::ApiTags;
 use super::error::ApiResult;
-use crate::app::ServerState;
 use minsheng_app::access::Ctx;
 use minsheng_app::model::{Host, HostInput, Tenant, TenantInput, TenantPatch};
 use minsheng_app::services::tenants;
@@ -12,9 +11,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
-pub struct TenantsApi {
-    pub state: ServerState,
-}
+pub struct TenantsApi;
 
 #[derive(ApiResponse)]
 pub enum TenantCreated {

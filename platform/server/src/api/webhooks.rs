@@ -4,7 +4,6 @@ use super::ApiTags;
 use super::access::Created;
 use super::error::ApiResult;
 use super::tenants::Deleted;
-use crate::app::ServerState;
 use minsheng_app::access::Ctx;
 use minsheng_app::model::{Notification, Webhook, WebhookCreated, WebhookInput};
 use minsheng_app::services::webhooks;
@@ -14,9 +13,7 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use uuid::Uuid;
 
-pub struct WebhooksApi {
-    pub state: ServerState,
-}
+pub struct WebhooksApi;
 
 #[OpenApi(prefix_path = "/v1/tenants", tag = "ApiTags::Notifications")]
 impl WebhooksApi {
