@@ -19,6 +19,7 @@ mod m20261128_000005_case_details;
 mod m20261128_000006_escalation;
 mod m20261128_000007_plugins;
 mod m20261128_000008_trace_context;
+mod m20261207_000009_workbench;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_escalation::Migration),
             Box::new(m20261128_000007_plugins::Migration),
             Box::new(m20261128_000008_trace_context::Migration),
+            Box::new(m20261207_000009_workbench::Migration),
         ]
     }
 }

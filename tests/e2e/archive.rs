@@ -18,9 +18,9 @@ use crate::support::{Auth, Backend, TestApp, spawn_app_with};
 use chrono::{DateTime, TimeZone, Utc};
 use minsheng_plugin_host::examples;
 use minsheng_store::entity::{
-    api_key, audit_event, calendar_day, case, case_department, case_event, case_idempotency,
-    case_stat, category, department, due_work, escalation, outbox, plugin, role, tenant,
-    tenant_host, user, user_department, user_role, webhook,
+    answer_template, api_key, audit_event, calendar_day, case, case_department, case_event,
+    case_idempotency, case_stat, category, department, due_work, escalation, outbox, plugin, role,
+    tenant, tenant_host, user, user_department, user_role, webhook,
 };
 use reqwest::Method;
 use sea_orm::{
@@ -49,6 +49,7 @@ const TABLES: &[&str] = &[
     "plugins",
     "cases",
     "case_departments",
+    "answer_templates",
     "case_events",
     "case_idempotency",
     "case_stats",
@@ -177,6 +178,10 @@ async fn compare(a: &TestApp, b: &TestApp, id: Uuid) -> Vec<(&'static str, usize
             same::<case_department::Entity>(ta, tb, case_department::Column::TenantId, id).await,
         ),
         (
+            "answer_templates",
+            same::<answer_template::Entity>(ta, tb, answer_template::Column::TenantId, id).await,
+        ),
+        (
             "case_events",
             same::<case_event::Entity>(ta, tb, case_event::Column::TenantId, id).await,
         ),
@@ -282,6 +287,11 @@ async fn fill_to(app: &TestApp, id: Uuid, total: usize) {
                 tenant_id: id,
                 case_id: c.id,
                 department_id: departments[i % departments.len()].id,
+                deadline: Some(nanos),
+                opinion: Some("协办意见：已到现场核实。".into()),
+                opinion_at: Some(nanos),
+                opinion_by: Some("staff:someone".into()),
+                escalation_level: 1,
             });
         }
         cases.push(c);

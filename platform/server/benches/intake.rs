@@ -178,6 +178,7 @@ async fn bare_insert(store: &Store, run: u32) -> Run {
                     review: Set(None),
                     rule_failed: Set(false),
                     unredacted: Set(None),
+                    supervised_at: Set(None),
                 };
                 let t0 = Instant::now();
                 let tx = store.begin(Scope::Tenant(t)).await.unwrap();

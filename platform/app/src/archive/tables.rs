@@ -7,9 +7,9 @@
 use anyhow::{Context, bail};
 use async_trait::async_trait;
 use minsheng_store::entity::{
-    api_key, audit_event, calendar_day, case, case_department, case_event, case_idempotency,
-    case_stat, category, department, due_work, escalation, outbox, plugin, role, tenant,
-    tenant_host, user, user_department, user_role, webhook,
+    answer_template, api_key, audit_event, calendar_day, case, case_department, case_event,
+    case_idempotency, case_stat, category, department, due_work, escalation, outbox, plugin, role,
+    tenant, tenant_host, user, user_department, user_role, webhook,
 };
 use sea_orm::sea_query::Condition;
 use sea_orm::{
@@ -98,6 +98,10 @@ pub fn all() -> Vec<Box<dyn Table>> {
         of::<plugin::Entity>(plugin::Column::TenantId, vec![plugin::Column::Id]),
         of::<case::Entity>(case::Column::TenantId, vec![case::Column::Id]),
         of::<case_department::Entity>(case_department::Column::TenantId, vec![]),
+        of::<answer_template::Entity>(
+            answer_template::Column::TenantId,
+            vec![answer_template::Column::Id],
+        ),
         of::<case_event::Entity>(case_event::Column::TenantId, vec![case_event::Column::Id]),
         of::<case_idempotency::Entity>(case_idempotency::Column::TenantId, vec![]),
         of::<case_stat::Entity>(case_stat::Column::TenantId, vec![]),

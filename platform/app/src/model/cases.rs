@@ -91,6 +91,23 @@ pub struct CaseDetail {
     pub timeline: Vec<TimelineEvent>,
     /// What the city's rules decided (staff only).
     pub flags: Option<CaseFlags>,
+    /// The co-handlers' deadlines and opinions (staff only).
+    pub opinions: Vec<Opinion>,
+    /// When a supervisor put the case under supervision (督办; staff only).
+    pub supervised_at: Option<DateTime<Utc>>,
+}
+
+/// A co-handling department (协办) of a case and its opinion.
+#[derive(Clone, Debug, Object, Serialize)]
+pub struct Opinion {
+    pub department: String,
+    pub department_name: String,
+    /// When the opinion is due.
+    pub deadline: Option<DateTime<Utc>>,
+    /// The opinion (协办意见), once given.
+    pub text: Option<String>,
+    pub given_at: Option<DateTime<Utc>>,
+    pub given_by: Option<String>,
 }
 
 /// What the city's rules (or staff) decided about a case.

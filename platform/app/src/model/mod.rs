@@ -15,7 +15,7 @@ pub use access::{
 };
 pub use cases::{
     AssignInput, CaseCreated, CaseDetail, CaseFlags, CaseInput, CasePage, DecisionInput,
-    ExtensionInput, PublicCase, RatingInput, ReasonInput, Stats, TextInput, TimelineEvent,
+    ExtensionInput, Opinion, PublicCase, RatingInput, ReasonInput, Stats, TextInput, TimelineEvent,
     TransferInput,
 };
 pub use directory::{
@@ -24,7 +24,7 @@ pub use directory::{
 };
 pub use plugins::{PluginLimits, PluginQuota, PluginUpdate, PluginView};
 pub use tenants::{
-    Branding, Calendar, CalendarDay, CalendarDayInput, Deadline, Host, HostInput, Tenant,
-    TenantInput, TenantPatch,
+    Branding, Calendar, CalendarDay, CalendarDayInput, Deadline, Host, HostInput, Publication,
+    Tenant, TenantInput, TenantPatch,
 };
 pub use webhooks::{Notification, Webhook, WebhookCreated, WebhookInput};

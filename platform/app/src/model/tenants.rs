@@ -28,6 +28,47 @@ pub struct Branding {
     pub contact: Option<String>,
 }
 
+/// What a city publishes and how: personal data in free text, review
+/// before publication (先审后发), closing unrated answers, the demo notice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Object)]
+#[serde(deny_unknown_fields, default)]
+#[oai(deny_unknown_fields)]
+pub struct Publication {
+    /// Hide phone numbers, ID numbers, e-mail addresses and licence plates
+    /// in public text (`[电话]`/`[phone]` …); staff see the original.
+    #[oai(default = "yes")]
+    pub redact_personal_data: bool,
+    /// Public cases wait for a staff member to publish them.
+    #[oai(default)]
+    pub review_before_publication: bool,
+    /// An answer the citizen has not rated closes after this many working
+    /// days (1 to 60).
+    #[oai(default = "seven")]
+    pub close_unrated_after_days: u32,
+    /// Every page says the city's data is generated for a demonstration.
+    #[oai(default)]
+    pub demo: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn seven() -> u32 {
+    7
+}
+
+impl Default for Publication {
+    fn default() -> Self {
+        Self {
+            redact_personal_data: true,
+            review_before_publication: false,
+            close_unrated_after_days: 7,
+            demo: false,
+        }
+    }
+}
+
 /// A new city.
 #[derive(Clone, Debug, Object)]
 #[oai(deny_unknown_fields)]

@@ -55,6 +55,15 @@ impl TenantRecord {
         })
     }
 
+    /// The city's publication settings (the defaults where unset).
+    pub fn publication(&self) -> crate::model::Publication {
+        self.row
+            .publication
+            .as_ref()
+            .and_then(|p| serde_json::from_value(p.clone()).ok())
+            .unwrap_or_default()
+    }
+
     pub fn site_title(&self) -> &str {
         &self.row.site_title
     }

@@ -77,6 +77,9 @@ pub struct Model {
         deserialize_with = "super::encoding::present_json"
     )]
     pub unredacted: Option<Json>,
+    /// When a supervisor put the case under supervision (督办).
+    #[serde(default)]
+    pub supervised_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

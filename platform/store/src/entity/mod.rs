@@ -4,6 +4,7 @@
 //! Models of city tables also read and write themselves with serde, for
 //! tenant archives (see [`encoding`]); the API never returns them.
 
+pub mod answer_template;
 pub mod api_key;
 pub mod audit_event;
 pub mod calendar_day;

@@ -31,6 +31,14 @@ pub struct Model {
         deserialize_with = "super::encoding::present_json"
     )]
     pub plugin_limits: Option<Json>,
+    /// Publication settings (personal data, review, closing unrated
+    /// answers, demo notice); null for the defaults.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::encoding::present_json"
+    )]
+    pub publication: Option<Json>,
     pub active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

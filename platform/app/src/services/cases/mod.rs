@@ -8,12 +8,14 @@
 //! actions in `staff`, the citizen's in `citizen` and the figures in `stats`.
 
 mod citizen;
+mod cohandling;
 mod lists;
 mod read;
 mod staff;
 mod stats;
 
 pub use citizen::{add_information, get_own, mine, rate};
+pub use cohandling::{OPINION_DAYS, give_opinion, opinion_deadline};
 pub use lists::{
     BROWSE_COUNT_CAP, Browse, browse_public, inbox, list_open311, list_public, list_recent_public,
     public_updates,

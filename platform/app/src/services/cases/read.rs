@@ -121,6 +121,12 @@ pub async fn get(
         allowed_actions: if staff { allowed } else { Vec::new() },
         timeline,
         flags: staff.then(|| flags_of(&row)),
+        opinions: if staff {
+            super::cohandling::opinions_of(&tx, tenant, row.id, &names).await?
+        } else {
+            Vec::new()
+        },
+        supervised_at: if staff { row.supervised_at } else { None },
     };
     commit(tx, detail).await
 }

@@ -219,7 +219,9 @@ pub async fn act(
                     co_ids.push(id);
                 }
             }
-            q::set_co_departments(&tx, tenant.id.into_uuid(), row.id, &co_ids)
+            let working = calendar::working_calendar(&tx, tenant).await?;
+            let due = super::cohandling::opinion_deadline(&working, now, row.answer_deadline);
+            q::set_co_departments(&tx, tenant.id.into_uuid(), row.id, &co_ids, Some(due))
                 .await
                 .or_internal()?;
             lead = Some(chosen);

@@ -243,12 +243,14 @@ impl Submission {
             review: Set(valid.review.clone()),
             rule_failed: Set(valid.rule_failed),
             unredacted: Set(valid.unredacted.clone()),
+            supervised_at: Set(None),
         });
         for department in valid.co_handlers.iter().filter(|d| Some(**d) != lead) {
             batch.co_handlers.push(case_department::ActiveModel {
                 tenant_id: Set(t),
                 case_id: Set(id),
                 department_id: Set(*department),
+                ..Default::default()
             });
         }
         batch.due.push(crate::services::escalation::first_step(

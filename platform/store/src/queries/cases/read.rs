@@ -58,6 +58,19 @@ pub async fn co_departments(
         .collect())
 }
 
+/// A case's co-handlers with their opinion deadlines and opinions.
+pub async fn co_handlers(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    case_id: Uuid,
+) -> Result<Vec<case_department::Model>, DbErr> {
+    case_department::Entity::find()
+        .filter(case_department::Column::TenantId.eq(tenant_id))
+        .filter(case_department::Column::CaseId.eq(case_id))
+        .all(db)
+        .await
+}
+
 /// A case's timeline in order; only public entries unless asked.
 pub async fn events(
     db: &impl ConnectionTrait,

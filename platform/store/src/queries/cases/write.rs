@@ -124,27 +124,89 @@ pub async fn add_view(db: &impl ConnectionTrait, tenant_id: Uuid, id: Uuid) -> R
         .map(|_| ())
 }
 
+/// Make `departments` the case's co-handlers: those no longer named are
+/// removed (with any opinion they gave), those still named keep theirs,
+/// new ones get `deadline` for their opinion.
 pub async fn set_co_departments(
     db: &impl ConnectionTrait,
     tenant_id: Uuid,
     case_id: Uuid,
     departments: &[Uuid],
+    deadline: Option<DateTime<Utc>>,
 ) -> Result<(), DbErr> {
-    case_department::Entity::delete_many()
+    let existing = case_department::Entity::find()
         .filter(case_department::Column::TenantId.eq(tenant_id))
         .filter(case_department::Column::CaseId.eq(case_id))
-        .exec(db)
+        .all(db)
         .await?;
+    let gone: Vec<Uuid> = existing
+        .iter()
+        .map(|r| r.department_id)
+        .filter(|d| !departments.contains(d))
+        .collect();
+    if !gone.is_empty() {
+        case_department::Entity::delete_many()
+            .filter(case_department::Column::TenantId.eq(tenant_id))
+            .filter(case_department::Column::CaseId.eq(case_id))
+            .filter(case_department::Column::DepartmentId.is_in(gone))
+            .exec(db)
+            .await?;
+    }
     for d in departments {
-        case_department::ActiveModel {
-            tenant_id: Set(tenant_id),
-            case_id: Set(case_id),
-            department_id: Set(*d),
+        match existing.iter().find(|r| r.department_id == *d) {
+            Some(row) if row.deadline.is_some() || deadline.is_none() => {}
+            Some(_) => {
+                case_department::Entity::update_many()
+                    .col_expr(case_department::Column::Deadline, Expr::value(deadline))
+                    .filter(case_department::Column::TenantId.eq(tenant_id))
+                    .filter(case_department::Column::CaseId.eq(case_id))
+                    .filter(case_department::Column::DepartmentId.eq(*d))
+                    .exec(db)
+                    .await?;
+            }
+            None => {
+                case_department::ActiveModel {
+                    tenant_id: Set(tenant_id),
+                    case_id: Set(case_id),
+                    department_id: Set(*d),
+                    deadline: Set(deadline),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?;
+            }
         }
-        .insert(db)
-        .await?;
     }
     Ok(())
+}
+
+/// Record a co-handler's opinion; false when the department does not
+/// co-handle the case.
+pub async fn set_opinion(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    case_id: Uuid,
+    department_id: Uuid,
+    text: &str,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let done = case_department::Entity::update_many()
+        .col_expr(
+            case_department::Column::Opinion,
+            Expr::value(Some(text.to_owned())),
+        )
+        .col_expr(case_department::Column::OpinionAt, Expr::value(Some(at)))
+        .col_expr(
+            case_department::Column::OpinionBy,
+            Expr::value(Some(by.to_owned())),
+        )
+        .filter(case_department::Column::TenantId.eq(tenant_id))
+        .filter(case_department::Column::CaseId.eq(case_id))
+        .filter(case_department::Column::DepartmentId.eq(department_id))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected > 0)
 }
 
 pub async fn insert_event(
