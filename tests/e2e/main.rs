@@ -31,3 +31,4 @@ mod site;
 mod submissions;
 mod support;
 mod telemetry;
+mod workbench;

@@ -108,6 +108,24 @@ pub fn build(state: ServerState) -> impl Endpoint {
             get(web::account::register_form).post(web::account::register_submit),
         )
         .at("/t/:slug/my", get(web::account::my_cases))
+        .at("/t/:slug/staff", get(web::staff::inbox::inbox))
+        .at("/t/:slug/staff/", get(web::staff::inbox::inbox))
+        .at(
+            "/t/:slug/staff/cases/:code",
+            get(web::staff::case::case_page).post(web::staff::case::act),
+        )
+        .at(
+            "/t/:slug/staff/supervision",
+            get(web::staff::board::supervision),
+        )
+        .at(
+            "/t/:slug/staff/performance",
+            get(web::staff::board::performance),
+        )
+        .at(
+            "/t/:slug/staff/templates",
+            get(web::staff::board::templates).post(web::staff::board::templates_submit),
+        )
         .at("/t/:slug/lang", get(web::site::switch_language))
         .at("/t/:slug/robots.txt", get(web::site::robots))
         .at("/t/:slug/sitemap.xml", get(web::site::sitemap))

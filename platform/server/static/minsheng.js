@@ -51,4 +51,78 @@
       });
     });
   });
+  // Workbench: an answer's preview shows what the public will read.
+  function preview(field) {
+    var out = document.getElementById(field.getAttribute("data-preview"));
+    if (!out) return;
+    var box = out.closest("[data-preview-box]");
+    if (box) box.hidden = false;
+    out.textContent = field.value.trim();
+  }
+  // Workbench: a template's text goes into the answer.
+  function wire(root) {
+    root.querySelectorAll("textarea[data-preview]").forEach(function (field) {
+      field.addEventListener("input", function () { preview(field); });
+      preview(field);
+    });
+    root.querySelectorAll("select[data-template-for]").forEach(function (select) {
+      select.addEventListener("change", function () {
+        var field = document.getElementById(select.getAttribute("data-template-for"));
+        if (!field || !select.value) return;
+        field.value = field.value ? field.value + "\n" + select.value : select.value;
+        preview(field);
+        field.focus();
+      });
+    });
+    // Workbench: an action is sent without reloading the page; the page
+    // that comes back (the case, or the form with what to fix) replaces
+    // the main part.
+    root.querySelectorAll("form[data-enhance]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.fetch || !window.DOMParser) return;
+        event.preventDefault();
+        var buttons = form.querySelectorAll("button[type=submit]");
+        buttons.forEach(function (b) { b.disabled = true; });
+        fetch(form.action || window.location.href, {
+          method: "POST",
+          body: new URLSearchParams(new FormData(form)),
+          credentials: "same-origin",
+        }).then(function (resp) {
+          return resp.text().then(function (html) { return { resp: resp, html: html }; });
+        }).then(function (r) {
+          var doc = new DOMParser().parseFromString(r.html, "text/html");
+          var main = doc.getElementById("main");
+          if (!main) { window.location.href = r.resp.url; return; }
+          document.getElementById("main").innerHTML = main.innerHTML;
+          document.title = doc.title;
+          if (r.resp.redirected) window.history.replaceState(null, "", r.resp.url);
+          wire(document.getElementById("main"));
+          var status = document.querySelector("#main [role=status], #main [role=alert]");
+          if (status) { status.setAttribute("tabindex", "-1"); status.focus(); }
+        }).catch(function () { form.submit(); });
+      });
+    });
+  }
+  wire(document);
+  // Workbench keys: j/k move through the queue, / goes to the search.
+  document.addEventListener("keydown", function (event) {
+    var t = event.target;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT")) return;
+    var rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-row] a"));
+    if (event.key === "/") {
+      var search = document.querySelector("[data-key-search]");
+      if (search) {
+        var details = search.closest("details");
+        if (details) details.open = true;
+        event.preventDefault();
+        search.focus();
+      }
+    } else if ((event.key === "j" || event.key === "k") && rows.length) {
+      var at = rows.indexOf(document.activeElement);
+      var next = event.key === "j" ? Math.min(at + 1, rows.length - 1) : Math.max(at - 1, 0);
+      rows[next].focus();
+      event.preventDefault();
+    }
+  });
 })();

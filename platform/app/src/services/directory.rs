@@ -22,6 +22,10 @@ use uuid::Uuid;
 pub(crate) struct Names {
     pub(crate) departments: HashMap<Uuid, (String, String)>,
     pub(crate) categories: HashMap<Uuid, (String, String)>,
+    /// The active departments' and categories' (code, name), by code: what
+    /// staff may pick.
+    pub(crate) active_departments: Vec<(String, String)>,
+    pub(crate) active_categories: Vec<(String, String)>,
 }
 
 impl Names {
@@ -39,21 +43,37 @@ impl Names {
         tenant: &TenantRecord,
     ) -> Result<Self, Error> {
         let t = tenant.id.into_uuid();
-        let departments = rows::list::<department::Entity>(db, t, true)
+        let department_rows = rows::list::<department::Entity>(db, t, true)
             .await
-            .or_internal()?
+            .or_internal()?;
+        let category_rows = rows::list::<category::Entity>(db, t, true)
+            .await
+            .or_internal()?;
+        let mut active_departments: Vec<(String, String)> = department_rows
+            .iter()
+            .filter(|d| d.active)
+            .map(|d| (d.code.clone(), d.name.clone()))
+            .collect();
+        active_departments.sort();
+        let mut active_categories: Vec<(String, String)> = category_rows
+            .iter()
+            .filter(|c| c.active)
+            .map(|c| (c.code.clone(), c.name.clone()))
+            .collect();
+        active_categories.sort();
+        let departments = department_rows
             .into_iter()
             .map(|d| (d.id, (d.code, d.name)))
             .collect();
-        let categories = rows::list::<category::Entity>(db, t, true)
-            .await
-            .or_internal()?
+        let categories = category_rows
             .into_iter()
             .map(|c| (c.id, (c.code, c.name)))
             .collect();
         Ok(Self {
             departments,
             categories,
+            active_departments,
+            active_categories,
         })
     }
 }

@@ -4,6 +4,7 @@
 //! the bundle loader both call these, so the rules live in one place.
 
 pub mod accounts;
+pub mod answer_templates;
 pub mod attributes;
 pub mod calendar;
 pub mod cases;

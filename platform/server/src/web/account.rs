@@ -131,7 +131,15 @@ pub async fn login_submit(
         )
     };
     match accounts::login(&ctx, Some(&slug), form.username.trim(), &form.password).await {
-        Ok(session) => signed_in(&state, &session.token, &next_or_home(&site, &form.next)),
+        Ok(session) => {
+            // Staff start at their work queue, citizens at the city's home.
+            let to = if form.next.is_empty() && session.me.kind == "staff" {
+                format!("{}staff/", site.base)
+            } else {
+                next_or_home(&site, &form.next)
+            };
+            signed_in(&state, &session.token, &to)
+        }
         Err(Error::Unauthenticated(_)) => again("wrong_login", StatusCode::UNAUTHORIZED),
         Err(Error::TooManyRequests {
             retry_after_secs, ..

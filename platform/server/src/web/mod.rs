@@ -12,5 +12,6 @@ pub mod pages;
 pub mod resolve;
 pub mod respond;
 pub mod site;
+pub mod staff;
 pub mod templates;
 pub mod track;

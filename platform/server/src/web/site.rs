@@ -123,6 +123,10 @@ impl Site {
             ctx.session_csrf.clone().unwrap_or_default().into(),
         );
         map.insert("asset".into(), ASSET_VERSION.as_str().into());
+        map.insert(
+            "staff_desk".into(),
+            super::staff::is_staff_of(ctx, &self.tenant).into(),
+        );
         map
     }
 

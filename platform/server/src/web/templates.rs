@@ -28,6 +28,12 @@ pub fn environment() -> Environment<'static> {
         template!("register.html"),
         template!("my_cases.html"),
         template!("form_macros.html"),
+        template!("staff_base.html"),
+        template!("staff_inbox.html"),
+        template!("staff_case.html"),
+        template!("staff_supervision.html"),
+        template!("staff_performance.html"),
+        template!("staff_templates.html"),
     ] {
         if let Err(e) = env.add_template(name, source) {
             // The templates are part of the binary; a broken one is a build bug

@@ -2,6 +2,7 @@
 //! tenant id first.
 
 pub mod access;
+pub mod answer_templates;
 pub mod calendar;
 pub mod cases;
 pub mod directory;

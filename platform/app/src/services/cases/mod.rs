@@ -13,6 +13,8 @@ mod lists;
 mod read;
 mod staff;
 mod stats;
+mod supervision;
+mod workbench;
 
 pub use citizen::{add_information, get_own, mine, rate};
 pub use cohandling::{OPINION_DAYS, give_opinion, opinion_deadline};
@@ -23,6 +25,10 @@ pub use lists::{
 pub use read::get;
 pub use staff::{StaffAction, act, note, release};
 pub use stats::{add_views, city_stats, count_view, department_stats, note_view, recount};
+pub use supervision::{BOARD_CASES, Board, BoardCase, DepartmentLoad, board, supervise};
+pub use workbench::{
+    COUNT_CAP, DeskView, Inbox, InboxItem, InboxQuery, Tab, TabCount, days_left, desk, work_queue,
+};
 
 use super::DbResultExt;
 use crate::access::tokens::{constant_time_eq, sha256_hex};

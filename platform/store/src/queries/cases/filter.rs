@@ -30,6 +30,20 @@ pub struct Filter {
     /// Cases whose title or text contains these words (each of them, any
     /// case). A scan within the other conditions: see docs/operations.md.
     pub search: Option<String>,
+    /// Held for review (`review` is set).
+    pub held: bool,
+    /// Under supervision (督办).
+    pub supervised: bool,
+    /// Answer deadline at or after this instant.
+    pub deadline_from: Option<DateTime<Utc>>,
+    /// Answer deadline before this instant.
+    pub deadline_before: Option<DateTime<Utc>>,
+    /// 0 low … 3 urgent.
+    pub priority: Option<i16>,
+    /// Carries this tag.
+    pub tag: Option<String>,
+    /// An extension request waits for a decision.
+    pub extension_pending: bool,
 }
 
 /// `word` as a `LIKE` pattern that matches it anywhere, literally.
@@ -87,6 +101,33 @@ fn condition(tenant_id: Uuid, f: &Filter) -> Condition {
     }
     if let Some(citizen) = f.citizen {
         c = c.add(case::Column::CitizenId.eq(citizen));
+    }
+    if f.extension_pending {
+        c = c.add(case::Column::ExtensionPending.eq(true));
+    }
+    if f.held {
+        c = c.add(case::Column::Review.is_not_null());
+    }
+    if f.supervised {
+        c = c.add(case::Column::SupervisedAt.is_not_null());
+    }
+    if let Some(at) = f.deadline_from {
+        c = c.add(case::Column::AnswerDeadline.gte(at));
+    }
+    if let Some(at) = f.deadline_before {
+        c = c.add(case::Column::AnswerDeadline.lt(at));
+    }
+    if let Some(p) = f.priority {
+        c = c.add(case::Column::Priority.eq(p));
+    }
+    if let Some(tag) = &f.tag {
+        // Tags are a JSON list of strings: match the quoted tag literally.
+        let quoted = serde_json::to_string(tag).unwrap_or_default();
+        let pattern = contains_pattern(&quoted);
+        c = c.add(
+            Expr::cust("CAST(\"cases\".\"tags\" AS TEXT)")
+                .like(LikeExpr::new(pattern).escape('\\')),
+        );
     }
     for word in f.search.iter().flat_map(|s| s.split_whitespace()).take(5) {
         let pattern = contains_pattern(word);
@@ -166,4 +207,204 @@ pub async fn page(
         .limit(page_size)
         .all(db)
         .await
+}
+
+/// The order of a work queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueueOrder {
+    /// Earliest answer deadline first.
+    Deadline,
+    /// Newest submission first.
+    Newest,
+}
+
+/// Up to `limit` cases of a work queue in `order`, after the case `after`
+/// (its sort key and id) when given: keyset paging, as fast on the
+/// thousandth page as on the first.
+pub async fn queue(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    filter: &Filter,
+    order: QueueOrder,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: u64,
+) -> Result<Vec<case::Model>, DbErr> {
+    let mut c = condition(tenant_id, filter);
+    let mut query = case::Entity::find();
+    match order {
+        QueueOrder::Deadline => {
+            if let Some((at, id)) = after {
+                c = c.add(
+                    Condition::any()
+                        .add(case::Column::AnswerDeadline.gt(at))
+                        .add(
+                            Condition::all()
+                                .add(case::Column::AnswerDeadline.eq(at))
+                                .add(case::Column::Id.gt(id)),
+                        ),
+                );
+            }
+            query = query
+                .order_by_asc(case::Column::AnswerDeadline)
+                .order_by_asc(case::Column::Id);
+        }
+        QueueOrder::Newest => {
+            if let Some((at, id)) = after {
+                c = c.add(
+                    Condition::any().add(case::Column::SubmittedAt.lt(at)).add(
+                        Condition::all()
+                            .add(case::Column::SubmittedAt.eq(at))
+                            .add(case::Column::Id.lt(id)),
+                    ),
+                );
+            }
+            query = query
+                .order_by_desc(case::Column::SubmittedAt)
+                .order_by_desc(case::Column::Id);
+        }
+    }
+    query.filter(c).limit(limit).all(db).await
+}
+
+/// How many open cases (submitted, accepted, assigned, in progress)
+/// matching `filter` are in each part of a work queue, counted in one pass.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpenCounts {
+    pub submitted: u64,
+    pub accepted: u64,
+    pub handling: u64,
+    pub held: u64,
+    pub due_soon: u64,
+    pub overdue: u64,
+    pub supervised: u64,
+}
+
+/// The states of a case that still waits for the city.
+pub const OPEN_STATES: [&str; 4] = ["submitted", "accepted", "assigned", "in_progress"];
+
+/// [`OpenCounts`] of the open cases matching `filter` (its state filters
+/// are replaced by the open states): deadlines before `now` are overdue,
+/// those before `soon` due soon.
+pub async fn open_counts(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    filter: &Filter,
+    now: DateTime<Utc>,
+    soon: DateTime<Utc>,
+) -> Result<OpenCounts, DbErr> {
+    use sea_orm::sea_query::{CaseStatement, SimpleExpr};
+    let mut f = filter.clone();
+    f.state = None;
+    f.states = Some(OPEN_STATES.iter().map(|s| (*s).to_owned()).collect());
+    let when = |cond: SimpleExpr| -> SimpleExpr {
+        let one: SimpleExpr = CaseStatement::new().case(cond, 1).finally(0).into();
+        let sum: SimpleExpr = Func::sum(one).into();
+        let zero: SimpleExpr = Expr::val(0).into();
+        Func::coalesce([sum, zero]).into()
+    };
+    let state = |s: &str| Expr::col((case::Entity, case::Column::State)).eq(s);
+    let deadline = || Expr::col((case::Entity, case::Column::AnswerDeadline));
+    let columns: [(&str, SimpleExpr); 7] = [
+        ("submitted", when(state("submitted"))),
+        ("accepted", when(state("accepted"))),
+        (
+            "handling",
+            when(Expr::col((case::Entity, case::Column::State)).is_in(["assigned", "in_progress"])),
+        ),
+        (
+            "held",
+            when(Expr::col((case::Entity, case::Column::Review)).is_not_null()),
+        ),
+        (
+            "due_soon",
+            when(deadline().gte(now).and(deadline().lt(soon))),
+        ),
+        ("overdue", when(deadline().lt(now))),
+        (
+            "supervised",
+            when(Expr::col((case::Entity, case::Column::SupervisedAt)).is_not_null()),
+        ),
+    ];
+    let mut select = case::Entity::find()
+        .select_only()
+        .filter(condition(tenant_id, &f));
+    for (name, expr) in columns {
+        select = select.expr_as(expr, name);
+    }
+    let statement = db.get_database_backend().build(&select.into_query());
+    let Some(row) = db.query_one_raw(statement).await? else {
+        return Ok(OpenCounts::default());
+    };
+    let n = |name: &str| -> Result<u64, DbErr> {
+        let v: i64 = row.try_get("", name)?;
+        Ok(u64::try_from(v).unwrap_or(0))
+    };
+    Ok(OpenCounts {
+        submitted: n("submitted")?,
+        accepted: n("accepted")?,
+        handling: n("handling")?,
+        held: n("held")?,
+        due_soon: n("due_soon")?,
+        overdue: n("overdue")?,
+        supervised: n("supervised")?,
+    })
+}
+
+/// Open cases of one lead department: how many, how many overdue at `now`,
+/// how many under supervision.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DepartmentLoad {
+    pub department_id: Option<Uuid>,
+    pub open: u64,
+    pub overdue: u64,
+    pub supervised: u64,
+}
+
+/// [`DepartmentLoad`] of every lead department with open cases.
+pub async fn open_by_department(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<DepartmentLoad>, DbErr> {
+    use sea_orm::sea_query::{CaseStatement, SimpleExpr};
+    let f = Filter {
+        states: Some(OPEN_STATES.iter().map(|s| (*s).to_owned()).collect()),
+        ..Default::default()
+    };
+    let when = |cond: SimpleExpr| -> SimpleExpr {
+        let one: SimpleExpr = CaseStatement::new().case(cond, 1).finally(0).into();
+        let sum: SimpleExpr = Func::sum(one).into();
+        let zero: SimpleExpr = Expr::val(0).into();
+        Func::coalesce([sum, zero]).into()
+    };
+    let select = case::Entity::find()
+        .select_only()
+        .column(case::Column::LeadDepartmentId)
+        .expr_as(Expr::cust("COUNT(*)"), "open")
+        .expr_as(
+            when(Expr::col((case::Entity, case::Column::AnswerDeadline)).lt(now)),
+            "overdue",
+        )
+        .expr_as(
+            when(Expr::col((case::Entity, case::Column::SupervisedAt)).is_not_null()),
+            "supervised",
+        )
+        .filter(condition(tenant_id, &f))
+        .group_by(case::Column::LeadDepartmentId);
+    let statement = db.get_database_backend().build(&select.into_query());
+    let rows = db.query_all_raw(statement).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let n = |name: &str| -> Result<u64, DbErr> {
+            let v: i64 = row.try_get("", name)?;
+            Ok(u64::try_from(v).unwrap_or(0))
+        };
+        out.push(DepartmentLoad {
+            department_id: row.try_get("", "lead_department_id")?,
+            open: n("open")?,
+            overdue: n("overdue")?,
+            supervised: n("supervised")?,
+        });
+    }
+    Ok(out)
 }

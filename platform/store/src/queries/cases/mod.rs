@@ -6,7 +6,10 @@ mod read;
 mod stats;
 mod write;
 
-pub use filter::{Filter, count_capped, list, page};
+pub use filter::{
+    DepartmentLoad, Filter, OPEN_STATES, OpenCounts, QueueOrder, count_capped, list,
+    open_by_department, open_counts, page, queue,
+};
 pub use read::{
     RecentCase, all, by_code, by_id, co_departments, co_handlers, events, idempotency,
     public_events, recent_by_title, recent_with_title, submitted_since,

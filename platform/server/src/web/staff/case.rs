@@ -1,0 +1,295 @@
+//! `{base}staff/cases/{code}`: a case as its staff see it (contact data,
+//! flags, opinions, the whole timeline, deadlines in working days) with a
+//! form for each thing this person may do to it now. `POST` does one of
+//! them and comes back to the page; an error shows the page again with
+//! what to fix, and a race (409) with what is allowed now.
+
+use super::{Desk, csrf_ok, desk, local};
+use crate::app::ServerState;
+use minsheng_app::access::Ctx;
+use minsheng_app::services::cases::StaffAction;
+use minsheng_app::services::{answer_templates, cases};
+use minsheng_domain::Error;
+use poem::http::{StatusCode, header};
+use poem::web::{Data, Path, Query};
+use poem::{Request, Response, handler};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Default, Deserialize)]
+pub struct CaseParams {
+    done: Option<String>,
+}
+
+#[handler]
+pub async fn case_page(
+    state: Data<&ServerState>,
+    ctx: Data<&Ctx>,
+    req: &Request,
+    Path((slug, code)): Path<(String, String)>,
+    Query(params): Query<CaseParams>,
+) -> Response {
+    let desk = desk!(&state, &ctx, req, &slug);
+    let notice = params
+        .done
+        .as_deref()
+        .map(|d| {
+            desk.site.words()["staff"]["done"][d]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .filter(|n| !n.is_empty());
+    show(&state, &ctx, &desk, &code, notice, None, StatusCode::OK).await
+}
+
+/// The page, with a notice after an action or an error to fix.
+async fn show(
+    state: &ServerState,
+    ctx: &Ctx,
+    desk: &Desk,
+    code: &str,
+    notice: Option<String>,
+    error: Option<(String, Option<String>, Value)>,
+    status: StatusCode,
+) -> Response {
+    let tenant = &desk.site.tenant;
+    let view = match cases::desk(ctx, tenant, code).await {
+        Ok(v) => v,
+        Err(e) => return desk.site.error(state, ctx, &e),
+    };
+    let detail = match cases::get(ctx, tenant, code, None).await {
+        Ok(d) => d,
+        Err(e) => return desk.site.error(state, ctx, &e),
+    };
+    let templates = if view.actions.iter().any(|a| a == "answer") {
+        answer_templates::usable(ctx, tenant)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let timeline: Vec<Value> = detail
+        .timeline
+        .iter()
+        .map(|e| {
+            json!({
+                "at": local(tenant, e.at),
+                "at_iso": e.at.to_rfc3339(),
+                "action": e.action,
+                "to_state": e.to_state,
+                "department": e.department,
+                "public": e.public,
+                "text": e.text,
+                "actor": e.actor,
+                "detail": e.detail,
+            })
+        })
+        .collect();
+    let opinions: Vec<Value> = detail
+        .opinions
+        .iter()
+        .map(|o| {
+            json!({
+                "department": o.department,
+                "department_name": o.department_name,
+                "deadline": o.deadline.map(|d| local(tenant, d)),
+                "overdue": o.text.is_none() && o.deadline.is_some_and(|d| d < ctx.now()),
+                "text": o.text,
+                "given_at": o.given_at.map(|d| local(tenant, d)),
+                "given_by": o.given_by,
+            })
+        })
+        .collect();
+    let mut context = desk.context(ctx, "case");
+    context.insert("case".into(), json!(detail.case));
+    context.insert("public".into(), json!(detail.public));
+    context.insert(
+        "contact".into(),
+        json!({
+            "name": detail.contact_name,
+            "phone": detail.contact_phone,
+            "email": detail.contact_email,
+        }),
+    );
+    context.insert("flags".into(), json!(detail.flags));
+    context.insert("opinions".into(), json!(opinions));
+    context.insert("timeline".into(), json!(timeline));
+    context.insert("supervised".into(), json!(detail.supervised_at.is_some()));
+    context.insert("extension_pending".into(), json!(detail.extension_pending));
+    context.insert(
+        "submitted".into(),
+        json!(local(tenant, detail.case.submitted_at)),
+    );
+    context.insert(
+        "accept_by".into(),
+        json!(local(tenant, detail.case.accept_deadline)),
+    );
+    context.insert(
+        "answer_by".into(),
+        json!(local(tenant, detail.case.answer_deadline)),
+    );
+    context.insert("days_left".into(), json!(view.days_left));
+    context.insert("actions".into(), json!(view.actions));
+    context.insert("opinion_for".into(), json!(view.opinion_for));
+    context.insert("may_release".into(), json!(view.may_release));
+    context.insert("may_supervise".into(), json!(view.may_supervise));
+    context.insert("may_note".into(), json!(view.may_note));
+    context.insert(
+        "departments".into(),
+        json!(
+            view.departments
+                .iter()
+                .map(|(c, n)| json!({"code": c, "name": n}))
+                .collect::<Vec<_>>()
+        ),
+    );
+    context.insert("co_departments".into(), json!(detail.co_departments));
+    context.insert("templates".into(), json!(templates));
+    context.insert("notice".into(), json!(notice));
+    if let Some((message, field, sent)) = error {
+        context.insert("error".into(), json!(message));
+        context.insert("error_field".into(), json!(field));
+        context.insert("sent".into(), sent);
+    }
+    desk.render(state, "staff_case.html", context, status)
+}
+
+/// Every field an action form may send (`co` may repeat).
+#[derive(Default)]
+pub struct ActionForm {
+    csrf_token: String,
+    op: String,
+    text: String,
+    reason: String,
+    lead: String,
+    co: Vec<String>,
+    to: String,
+    days: String,
+    approve: String,
+    department: String,
+}
+
+impl ActionForm {
+    fn parse(body: &[u8]) -> ActionForm {
+        let mut form = ActionForm::default();
+        for (key, value) in form_urlencoded::parse(body) {
+            let value = value.into_owned();
+            match key.as_ref() {
+                "csrf_token" => form.csrf_token = value,
+                "op" => form.op = value,
+                "text" => form.text = value,
+                "reason" => form.reason = value,
+                "lead" => form.lead = value,
+                "co" => form.co.push(value),
+                "to" => form.to = value,
+                "days" => form.days = value,
+                "approve" => form.approve = value,
+                "department" => form.department = value,
+                _ => {}
+            }
+        }
+        form
+    }
+}
+
+/// The action a form asks for, or what is wrong with it.
+fn staff_action(form: &ActionForm) -> Result<StaffAction, Error> {
+    let reason = || form.reason.clone();
+    Ok(match form.op.as_str() {
+        "accept" => StaffAction::Accept,
+        "reject" => StaffAction::Reject { reason: reason() },
+        "assign" => StaffAction::Assign {
+            lead: Some(form.lead.clone()).filter(|l| !l.is_empty()),
+            co: form.co.iter().filter(|c| !c.is_empty()).cloned().collect(),
+        },
+        "start" => StaffAction::Start,
+        "transfer" => StaffAction::Transfer {
+            to: form.to.clone(),
+            reason: reason(),
+        },
+        "return" => StaffAction::Return { reason: reason() },
+        "request_extension" => {
+            StaffAction::RequestExtension {
+                working_days: form.days.trim().parse().map_err(|_| {
+                    Error::invalid("days", "a whole number of working days, 1 to 30")
+                })?,
+                reason: reason(),
+            }
+        }
+        "decide_extension" => StaffAction::DecideExtension {
+            approve: match form.approve.as_str() {
+                "yes" => true,
+                "no" => false,
+                _ => return Err(Error::invalid("approve", "choose approve or refuse")),
+            },
+            reason: Some(reason()).filter(|r| !r.trim().is_empty()),
+        },
+        "answer" => StaffAction::Answer {
+            text: form.text.clone(),
+        },
+        "close" => StaffAction::Close,
+        other => {
+            return Err(Error::invalid("op", format!("{other:?} is not an action")));
+        }
+    })
+}
+
+/// `POST {base}staff/cases/{code}`: do `op` and come back.
+#[handler]
+pub async fn act(
+    state: Data<&ServerState>,
+    ctx: Data<&Ctx>,
+    req: &Request,
+    Path((slug, code)): Path<(String, String)>,
+    body: poem::Body,
+) -> Response {
+    let desk = desk!(&state, &ctx, req, &slug);
+    let form = match body.into_vec().await {
+        Ok(bytes) => ActionForm::parse(&bytes),
+        Err(_) => return super::super::respond::bad_request(&desk.site.word("err_other")),
+    };
+    if !csrf_ok(&ctx, &form.csrf_token) {
+        return super::super::respond::refused(&desk.site.word("form_expired"));
+    }
+    let tenant = &desk.site.tenant;
+    let result = match form.op.as_str() {
+        "note" => cases::note(&ctx, tenant, &code, &form.text).await,
+        "opinion" => cases::give_opinion(&ctx, tenant, &code, &form.department, &form.text).await,
+        "supervise" => cases::supervise(&ctx, tenant, &code, &form.text).await,
+        "release" => cases::release(&ctx, tenant, &code).await,
+        _ => match staff_action(&form) {
+            Ok(action) => cases::act(&ctx, tenant, &code, action).await.map(|_| ()),
+            Err(e) => Err(e),
+        },
+    };
+    match result {
+        Ok(()) => {
+            let to = format!("{}cases/{}?done={}#main", desk.home, code, form.op);
+            Response::builder()
+                .status(StatusCode::SEE_OTHER)
+                .header(header::LOCATION, to)
+                .header(header::CACHE_CONTROL, "no-store")
+                .finish()
+        }
+        Err(e @ Error::NotFound(_)) => desk.site.error(&state, &ctx, &e),
+        Err(e) => {
+            let (status, _, message) = super::super::respond::status_and_message(&e);
+            let field = match &e {
+                Error::Invalid(problems) => problems.first().map(|p| p.field.clone()),
+                _ => None,
+            };
+            let sent = json!({ "op": form.op, "text": form.text, "reason": form.reason });
+            show(
+                &state,
+                &ctx,
+                &desk,
+                &code,
+                None,
+                Some((message, field, sent)),
+                status,
+            )
+            .await
+        }
+    }
+}

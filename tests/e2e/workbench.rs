@@ -1,0 +1,320 @@
+//! The staff workbench's pages, driven like a browser without JavaScript
+//! (forms posted with the session cookie and CSRF token): the article's
+//! heating complaint from the staff side with co-handling, and what a
+//! department's staff may not see or do.
+
+use crate::flows::submit_case;
+use crate::on_both_backends;
+use crate::support::{Auth, Backend, TestApp, spawn_app};
+use serde_json::json;
+
+/// A browser-like client that does not follow redirects.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn page(app: &TestApp, auth: &Auth, path: &str) -> (u16, String) {
+    let resp = browser()
+        .get(app.url(path))
+        .header("cookie", auth.cookie.clone().unwrap_or_default())
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+/// Post a workbench form; its status and `Location` (or body).
+async fn post(app: &TestApp, auth: &Auth, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    let mut form: Vec<(&str, &str)> = vec![("csrf_token", auth.csrf.as_deref().unwrap_or(""))];
+    form.extend_from_slice(fields);
+    let resp = browser()
+        .post(app.url(path))
+        .header("cookie", auth.cookie.clone().unwrap_or_default())
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let location = resp
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    let body = resp.text().await.unwrap();
+    (status, location.unwrap_or(body))
+}
+
+fn heating() -> serde_json::Value {
+    json!({
+        "category": "heating-cold",
+        "attributes": {"address_detail": ["东城领秀 C-22 栋 2 单元"], "indoor_temp": ["10-14"]},
+        "title": "东城领秀C-22栋暖气不热",
+        "text": "东城领秀小区C-22栋2单元，家里暖气一直不热，室温只有十几度，请尽快处理。",
+        "address": "龙凤区东城领秀 C-22 栋 2 单元",
+        "contact_name": "王女士",
+        "contact_phone": "13900001111",
+        "public": true
+    })
+}
+
+async fn heating_complaint_from_the_staff_side(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.staff("daqing", "dq-dispatcher", &["dispatcher"], &[])
+        .await;
+    app.staff("daqing", "dq-heat", &["department-staff"], &["rlgs"])
+        .await;
+    app.staff("daqing", "dq-lfcgj", &["department-staff"], &["lfq-cgj"])
+        .await;
+    app.staff("daqing", "dq-super", &["supervisor"], &[]).await;
+    let dispatcher = app.login_ok(Some("daqing"), "dq-dispatcher").await;
+    let heat = app.login_ok(Some("daqing"), "dq-heat").await;
+    let cgj = app.login_ok(Some("daqing"), "dq-lfcgj").await;
+    let supervisor = app.login_ok(Some("daqing"), "dq-super").await;
+    let case = submit_case(&app, "daqing", &heating()).await;
+    let staff_case = format!("/t/daqing/staff/cases/{}", case.code);
+
+    // The dispatcher's queue: the new case under 待受理, with its count.
+    let (status, inbox) = page(&app, &dispatcher, "/t/daqing/staff/").await;
+    assert_eq!(status, 200, "{inbox}");
+    assert!(inbox.contains(&case.code), "{inbox}");
+    assert!(
+        inbox.contains("data-testid=\"count-submitted\">1<"),
+        "{inbox}"
+    );
+    // A filter that excludes it, and a bad one that says what to fix.
+    let (_, filtered) = page(&app, &dispatcher, "/t/daqing/staff/?tab=submitted&q=下水道").await;
+    assert!(!filtered.contains(&case.code));
+    let (status, bad) = page(&app, &dispatcher, "/t/daqing/staff/?tab=soon").await;
+    assert_eq!(status, 422, "{bad}");
+
+    // The staff case page shows the contact data; the public page does not.
+    let (status, body) = page(&app, &dispatcher, &staff_case).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("13900001111") && body.contains("data-testid=\"form-accept\""));
+    assert!(
+        !body.contains("data-testid=\"form-answer\""),
+        "no answer before assigning"
+    );
+
+    // Accept; assign to 市热力公司 with 龙凤区城管局 co-handling.
+    let (status, to) = post(&app, &dispatcher, &staff_case, &[("op", "accept")]).await;
+    assert_eq!(status, 303, "{to}");
+    assert!(to.contains("done=accept"), "{to}");
+    let (status, to) = post(
+        &app,
+        &dispatcher,
+        &staff_case,
+        &[("op", "assign"), ("lead", "rlgs"), ("co", "lfq-cgj")],
+    )
+    .await;
+    assert_eq!(status, 303, "{to}");
+    // A stale form (accept again) is a 409 showing what is allowed now.
+    let (status, body) = post(&app, &dispatcher, &staff_case, &[("op", "accept")]).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body.contains("action-error") && body.contains("allowed now"),
+        "{body}"
+    );
+
+    // The co-handler sees the case in its queue and gives its opinion; it
+    // may not answer (403), which is reserved to the lead.
+    let (_, inbox) = page(&app, &cgj, "/t/daqing/staff/?tab=handling").await;
+    assert!(inbox.contains(&case.code), "{inbox}");
+    let (_, body) = page(&app, &cgj, &staff_case).await;
+    assert!(body.contains("data-testid=\"form-opinion\""), "{body}");
+    assert!(!body.contains("data-testid=\"form-answer\""));
+    let (status, _) = post(
+        &app,
+        &cgj,
+        &staff_case,
+        &[("op", "answer"), ("text", "不是我们答复。")],
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, to) = post(
+        &app,
+        &cgj,
+        &staff_case,
+        &[
+            ("op", "opinion"),
+            ("department", "lfq-cgj"),
+            (
+                "text",
+                "经现场核实，小区外部管网无占道施工，建议由热力公司入户检查。",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{to}");
+
+    // The lead keeps a template, sees the opinion and answers with it.
+    let (status, _) = post(
+        &app,
+        &heat,
+        "/t/daqing/staff/templates",
+        &[
+            ("op", "create"),
+            ("department", "rlgs"),
+            ("title", "入户检修"),
+            (
+                "text",
+                "经市热力公司技术人员入户检查，温控阀损坏，已修复，供热已恢复正常。",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, body) = page(&app, &heat, &staff_case).await;
+    assert!(body.contains("data-testid=\"opinion-lfq-cgj\""), "{body}");
+    assert!(body.contains("入户检修"), "the template is offered: {body}");
+    let (status, body) = post(&app, &heat, &staff_case, &[("op", "answer"), ("text", "x")]).await;
+    assert_eq!(status, 422, "too short an answer says so: {body}");
+    assert!(body.contains("aria-invalid=\"true\""), "{body}");
+    let (status, _) = post(
+        &app,
+        &heat,
+        &staff_case,
+        &[
+            ("op", "answer"),
+            (
+                "text",
+                "经市热力公司技术人员入户检查，温控阀损坏，已修复，供热已恢复正常。",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+
+    // The citizen rates; the case is answered on the public page.
+    let status = app
+        .client
+        .post(app.api(&format!("/tenants/daqing/cases/{}/rating", case.code)))
+        .header("x-case-secret", &case.secret)
+        .json(&json!({"rating": "satisfied"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    assert_eq!(status, 200);
+    let (_, body) = page(&app, &heat, &staff_case).await;
+    assert!(body.contains("data-testid=\"case-rating\""), "{body}");
+    let (_, inbox) = page(&app, &dispatcher, "/t/daqing/staff/?tab=answered").await;
+    assert!(inbox.contains(&case.code));
+
+    // Supervision: the board and an urge on an open case.
+    let second = submit_case(&app, "daqing", &heating()).await;
+    let second_page = format!("/t/daqing/staff/cases/{}", second.code);
+    post(&app, &dispatcher, &second_page, &[("op", "accept")]).await;
+    post(
+        &app,
+        &dispatcher,
+        &second_page,
+        &[("op", "assign"), ("lead", "rlgs")],
+    )
+    .await;
+    let (status, to) = post(
+        &app,
+        &supervisor,
+        &second_page,
+        &[("op", "supervise"), ("text", "请三日内入户检查并答复。")],
+    )
+    .await;
+    assert_eq!(status, 303, "{to}");
+    let (_, inbox) = page(&app, &supervisor, "/t/daqing/staff/?tab=supervised").await;
+    assert!(inbox.contains(&second.code), "{inbox}");
+    let (status, board) = page(&app, &supervisor, "/t/daqing/staff/supervision").await;
+    assert_eq!(status, 200);
+    assert!(board.contains("市热力公司"), "{board}");
+    let (status, _) = post(
+        &app,
+        &heat,
+        &second_page,
+        &[("op", "supervise"), ("text", "自己督办自己。")],
+    )
+    .await;
+    assert_eq!(status, 403, "department staff do not supervise");
+
+    // Performance, as a page and as CSV.
+    let (status, body) = page(&app, &supervisor, "/t/daqing/staff/performance").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("市热力公司"), "{body}");
+    let (status, csv) = page(&app, &supervisor, "/t/daqing/staff/performance?format=csv").await;
+    assert_eq!(status, 200);
+    assert!(csv.starts_with("department,name,received"), "{csv}");
+    assert!(csv.contains("rlgs,市热力公司,"), "{csv}");
+
+    // A form without the session's token is refused.
+    let resp = browser()
+        .post(app.url(&second_page))
+        .header("cookie", heat.cookie.clone().unwrap())
+        .form(&[("op", "note"), ("text", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403);
+}
+on_both_backends!(heating_complaint_from_the_staff_side);
+
+/// A department's staff see only their department's cases and no other
+/// city's, by page, link or guessed URL.
+async fn department_staff_see_only_their_cases(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.staff("daqing", "dq-dispatcher", &["dispatcher"], &[])
+        .await;
+    app.staff("daqing", "dq-water", &["department-staff"], &["lfq-cgj"])
+        .await;
+    app.staff("springfield", "sf-dispatcher", &["dispatcher"], &[])
+        .await;
+    let dispatcher = app.login_ok(Some("daqing"), "dq-dispatcher").await;
+    let other_department = app.login_ok(Some("daqing"), "dq-water").await;
+    let other_city = app.login_ok(Some("springfield"), "sf-dispatcher").await;
+    let case = submit_case(&app, "daqing", &heating()).await;
+    let staff_case = format!("/t/daqing/staff/cases/{}", case.code);
+    post(&app, &dispatcher, &staff_case, &[("op", "accept")]).await;
+    post(
+        &app,
+        &dispatcher,
+        &staff_case,
+        &[("op", "assign"), ("lead", "rlgs")],
+    )
+    .await;
+
+    let (_, inbox) = page(&app, &other_department, "/t/daqing/staff/?tab=all").await;
+    assert!(!inbox.contains(&case.code), "{inbox}");
+    let (status, _) = page(&app, &other_department, &staff_case).await;
+    assert_eq!(status, 404);
+    let (status, _) = post(
+        &app,
+        &other_department,
+        &staff_case,
+        &[("op", "note"), ("text", "看看别人的")],
+    )
+    .await;
+    assert_eq!(status, 404);
+    // A department filter cannot widen what they see.
+    let (_, inbox) = page(
+        &app,
+        &other_department,
+        "/t/daqing/staff/?tab=all&department=rlgs",
+    )
+    .await;
+    assert!(!inbox.contains(&case.code), "{inbox}");
+
+    // Springfield's staff: sent to sign in on daqing's workbench, and the
+    // case is not found under their own city.
+    let (status, _) = page(&app, &other_city, "/t/daqing/staff/").await;
+    assert_eq!(status, 303);
+    let (status, _) = page(
+        &app,
+        &other_city,
+        &format!("/t/springfield/staff/cases/{}", case.code),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (_, inbox) = page(&app, &other_city, "/t/springfield/staff/?tab=all").await;
+    assert!(!inbox.contains(&case.code));
+}
+on_both_backends!(department_staff_see_only_their_cases);
