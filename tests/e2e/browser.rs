@@ -204,3 +204,76 @@ async fn citizens_ask_track_and_rate(backend: Backend) {
     assert_eq!(own_host.status().as_u16(), 200);
 }
 on_both_backends!(citizens_ask_track_and_rate);
+
+/// Run `tests/browser/staff.mjs` with `plan`.
+async fn run_staff(plan: serde_json::Value) {
+    let output = Command::new("node")
+        .arg("staff.mjs")
+        .current_dir(browser_dir())
+        .env("MINSHENG_BROWSER_PLAN", plan.to_string())
+        .output()
+        .await
+        .expect("run node (Node.js is needed for the browser tests)");
+    assert!(
+        output.status.success(),
+        "the staff visit failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+/// The article's heating complaint from the staff side, in the browser:
+/// once with JavaScript and once without. Dispatcher, lead department,
+/// co-handling department and supervisor each sign in on the city's form;
+/// axe-core checks every staff page.
+async fn staff_answer_the_heating_complaint(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.staff("daqing", "dq-dispatcher", &["dispatcher"], &[])
+        .await;
+    app.staff("daqing", "dq-heat", &["department-staff"], &["rlgs"])
+        .await;
+    app.staff("daqing", "dq-cgj", &["department-staff"], &["lfq-cgj"])
+        .await;
+    app.staff("daqing", "dq-super", &["supervisor"], &[]).await;
+    let shots = artifacts(backend);
+    for (javascript, template) in [(true, "入户检修"), (false, "入户检修（无脚本）")] {
+        let case = crate::flows::submit_case(
+            &app,
+            "daqing",
+            &serde_json::json!({
+                "category": "heating-cold",
+                "attributes": {"address_detail": ["东城领秀 C-22 栋 2 单元"], "indoor_temp": ["10-14"]},
+                "title": "东城领秀C-22栋暖气不热",
+                "text": "东城领秀小区C-22栋2单元，家里暖气一直不热，室温只有十几度，请尽快处理。",
+                "address": "龙凤区东城领秀 C-22 栋 2 单元",
+                "contact_name": "王女士",
+                "contact_phone": "13900001111",
+                "public": true
+            }),
+        )
+        .await;
+        run_staff(serde_json::json!({
+            "base": app.base,
+            "slug": "daqing",
+            "javascript": javascript,
+            "artifacts": shots,
+            "password": crate::support::PASSWORD,
+            "dispatcher": "dq-dispatcher",
+            "lead_user": "dq-heat",
+            "co_user": "dq-cgj",
+            "supervisor": "dq-super",
+            "code": case.code,
+            "secret": case.secret,
+            "contact_phone": "13900001111",
+            "lead": "rlgs",
+            "lead_name": "市热力公司",
+            "co": "lfq-cgj",
+            "opinion": "经现场核实，小区外部管网无占道施工，建议由热力公司入户检查。",
+            "template_title": template,
+            "answer": "经市热力公司技术人员入户检查，温控阀损坏，已修复，供热已恢复正常。",
+            "rating_label": "满意",
+        }))
+        .await;
+    }
+}
+on_both_backends!(staff_answer_the_heating_complaint);

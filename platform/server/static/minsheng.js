@@ -61,6 +61,7 @@
   }
   // Workbench: a template's text goes into the answer.
   function wire(root) {
+    root.querySelectorAll("[data-js-only]").forEach(function (el) { el.hidden = false; });
     root.querySelectorAll("textarea[data-preview]").forEach(function (field) {
       field.addEventListener("input", function () { preview(field); });
       preview(field);

@@ -19,6 +19,8 @@ use serde_json::{Value, json};
 #[derive(Default, Deserialize)]
 pub struct CaseParams {
     done: Option<String>,
+    /// Start the answer from this template (works without JavaScript).
+    template: Option<String>,
 }
 
 #[handler]
@@ -40,16 +42,30 @@ pub async fn case_page(
                 .to_owned()
         })
         .filter(|n| !n.is_empty());
-    show(&state, &ctx, &desk, &code, notice, None, StatusCode::OK).await
+    let start = params.template.filter(|t| !t.is_empty());
+    show(
+        &state,
+        &ctx,
+        &desk,
+        &code,
+        notice,
+        start,
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
-/// The page, with a notice after an action or an error to fix.
+/// The page, with a notice after an action, the answer started from a
+/// template, or an error to fix.
+#[allow(clippy::too_many_arguments)]
 async fn show(
     state: &ServerState,
     ctx: &Ctx,
     desk: &Desk,
     code: &str,
     notice: Option<String>,
+    template: Option<String>,
     error: Option<(String, Option<String>, Value)>,
     status: StatusCode,
 ) -> Response {
@@ -145,13 +161,19 @@ async fn show(
         ),
     );
     context.insert("co_departments".into(), json!(detail.co_departments));
+    // The answer starts from the chosen template, or from what was sent.
+    let chosen = template.and_then(|id| templates.iter().find(|t| t.id.to_string() == id));
+    let mut sent = chosen.map_or(Value::Null, |t| json!({ "op": "answer", "text": t.text }));
     context.insert("templates".into(), json!(templates));
     context.insert("notice".into(), json!(notice));
-    if let Some((message, field, sent)) = error {
+    context.insert("error".into(), Value::Null);
+    context.insert("error_field".into(), Value::Null);
+    if let Some((message, field, was_sent)) = error {
         context.insert("error".into(), json!(message));
         context.insert("error_field".into(), json!(field));
-        context.insert("sent".into(), sent);
+        sent = was_sent;
     }
+    context.insert("sent".into(), sent);
     desk.render(state, "staff_case.html", context, status)
 }
 
@@ -285,6 +307,7 @@ pub async fn act(
                 &ctx,
                 &desk,
                 &code,
+                None,
                 None,
                 Some((message, field, sent)),
                 status,
