@@ -63,7 +63,7 @@ impl<'a, T: ParseFromJSON + Send> ApiExtractor<'a> for OptionalJson<T> {
             .map_err(|e| bad_request(None, format!("the body is not JSON: {e}")))?;
         match T::parse_from_json(Some(value.clone())) {
             Ok(parsed) => Ok(Self(Some(parsed))),
-            Err(e) => Err(bad_request(culprit::<T>(&value), e.into_message())),
+            Err(e) => Err(bad_request(culprit::<T>(&value), plain(e.into_message()))),
         }
     }
 }
@@ -80,6 +80,14 @@ fn culprit<T: ParseFromJSON>(body: &serde_json::Value) -> Option<String> {
         without.remove(key);
         (message(serde_json::Value::Object(without)) != before).then(|| key.clone())
     })
+}
+
+/// poem-openapi's message without its note of the type it was reading.
+fn plain(message: String) -> String {
+    match message.find(" (occurred while parsing") {
+        Some(at) => message[..at].to_owned(),
+        None => message,
+    }
 }
 
 fn bad_request(field: Option<String>, message: String) -> poem::Error {
