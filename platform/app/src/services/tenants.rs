@@ -644,3 +644,50 @@ impl Cache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Problems, Publication, check_publication};
+
+    #[test]
+    fn publication_settings_are_stored_only_when_not_the_defaults() {
+        let mut p = Problems::new();
+        assert_eq!(
+            check_publication(&mut p, &Publication::default()),
+            Some(None)
+        );
+        let demo = Publication {
+            demo: true,
+            ..Publication::default()
+        };
+        let stored = check_publication(&mut p, &demo).flatten().expect("stored");
+        assert_eq!(stored["demo"], true);
+        assert_eq!(stored["close_unrated_after_days"], 7);
+        assert!(p.finish().is_ok());
+    }
+
+    #[test]
+    fn closing_unrated_answers_takes_1_to_60_days() {
+        for days in [0, 61] {
+            let mut p = Problems::new();
+            let settings = Publication {
+                close_unrated_after_days: days,
+                ..Publication::default()
+            };
+            assert_eq!(check_publication(&mut p, &settings), None);
+            let err = p.finish().expect_err("refused");
+            assert!(
+                err.to_string().contains("close_unrated_after_days"),
+                "{err}"
+            );
+        }
+        for days in [1, 60] {
+            let mut p = Problems::new();
+            let settings = Publication {
+                close_unrated_after_days: days,
+                ..Publication::default()
+            };
+            assert!(check_publication(&mut p, &settings).is_some());
+        }
+    }
+}

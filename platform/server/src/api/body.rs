@@ -103,3 +103,36 @@ fn bad_request(field: Option<String>, message: String) -> poem::Error {
     };
     poem::Error::from_response(ApiError::BadRequest(Json(body)).into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{culprit, plain};
+    use minsheng_app::model::ReleaseInput;
+    use serde_json::json;
+
+    #[test]
+    fn the_field_at_fault_is_named() {
+        assert_eq!(
+            culprit::<ReleaseInput>(&json!({"publish": "yes", "reason": "ok"})).as_deref(),
+            Some("publish")
+        );
+        assert_eq!(
+            culprit::<ReleaseInput>(&json!({"publish": false, "reason": {}})).as_deref(),
+            Some("reason")
+        );
+        assert_eq!(
+            culprit::<ReleaseInput>(&json!({"publsh": true})).as_deref(),
+            Some("publsh")
+        );
+        assert_eq!(culprit::<ReleaseInput>(&json!([1])), None);
+    }
+
+    #[test]
+    fn messages_lose_the_type_note() {
+        assert_eq!(
+            plain("Expected \"boolean\". (occurred while parsing \"ReleaseInput\")".into()),
+            "Expected \"boolean\"."
+        );
+        assert_eq!(plain("as is".into()), "as is");
+    }
+}

@@ -265,3 +265,24 @@ pub async fn inbox(
     )
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::probes_personal_data;
+
+    #[test]
+    fn searches_that_could_find_a_hidden_number() {
+        for probe in [
+            "13812345678",
+            "1381 2345",
+            "a@b",
+            "１３８１２",
+            "路灯 2024 301",
+        ] {
+            assert!(probes_personal_data(probe), "{probe}");
+        }
+        for fine in ["暖气不热", "2024年", "301室", "C-22 栋", ""] {
+            assert!(!probes_personal_data(fine), "{fine}");
+        }
+    }
+}
