@@ -24,6 +24,7 @@ mod open311_requests;
 mod otlp;
 mod page_errors;
 mod plugins;
+mod publication;
 mod resolution;
 mod rls;
 mod sandbox;

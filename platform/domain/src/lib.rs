@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod case;
 pub mod error;
 pub mod ids;
+pub mod redact;
 pub mod values;
 
 pub use error::{Error, FieldError};

@@ -270,6 +270,7 @@ async fn apply_tenant(
         time_zone: t.time_zone.clone(),
         weekend: t.weekend.clone(),
         branding: t.branding.clone(),
+        publication: t.publication.clone(),
     };
     let existing = queries::tenants::by_slug(tx, &t.slug).await.or_internal()?;
     let created = existing.is_none();

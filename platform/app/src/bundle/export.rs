@@ -74,6 +74,12 @@ pub async fn export(store: &Store, slug: &str) -> Result<Bundle, Error> {
                 .as_ref()
                 .and_then(|m| serde_json::from_value(m.clone()).ok())
                 .unwrap_or_default(),
+            // Stored only when not the defaults.
+            publication: record
+                .row
+                .publication
+                .is_some()
+                .then(|| record.publication()),
         },
         departments: DepartmentsFile { department },
         categories: CategoriesFile { category },

@@ -1,7 +1,7 @@
 //! The files of a bundle and their shapes. Unknown keys are rejected, with
 //! the file and line in the message.
 
-use crate::model::{Attribute, Branding};
+use crate::model::{Attribute, Branding, Publication};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -27,6 +27,10 @@ pub struct TenantFile {
     /// absent keys use the platform's words in the city's language.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub mail: std::collections::BTreeMap<String, String>,
+    /// What the city publishes and how (`[publication]`); absent keys (or
+    /// an absent section) take the defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publication: Option<Publication>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -156,6 +156,33 @@ pub struct ReasonInput {
     pub reason: String,
 }
 
+/// What staff decide about a held case: publish it (the default) or keep
+/// it private, saying why.
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct ReleaseInput {
+    /// `true` (the default): the case becomes public if the citizen asked
+    /// for that; `false`: it stays private.
+    #[oai(default = "yes")]
+    pub publish: bool,
+    /// Why the case stays private (2 to 500 characters; required when
+    /// `publish` is `false`). Staff see it on the timeline.
+    pub reason: Option<String>,
+}
+
+impl Default for ReleaseInput {
+    fn default() -> Self {
+        Self {
+            publish: true,
+            reason: None,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
 #[derive(Clone, Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct AssignInput {

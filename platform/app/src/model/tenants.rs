@@ -83,6 +83,8 @@ pub struct TenantInput {
     /// Days off every week, `mon`…`sun`; default `["sat", "sun"]`.
     pub weekend: Option<Vec<String>>,
     pub branding: Branding,
+    /// What the city publishes and how; the defaults when absent.
+    pub publication: Option<Publication>,
 }
 
 /// Changes to a city; absent fields stay as they are. The slug cannot change.
@@ -95,6 +97,9 @@ pub struct TenantPatch {
     pub weekend: Option<Vec<String>>,
     /// Replaces the whole branding.
     pub branding: Option<Branding>,
+    /// Replaces all the publication settings; keys left out take their
+    /// defaults.
+    pub publication: Option<Publication>,
     /// `false` suspends the city: its site stops answering; nothing is deleted.
     pub active: Option<bool>,
 }
@@ -108,6 +113,8 @@ pub struct Tenant {
     pub time_zone: String,
     pub weekend: Vec<String>,
     pub branding: Branding,
+    /// The publication settings in force (the defaults where unset).
+    pub publication: Publication,
     pub active: bool,
     /// Host names that serve this city.
     pub hosts: Vec<String>,

@@ -2,7 +2,7 @@
 
 use super::DbResultExt;
 use super::departments::set_if_changed;
-use crate::model::{Branding, Host, HostInput, Tenant, TenantInput, TenantPatch};
+use crate::model::{Branding, Host, HostInput, Publication, Tenant, TenantInput, TenantPatch};
 use chrono::Utc;
 use minsheng_domain::Error;
 use minsheng_domain::error::Problems;
@@ -85,6 +85,8 @@ struct ValidTenant {
     time_zone: chrono_tz::Tz,
     weekend: Vec<String>,
     branding: ValidBranding,
+    /// The column's value.
+    publication: Option<serde_json::Value>,
 }
 
 struct ValidBranding {
@@ -130,6 +132,28 @@ fn check_branding(p: &mut Problems, b: &Branding) -> Option<ValidBranding> {
     })
 }
 
+/// Check a city's publication settings: how they are stored (`None` for
+/// the defaults, so a city that never changed them follows new defaults).
+fn check_publication(
+    p: &mut Problems,
+    settings: &Publication,
+) -> Option<Option<serde_json::Value>> {
+    if !(1..=60).contains(&settings.close_unrated_after_days) {
+        p.push(
+            "publication.close_unrated_after_days",
+            format!(
+                "must be 1 to 60 working days, not {}",
+                settings.close_unrated_after_days
+            ),
+        );
+        return None;
+    }
+    if *settings == Publication::default() {
+        return Some(None);
+    }
+    serde_json::to_value(settings).ok().map(Some)
+}
+
 fn check_weekend(p: &mut Problems, names: Option<&[String]>) -> Option<Vec<String>> {
     let Some(names) = names else {
         return Some(vec!["sat".into(), "sun".into()]);
@@ -162,18 +186,21 @@ fn check_fields(
     time_zone: &str,
     weekend: Option<&[String]>,
     branding: &Branding,
+    publication: &Publication,
 ) -> Option<ValidTenant> {
     let name = p.check("name", parse_text(name, 1, 100));
     let locale = p.check("locale", Locale::parse(locale));
     let time_zone = p.check("time_zone", values::parse_time_zone(time_zone));
     let weekend = check_weekend(p, weekend);
     let branding = check_branding(p, branding);
+    let publication = check_publication(p, publication);
     Some(ValidTenant {
         name: name?,
         locale: locale?,
         time_zone: time_zone?,
         weekend: weekend?,
         branding: branding?,
+        publication: publication?,
     })
 }
 
@@ -194,6 +221,7 @@ fn apply_fields(row: &mut tenant::ActiveModel, v: ValidTenant) {
     set_if_changed(&mut row.logo_url, v.branding.logo_url);
     set_if_changed(&mut row.footer, v.branding.footer);
     set_if_changed(&mut row.contact, v.branding.contact);
+    set_if_changed(&mut row.publication, v.publication);
 }
 
 pub async fn list(store: &Store) -> Result<Vec<Tenant>, Error> {
@@ -329,6 +357,10 @@ pub(crate) async fn update(
             .unwrap_or(current.time_zone.name()),
         weekend.as_deref(),
         &branding,
+        &patch
+            .publication
+            .clone()
+            .unwrap_or_else(|| current.publication()),
     );
     p.finish()?;
     let Some(fields) = fields else {
@@ -370,6 +402,7 @@ pub(crate) fn fill_row(row: &mut tenant::ActiveModel, input: &TenantInput) -> Re
         &input.time_zone,
         input.weekend.as_deref(),
         &input.branding,
+        &input.publication.clone().unwrap_or_default(),
     );
     p.finish()?;
     let (Some(slug), Some(fields)) = (slug, fields) else {
@@ -383,6 +416,7 @@ pub(crate) fn fill_row(row: &mut tenant::ActiveModel, input: &TenantInput) -> Re
 pub(crate) async fn to_api(db: &impl ConnectionTrait, row: tenant::Model) -> Result<Tenant, Error> {
     let hosts = q::hosts(db, row.id).await.or_internal()?;
     let record = TenantRecord::from_row(row)?;
+    let publication = record.publication();
     let row = record.row;
     Ok(Tenant {
         id: row.id,
@@ -391,6 +425,7 @@ pub(crate) async fn to_api(db: &impl ConnectionTrait, row: tenant::Model) -> Res
             .iter()
             .map(|d| values::weekday_name(*d).to_owned())
             .collect(),
+        publication,
         branding: record.branding,
         hosts: hosts.into_iter().map(|h| h.host).collect(),
         slug: row.slug,
@@ -494,10 +529,34 @@ pub async fn update_by(ctx: &Ctx, slug: &str, patch: TenantPatch) -> Result<Tena
     if patch.active.is_some() {
         ctx.require_operator_for(&record)?;
     }
+    let fields = patch_fields(&patch);
     let updated = update(ctx.db(), slug, patch).await?;
     ctx.app.calendars.forget(record.id);
     ctx.app.tenants.forget(slug);
+    ctx.audit(
+        Some(record.id),
+        "tenant_update",
+        &format!("tenant:{slug} {}", fields.join(",")),
+        "ok",
+    )
+    .await;
     Ok(updated)
+}
+
+/// The fields a change names, for the audit log.
+fn patch_fields(patch: &TenantPatch) -> Vec<&'static str> {
+    [
+        ("name", patch.name.is_some()),
+        ("locale", patch.locale.is_some()),
+        ("time_zone", patch.time_zone.is_some()),
+        ("weekend", patch.weekend.is_some()),
+        ("branding", patch.branding.is_some()),
+        ("publication", patch.publication.is_some()),
+        ("active", patch.active.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(field, given)| given.then_some(field))
+    .collect()
 }
 
 pub async fn hosts_by(ctx: &Ctx, slug: &str) -> Result<Vec<Host>, Error> {
@@ -582,6 +641,53 @@ impl Cache {
         }
         if let Ok(mut entries) = self.entries.lock() {
             entries.remove(slug);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Problems, Publication, check_publication};
+
+    #[test]
+    fn publication_settings_are_stored_only_when_not_the_defaults() {
+        let mut p = Problems::new();
+        assert_eq!(
+            check_publication(&mut p, &Publication::default()),
+            Some(None)
+        );
+        let demo = Publication {
+            demo: true,
+            ..Publication::default()
+        };
+        let stored = check_publication(&mut p, &demo).flatten().expect("stored");
+        assert_eq!(stored["demo"], true);
+        assert_eq!(stored["close_unrated_after_days"], 7);
+        assert!(p.finish().is_ok());
+    }
+
+    #[test]
+    fn closing_unrated_answers_takes_1_to_60_days() {
+        for days in [0, 61] {
+            let mut p = Problems::new();
+            let settings = Publication {
+                close_unrated_after_days: days,
+                ..Publication::default()
+            };
+            assert_eq!(check_publication(&mut p, &settings), None);
+            let err = p.finish().expect_err("refused");
+            assert!(
+                err.to_string().contains("close_unrated_after_days"),
+                "{err}"
+            );
+        }
+        for days in [1, 60] {
+            let mut p = Problems::new();
+            let settings = Publication {
+                close_unrated_after_days: days,
+                ..Publication::default()
+            };
+            assert!(check_publication(&mut p, &settings).is_some());
         }
     }
 }

@@ -2,13 +2,14 @@
 //! and the city's statistics.
 
 use super::ApiTags;
+use super::body::OptionalJson;
 use super::error::ApiResult;
 use crate::app::ServerState;
 use chrono::{NaiveDate, NaiveTime};
 use minsheng_app::access::Ctx;
 use minsheng_app::model::{
     AssignInput, CaseCreated, CaseDetail, CaseInput, CasePage, DecisionInput, ExtensionInput,
-    RatingInput, ReasonInput, Stats, TextInput, TransferInput,
+    RatingInput, ReasonInput, ReleaseInput, Stats, TextInput, TransferInput,
 };
 use minsheng_app::services::cases::{self, StaffAction};
 use minsheng_domain::case::State;
@@ -310,17 +311,21 @@ impl CasesApi {
         self.act(&ctx, &tenant, &case, StaffAction::Close).await
     }
 
-    /// Release a case a rule held for review (it becomes public if the
-    /// citizen asked for that).
+    /// Decide about a held case (held by a rule, or waiting for review
+    /// before publication): publish it, so it becomes public if the
+    /// citizen asked for that (no body, or `{"publish": true}`), or keep it
+    /// private with `{"publish": false, "reason": "…"}`.
     #[oai(path = "/:tenant/cases/:case/release", method = "post")]
     async fn release(
         &self,
         ctx: Data<&Ctx>,
         tenant: Path<String>,
         case: Path<String>,
+        body: OptionalJson<ReleaseInput>,
     ) -> ApiResult<Done> {
         let t = ctx.tenant(&tenant).await?;
-        cases::release(&ctx, &t, &case).await?;
+        let decision = body.into_inner().unwrap_or_default();
+        cases::release(&ctx, &t, &case, &decision).await?;
         Ok(Done::Done)
     }
 

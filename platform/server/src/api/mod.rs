@@ -3,6 +3,7 @@
 //! `/api/openapi.json` and browsable at `/api/docs`.
 
 mod access;
+mod body;
 mod cases;
 mod directory;
 pub mod error;

@@ -172,6 +172,7 @@ pub fn branding(tenant: &TenantRecord, base: &str) -> serde_json::Value {
         "logo_url": tenant.branding.logo_url,
         "footer": tenant.branding.footer,
         "contact": tenant.branding.contact,
+        "demo": tenant.publication().demo,
         "base": base,
     })
 }

@@ -2,7 +2,7 @@
 //! listing their cases, adding information and rating the answer.
 
 use super::lists::page_of;
-use super::read::get;
+use super::read::{Redaction, get};
 use super::{
     Access, Entry, MAX_REOPENS, access_to, append, conflict, count, facts_of, find, is_trusted,
     names, state_of,
@@ -74,7 +74,16 @@ pub async fn mine(
         citizen: Some(citizen),
         ..Default::default()
     };
-    page_of(tx, tenant, &names, &filter, page, page_size).await
+    page_of(
+        tx,
+        tenant,
+        &names,
+        &filter,
+        page,
+        page_size,
+        Redaction::NONE,
+    )
+    .await
 }
 
 /// More information from the citizen; staff see it on the timeline.

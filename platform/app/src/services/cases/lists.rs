@@ -1,7 +1,9 @@
 //! Listings of cases: public pages, Open311 lists and updates, and a
-//! department's inbox.
+//! department's inbox. Public listings show free text as the public reads
+//! it ([`Redaction::public`]); the inbox and the citizen's own list as
+//! written.
 
-use super::read::{public_view, timeline_view};
+use super::read::{Redaction, public_view, timeline_view};
 use super::{Names, names};
 use crate::access::Ctx;
 use crate::model::{CasePage, PublicCase, TimelineEvent};
@@ -24,8 +26,9 @@ pub async fn list_public(
 ) -> Result<CasePage, Error> {
     let tx = ctx.read_tx(tenant.id).await?;
     let names = names(ctx, &tx, tenant).await?;
-    let filter = public_filter(&names, filter, department, category)?;
-    page_of(tx, tenant, &names, &filter, page, page_size).await
+    let shown = Redaction::public(tenant);
+    let filter = public_filter(&names, filter, department, category, shown)?;
+    page_of(tx, tenant, &names, &filter, page, page_size, shown).await
 }
 
 /// `filter` limited to public cases, with department and category codes
@@ -35,6 +38,7 @@ fn public_filter(
     mut filter: Filter,
     department: Option<&str>,
     category: Option<&str>,
+    shown: Redaction,
 ) -> Result<Filter, Error> {
     if let Some(code) = department {
         let d = names
@@ -53,7 +57,23 @@ fn public_filter(
         );
     }
     filter.public_only = true;
+    if shown.hides() && filter.search.as_deref().is_some_and(probes_personal_data) {
+        // Finds nothing rather than everything: the words are not ignored.
+        filter.codes = Some(Vec::new());
+    }
     Ok(filter)
+}
+
+/// Whether a public search could tell which case holds a phone number, ID
+/// number or e-mail address its public text hides: the search runs over
+/// the text as written, so it may hold at most four digits in all (a
+/// year, a room) and no `@`.
+fn probes_personal_data(search: &str) -> bool {
+    let digits = search
+        .chars()
+        .filter(|c| c.is_ascii_digit() || ('０'..='９').contains(c))
+        .count();
+    digits > 4 || search.contains('@') || search.contains('＠')
 }
 
 /// A page of public cases for people browsing: whether there is a next
@@ -83,7 +103,8 @@ pub async fn browse_public(
 ) -> Result<Browse, Error> {
     let tx = ctx.read_tx(tenant.id).await?;
     let names = names(ctx, &tx, tenant).await?;
-    let filter = public_filter(&names, filter, department, category)?;
+    let shown = Redaction::public(tenant);
+    let filter = public_filter(&names, filter, department, category, shown)?;
     let tenant_id = tenant.id.into_uuid();
     let mut rows = q::page(&tx, tenant_id, &filter, page, page_size + 1)
         .await
@@ -94,7 +115,7 @@ pub async fn browse_public(
         .await
         .or_internal()?;
     let browse = Browse {
-        items: rows.iter().map(|r| public_view(r, &names)).collect(),
+        items: rows.iter().map(|r| public_view(r, &names, shown)).collect(),
         total: counted.min(BROWSE_COUNT_CAP),
         capped: counted > BROWSE_COUNT_CAP,
         more,
@@ -116,7 +137,8 @@ pub async fn list_recent_public(
     let rows = q::page(&tx, tenant.id.into_uuid(), &filter, 0, limit)
         .await
         .or_internal()?;
-    let items = rows.iter().map(|r| public_view(r, &names)).collect();
+    let shown = Redaction::public(tenant);
+    let items = rows.iter().map(|r| public_view(r, &names, shown)).collect();
     commit(tx, items).await
 }
 
@@ -153,7 +175,8 @@ pub async fn list_open311(
     .await
     .or_internal()?;
     tx.commit().await.or_internal()?;
-    Ok(rows.iter().map(|r| public_view(r, &names)).collect())
+    let shown = Redaction::public(tenant);
+    Ok(rows.iter().map(|r| public_view(r, &names, shown)).collect())
 }
 
 /// Public timeline entries of public cases, oldest first, for clients that
@@ -172,20 +195,22 @@ pub async fn public_updates(
         .await
         .or_internal()?;
     tx.commit().await.or_internal()?;
+    let shown = Redaction::public(tenant);
     Ok(rows
         .into_iter()
         .map(|(event, row)| {
             let id = event.id;
             (
-                timeline_view(&event, &names, false),
-                public_view(&row, &names),
+                timeline_view(&event, &names, false, shown),
+                public_view(&row, &names, shown),
                 id,
             )
         })
         .collect())
 }
 
-/// One page of a listing, in public view, committing the read transaction.
+/// One page of a listing, in public view with free text `shown` so,
+/// committing the read transaction.
 pub(super) async fn page_of(
     tx: DatabaseTransaction,
     tenant: &TenantRecord,
@@ -193,6 +218,7 @@ pub(super) async fn page_of(
     filter: &Filter,
     page: u64,
     page_size: u64,
+    shown: Redaction,
 ) -> Result<CasePage, Error> {
     if page_size == 0 || page_size > 100 {
         return Err(Error::invalid("page_size", "must be between 1 and 100"));
@@ -200,7 +226,7 @@ pub(super) async fn page_of(
     let (rows, total) = q::list(&tx, tenant.id.into_uuid(), filter, page, page_size)
         .await
         .or_internal()?;
-    let items = rows.iter().map(|r| public_view(r, names)).collect();
+    let items = rows.iter().map(|r| public_view(r, names, shown)).collect();
     commit(
         tx,
         CasePage {
@@ -228,5 +254,35 @@ pub async fn inbox(
     }
     let tx = ctx.read_tx(tenant.id).await?;
     let names = names(ctx, &tx, tenant).await?;
-    page_of(tx, tenant, &names, &filter, page, page_size).await
+    page_of(
+        tx,
+        tenant,
+        &names,
+        &filter,
+        page,
+        page_size,
+        Redaction::NONE,
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::probes_personal_data;
+
+    #[test]
+    fn searches_that_could_find_a_hidden_number() {
+        for probe in [
+            "13812345678",
+            "1381 2345",
+            "a@b",
+            "１３８１２",
+            "路灯 2024 301",
+        ] {
+            assert!(probes_personal_data(probe), "{probe}");
+        }
+        for fine in ["暖气不热", "2024年", "301室", "C-22 栋", ""] {
+            assert!(!probes_personal_data(fine), "{fine}");
+        }
+    }
 }

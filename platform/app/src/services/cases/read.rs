@@ -1,5 +1,10 @@
 //! Reading one case: the public view, the view of its staff and citizen, and
 //! its timeline.
+//!
+//! Free text (title, text, address, answer, answers to the category's
+//! questions, timeline texts) reaches the public with personal data hidden
+//! when the city asks for that ([`Redaction`]); the case's staff and its
+//! citizen read it as written.
 
 use super::{Access, Names, access_to, facts_of, find, names};
 use crate::access::Ctx;
@@ -8,19 +13,56 @@ use crate::services::tenants::TenantRecord;
 use crate::services::{DbResultExt, commit};
 use minsheng_domain::Error;
 use minsheng_domain::case::{self as machine, State};
+use minsheng_domain::values::Locale;
 use minsheng_store::entity::{case, case_event};
 use minsheng_store::queries::cases as q;
 
-pub(super) fn public_view(row: &case::Model, names: &Names) -> PublicCase {
+/// How a reader gets a case's free text: as written, or with phone
+/// numbers, ID numbers, e-mail addresses and licence plates behind markers
+/// in the city's language.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Redaction(Option<Locale>);
+
+impl Redaction {
+    /// As written: the case's staff and its citizen.
+    pub(super) const NONE: Self = Self(None);
+
+    /// What the public reads in this city.
+    pub(super) fn public(tenant: &TenantRecord) -> Self {
+        Self(
+            tenant
+                .publication()
+                .redact_personal_data
+                .then_some(tenant.locale),
+        )
+    }
+
+    pub(super) fn hides(self) -> bool {
+        self.0.is_some()
+    }
+
+    pub(super) fn text(self, text: &str) -> String {
+        match self.0 {
+            Some(locale) => minsheng_domain::redact::redact(text, locale).into_owned(),
+            None => text.to_owned(),
+        }
+    }
+
+    fn opt(self, text: Option<&String>) -> Option<String> {
+        text.map(|t| self.text(t))
+    }
+}
+
+pub(super) fn public_view(row: &case::Model, names: &Names, shown: Redaction) -> PublicCase {
     let dept = row
         .lead_department_id
         .and_then(|d| names.departments.get(&d));
     let cat = names.categories.get(&row.category_id);
     PublicCase {
         tracking_code: row.tracking_code.clone(),
-        title: row.title.clone(),
-        text: row.body.clone(),
-        address: row.address.clone(),
+        title: shown.text(&row.title),
+        text: shown.text(&row.body),
+        address: shown.opt(row.address.as_ref()),
         category: cat.map(|c| c.0.clone()).unwrap_or_default(),
         category_name: cat.map(|c| c.1.clone()).unwrap_or_default(),
         department: dept.map(|d| d.0.clone()),
@@ -30,7 +72,7 @@ pub(super) fn public_view(row: &case::Model, names: &Names) -> PublicCase {
         accept_deadline: row.accept_deadline,
         answer_deadline: row.answer_deadline,
         answered_at: row.answered_at,
-        answer: row.answer.clone(),
+        answer: shown.opt(row.answer.as_ref()),
         rating: row.rating.clone(),
         views: row.views,
         latitude: row.latitude,
@@ -42,7 +84,10 @@ pub(super) fn public_view(row: &case::Model, names: &Names) -> PublicCase {
             .map(|answers| {
                 answers
                     .iter()
-                    .map(|(code, v)| (code.clone(), crate::services::attributes::values(v)))
+                    .map(|(code, v)| {
+                        let values = crate::services::attributes::values(v);
+                        (code.clone(), values.iter().map(|v| shown.text(v)).collect())
+                    })
                     .collect()
             })
             .unwrap_or_default(),
@@ -52,7 +97,12 @@ pub(super) fn public_view(row: &case::Model, names: &Names) -> PublicCase {
 }
 
 /// A timeline entry as shown; who did it only to staff.
-pub(super) fn timeline_view(e: &case_event::Model, names: &Names, staff: bool) -> TimelineEvent {
+pub(super) fn timeline_view(
+    e: &case_event::Model,
+    names: &Names,
+    staff: bool,
+    shown: Redaction,
+) -> TimelineEvent {
     TimelineEvent {
         at: e.at,
         action: e.action.clone(),
@@ -63,7 +113,7 @@ pub(super) fn timeline_view(e: &case_event::Model, names: &Names, staff: bool) -
             .and_then(|d| names.departments.get(&d))
             .map(|d| d.1.clone()),
         public: e.public,
-        text: e.text.clone(),
+        text: shown.opt(e.text.as_ref()),
         actor: staff.then(|| e.actor.clone()),
         detail: staff.then(|| e.detail.clone()).flatten(),
     }
@@ -71,7 +121,8 @@ pub(super) fn timeline_view(e: &case_event::Model, names: &Names, staff: bool) -
 
 /// One case: public cases to anyone; private ones only to their citizen and
 /// the city's staff (anyone else is told it does not exist). Staff and the
-/// owner also see personal data and (staff) the internal timeline.
+/// owner also see personal data and (staff) the internal timeline; the
+/// public sees free text as [`Redaction::public`] shows it.
 pub async fn get(
     ctx: &Ctx,
     tenant: &TenantRecord,
@@ -87,6 +138,11 @@ pub async fn get(
     let names = names(ctx, &tx, tenant).await?;
     let staff = matches!(access, Access::Staff);
     let personal = !matches!(access, Access::Public);
+    let shown = if personal {
+        Redaction::NONE
+    } else {
+        Redaction::public(tenant)
+    };
     let events = q::events(&tx, tenant.id.into_uuid(), row.id, staff)
         .await
         .or_internal()?;
@@ -95,7 +151,7 @@ pub async fn get(
         .or_internal()?;
     let timeline = events
         .iter()
-        .map(|e| timeline_view(e, &names, staff))
+        .map(|e| timeline_view(e, &names, staff, shown))
         .collect();
     let allowed = State::parse(&row.state)
         .map(|s| {
@@ -106,7 +162,7 @@ pub async fn get(
         })
         .unwrap_or_default();
     let detail = CaseDetail {
-        case: public_view(&row, &names),
+        case: public_view(&row, &names, shown),
         public: row.public,
         contact_name: personal.then(|| row.contact_name.clone()).flatten(),
         contact_phone: personal.then(|| row.contact_phone.clone()).flatten(),

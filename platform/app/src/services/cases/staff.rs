@@ -7,7 +7,7 @@ use super::{
     state_of,
 };
 use crate::access::Ctx;
-use crate::model::CaseDetail;
+use crate::model::{CaseDetail, ReleaseInput};
 use crate::services::tenants::TenantRecord;
 use crate::services::{DbResultExt, calendar, commit};
 use chrono::{DateTime, Utc};
@@ -85,10 +85,28 @@ impl StaffAction {
     }
 }
 
-/// Release a case a rule held for review: it becomes public if the
-/// citizen (and the rules) wanted it public.
-pub async fn release(ctx: &Ctx, tenant: &TenantRecord, code: &str) -> Result<(), Error> {
+/// Decide about a held case (held by a rule, or by the city's review
+/// before publication): publish it, when the citizen wanted it public, or
+/// keep it private for the reason given. Either way an internal timeline
+/// entry says which: `released` (with whether it became public) or
+/// `kept_private` (with the reason).
+pub async fn release(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    code: &str,
+    decision: &ReleaseInput,
+) -> Result<(), Error> {
     ctx.authorize(tenant, "case:accept").await?;
+    let reason = match decision.reason.as_deref() {
+        Some(reason) => Some(parse_text(reason, 2, 500).map_err(|m| Error::invalid("reason", m))?),
+        None if !decision.publish => {
+            return Err(Error::invalid(
+                "reason",
+                "say why the case stays private (2 to 500 characters)",
+            ));
+        }
+        None => None,
+    };
     let tx = ctx.tx(tenant.id).await?;
     let row = find(&tx, tenant, code).await?;
     if !matches!(
@@ -103,7 +121,7 @@ pub async fn release(ctx: &Ctx, tenant: &TenantRecord, code: &str) -> Result<(),
             message: "this case is not held for review".into(),
         });
     };
-    let public = review["public"].as_bool().unwrap_or(false);
+    let public = decision.publish && review["public"].as_bool().unwrap_or(false);
     let now = ctx.now();
     q::update_by_id(
         &tx,
@@ -124,12 +142,16 @@ pub async fn release(ctx: &Ctx, tenant: &TenantRecord, code: &str) -> Result<(),
         Entry {
             case_id: row.id,
             actor: ctx.principal.label(),
-            action: "released",
+            action: if decision.publish {
+                "released"
+            } else {
+                "kept_private"
+            },
             from: None,
             to: None,
             department: row.lead_department_id,
             public: false,
-            text: None,
+            text: reason,
             detail: Some(serde_json::json!({ "public": public })),
             at: now,
         },

@@ -80,6 +80,9 @@ pub async fn submit(
         crate::services::plugins::chains::record(&ctx.app, tenant, tallies, now).await;
         return Err(Error::invalid("submission", message));
     }
+    if tenant.publication().review_before_publication {
+        hold_for_publication(&mut valid);
+    }
     let working = &rules.calendar;
     let accept_deadline =
         working.deadline(now, u32::try_from(valid.category.accept_days).unwrap_or(1));
@@ -199,6 +202,32 @@ async fn apply_rules(
         valid.public = false;
     }
     Ok(tallies)
+}
+
+/// The reason a held case gives when the city reviews every public case
+/// before publishing it.
+pub const REVIEW_BEFORE_PUBLICATION: &str = "review_before_publication";
+
+/// 先审后发: a case that would be public waits, private, for staff to
+/// publish it (or make it private); one the rules already hold waits for
+/// this reason too.
+fn hold_for_publication(valid: &mut ValidCase) {
+    match &mut valid.review {
+        Some(review) if review["public"] == serde_json::Value::Bool(true) => {
+            if let Some(reasons) = review["reasons"].as_array_mut() {
+                reasons.push(REVIEW_BEFORE_PUBLICATION.into());
+            }
+        }
+        Some(_) => {}
+        None if valid.public => {
+            valid.review = Some(serde_json::json!({
+                "reasons": [REVIEW_BEFORE_PUBLICATION],
+                "public": true,
+            }));
+            valid.public = false;
+        }
+        None => {}
+    }
 }
 
 /// Keys are kept a day: long enough for any retry.
