@@ -51,27 +51,14 @@
       });
     });
   });
-  // Workbench: an answer's preview shows what the public will read.
-  function preview(field) {
-    var out = document.getElementById(field.getAttribute("data-preview"));
-    if (!out) return;
-    var box = out.closest("[data-preview-box]");
-    if (box) box.hidden = false;
-    out.textContent = field.value.trim();
-  }
   // Workbench: a template's text goes into the answer.
   function wire(root) {
     root.querySelectorAll("[data-js-only]").forEach(function (el) { el.hidden = false; });
-    root.querySelectorAll("textarea[data-preview]").forEach(function (field) {
-      field.addEventListener("input", function () { preview(field); });
-      preview(field);
-    });
     root.querySelectorAll("select[data-template-for]").forEach(function (select) {
       select.addEventListener("change", function () {
         var field = document.getElementById(select.getAttribute("data-template-for"));
         if (!field || !select.value) return;
         field.value = field.value ? field.value + "\n" + select.value : select.value;
-        preview(field);
         field.focus();
       });
     });
@@ -84,9 +71,12 @@
         event.preventDefault();
         var buttons = form.querySelectorAll("button[type=submit]");
         buttons.forEach(function (b) { b.disabled = true; });
+        var data = new FormData(form);
+        var by = event.submitter;
+        if (by && by.name) data.append(by.name, by.value);
         fetch(form.action || window.location.href, {
           method: "POST",
-          body: new URLSearchParams(new FormData(form)),
+          body: new URLSearchParams(data),
           credentials: "same-origin",
         }).then(function (resp) {
           return resp.text().then(function (html) { return { resp: resp, html: html }; });

@@ -7,6 +7,7 @@
 use super::{Desk, csrf_ok, desk, local};
 use crate::app::ServerState;
 use minsheng_app::access::Ctx;
+use minsheng_app::model::ReleaseInput;
 use minsheng_app::services::cases::StaffAction;
 use minsheng_app::services::{answer_templates, cases};
 use minsheng_domain::Error;
@@ -169,7 +170,14 @@ async fn show(
     context.insert("error".into(), Value::Null);
     context.insert("error_field".into(), Value::Null);
     if let Some((message, field, was_sent)) = error {
-        context.insert("error".into(), json!(message));
+        context.insert(
+            "error".into(),
+            if message.is_empty() {
+                Value::Null
+            } else {
+                json!(message)
+            },
+        );
         context.insert("error_field".into(), json!(field));
         sent = was_sent;
     }
@@ -190,6 +198,8 @@ pub struct ActionForm {
     days: String,
     approve: String,
     department: String,
+    /// The answer's preview button, not the answer.
+    preview: bool,
 }
 
 impl ActionForm {
@@ -208,6 +218,7 @@ impl ActionForm {
                 "days" => form.days = value,
                 "approve" => form.approve = value,
                 "department" => form.department = value,
+                "preview" => form.preview = !value.is_empty(),
                 _ => {}
             }
         }
@@ -275,11 +286,38 @@ pub async fn act(
         return super::super::respond::refused(&desk.site.word("form_expired"));
     }
     let tenant = &desk.site.tenant;
+    if form.preview {
+        // What the public will read: the city's hiding of personal data.
+        let public = if tenant.publication().redact_personal_data {
+            minsheng_domain::redact::redact(form.text.trim(), tenant.locale).into_owned()
+        } else {
+            form.text.trim().to_owned()
+        };
+        let sent = json!({ "op": "answer", "text": form.text, "preview": public });
+        return show(
+            &state,
+            &ctx,
+            &desk,
+            &code,
+            None,
+            None,
+            Some((String::new(), None, sent)),
+            StatusCode::OK,
+        )
+        .await;
+    }
     let result = match form.op.as_str() {
         "note" => cases::note(&ctx, tenant, &code, &form.text).await,
         "opinion" => cases::give_opinion(&ctx, tenant, &code, &form.department, &form.text).await,
         "supervise" => cases::supervise(&ctx, tenant, &code, &form.text).await,
-        "release" => cases::release(&ctx, tenant, &code).await,
+        "release" => cases::release(&ctx, tenant, &code, &ReleaseInput::default()).await,
+        "keep_private" => {
+            let decision = ReleaseInput {
+                publish: false,
+                reason: Some(form.reason.clone()),
+            };
+            cases::release(&ctx, tenant, &code, &decision).await
+        }
         _ => match staff_action(&form) {
             Ok(action) => cases::act(&ctx, tenant, &code, action).await.map(|_| ()),
             Err(e) => Err(e),
