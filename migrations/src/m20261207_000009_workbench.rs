@@ -105,7 +105,7 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table(Cases::Table)
                     .add_column(
-                        &mut optional(Cases::SupervisedAt)
+                        optional(Cases::SupervisedAt)
                             .timestamp_with_time_zone()
                             .to_owned(),
                     )
