@@ -304,7 +304,7 @@ async fn exactly_once_across_replicas() {
     for sql in [
         format!("UPDATE cases SET answer_deadline = '{at}'"),
         format!(
-            "UPDATE due_work SET level = 1, deadline_at = '{at}', due_at = '{at}' WHERE state = 'pending'"
+            "UPDATE due_work SET level = 1, deadline_at = '{at}', due_at = '{at}' WHERE state = 'pending' AND deadline = 'answer'"
         ),
     ] {
         apps[0].platform_query(&sql).await;

@@ -13,6 +13,7 @@ mod lists;
 mod read;
 mod staff;
 mod stats;
+mod unrated;
 
 pub use citizen::{add_information, get_own, mine, rate};
 pub use cohandling::{OPINION_DAYS, give_opinion, opinion_deadline};
@@ -23,6 +24,8 @@ pub use lists::{
 pub use read::get;
 pub use staff::{StaffAction, act, note, release};
 pub use stats::{add_views, city_stats, count_view, department_stats, note_view, recount};
+pub(crate) use unrated::close_unrated;
+pub use unrated::close_unrated_at;
 
 use super::DbResultExt;
 use crate::access::tokens::{constant_time_eq, sha256_hex};
