@@ -194,6 +194,15 @@ pub struct TextInput {
     pub text: String,
 }
 
+/// A co-handling department's opinion (协办意见).
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct OpinionInput {
+    /// The code of the co-handling department it speaks for.
+    pub department: String,
+    pub text: String,
+}
+
 #[derive(Clone, Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct RatingInput {

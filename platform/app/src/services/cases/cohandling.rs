@@ -89,15 +89,6 @@ pub async fn give_opinion(
             ));
         }
     }
-    let Some(co) = q::co_handler(&tx, tenant.id.into_uuid(), row.id, department_id)
-        .await
-        .or_internal()?
-    else {
-        return Err(Error::invalid(
-            "department",
-            format!("{department:?} does not co-handle this case"),
-        ));
-    };
     let state = super::state_of(&row)?;
     if !matches!(state, State::Assigned | State::InProgress) {
         return Err(Error::Conflict {
@@ -107,6 +98,15 @@ pub async fn give_opinion(
             ),
         });
     }
+    let Some(co) = q::co_handler(&tx, tenant.id.into_uuid(), row.id, department_id)
+        .await
+        .or_internal()?
+    else {
+        return Err(Error::invalid(
+            "department",
+            format!("{department:?} does not co-handle this case"),
+        ));
+    };
     let now = ctx.now();
     let by = ctx.principal.label();
     q::set_opinion(
