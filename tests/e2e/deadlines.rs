@@ -174,7 +174,8 @@ on_both_backends!(acceptance_deadlines_remind_then_go_overdue);
 /// Two co-handlers named at Assign: the one that gives no opinion is
 /// reminded, goes overdue (its level raised, its staff told, the timeline
 /// naming it) and is supervised; the one that gives it in time hears
-/// nothing more. The department figures count both.
+/// nothing more; a transfer ends a co-handler's ladder. The department
+/// figures count them.
 async fn co_handlers_opinions_climb_their_ladder(backend: Backend) {
     let app = spawn_app_with(backend, NO_WORKER).await;
     let boss = staff_with_email(&app, "daqing", "boss", &["city-admin"], &[]).await;
@@ -217,6 +218,30 @@ async fn co_handlers_opinions_climb_their_ladder(backend: Backend) {
         .find(|e| e["action"] == "assign")
         .unwrap();
     assert_eq!(due, deadline(&app, "daqing", at(&assigned["at"]), 3).await);
+
+    // A second case co-handled by traffic, then transferred: its opinion
+    // ladder ends with the transfer.
+    let (moved, _, _) = submit(&app, &heating("暖气不热，转给物业", None)).await;
+    staff_act(&app, &boss, "daqing", &moved, "accept", None).await;
+    staff_act(
+        &app,
+        &boss,
+        "daqing",
+        &moved,
+        "assign",
+        Some(&json!({"lead": "rlgs", "co": ["jtj"]})),
+    )
+    .await;
+    let (status, body) = staff_act(
+        &app,
+        &boss,
+        "daqing",
+        &moved,
+        "transfer",
+        Some(&json!({"to": "zjj", "reason": "属物业管理问题"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
 
     // The water company gives its opinion in time, twice (it counts once).
     for text in ["管道属热力公司，供水无影响。", "补充：已派人巡查。"] {
@@ -328,6 +353,13 @@ async fn co_handlers_opinions_climb_their_ladder(backend: Backend) {
         0
     );
 
+    // The transferred case's co-handler heard nothing.
+    assert!(
+        actions(&app, "daqing", &moved, &["opinion_"])
+            .await
+            .is_empty()
+    );
+
     // The department figures: both co-handled it; water gave its opinion
     // on time, traffic's went overdue.
     let (_, figures) = app
@@ -354,7 +386,7 @@ async fn co_handlers_opinions_climb_their_ladder(backend: Backend) {
         ]
         .map(|k| s[k].as_i64().unwrap_or(-1))
     };
-    assert_eq!(counters(of("jtj")), [1, 0, 0, 1], "{figures}");
+    assert_eq!(counters(of("jtj")), [2, 0, 0, 1], "{figures}");
     assert_eq!(counters(of("gsgs")), [1, 1, 1, 0], "{figures}");
     assert_eq!(counters(of("rlgs")), [0, 0, 0, 0], "{figures}");
     // The rollup still equals a recount from the timelines.
