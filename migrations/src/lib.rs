@@ -20,6 +20,7 @@ mod m20261128_000006_escalation;
 mod m20261128_000007_plugins;
 mod m20261128_000008_trace_context;
 mod m20261207_000009_workbench;
+mod m20261207_000010_cohandling_stats;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_plugins::Migration),
             Box::new(m20261128_000008_trace_context::Migration),
             Box::new(m20261207_000009_workbench::Migration),
+            Box::new(m20261207_000010_cohandling_stats::Migration),
         ]
     }
 }

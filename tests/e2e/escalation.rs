@@ -238,11 +238,24 @@ async fn deadlines_fire_at_the_right_instant(backend: Backend) {
     );
     worker_at(&app, supervision - Duration::seconds(1)).await;
     assert_eq!(steps(&app, &boss, &late).await.last().unwrap().0, "overdue");
+    let supervised_at = |code: String| {
+        let app = &app;
+        async move { crate::flows::staff_view(app, "daqing", &code).await["supervised_at"].clone() }
+    };
+    assert_eq!(supervised_at(late.clone()).await, Value::Null);
     worker_at(&app, supervision).await;
     assert_eq!(
         steps(&app, &boss, &late).await.last().unwrap(),
         &("supervision".to_owned(), supervision)
     );
+    // Under supervision (督办中) from that step on.
+    let at: DateTime<Utc> = supervised_at(late.clone())
+        .await
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(at, supervision);
     // The extended case's new deadline: overdue then, not before.
     worker_at(&app, new_deadline - Duration::seconds(1)).await;
     assert!(!names(steps(&app, &boss, &extended).await).contains(&"overdue".to_owned()));
@@ -304,7 +317,7 @@ async fn exactly_once_across_replicas() {
     for sql in [
         format!("UPDATE cases SET answer_deadline = '{at}'"),
         format!(
-            "UPDATE due_work SET level = 1, deadline_at = '{at}', due_at = '{at}' WHERE state = 'pending'"
+            "UPDATE due_work SET level = 1, deadline_at = '{at}', due_at = '{at}' WHERE state = 'pending' AND deadline = 'answer'"
         ),
     ] {
         apps[0].platform_query(&sql).await;

@@ -9,6 +9,7 @@ mod authoring;
 mod browser;
 mod bundles;
 mod cases;
+mod deadlines;
 mod delivery;
 mod directory;
 mod durability;

@@ -88,7 +88,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         | ("get", "/v1/tenants/{tenant}/stats")
         | ("get", "/v1/tenants/{tenant}/stats/departments") => Public,
         ("get", "/v1/tenants/{tenant}/inbox") => Permission("case:read"),
-        ("post", "/v1/tenants/{tenant}/cases/{case}/notes") => Permission("case:answer"),
+        ("post", "/v1/tenants/{tenant}/cases/{case}/notes")
+        | ("post", "/v1/tenants/{tenant}/cases/{case}/opinion") => Permission("case:answer"),
         ("post", "/v1/tenants/{tenant}/cases/{case}/accept")
         | ("post", "/v1/tenants/{tenant}/cases/{case}/reject")
         | ("post", "/v1/tenants/{tenant}/cases/{case}/close")
@@ -264,6 +265,7 @@ fn body_for(method: &str, path: &str, own: &Ids, n: usize) -> Option<Value> {
             json!({"text": "matrix text"})
         }
         ("post", "rating") => json!({"rating": "satisfied"}),
+        ("post", "opinion") => json!({"department": "rlgs", "text": "matrix text"}),
         ("patch", _) => json!({}),
         _ => return None,
     })

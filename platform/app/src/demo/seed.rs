@@ -347,8 +347,9 @@ async fn rate_until_done(
         }
         ctx.clock = Some(*at);
         if !rng.random_bool(0.75) {
-            if rng.random_bool(0.5) {
-                cases::act(ctx, tenant, code, StaffAction::Close).await?;
+            if rng.random_bool(0.5)
+                && !closed_meanwhile(cases::act(ctx, tenant, code, StaffAction::Close).await)?
+            {
                 operations += 1;
             }
             return Ok(operations);
@@ -361,7 +362,9 @@ async fn rate_until_done(
             _ => ("unsatisfied", Some(sample.unsatisfied_comment.as_str())),
         };
         // The demo acts as the citizen, with the case's secret.
-        cases::rate(ctx, tenant, code, Some(secret), rating, comment).await?;
+        if closed_meanwhile(cases::rate(ctx, tenant, code, Some(secret), rating, comment).await)? {
+            return Ok(operations);
+        }
         report.rated += 1;
         operations += 1;
         if rating != "unsatisfied" || round == 1 {
@@ -385,4 +388,16 @@ async fn rate_until_done(
         operations += 1;
     }
     Ok(operations)
+}
+
+/// Whether a step after an answer found the case closed already: a worker
+/// running beside the seed closed the unrated answer, its closing time
+/// (days after the answer, in the generated past) having passed in real
+/// time. The citizen came too late; the case's history ends there.
+fn closed_meanwhile<T>(result: Result<T, Error>) -> Result<bool, Error> {
+    match result {
+        Ok(_) => Ok(false),
+        Err(Error::Conflict { .. }) => Ok(true),
+        Err(e) => Err(e),
+    }
 }

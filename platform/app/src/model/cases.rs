@@ -221,6 +221,15 @@ pub struct TextInput {
     pub text: String,
 }
 
+/// A co-handling department's opinion (协办意见).
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct OpinionInput {
+    /// The code of the co-handling department it speaks for.
+    pub department: String,
+    pub text: String,
+}
+
 #[derive(Clone, Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct RatingInput {
@@ -252,4 +261,12 @@ pub struct Stats {
     pub overdue: i64,
     /// Cases escalated to supervision (督办).
     pub supervised: i64,
+    /// Cases the department was named a co-handler (协办) of.
+    pub co_handled: i64,
+    /// Co-handling opinions (协办意见) given (the first on each case).
+    pub opinions: i64,
+    /// Of those, given by the opinion's deadline.
+    pub opinions_on_time: i64,
+    /// Opinions that passed their deadline ungiven.
+    pub opinions_overdue: i64,
 }

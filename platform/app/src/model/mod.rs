@@ -15,8 +15,8 @@ pub use access::{
 };
 pub use cases::{
     AssignInput, CaseCreated, CaseDetail, CaseFlags, CaseInput, CasePage, DecisionInput,
-    ExtensionInput, Opinion, PublicCase, RatingInput, ReasonInput, ReleaseInput, Stats, TextInput,
-    TimelineEvent, TransferInput,
+    ExtensionInput, Opinion, OpinionInput, PublicCase, RatingInput, ReasonInput, ReleaseInput,
+    Stats, TextInput, TimelineEvent, TransferInput,
 };
 pub use directory::{
     Attribute, AttributeValue, Category, CategoryInput, CategoryPatch, Department, DepartmentInput,

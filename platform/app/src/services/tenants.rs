@@ -254,6 +254,16 @@ pub const MAIL_KEYS: &[&str] = &[
     "escalated_body",
     "answered_subject",
     "answered_body",
+    "accept_reminder_subject",
+    "accept_reminder_body",
+    "accept_overdue_subject",
+    "accept_overdue_body",
+    "opinion_reminder_subject",
+    "opinion_reminder_body",
+    "opinion_overdue_subject",
+    "opinion_overdue_body",
+    "opinion_supervision_subject",
+    "opinion_supervision_body",
 ];
 
 /// Check a city's mail texts: known keys, 1 to 4,000 characters each.

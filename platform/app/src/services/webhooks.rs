@@ -29,6 +29,11 @@ pub const EVENTS: &[&str] = &[
     "case.overdue",
     "case.supervision",
     "case.escalated",
+    "case.accept_reminder",
+    "case.accept_overdue",
+    "case.opinion_reminder",
+    "case.opinion_overdue",
+    "case.opinion_supervision",
 ];
 
 fn to_api(row: &webhook::Model) -> Webhook {

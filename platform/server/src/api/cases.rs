@@ -9,7 +9,7 @@ use chrono::{NaiveDate, NaiveTime};
 use minsheng_app::access::Ctx;
 use minsheng_app::model::{
     AssignInput, CaseCreated, CaseDetail, CaseInput, CasePage, DecisionInput, ExtensionInput,
-    RatingInput, ReasonInput, ReleaseInput, Stats, TextInput, TransferInput,
+    OpinionInput, RatingInput, ReasonInput, ReleaseInput, Stats, TextInput, TransferInput,
 };
 use minsheng_app::services::cases::{self, StaffAction};
 use minsheng_domain::case::State;
@@ -340,6 +340,21 @@ impl CasesApi {
     ) -> ApiResult<Done> {
         let t = ctx.tenant(&tenant).await?;
         cases::note(&ctx, &t, &case, &body.0.text).await?;
+        Ok(Done::Done)
+    }
+
+    /// 协办意见: a co-handling department's opinion, while the case is
+    /// being handled (staff of that department, or city-wide staff).
+    #[oai(path = "/:tenant/cases/:case/opinion", method = "post")]
+    async fn opinion(
+        &self,
+        ctx: Data<&Ctx>,
+        tenant: Path<String>,
+        case: Path<String>,
+        body: Json<OpinionInput>,
+    ) -> ApiResult<Done> {
+        let t = ctx.tenant(&tenant).await?;
+        cases::give_opinion(&ctx, &t, &case, &body.0.department, &body.0.text).await?;
         Ok(Done::Done)
     }
 

@@ -27,6 +27,18 @@ pub struct Model {
     pub overdue: i64,
     /// Cases escalated to supervision (督办).
     pub supervised: i64,
+    /// Cases a department was named co-handler (协办) of.
+    #[serde(default)]
+    pub co_handled: i64,
+    /// Co-handlers' first opinions (协办意见) on a case.
+    #[serde(default)]
+    pub opinions: i64,
+    /// Of those, given by the opinion's deadline.
+    #[serde(default)]
+    pub opinions_on_time: i64,
+    /// Opinions that passed their deadline ungiven.
+    #[serde(default)]
+    pub opinions_overdue: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -30,23 +30,41 @@ pub async fn insert_due(
         .map(|_| ())
 }
 
-/// Cancel a case's pending steps (it was answered, closed, or its deadline
-/// moved).
+/// Which of a case's pending steps [`cancel_due`] cancels, by their
+/// `deadline` (the ladder they belong to).
+#[derive(Clone, Copy, Debug)]
+pub enum Ladders<'a> {
+    /// Every pending step: the case was answered, rejected or closed.
+    All,
+    /// The steps of these ladders.
+    Named(&'a [&'a str]),
+    /// The steps of every ladder whose name starts with this.
+    Prefixed(&'a str),
+}
+
+/// Cancel a case's pending steps of `ladders` (the case was answered or
+/// closed, a deadline moved or was met).
 pub async fn cancel_due(
     db: &impl ConnectionTrait,
     tenant_id: Uuid,
     case_id: Uuid,
+    ladders: Ladders<'_>,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    due_work::Entity::update_many()
+    let mut update = due_work::Entity::update_many()
         .col_expr(due_work::Column::State, Expr::value(CANCELLED))
         .col_expr(due_work::Column::UpdatedAt, Expr::value(now))
         .filter(due_work::Column::TenantId.eq(tenant_id))
         .filter(due_work::Column::CaseId.eq(case_id))
-        .filter(due_work::Column::State.eq(PENDING))
-        .exec(db)
-        .await
-        .map(|r| r.rows_affected)
+        .filter(due_work::Column::State.eq(PENDING));
+    update = match ladders {
+        Ladders::All => update,
+        Ladders::Named(names) => {
+            update.filter(due_work::Column::Deadline.is_in(names.iter().copied()))
+        }
+        Ladders::Prefixed(prefix) => update.filter(due_work::Column::Deadline.starts_with(prefix)),
+    };
+    update.exec(db).await.map(|r| r.rows_affected)
 }
 
 /// A case's pending steps.
@@ -164,6 +182,27 @@ pub async fn escalations_of(
         .filter(escalation::Column::TenantId.eq(tenant_id))
         .filter(escalation::Column::CaseId.eq(case_id))
         .order_by_asc(escalation::Column::FiredAt)
+        .all(db)
+        .await
+}
+
+/// The levels of a case's ladder that already happened for the deadline
+/// at `deadline_at`.
+pub async fn fired_levels(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    case_id: Uuid,
+    deadline: &str,
+    deadline_at: DateTime<Utc>,
+) -> Result<Vec<i16>, DbErr> {
+    escalation::Entity::find()
+        .select_only()
+        .column(escalation::Column::Level)
+        .filter(escalation::Column::TenantId.eq(tenant_id))
+        .filter(escalation::Column::CaseId.eq(case_id))
+        .filter(escalation::Column::Deadline.eq(deadline))
+        .filter(escalation::Column::DeadlineAt.eq(deadline_at))
+        .into_tuple()
         .all(db)
         .await
 }

@@ -15,8 +15,9 @@ use minsheng_domain::Error;
 use minsheng_domain::case::{self as machine, Action, Rating, State};
 use minsheng_domain::values::{parse_optional_text, parse_text};
 use minsheng_store::DatabaseTransaction;
-use minsheng_store::entity::case;
+use minsheng_store::entity::{case, category};
 use minsheng_store::queries::cases::{self as q, Filter, StatDelta};
+use minsheng_store::queries::directory;
 use sea_orm::ActiveValue::Set;
 
 async fn owned(
@@ -132,7 +133,8 @@ pub async fn add_information(
 }
 
 /// The citizen rates the answer, once per answer. A satisfied rating closes
-/// the case; an unsatisfied one reopens it (once), then closes it.
+/// the case; an unsatisfied one reopens it (once) with a new answer
+/// deadline, then closes it.
 #[tracing::instrument(name = "case.rate", skip_all, fields(minsheng.tenant = %tenant.slug))]
 pub async fn rate(
     ctx: &Ctx,
@@ -175,7 +177,23 @@ pub async fn rate(
         _ => Action::Close,
     };
     let step = machine::apply(from, facts_of(&row), action).map_err(conflict)?;
-    let update = case::ActiveModel {
+    // A reopened case gets a new answer deadline: the category's answer
+    // days from now, on the city's calendar.
+    let reopened = if action == Action::Reopen {
+        let category =
+            directory::by_id::<category::Entity>(&tx, tenant.id.into_uuid(), row.category_id)
+                .await
+                .or_internal()?
+                .ok_or_else(|| Error::internal("a case of no category"))?;
+        let days = u32::try_from(category.answer_days).unwrap_or(1).max(1);
+        let calendar = ctx.app.calendars.get(&tx, tenant).await?;
+        let deadline = calendar.deadline(now, days);
+        Some((calendar, deadline))
+    } else {
+        None
+    };
+    let new_deadline = reopened.as_ref().map(|r| r.1);
+    let mut update = case::ActiveModel {
         state: Set(step.to.as_str().to_owned()),
         reopened: Set(i32::try_from(step.reopened).unwrap_or(i32::MAX)),
         extension_pending: Set(step.extension_pending),
@@ -186,6 +204,10 @@ pub async fn rate(
         updated_at: Set(now),
         ..Default::default()
     };
+    if let Some(deadline) = new_deadline {
+        update.answer_deadline = Set(deadline);
+        update.escalation_level = Set(0);
+    }
     if !q::update_fenced(&tx, tenant.id.into_uuid(), row.id, &row.state, update)
         .await
         .or_internal()?
@@ -254,11 +276,30 @@ pub async fn rate(
             department: lead,
             public: true,
             text: None,
-            detail: None,
+            detail: new_deadline.map(|d| serde_json::json!({ "answer_deadline": d })),
             at: now,
         },
     )
     .await?;
+    // Rated: the answer no longer closes by itself. Closed, nothing is
+    // due; reopened, the answer ladder runs again to the new deadline.
+    use crate::services::escalation::{Ladder, Ladders, Scheduler, cancel};
+    let ended = match new_deadline {
+        Some(_) => Ladders::One(Ladder::Close),
+        None => Ladders::All,
+    };
+    cancel(&tx, tenant, row.id, ended, now).await?;
+    if let Some((calendar, deadline)) = reopened {
+        Scheduler {
+            tenant,
+            case_id: row.id,
+            calendar: &calendar,
+            share: ctx.app.config.reminder_share,
+            now,
+        }
+        .start(&tx, Ladder::Answer, now, deadline)
+        .await?;
+    }
     let delta = StatDelta {
         rated: 1,
         satisfied: i64::from(rating.is_satisfied()),

@@ -2,7 +2,7 @@
 //! opinion (协办意见) by its own deadline on the city calendar; the lead
 //! department reads the opinions before it answers.
 
-use super::{Entry, append, find, names};
+use super::{Entry, append, count, find, names};
 use crate::access::Ctx;
 use crate::model::Opinion;
 use crate::services::tenants::TenantRecord;
@@ -13,7 +13,7 @@ use minsheng_domain::calendar::WorkingCalendar;
 use minsheng_domain::case::State;
 use minsheng_domain::values::parse_text;
 use minsheng_store::ConnectionTrait;
-use minsheng_store::queries::cases as q;
+use minsheng_store::queries::cases::{self as q, StatDelta};
 use uuid::Uuid;
 
 /// Working days a co-handler has for its opinion.
@@ -89,15 +89,6 @@ pub async fn give_opinion(
             ));
         }
     }
-    let co = q::co_departments(&tx, tenant.id.into_uuid(), row.id)
-        .await
-        .or_internal()?;
-    if !co.contains(&department_id) {
-        return Err(Error::invalid(
-            "department",
-            format!("{department:?} does not co-handle this case"),
-        ));
-    }
     let state = super::state_of(&row)?;
     if !matches!(state, State::Assigned | State::InProgress) {
         return Err(Error::Conflict {
@@ -107,6 +98,15 @@ pub async fn give_opinion(
             ),
         });
     }
+    let Some(co) = q::co_handler(&tx, tenant.id.into_uuid(), row.id, department_id)
+        .await
+        .or_internal()?
+    else {
+        return Err(Error::invalid(
+            "department",
+            format!("{department:?} does not co-handle this case"),
+        ));
+    };
     let now = ctx.now();
     let by = ctx.principal.label();
     q::set_opinion(
@@ -120,6 +120,10 @@ pub async fn give_opinion(
     )
     .await
     .or_internal()?;
+    // The first opinion counts, on time if by its deadline; a later one
+    // replaces its text only.
+    let first = co.opinion_at.is_none();
+    let on_time = co.deadline.is_none_or(|d| now <= d);
     append(
         &tx,
         tenant,
@@ -132,9 +136,27 @@ pub async fn give_opinion(
             department: Some(department_id),
             public: false,
             text: Some(text),
-            detail: None,
+            detail: Some(serde_json::json!({ "first": first, "on_time": on_time })),
             at: now,
         },
+    )
+    .await?;
+    if first {
+        let delta = StatDelta {
+            opinions: 1,
+            opinions_on_time: i64::from(on_time),
+            ..Default::default()
+        };
+        count(&tx, tenant, Some(department_id), now, delta).await?;
+    }
+    // Given: its ladder ends.
+    use crate::services::escalation::{Ladder, Ladders, cancel};
+    cancel(
+        &tx,
+        tenant,
+        row.id,
+        Ladders::One(Ladder::Opinion(department_id)),
+        now,
     )
     .await?;
     commit(tx, ()).await

@@ -14,6 +14,7 @@ mod read;
 mod staff;
 mod stats;
 mod supervision;
+mod unrated;
 mod workbench;
 
 pub use citizen::{add_information, get_own, mine, rate};
@@ -26,6 +27,8 @@ pub use read::get;
 pub use staff::{StaffAction, act, note, release};
 pub use stats::{add_views, city_stats, count_view, department_stats, note_view, recount};
 pub use supervision::{BOARD_CASES, Board, BoardCase, DepartmentLoad, board, supervise};
+pub(crate) use unrated::close_unrated;
+pub use unrated::close_unrated_at;
 pub use workbench::{
     COUNT_CAP, DeskView, Inbox, InboxItem, InboxQuery, Tab, TabCount, days_left, desk, work_queue,
 };

@@ -235,17 +235,38 @@ pub async fn act(
                 Error::invalid("lead", "this category has no default department: name one")
             })?;
             let mut co_ids = Vec::new();
+            let mut co_codes = Vec::new();
             for (i, code) in co.iter().enumerate() {
                 let id = department_by_code(&tx, tenant, &format!("co[{i}]"), code).await?;
                 if id != chosen && !co_ids.contains(&id) {
                     co_ids.push(id);
+                    co_codes.push(code.clone());
                 }
             }
             let working = calendar::working_calendar(&tx, tenant).await?;
             let due = super::cohandling::opinion_deadline(&working, now, row.answer_deadline);
-            q::set_co_departments(&tx, tenant.id.into_uuid(), row.id, &co_ids, Some(due))
-                .await
-                .or_internal()?;
+            let given =
+                q::set_co_departments(&tx, tenant.id.into_uuid(), row.id, &co_ids, Some(due))
+                    .await
+                    .or_internal()?;
+            // Each department newly named co-handler counts the case once
+            // (the timeline names them, for a recount).
+            let named: Vec<&String> = co_ids
+                .iter()
+                .zip(&co_codes)
+                .filter(|(id, _)| given.contains(id))
+                .map(|(_, code)| code)
+                .collect();
+            if !named.is_empty() {
+                detail = Some(serde_json::json!({ "co_handlers": named }));
+            }
+            for d in given {
+                let one = StatDelta {
+                    co_handled: 1,
+                    ..Default::default()
+                };
+                count(&tx, tenant, Some(d), now, one).await?;
+            }
             lead = Some(chosen);
             update.lead_department_id = Set(lead);
         }
@@ -359,9 +380,12 @@ pub async fn act(
     get(ctx, tenant, code, None).await
 }
 
-/// What a staff action means for the escalation ladder and the citizen's
+/// What a staff action means for the case's ladders and the citizen's
 /// mail, in the action's transaction: an answer, a rejection or closing
-/// ends the ladder; an extension starts it again for the new deadline; an
+/// ends every ladder (an answer starts the one that closes it unrated);
+/// accepting ends the acceptance ladder; assigning starts the
+/// co-handlers' opinion ladders, a transfer or return ends them; an
+/// extension starts the answer ladder again for the new deadline; an
 /// answer is mailed to the citizen who left an address.
 #[allow(clippy::too_many_arguments)]
 async fn follow_up(
@@ -374,7 +398,7 @@ async fn follow_up(
     lead: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    use crate::services::escalation;
+    use crate::services::escalation::{self, Ladder, Ladders};
     let event = match action {
         StaffAction::Accept => Some(("case.accepted", "accepted")),
         StaffAction::Assign { .. } => Some(("case.assigned", "assigned")),
@@ -402,9 +426,19 @@ async fn follow_up(
         )
         .await?;
     }
+    let calendar = ctx.app.calendars.get(tx, tenant).await?;
+    let ladders = escalation::Scheduler {
+        tenant,
+        case_id: row.id,
+        calendar: &calendar,
+        share: ctx.app.config.reminder_share,
+        now,
+    };
     match action {
         StaffAction::Answer { text } => {
-            escalation::cancel(tx, tenant, row.id, now).await?;
+            escalation::cancel(tx, tenant, row.id, Ladders::All, now).await?;
+            let close = super::close_unrated_at(tenant, &calendar, now);
+            ladders.start(tx, Ladder::Close, now, close).await?;
             if let Some(to) = row.contact_email.as_deref() {
                 let department = match lead {
                     Some(d) => names(ctx, tx, tenant)
@@ -431,20 +465,34 @@ async fn follow_up(
             }
         }
         StaffAction::Reject { .. } | StaffAction::Close => {
-            escalation::cancel(tx, tenant, row.id, now).await?;
+            escalation::cancel(tx, tenant, row.id, Ladders::All, now).await?;
+        }
+        StaffAction::Accept => {
+            escalation::cancel(tx, tenant, row.id, Ladders::One(Ladder::Accept), now).await?;
+        }
+        StaffAction::Assign { .. } => {
+            // Every co-handler still owing its opinion, by its deadline;
+            // those no longer named have no ladder left.
+            escalation::cancel(tx, tenant, row.id, Ladders::Opinions, now).await?;
+            let co = q::co_handlers(tx, tenant.id.into_uuid(), row.id)
+                .await
+                .or_internal()?;
+            for c in co.iter().filter(|c| c.opinion.is_none()) {
+                if let Some(deadline) = c.deadline {
+                    ladders
+                        .start(tx, Ladder::Opinion(c.department_id), now, deadline)
+                        .await?;
+                }
+            }
+        }
+        StaffAction::Transfer { .. } | StaffAction::Return { .. } => {
+            escalation::cancel(tx, tenant, row.id, Ladders::Opinions, now).await?;
         }
         StaffAction::DecideExtension { approve: true, .. } => {
             if let Some(deadline) = new_deadline {
-                escalation::reschedule(
-                    tx,
-                    tenant,
-                    row.id,
-                    row.submitted_at,
-                    deadline,
-                    ctx.app.config.reminder_share,
-                    now,
-                )
-                .await?;
+                ladders
+                    .start(tx, Ladder::Answer, row.submitted_at, deadline)
+                    .await?;
             }
         }
         _ => {}

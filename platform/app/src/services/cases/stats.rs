@@ -80,6 +80,10 @@ fn summarize(
         views: t.views,
         overdue: t.overdue,
         supervised: t.supervised,
+        co_handled: t.co_handled,
+        opinions: t.opinions,
+        opinions_on_time: t.opinions_on_time,
+        opinions_overdue: t.opinions_overdue,
     }
 }
 
@@ -189,6 +193,10 @@ pub async fn recount(
             views: 0,
             overdue: 0,
             supervised: 0,
+            co_handled: 0,
+            opinions: 0,
+            opinions_on_time: 0,
+            opinions_overdue: 0,
         };
         for e in q::events(&tx, t, c.id, true).await.or_internal()? {
             if !in_window(e.at) {
@@ -213,6 +221,16 @@ pub async fn recount(
                 }
                 "overdue" => r.overdue += 1,
                 "supervision" => r.supervised += 1,
+                "assign" => {
+                    r.co_handled += detail["co_handlers"]
+                        .as_array()
+                        .map_or(0, |a| a.len() as i64);
+                }
+                "opinion" if detail["first"].as_bool().unwrap_or(false) => {
+                    r.opinions += 1;
+                    r.opinions_on_time += i64::from(detail["on_time"].as_bool().unwrap_or(false));
+                }
+                "opinion_overdue" => r.opinions_overdue += 1,
                 _ => {}
             }
         }

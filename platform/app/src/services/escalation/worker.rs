@@ -2,7 +2,8 @@
 //! order, applying one step with its city's escalation rules exactly once,
 //! and the loop every process runs.
 
-use super::ladder::{Level, due_row, effects};
+use super::ladder::{Ladder, Level, due_row};
+use super::steps::{Step, effects};
 use crate::App;
 use crate::services::plugins::escalation as rules;
 use crate::services::{DbResultExt, calendar};
@@ -10,10 +11,10 @@ use chrono::{DateTime, Duration, Utc};
 use minsheng_domain::Error;
 use minsheng_domain::case::State;
 use minsheng_plugin_host::types::EscalationEvent;
-use minsheng_store::entity::{case, due_work, escalation};
+use minsheng_store::entity::{case, case_department, due_work, escalation};
 use minsheng_store::queries::cases as cq;
 use minsheng_store::queries::escalation as q;
-use minsheng_store::{DatabaseTransaction, Scope};
+use minsheng_store::{ConnectionTrait, DatabaseTransaction, Scope};
 use sea_orm::ActiveValue::Set;
 use uuid::Uuid;
 
@@ -180,19 +181,23 @@ async fn apply(
     }
     let read = state.store.read(Scope::Tenant(t)).await.or_internal()?;
     let seen = cq::by_id(&read, t, due.case_id).await.or_internal()?;
+    let seen_co = co_handler_of(&read, t, due).await?;
     read.commit().await.or_internal()?;
     let Some(seen) = seen else {
         return Err(Error::internal("due work for a case that does not exist"));
     };
-    let plan = Plan::of(due, &seen);
+    let plan = Plan::of(due, &seen, seen_co.as_ref());
     // What the rules decide, before any lock is taken.
     let outcomes = match &plan {
-        Some(plan) if !chain.links.is_empty() => {
+        Some(Plan {
+            step,
+            event: Some(event),
+        }) if !chain.links.is_empty() => {
             let mut shown = seen.clone();
-            if let Some(level) = plan.level {
-                shown.escalation_level = shown.escalation_level.max(level as i16);
+            if let Some((Ladder::Answer, level)) = step {
+                shown.escalation_level = shown.escalation_level.max(*level as i16);
             }
-            Some(rules::evaluate(state, &tenant, &chain, &shown, plan.event, now).await?)
+            Some(rules::evaluate(state, &tenant, &chain, &shown, *event, now).await?)
         }
         _ => None,
     };
@@ -210,12 +215,13 @@ async fn apply(
         .await
         .or_internal()?
         .ok_or_else(|| Error::internal("due work for a case that does not exist"))?;
+    let co = co_handler_of(&tx, t, due).await?;
     // Still due for the case as it is now?
-    let Some(plan) = Plan::of(due, &row) else {
+    let Some(plan) = Plan::of(due, &row, co.as_ref()) else {
         tx.commit().await.or_internal()?;
         return Ok(false);
     };
-    let source = if plan.level.is_some() {
+    let source = if plan.step.is_some() {
         "ladder"
     } else {
         "rules"
@@ -225,18 +231,22 @@ async fn apply(
         return Ok(false);
     }
     let mut row = row;
-    if let Some(level) = plan.level {
-        effects(state, &tx, &tenant, &row, level, due, now).await?;
+    if let Some((ladder, level)) = plan.step {
+        effects(state, &tx, &tenant, &row, Step { ladder, level, due }, now).await?;
         // The city's rules act on the case as the step left it.
-        row.escalation_level = row.escalation_level.max(level as i16);
-    }
-    let tallies = match outcomes {
-        Some(outcomes) => {
-            rules::apply(state, &tx, &tenant, &chain, &row, plan.event, outcomes, now).await?
+        if ladder == Ladder::Answer {
+            row.escalation_level = row.escalation_level.max(level as i16);
         }
-        None => Vec::new(),
+    }
+    let tallies = match (outcomes, plan.event) {
+        (Some(outcomes), Some(event)) => {
+            rules::apply(state, &tx, &tenant, &chain, &row, event, outcomes, now).await?
+        }
+        _ => Vec::new(),
     };
-    if let Some(next) = plan.level.and_then(Level::next) {
+    if let Some((ladder, level)) = plan.step
+        && let Some(next) = ladder.next(level)
+    {
         let working = calendar::working_calendar(&tx, &tenant).await?;
         let at = next.due_at(
             row.submitted_at,
@@ -246,37 +256,66 @@ async fn apply(
         );
         q::insert_due(
             &tx,
-            vec![due_row(&tenant, row.id, next, due.deadline_at, at, now)],
+            vec![due_row(
+                &tenant,
+                row.id,
+                ladder,
+                next,
+                due.deadline_at,
+                at,
+                now,
+            )],
         )
         .await
         .or_internal()?;
     }
     tx.commit().await.or_internal()?;
     crate::services::plugins::chains::record(state, &tenant, tallies, now).await;
-    if let Some(level) = plan.level {
+    if let Some((ladder, level)) = plan.step {
         state.metrics.count(
             "minsheng_escalations_total",
             vec![
                 ("tenant", tenant.slug.clone()),
-                ("level", level.action().to_owned()),
+                ("level", ladder.action(level).to_owned()),
             ],
         );
     }
     Ok(true)
 }
 
+/// The co-handler a step of an opinion ladder is about, as it is now.
+async fn co_handler_of(
+    db: &impl ConnectionTrait,
+    tenant: Uuid,
+    due: &due_work::Model,
+) -> Result<Option<case_department::Model>, Error> {
+    match Ladder::parse(&due.deadline) {
+        Some(Ladder::Opinion(d)) => cq::co_handler(db, tenant, due.case_id, d)
+            .await
+            .or_internal(),
+        _ => Ok(None),
+    }
+}
+
 /// What a claimed step would do to a case as `row` shows it; `None` when
-/// the step no longer applies (answered, closed, the deadline moved).
+/// the step no longer applies (the deadline was met or moved, the case
+/// changed).
 struct Plan {
-    /// A step of the ladder; `None` for a step that only calls the rules
+    /// A step of a ladder; `None` for a step that only calls the rules
     /// (an unsatisfied rating, a reopened case, a re-check a rule asked
     /// for).
-    level: Option<Level>,
-    event: EscalationEvent,
+    step: Option<(Ladder, Level)>,
+    /// What the city's escalation rules are called with: the answer
+    /// ladder's steps and the rules' own; the other ladders call no rules.
+    event: Option<EscalationEvent>,
 }
 
 impl Plan {
-    fn of(due: &due_work::Model, row: &case::Model) -> Option<Self> {
+    fn of(
+        due: &due_work::Model,
+        row: &case::Model,
+        co: Option<&case_department::Model>,
+    ) -> Option<Self> {
         let state = State::parse(&row.state).ok();
         if let Some(event) = due.deadline.strip_prefix(rules::RULE_STEP) {
             // A re-check of a case that has since been answered or closed
@@ -287,23 +326,47 @@ impl Plan {
             };
             let open = state.is_some_and(State::is_open);
             let event = rules::parse_event(event).filter(|_| open || !recheck)?;
-            return Some(Self { level: None, event });
+            return Some(Self {
+                step: None,
+                event: Some(event),
+            });
         }
-        let level = Level::from_i16(due.level)?;
-        let open = matches!(
-            state,
-            Some(State::Submitted | State::Accepted | State::Assigned | State::InProgress)
-        );
-        if !open || row.answer_deadline != due.deadline_at {
+        let ladder = Ladder::parse(&due.deadline)?;
+        let level = Level::from_i16(due.level).filter(|l| *l <= ladder.top())?;
+        let applies = match ladder {
+            Ladder::Answer => {
+                matches!(
+                    state,
+                    Some(State::Submitted | State::Accepted | State::Assigned | State::InProgress)
+                ) && row.answer_deadline == due.deadline_at
+            }
+            Ladder::Accept => {
+                state == Some(State::Submitted) && row.accept_deadline == due.deadline_at
+            }
+            // Being handled, still co-handled with this deadline, and no
+            // opinion yet.
+            Ladder::Opinion(_) => {
+                matches!(state, Some(State::Assigned | State::InProgress))
+                    && co
+                        .is_some_and(|c| c.opinion.is_none() && c.deadline == Some(due.deadline_at))
+            }
+            // Still the unrated answer the step was started for.
+            Ladder::Close => {
+                state == Some(State::Answered)
+                    && row.rating.is_none()
+                    && row.answered_at.is_some_and(|at| at <= due.created_at)
+            }
+        };
+        if !applies {
             return None;
         }
-        let event = if level == Level::Reminder {
+        let event = (ladder == Ladder::Answer).then_some(if level == Level::Reminder {
             EscalationEvent::DeadlineApproaching
         } else {
             EscalationEvent::DeadlinePassed
-        };
+        });
         Some(Self {
-            level: Some(level),
+            step: Some((ladder, level)),
             event,
         })
     }

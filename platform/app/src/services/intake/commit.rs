@@ -71,7 +71,7 @@ pub struct Batch {
     cases: Vec<case::ActiveModel>,
     events: Vec<case_event::ActiveModel>,
     keys: Vec<case_idempotency::ActiveModel>,
-    /// The first step of each new case's escalation ladder.
+    /// The first steps of each new case's escalation ladders.
     due: Vec<due_work::ActiveModel>,
     /// Co-handling departments rules chose.
     co_handlers: Vec<case_department::ActiveModel>,
@@ -253,14 +253,22 @@ impl Submission {
                 ..Default::default()
             });
         }
-        batch.due.push(crate::services::escalation::first_step(
-            &self.tenant,
-            id,
-            now,
-            self.answer_deadline,
-            self.reminder_share,
-            now,
-        ));
+        // The first steps of its answer and acceptance deadlines' ladders.
+        use crate::services::escalation::{Ladder, first_step};
+        for (ladder, deadline) in [
+            (Ladder::Answer, self.answer_deadline),
+            (Ladder::Accept, self.accept_deadline),
+        ] {
+            batch.due.push(first_step(
+                &self.tenant,
+                id,
+                ladder,
+                now,
+                deadline,
+                self.reminder_share,
+                now,
+            ));
+        }
         batch.events.push(
             Entry {
                 case_id: id,

@@ -71,6 +71,21 @@ pub async fn co_handlers(
         .await
 }
 
+/// One co-handler of a case, if the department co-handles it.
+pub async fn co_handler(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    case_id: Uuid,
+    department_id: Uuid,
+) -> Result<Option<case_department::Model>, DbErr> {
+    case_department::Entity::find()
+        .filter(case_department::Column::TenantId.eq(tenant_id))
+        .filter(case_department::Column::CaseId.eq(case_id))
+        .filter(case_department::Column::DepartmentId.eq(department_id))
+        .one(db)
+        .await
+}
+
 /// A case's timeline in order; only public entries unless asked.
 pub async fn events(
     db: &impl ConnectionTrait,

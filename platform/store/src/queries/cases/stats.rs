@@ -20,6 +20,10 @@ pub struct StatDelta {
     pub views: i64,
     pub overdue: i64,
     pub supervised: i64,
+    pub co_handled: i64,
+    pub opinions: i64,
+    pub opinions_on_time: i64,
+    pub opinions_overdue: i64,
 }
 
 impl std::ops::AddAssign for StatDelta {
@@ -34,6 +38,10 @@ impl std::ops::AddAssign for StatDelta {
         self.views += o.views;
         self.overdue += o.overdue;
         self.supervised += o.supervised;
+        self.co_handled += o.co_handled;
+        self.opinions += o.opinions;
+        self.opinions_on_time += o.opinions_on_time;
+        self.opinions_overdue += o.opinions_overdue;
     }
 }
 
@@ -69,6 +77,10 @@ pub async fn add_stats(
             views: Set(d.views),
             overdue: Set(d.overdue),
             supervised: Set(d.supervised),
+            co_handled: Set(d.co_handled),
+            opinions: Set(d.opinions),
+            opinions_on_time: Set(d.opinions_on_time),
+            opinions_overdue: Set(d.opinions_overdue),
         });
     let mut on_conflict = OnConflict::columns([C::TenantId, C::DepartmentId, C::Day, C::Shard]);
     for (col, name) in COUNTERS {
@@ -85,7 +97,7 @@ pub async fn add_stats(
 }
 
 /// The rollup's counter columns and their names.
-const COUNTERS: [(case_stat::Column, &str); 10] = [
+const COUNTERS: [(case_stat::Column, &str); 14] = [
     (case_stat::Column::Received, "received"),
     (case_stat::Column::Accepted, "accepted"),
     (case_stat::Column::Answered, "answered"),
@@ -96,6 +108,10 @@ const COUNTERS: [(case_stat::Column, &str); 10] = [
     (case_stat::Column::Views, "views"),
     (case_stat::Column::Overdue, "overdue"),
     (case_stat::Column::Supervised, "supervised"),
+    (case_stat::Column::CoHandled, "co_handled"),
+    (case_stat::Column::Opinions, "opinions"),
+    (case_stat::Column::OpinionsOnTime, "opinions_on_time"),
+    (case_stat::Column::OpinionsOverdue, "opinions_overdue"),
 ];
 
 /// The counters of the rollup summed over a period, for one department
@@ -113,6 +129,10 @@ pub struct StatTotals {
     pub views: i64,
     pub overdue: i64,
     pub supervised: i64,
+    pub co_handled: i64,
+    pub opinions: i64,
+    pub opinions_on_time: i64,
+    pub opinions_overdue: i64,
 }
 
 impl StatTotals {
@@ -128,6 +148,10 @@ impl StatTotals {
         self.views += row.views;
         self.overdue += row.overdue;
         self.supervised += row.supervised;
+        self.co_handled += row.co_handled;
+        self.opinions += row.opinions;
+        self.opinions_on_time += row.opinions_on_time;
+        self.opinions_overdue += row.opinions_overdue;
     }
 }
 

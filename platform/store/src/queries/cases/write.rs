@@ -126,14 +126,15 @@ pub async fn add_view(db: &impl ConnectionTrait, tenant_id: Uuid, id: Uuid) -> R
 
 /// Make `departments` the case's co-handlers: those no longer named are
 /// removed (with any opinion they gave), those still named keep theirs,
-/// new ones get `deadline` for their opinion.
+/// new ones get `deadline` for their opinion. Returns the departments
+/// given that deadline now.
 pub async fn set_co_departments(
     db: &impl ConnectionTrait,
     tenant_id: Uuid,
     case_id: Uuid,
     departments: &[Uuid],
     deadline: Option<DateTime<Utc>>,
-) -> Result<(), DbErr> {
+) -> Result<Vec<Uuid>, DbErr> {
     let existing = case_department::Entity::find()
         .filter(case_department::Column::TenantId.eq(tenant_id))
         .filter(case_department::Column::CaseId.eq(case_id))
@@ -152,10 +153,12 @@ pub async fn set_co_departments(
             .exec(db)
             .await?;
     }
+    let mut given = Vec::new();
     for d in departments {
         match existing.iter().find(|r| r.department_id == *d) {
             Some(row) if row.deadline.is_some() || deadline.is_none() => {}
             Some(_) => {
+                given.push(*d);
                 case_department::Entity::update_many()
                     .col_expr(case_department::Column::Deadline, Expr::value(deadline))
                     .filter(case_department::Column::TenantId.eq(tenant_id))
@@ -165,6 +168,9 @@ pub async fn set_co_departments(
                     .await?;
             }
             None => {
+                if deadline.is_some() {
+                    given.push(*d);
+                }
                 case_department::ActiveModel {
                     tenant_id: Set(tenant_id),
                     case_id: Set(case_id),
@@ -177,7 +183,27 @@ pub async fn set_co_departments(
             }
         }
     }
-    Ok(())
+    Ok(given)
+}
+
+/// Raise a co-handler's escalation level (its opinion's ladder) to
+/// `level`; a higher level stays.
+pub async fn raise_co_level(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    case_id: Uuid,
+    department_id: Uuid,
+    level: i16,
+) -> Result<(), DbErr> {
+    case_department::Entity::update_many()
+        .col_expr(case_department::Column::EscalationLevel, Expr::value(level))
+        .filter(case_department::Column::TenantId.eq(tenant_id))
+        .filter(case_department::Column::CaseId.eq(case_id))
+        .filter(case_department::Column::DepartmentId.eq(department_id))
+        .filter(case_department::Column::EscalationLevel.lt(level))
+        .exec(db)
+        .await
+        .map(|_| ())
 }
 
 /// Record a co-handler's opinion; false when the department does not
