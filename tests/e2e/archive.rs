@@ -299,6 +299,30 @@ async fn fill_to(app: &TestApp, id: Uuid, total: usize) {
     insert::<case::Entity>(&tx, cases, 300).await;
     insert::<case_event::Entity>(&tx, copied_events, 1_000).await;
     insert::<case_department::Entity>(&tx, co, 1_000).await;
+    // Answer templates: one of a department, one of the whole city.
+    let templates = vec![
+        answer_template::Model {
+            id: Uuid::now_v7(),
+            tenant_id: id,
+            department_id: Some(departments[0].id),
+            title: "入户检修".into(),
+            text: "经技术人员入户检查，已修复。\n\"引号\" 🚰".into(),
+            created_by: "staff:someone".into(),
+            created_at: nanos,
+            updated_at: nanos,
+        },
+        answer_template::Model {
+            id: Uuid::now_v7(),
+            tenant_id: id,
+            department_id: None,
+            title: "感谢来信".into(),
+            text: "感谢您的来信。".into(),
+            created_by: "staff:someone".into(),
+            created_at: nanos,
+            updated_at: nanos,
+        },
+    ];
+    insert::<answer_template::Entity>(&tx, templates, 10).await;
     tx.commit().await.unwrap();
 }
 
