@@ -279,6 +279,14 @@ pub struct OpenCounts {
     pub supervised: u64,
 }
 
+/// How many rows meet `cond` (0 when none), as a select expression.
+fn count_when(cond: sea_orm::sea_query::SimpleExpr) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{CaseStatement, SimpleExpr};
+    let one: SimpleExpr = CaseStatement::new().case(cond, 1).finally(0).into();
+    let sum: SimpleExpr = Func::sum(one).into();
+    Func::coalesce([sum, Expr::val(0)]).into()
+}
+
 /// The states of a case that still waits for the city.
 pub const OPEN_STATES: [&str; 4] = ["submitted", "accepted", "assigned", "in_progress"];
 
@@ -292,16 +300,11 @@ pub async fn open_counts(
     now: DateTime<Utc>,
     soon: DateTime<Utc>,
 ) -> Result<OpenCounts, DbErr> {
-    use sea_orm::sea_query::{CaseStatement, SimpleExpr};
+    use sea_orm::sea_query::SimpleExpr;
     let mut f = filter.clone();
     f.state = None;
     f.states = Some(OPEN_STATES.iter().map(|s| (*s).to_owned()).collect());
-    let when = |cond: SimpleExpr| -> SimpleExpr {
-        let one: SimpleExpr = CaseStatement::new().case(cond, 1).finally(0).into();
-        let sum: SimpleExpr = Func::sum(one).into();
-        let zero: SimpleExpr = Expr::val(0).into();
-        Func::coalesce([sum, zero]).into()
-    };
+    let when = count_when;
     let state = |s: &str| Expr::col((case::Entity, case::Column::State)).eq(s);
     let deadline = || Expr::col((case::Entity, case::Column::AnswerDeadline));
     let columns: [(&str, SimpleExpr); 7] = [
@@ -366,17 +369,11 @@ pub async fn open_by_department(
     tenant_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Vec<DepartmentLoad>, DbErr> {
-    use sea_orm::sea_query::{CaseStatement, SimpleExpr};
     let f = Filter {
         states: Some(OPEN_STATES.iter().map(|s| (*s).to_owned()).collect()),
         ..Default::default()
     };
-    let when = |cond: SimpleExpr| -> SimpleExpr {
-        let one: SimpleExpr = CaseStatement::new().case(cond, 1).finally(0).into();
-        let sum: SimpleExpr = Func::sum(one).into();
-        let zero: SimpleExpr = Expr::val(0).into();
-        Func::coalesce([sum, zero]).into()
-    };
+    let when = count_when;
     let select = case::Entity::find()
         .select_only()
         .column(case::Column::LeadDepartmentId)
