@@ -469,7 +469,7 @@ async fn counters_equal_recount(backend: Backend) {
         .to_string();
     let (ok, out) = app
         .cli(&[
-            "demo", "seed", "--tenant", "daqing", "--cases", "160", "--seed", &seed,
+            "demo", "seed", "--tenant", "daqing", "--cases", "200", "--seed", &seed,
         ])
         .await;
     assert!(ok, "{out}");
@@ -498,7 +498,7 @@ async fn counters_equal_recount(backend: Backend) {
     let (ok, out) = app.cli(&["stats", "check", "--tenant", "daqing"]).await;
     assert!(ok, "seed {seed}: {out}");
     let (_, stats) = app.get_json("/tenants/daqing/stats?from=2020-01-01").await;
-    assert_eq!(stats["received"], 160);
+    assert_eq!(stats["received"], 200);
     assert!(
         stats["satisfaction_rate"].as_f64().unwrap() > 0.8,
         "{stats}"

@@ -72,7 +72,7 @@ async fn sign_in_form(backend: Backend) {
         "{html}"
     );
 
-    // Right password: redirected home with a session cookie.
+    // Right password: staff are sent to their workbench, with a session cookie.
     let resp = app
         .client
         .post(app.url("/t/daqing/login"))
@@ -86,7 +86,7 @@ async fn sign_in_form(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 303);
-    assert_eq!(resp.headers()["location"], "/t/daqing/");
+    assert_eq!(resp.headers()["location"], "/t/daqing/staff/");
     let session = cookie_pair(resp.headers()["set-cookie"].to_str().unwrap());
     assert!(session.starts_with("__Host-minsheng="));
 
