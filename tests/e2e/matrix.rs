@@ -4,8 +4,8 @@
 //! endpoint cannot ship without deciding who may call it.
 
 use crate::matrix_targets::{
-    ensure_plugin, fresh_case_target, fresh_host_target, fresh_key_target, fresh_webhook_target,
-    new_case, plugin_bytes, prepare, submit,
+    ensure_plugin, fresh_case_target, fresh_host_target, fresh_key_target, fresh_template_target,
+    fresh_webhook_target, new_case, plugin_bytes, prepare, submit,
 };
 use crate::on_both_backends;
 use crate::support::{Auth, Backend, TestApp, spawn_app_with};
@@ -99,9 +99,11 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         | ("post", "/v1/tenants/{tenant}/cases/{case}/return")
         | ("post", "/v1/tenants/{tenant}/cases/{case}/extension")
         | ("post", "/v1/tenants/{tenant}/cases/{case}/answer") => Permission("case:answer"),
-        ("post", "/v1/tenants/{tenant}/cases/{case}/extension/decision") => {
-            Permission("case:supervise")
-        }
+        ("post", "/v1/tenants/{tenant}/cases/{case}/extension/decision")
+        | ("post", "/v1/tenants/{tenant}/cases/{case}/supervision") => Permission("case:supervise"),
+        ("get", "/v1/tenants/{tenant}/answer-templates")
+        | ("post", "/v1/tenants/{tenant}/answer-templates")
+        | ("delete", "/v1/tenants/{tenant}/answer-templates/{id}") => Permission("case:answer"),
         ("post", "/v1/tenants/{tenant}/cases/{case}/transfer") => {
             Either("case:assign", "case:answer")
         }
@@ -266,6 +268,10 @@ fn body_for(method: &str, path: &str, own: &Ids, n: usize) -> Option<Value> {
         }
         ("post", "rating") => json!({"rating": "satisfied"}),
         ("post", "opinion") => json!({"department": "rlgs", "text": "matrix text"}),
+        ("post", "supervision") => json!({"text": "matrix text"}),
+        ("post", "answer-templates") => {
+            json!({"department": "rlgs", "title": format!("M {n}"), "text": "matrix text"})
+        }
         ("patch", _) => json!({}),
         _ => return None,
     })
@@ -442,6 +448,8 @@ async fn authorization_matrix(backend: Backend) {
                     let owner = if variant == "own" { &own } else { &other };
                     let id = ensure_plugin(&app, &operator, &owner.tenant).await;
                     (format!("/tenants/{}/plugins/{id}", own.tenant), auth)
+                } else if method == "delete" && path.contains("answer-templates") {
+                    fresh_template_target(&app, &operator, variant, &own, &other, auth).await
                 } else if method == "delete" && path.contains("hosts") {
                     fresh_host_target(&app, &operator, variant, &own, &other, n, auth).await
                 } else {

@@ -107,6 +107,41 @@ pub(crate) async fn fresh_webhook_target(
     (format!("/tenants/{}/webhooks/{id}", own.tenant), auth)
 }
 
+/// An answer template made for this call alone: the lead department's in
+/// the caller's city, a city-wide one in the other city.
+pub(crate) async fn fresh_template_target(
+    app: &TestApp,
+    operator: &Auth,
+    variant: &str,
+    own: &Ids,
+    other: &Ids,
+    auth: Auth,
+) -> (String, Auth) {
+    let (owner, body) = if variant == "own" {
+        (
+            own,
+            json!({"department": "rlgs", "title": "Matrix", "text": "matrix text"}),
+        )
+    } else {
+        (other, json!({"title": "Matrix", "text": "matrix text"}))
+    };
+    let (status, text) = app
+        .call(
+            operator,
+            Method::POST,
+            &format!("/tenants/{}/answer-templates", owner.tenant),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(status, 201, "{text}");
+    let created: Value = serde_json::from_str(&text).unwrap();
+    let id = created["id"].as_str().unwrap();
+    (
+        format!("/tenants/{}/answer-templates/{id}", own.tenant),
+        auth,
+    )
+}
+
 pub(crate) async fn fresh_host_target(
     app: &TestApp,
     operator: &Auth,

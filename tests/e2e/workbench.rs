@@ -318,3 +318,71 @@ async fn department_staff_see_only_their_cases(backend: Backend) {
     assert!(!inbox.contains(&case.code));
 }
 on_both_backends!(department_staff_see_only_their_cases);
+
+/// Answer templates and supervision through the REST API: department staff
+/// keep their own department's templates only; a supervisor's 督办 is on
+/// the case and its timeline.
+async fn templates_and_supervision_through_the_api(backend: Backend) {
+    use reqwest::Method;
+    let app = spawn_app(backend).await;
+    app.staff("daqing", "dq-heat", &["department-staff"], &["rlgs"])
+        .await;
+    app.staff("daqing", "dq-super", &["supervisor"], &[]).await;
+    let heat = app.login_ok(Some("daqing"), "dq-heat").await;
+    let supervisor = app.login_ok(Some("daqing"), "dq-super").await;
+    let templates = "/tenants/daqing/answer-templates";
+    let mine = json!({"department": "rlgs", "title": "入户检修", "text": "已入户检修。"});
+    let (status, text) = app.call(&heat, Method::POST, templates, Some(&mine)).await;
+    assert_eq!(status, 201, "{text}");
+    let created: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(created["department_name"], "市热力公司");
+    let theirs = json!({"department": "lfq-cgj", "title": "别人的", "text": "别人的常用语。"});
+    let (status, _) = app
+        .call(&heat, Method::POST, templates, Some(&theirs))
+        .await;
+    assert_eq!(status, 403);
+    let city = json!({"title": "全市", "text": "全市的常用语。"});
+    let (status, _) = app.call(&heat, Method::POST, templates, Some(&city)).await;
+    assert_eq!(status, 403, "department staff keep no city-wide templates");
+    let short = json!({"department": "rlgs", "title": "x", "text": "已入户检修。"});
+    let (status, text) = app.call(&heat, Method::POST, templates, Some(&short)).await;
+    assert_eq!(status, 422, "{text}");
+    assert!(text.contains("title"), "{text}");
+    let (status, text) = app.call(&heat, Method::GET, templates, None).await;
+    assert_eq!(status, 200);
+    assert!(text.contains("入户检修"), "{text}");
+    let id = created["id"].as_str().unwrap();
+    let (status, _) = app
+        .call(&heat, Method::DELETE, &format!("{templates}/{id}"), None)
+        .await;
+    assert_eq!(status, 204);
+    let (_, text) = app.call(&heat, Method::GET, templates, None).await;
+    assert!(!text.contains("入户检修"), "{text}");
+
+    let case = submit_case(&app, "daqing", &heating()).await;
+    let path = format!("/tenants/daqing/cases/{}/supervision", case.code);
+    let body = json!({"text": "请尽快入户检查。"});
+    let (status, _) = app.call(&heat, Method::POST, &path, Some(&body)).await;
+    assert_eq!(status, 403);
+    let (status, text) = app
+        .call(&supervisor, Method::POST, &path, Some(&body))
+        .await;
+    assert_eq!(status, 204, "{text}");
+    let (status, _) = app
+        .call(&supervisor, Method::POST, &path, Some(&body))
+        .await;
+    assert_eq!(status, 204, "urged again");
+    let view = crate::flows::staff_view(&app, "daqing", &case.code).await;
+    assert!(view["supervised_at"].is_string(), "{view}");
+    let actions: Vec<&str> = view["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"supervise") && actions.contains(&"urge"),
+        "{actions:?}"
+    );
+}
+on_both_backends!(templates_and_supervision_through_the_api);

@@ -241,9 +241,9 @@ async fn run(label: &str, url: &str, cases: usize) -> anyhow::Result<()> {
         .and_then(|v| v.split(';').next())
         .unwrap()
         .to_owned();
-    // An open case on the first page of 办理中.
+    // The newest case of the city, from the first page of 全部.
     let inbox = client
-        .get(format!("{base}/t/daqing/staff/?tab=handling"))
+        .get(format!("{base}/t/daqing/staff/?tab=all"))
         .header("cookie", &cookie)
         .send()
         .await?

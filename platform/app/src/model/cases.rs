@@ -221,6 +221,30 @@ pub struct TextInput {
     pub text: String,
 }
 
+/// An answer template (常用语).
+#[derive(Clone, Debug, Object, Serialize)]
+pub struct AnswerTemplate {
+    pub id: uuid::Uuid,
+    /// The department's code; none for the whole city.
+    pub department: Option<String>,
+    pub department_name: Option<String>,
+    pub title: String,
+    pub text: String,
+}
+
+/// A new answer template.
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct AnswerTemplateInput {
+    /// The department whose staff use it (a code); leave out for the whole
+    /// city (city-wide staff only).
+    pub department: Option<String>,
+    /// 2 to 100 characters.
+    pub title: String,
+    /// 2 to 5,000 characters.
+    pub text: String,
+}
+
 /// A co-handling department's opinion (协办意见).
 #[derive(Clone, Debug, Object)]
 #[oai(deny_unknown_fields)]

@@ -14,9 +14,9 @@ pub use access::{
     RolePatch, User, UserInput, UserPatch,
 };
 pub use cases::{
-    AssignInput, CaseCreated, CaseDetail, CaseFlags, CaseInput, CasePage, DecisionInput,
-    ExtensionInput, Opinion, OpinionInput, PublicCase, RatingInput, ReasonInput, ReleaseInput,
-    Stats, TextInput, TimelineEvent, TransferInput,
+    AnswerTemplate, AnswerTemplateInput, AssignInput, CaseCreated, CaseDetail, CaseFlags,
+    CaseInput, CasePage, DecisionInput, ExtensionInput, Opinion, OpinionInput, PublicCase,
+    RatingInput, ReasonInput, ReleaseInput, Stats, TextInput, TimelineEvent, TransferInput,
 };
 pub use directory::{
     Attribute, AttributeValue, Category, CategoryInput, CategoryPatch, Department, DepartmentInput,

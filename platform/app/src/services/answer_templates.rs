@@ -13,16 +13,7 @@ use minsheng_store::queries::directory;
 use sea_orm::ActiveValue::Set;
 use uuid::Uuid;
 
-/// A template as staff see it.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct AnswerTemplate {
-    pub id: Uuid,
-    /// The department's code; none for the whole city.
-    pub department: Option<String>,
-    pub department_name: Option<String>,
-    pub title: String,
-    pub text: String,
-}
+pub use crate::model::AnswerTemplate;
 
 /// The templates `ctx` may use: the city's and their departments' (every
 /// one for city-wide staff).

@@ -8,9 +8,11 @@ use crate::app::ServerState;
 use chrono::{NaiveDate, NaiveTime};
 use minsheng_app::access::Ctx;
 use minsheng_app::model::{
-    AssignInput, CaseCreated, CaseDetail, CaseInput, CasePage, DecisionInput, ExtensionInput,
-    OpinionInput, RatingInput, ReasonInput, ReleaseInput, Stats, TextInput, TransferInput,
+    AnswerTemplate, AnswerTemplateInput, AssignInput, CaseCreated, CaseDetail, CaseInput, CasePage,
+    DecisionInput, ExtensionInput, OpinionInput, RatingInput, ReasonInput, ReleaseInput, Stats,
+    TextInput, TransferInput,
 };
+use minsheng_app::services::answer_templates;
 use minsheng_app::services::cases::{self, StaffAction};
 use minsheng_domain::case::State;
 use minsheng_store::queries::cases::Filter;
@@ -21,6 +23,12 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 pub struct CasesApi {
     pub state: ServerState,
+}
+
+#[derive(ApiResponse)]
+pub enum TemplateCreated {
+    #[oai(status = 201)]
+    Created(Json<AnswerTemplate>),
 }
 
 #[derive(ApiResponse)]
@@ -355,6 +363,69 @@ impl CasesApi {
     ) -> ApiResult<Done> {
         let t = ctx.tenant(&tenant).await?;
         cases::give_opinion(&ctx, &t, &case, &body.0.department, &body.0.text).await?;
+        Ok(Done::Done)
+    }
+
+    /// 督办 / 催办: a supervisor puts the case under supervision (the first
+    /// time) or urges its lead department (every time after); the words go
+    /// on the internal timeline and the lead department's staff are mailed.
+    #[oai(path = "/:tenant/cases/:case/supervision", method = "post")]
+    async fn supervise(
+        &self,
+        ctx: Data<&Ctx>,
+        tenant: Path<String>,
+        case: Path<String>,
+        body: Json<TextInput>,
+    ) -> ApiResult<Done> {
+        let t = ctx.tenant(&tenant).await?;
+        cases::supervise(&ctx, &t, &case, &body.0.text).await?;
+        Ok(Done::Done)
+    }
+
+    /// The answer templates (常用语) the caller may use: the city's and
+    /// their departments' (all of them for city-wide staff).
+    #[oai(path = "/:tenant/answer-templates", method = "get")]
+    async fn answer_templates(
+        &self,
+        ctx: Data<&Ctx>,
+        tenant: Path<String>,
+    ) -> ApiResult<Json<Vec<AnswerTemplate>>> {
+        let t = ctx.tenant(&tenant).await?;
+        Ok(Json(answer_templates::usable(&ctx, &t).await?))
+    }
+
+    /// A new answer template for a department (department staff: their
+    /// own) or the whole city.
+    #[oai(path = "/:tenant/answer-templates", method = "post")]
+    async fn create_answer_template(
+        &self,
+        ctx: Data<&Ctx>,
+        tenant: Path<String>,
+        body: Json<AnswerTemplateInput>,
+    ) -> ApiResult<TemplateCreated> {
+        let t = ctx.tenant(&tenant).await?;
+        let input = body.0;
+        let created = answer_templates::create(
+            &ctx,
+            &t,
+            input.department.as_deref(),
+            &input.title,
+            &input.text,
+        )
+        .await?;
+        Ok(TemplateCreated::Created(Json(created)))
+    }
+
+    /// Remove an answer template the caller keeps.
+    #[oai(path = "/:tenant/answer-templates/:id", method = "delete")]
+    async fn delete_answer_template(
+        &self,
+        ctx: Data<&Ctx>,
+        tenant: Path<String>,
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<Done> {
+        let t = ctx.tenant(&tenant).await?;
+        answer_templates::delete(&ctx, &t, id.0).await?;
         Ok(Done::Done)
     }
 
