@@ -71,17 +71,21 @@ async fn build_city(url: &str, cases: usize) -> anyhow::Result<()> {
         .await?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let copies = cases.saturating_sub(seeded.len());
+    let now = chrono::Utc::now();
     eprintln!("  copying to {cases} cases");
     let mut batch = Vec::new();
     let mut batch_events = Vec::new();
     for i in 0..copies {
         let mut c = seeded[i % seeded.len()].clone();
         let original = c.id;
-        // Spread over the year; open cases keep their place relative to now.
-        let shift = if c.state == "answered" || c.state == "closed" || c.state == "rejected" {
+        // Finished cases spread over the year; open ones get deadlines from
+        // three days ago to ten days ahead, so every deadline tab has cases.
+        let finished = c.state == "answered" || c.state == "closed" || c.state == "rejected";
+        let shift = if finished {
             Days::days(rng.random_range(0..365))
         } else {
-            Days::hours(rng.random_range(0..72))
+            let deadline = now + Days::hours(rng.random_range(-72..240));
+            c.answer_deadline - deadline
         };
         c.id = uuid::Uuid::now_v7();
         c.tracking_code = format!(
@@ -118,6 +122,13 @@ async fn build_city(url: &str, cases: usize) -> anyhow::Result<()> {
             .await?;
     }
     tx.commit().await?;
+    // As a database in service would be: statistics gathered, and on
+    // PostgreSQL the visibility map current (what index-only scans need).
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared("VACUUM ANALYZE cases").await?;
+    } else {
+        db.execute_unprepared("ANALYZE").await?;
+    }
     Ok(())
 }
 
@@ -249,10 +260,12 @@ async fn run(label: &str, url: &str, cases: usize) -> anyhow::Result<()> {
         .await?
         .text()
         .await?;
+    // The case of the first line (codes are in `<code>`).
     let at = inbox
-        .find("staff/cases/")
-        .expect("an open case in the inbox");
-    let code: String = inbox[at + 12..].chars().take(14).collect();
+        .find("data-testid=\"queue-case\"")
+        .and_then(|at| inbox[at..].find("<code>").map(|c| at + c + 6))
+        .unwrap_or_else(|| panic!("a case in the inbox: {}", &inbox[..inbox.len().min(3000)]));
+    let code: String = inbox[at..].chars().take(14).collect();
 
     let health = format!("{base}/healthz");
     let first = format!("{base}/t/daqing/staff/");
