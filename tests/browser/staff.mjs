@@ -45,8 +45,18 @@ process.on("uncaughtException", async (e) => {
   process.exit(1);
 });
 
+/** A screenshot for the staff guide: an artifact, not a check, so a busy
+ *  machine's failure to capture one is retried and then only reported. */
 async function shot(page, name) {
-  await page.screenshot({ path: `${plan.artifacts}/staff-${mode}-${name}.png`, fullPage: true });
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      await page.screenshot({ path: `${plan.artifacts}/staff-${mode}-${name}.png`, fullPage: true });
+      return;
+    } catch (e) {
+      if (attempt === 3) console.error(`screenshot ${name} not taken: ${e.message.split("\n")[0]}`);
+      else await page.waitForTimeout(500);
+    }
+  }
 }
 
 /** axe-core in a page (it needs scripts): no serious or critical violation. */
