@@ -66,22 +66,10 @@ fn filters_query(p: &InboxParams) -> String {
         ("q", &p.q),
     ] {
         if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-            parts.push(format!("{k}={}", urlencode(v)));
+            parts.push(format!("{k}={}", super::query_value(v)));
         }
     }
     parts.join("&")
-}
-
-fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[handler]

@@ -44,7 +44,7 @@ impl Desk {
     ) -> Result<Desk, Response> {
         let site = Site::load(state, ctx, req, slug).await?;
         if !is_staff_of(ctx, &site.tenant) {
-            let login = format!("{}login?next={}", site.base, urlencoding(&site.path));
+            let login = format!("{}login?next={}", site.base, query_value(&site.path));
             return Err(Response::builder()
                 .status(StatusCode::SEE_OTHER)
                 .header(header::LOCATION, login)
@@ -96,17 +96,9 @@ pub fn csrf_ok(ctx: &Ctx, sent: &str) -> bool {
         .is_some_and(|expected| constant_time_eq(expected, sent))
 }
 
-/// A path for a `?next=` parameter.
-fn urlencoding(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+/// `s` as one query-string value.
+pub fn query_value(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// A time as the city reads it.
