@@ -245,6 +245,12 @@ async fn heating_complaint_from_the_staff_side(backend: Backend) {
     assert_eq!(status, 200);
     assert!(csv.starts_with("department,name,received"), "{csv}");
     assert!(csv.contains("rlgs,市热力公司,"), "{csv}");
+    // 龙凤区城管局 co-handled one case and gave its opinion.
+    let cgj = csv
+        .lines()
+        .find(|l| l.starts_with("lfq-cgj,"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert!(cgj.ends_with(",1,1,1,0"), "{cgj}");
 
     // A form without the session's token is refused.
     let resp = browser()

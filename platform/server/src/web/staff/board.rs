@@ -106,11 +106,11 @@ pub async fn performance(
     let days_per_answer = |s: &minsheng_app::model::Stats| s.average_answer_hours / 24.0;
     if params.format.as_deref() == Some("csv") {
         let mut csv = String::from(
-            "department,name,received,answered,answer_rate,on_time_rate,overdue,supervised,rated,satisfaction_rate,average_answer_days\n",
+            "department,name,received,answered,answer_rate,on_time_rate,overdue,supervised,rated,satisfaction_rate,average_answer_days,co_handled,opinions,opinions_on_time,opinions_overdue\n",
         );
         for s in &stats {
             csv.push_str(&format!(
-                "{},{},{},{},{:.3},{:.3},{},{},{},{:.3},{:.2}\n",
+                "{},{},{},{},{:.3},{:.3},{},{},{},{:.3},{:.2},{},{},{},{}\n",
                 csv_field(s.department.as_deref().unwrap_or_default()),
                 csv_field(&name_of(&s.department)),
                 s.received,
@@ -122,6 +122,10 @@ pub async fn performance(
                 s.rated,
                 s.satisfaction_rate,
                 days_per_answer(s),
+                s.co_handled,
+                s.opinions,
+                s.opinions_on_time,
+                s.opinions_overdue,
             ));
         }
         let from = stats
@@ -151,6 +155,8 @@ pub async fn performance(
                 "overdue": s.overdue, "supervised": s.supervised, "rated": s.rated,
                 "satisfaction_rate": format!("{:.1}%", s.satisfaction_rate * 100.0),
                 "days": format!("{:.1}", days_per_answer(s)),
+                "co_handled": s.co_handled, "opinions": s.opinions,
+                "opinions_overdue": s.opinions_overdue,
             })
         })
         .collect();
