@@ -392,3 +392,108 @@ async fn templates_and_supervision_through_the_api(backend: Backend) {
     );
 }
 on_both_backends!(templates_and_supervision_through_the_api);
+
+/// How many cases the inbox lists under `tab`, following its pages.
+async fn listed(app: &TestApp, auth: &Auth, tab: &str) -> usize {
+    let mut path = format!("/t/daqing/staff/?tab={tab}");
+    let mut n = 0;
+    loop {
+        let (status, inbox) = page(app, auth, &path).await;
+        assert_eq!(status, 200, "{inbox}");
+        n += inbox.matches("data-testid=\"queue-case\"").count();
+        let Some(at) = inbox.find("&amp;after=") else {
+            return n;
+        };
+        let cursor: String = inbox[at + 11..].chars().take_while(|c| *c != '"').collect();
+        path = format!("/t/daqing/staff/?tab={tab}&after={cursor}");
+    }
+}
+
+/// The count on a tab of the inbox.
+fn tab_count(inbox: &str, tab: &str) -> usize {
+    let marker = format!("data-testid=\"count-{tab}\">");
+    let at = inbox
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {tab} count"))
+        + marker.len();
+    inbox[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+/// A city with a year of history, some of it supervised and held: every
+/// tab's count is exactly the number of cases it lists, page after page.
+async fn every_tab_counts_what_it_lists(backend: Backend) {
+    use reqwest::Method;
+    // No worker: its ladders would supervise overdue cases of the history
+    // between the two looks at the inbox.
+    let app = crate::support::spawn_app_with(backend, &[("MINSHENG_WORKER", "false")]).await;
+    let (ok, out) = app
+        .cli(&[
+            "demo", "seed", "--tenant", "daqing", "--cases", "120", "--seed", "18",
+        ])
+        .await;
+    assert!(ok, "{out}");
+    app.staff("daqing", "dq-super", &["supervisor"], &[]).await;
+    let supervisor = app.login_ok(Some("daqing"), "dq-super").await;
+    // Two more open cases under supervision, one held for review.
+    let (_, before) = page(&app, &supervisor, "/t/daqing/staff/").await;
+    for title in ["铁人广场路灯不亮", "万宝小区门口积水"] {
+        let case = submit_case(
+            &app,
+            "daqing",
+            &json!({"category": "other", "title": title,
+                    "text": format!("{title}，已经一周了，请尽快处理。"), "public": true}),
+        )
+        .await;
+        let path = format!("/tenants/daqing/cases/{}/supervision", case.code);
+        let body = json!({"text": "请加快办理。"});
+        let (status, text) = app
+            .call(&supervisor, Method::POST, &path, Some(&body))
+            .await;
+        assert_eq!(status, 204, "{text}");
+    }
+    let (status, _) = app
+        .send_json(
+            Method::PATCH,
+            "/tenants/daqing",
+            &json!({"publication": {"review_before_publication": true}}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    submit_case(&app, "daqing", &heating()).await;
+
+    let (status, inbox) = page(&app, &supervisor, "/t/daqing/staff/?tab=all").await;
+    assert_eq!(status, 200, "{inbox}");
+    let mut nonzero = 0;
+    for tab in [
+        "submitted",
+        "to_assign",
+        "handling",
+        "held",
+        "due_soon",
+        "overdue",
+        "supervised",
+        "answered",
+        "all",
+    ] {
+        let count = tab_count(&inbox, tab);
+        assert_eq!(count, listed(&app, &supervisor, tab).await, "tab {tab}");
+        nonzero += usize::from(count > 0);
+    }
+    assert_eq!(
+        tab_count(&inbox, "supervised"),
+        tab_count(&before, "supervised") + 2
+    );
+    assert_eq!(tab_count(&inbox, "held"), tab_count(&before, "held") + 1);
+    assert_eq!(
+        tab_count(&inbox, "submitted"),
+        tab_count(&before, "submitted") + 3
+    );
+    assert_eq!(tab_count(&inbox, "all"), 123);
+    assert!(nonzero >= 6, "a history fills most tabs: {nonzero}");
+}
+on_both_backends!(every_tab_counts_what_it_lists);

@@ -274,6 +274,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             cli::seed_demo(&state, &tenant, demo_cases, 2014, 4).await?;
         }
     }
+    // The planner's statistics, now and hourly as the city grows.
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = store.optimize().await {
+                tracing::warn!(error = %e, "could not refresh the planner's statistics");
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+    });
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", listen))?;
