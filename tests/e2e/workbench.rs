@@ -93,6 +93,11 @@ async fn heating_complaint_from_the_staff_side(backend: Backend) {
     let (status, body) = page(&app, &dispatcher, &staff_case).await;
     assert_eq!(status, 200);
     assert!(body.contains("13900001111") && body.contains("data-testid=\"form-accept\""));
+    // The category's questions and the chosen values by name, not code.
+    assert!(
+        body.contains("目前室内温度大约是多少？") && body.contains("10–14℃"),
+        "{body}"
+    );
     assert!(
         !body.contains("data-testid=\"form-answer\""),
         "no answer before assigning"
