@@ -324,13 +324,27 @@ mod tests {
 
     #[test]
     fn answers_are_labelled_by_the_questions() {
-        let definitions: Vec<Attribute> = serde_json::from_value(serde_json::json!([
-            {"code": "indoor_temp", "description": "目前室内温度大约是多少？",
-             "datatype": "singlevaluelist", "required": true,
-             "values": [{"key": "10-14", "name": "10–14℃"}]},
-            {"code": "address_detail", "description": "详细地址", "datatype": "string"}
-        ]))
-        .unwrap();
+        let definitions = vec![
+            Attribute {
+                code: "indoor_temp".into(),
+                description: "目前室内温度大约是多少？".into(),
+                datatype: "singlevaluelist".into(),
+                required: true,
+                datatype_description: None,
+                values: Some(vec![AttributeValue {
+                    key: "10-14".into(),
+                    name: "10–14℃".into(),
+                }]),
+            },
+            Attribute {
+                code: "address_detail".into(),
+                description: "详细地址".into(),
+                datatype: "string".into(),
+                required: false,
+                datatype_description: None,
+                values: None,
+            },
+        ];
         let answers = BTreeMap::from([
             ("address_detail".to_owned(), vec!["C-22 栋".to_owned()]),
             ("indoor_temp".to_owned(), vec!["10-14".to_owned()]),
