@@ -3,7 +3,7 @@
 //! heating complaint from the staff side with co-handling, and what a
 //! department's staff may not see or do.
 
-use crate::flows::submit_case;
+use crate::flows::{heating_complaint, submit_case};
 use crate::on_both_backends;
 use crate::support::{Auth, Backend, TestApp, spawn_app};
 use serde_json::json;
@@ -46,19 +46,6 @@ async fn post(app: &TestApp, auth: &Auth, path: &str, fields: &[(&str, &str)]) -
     (status, location.unwrap_or(body))
 }
 
-fn heating() -> serde_json::Value {
-    json!({
-        "category": "heating-cold",
-        "attributes": {"address_detail": ["东城领秀 C-22 栋 2 单元"], "indoor_temp": ["10-14"]},
-        "title": "东城领秀C-22栋暖气不热",
-        "text": "东城领秀小区C-22栋2单元，家里暖气一直不热，室温只有十几度，请尽快处理。",
-        "address": "龙凤区东城领秀 C-22 栋 2 单元",
-        "contact_name": "王女士",
-        "contact_phone": "13900001111",
-        "public": true
-    })
-}
-
 async fn heating_complaint_from_the_staff_side(backend: Backend) {
     let app = spawn_app(backend).await;
     app.staff("daqing", "dq-dispatcher", &["dispatcher"], &[])
@@ -72,7 +59,7 @@ async fn heating_complaint_from_the_staff_side(backend: Backend) {
     let heat = app.login_ok(Some("daqing"), "dq-heat").await;
     let cgj = app.login_ok(Some("daqing"), "dq-lfcgj").await;
     let supervisor = app.login_ok(Some("daqing"), "dq-super").await;
-    let case = submit_case(&app, "daqing", &heating()).await;
+    let case = submit_case(&app, "daqing", &heating_complaint()).await;
     let staff_case = format!("/t/daqing/staff/cases/{}", case.code);
 
     // The dispatcher's queue: the new case under 待受理, with its count.
@@ -210,7 +197,7 @@ async fn heating_complaint_from_the_staff_side(backend: Backend) {
     assert!(inbox.contains(&case.code));
 
     // Supervision: the board and an urge on an open case.
-    let second = submit_case(&app, "daqing", &heating()).await;
+    let second = submit_case(&app, "daqing", &heating_complaint()).await;
     let second_page = format!("/t/daqing/staff/cases/{}", second.code);
     post(&app, &dispatcher, &second_page, &[("op", "accept")]).await;
     post(
@@ -282,7 +269,7 @@ async fn department_staff_see_only_their_cases(backend: Backend) {
     let dispatcher = app.login_ok(Some("daqing"), "dq-dispatcher").await;
     let other_department = app.login_ok(Some("daqing"), "dq-water").await;
     let other_city = app.login_ok(Some("springfield"), "sf-dispatcher").await;
-    let case = submit_case(&app, "daqing", &heating()).await;
+    let case = submit_case(&app, "daqing", &heating_complaint()).await;
     let staff_case = format!("/t/daqing/staff/cases/{}", case.code);
     post(&app, &dispatcher, &staff_case, &[("op", "accept")]).await;
     post(
@@ -370,7 +357,7 @@ async fn templates_and_supervision_through_the_api(backend: Backend) {
     let (_, text) = app.call(&heat, Method::GET, templates, None).await;
     assert!(!text.contains("入户检修"), "{text}");
 
-    let case = submit_case(&app, "daqing", &heating()).await;
+    let case = submit_case(&app, "daqing", &heating_complaint()).await;
     let path = format!("/tenants/daqing/cases/{}/supervision", case.code);
     let body = json!({"text": "请尽快入户检查。"});
     let (status, _) = app.call(&heat, Method::POST, &path, Some(&body)).await;
@@ -469,7 +456,7 @@ async fn every_tab_counts_what_it_lists(backend: Backend) {
         )
         .await;
     assert_eq!(status, 200);
-    submit_case(&app, "daqing", &heating()).await;
+    submit_case(&app, "daqing", &heating_complaint()).await;
 
     let (status, inbox) = page(&app, &supervisor, "/t/daqing/staff/?tab=all").await;
     assert_eq!(status, 200, "{inbox}");
