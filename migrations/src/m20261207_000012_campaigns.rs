@@ -456,19 +456,28 @@ impl MigrationTrait for Migration {
                     .col(optional(CampaignProjectSources::CaseId).uuid())
                     .foreign_key(&mut same_tenant_fk(
                         "fk_campaign_sources_project",
-                        (CampaignProjectSources::Table, CampaignProjectSources::ProjectId),
+                        (
+                            CampaignProjectSources::Table,
+                            CampaignProjectSources::ProjectId,
+                        ),
                         (CampaignProjects::Table, CampaignProjects::Id),
                         ForeignKeyAction::Cascade,
                     ))
                     .foreign_key(&mut same_tenant_fk(
                         "fk_campaign_sources_cluster",
-                        (CampaignProjectSources::Table, CampaignProjectSources::ClusterId),
+                        (
+                            CampaignProjectSources::Table,
+                            CampaignProjectSources::ClusterId,
+                        ),
                         (CampaignClusters::Table, CampaignClusters::Id),
                         ForeignKeyAction::NoAction,
                     ))
                     .foreign_key(&mut same_tenant_fk(
                         "fk_campaign_sources_case",
-                        (CampaignProjectSources::Table, CampaignProjectSources::CaseId),
+                        (
+                            CampaignProjectSources::Table,
+                            CampaignProjectSources::CaseId,
+                        ),
                         (CampaignSuggestions::Table, CampaignSuggestions::CaseId),
                         ForeignKeyAction::NoAction,
                     ))

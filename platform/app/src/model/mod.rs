@@ -15,10 +15,11 @@ pub use access::{
     RolePatch, User, UserInput, UserPatch,
 };
 pub use campaigns::{
-    Campaign, CampaignInput, Cluster, ClusterRef, Figures, Group, GroupInput, MergeInput, Milestone,
-    MilestoneInput, OpenData, OpenProject, OpenSource, OpenSuggestion, PhaseEntry, PhaseInput, Project,
-    ProjectInput, ProjectPatch, ProjectRef, ProjectSource, ProjectStatusView, PublishInput, Published,
-    QueueItem, QueuePage, Suggestion, SuggestionAnswer, SuggestionPage, SuggestionRef,
+    Campaign, CampaignInput, Cluster, ClusterRef, Figures, Group, GroupInput, MergeInput,
+    Milestone, MilestoneInput, OpenData, OpenProject, OpenSource, OpenSuggestion, PhaseEntry,
+    PhaseInput, Project, ProjectInput, ProjectPatch, ProjectRef, ProjectSource, ProjectStatusView,
+    PublishInput, Published, QueueItem, QueuePage, Suggestion, SuggestionAnswer, SuggestionPage,
+    SuggestionRef,
 };
 pub use cases::{
     AnswerTemplate, AnswerTemplateInput, AssignInput, CaseCreated, CaseDetail, CaseFlags,

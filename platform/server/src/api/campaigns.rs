@@ -316,7 +316,10 @@ impl CampaignsApi {
     }
 
     /// A project with its progress, milestones and sources.
-    #[oai(path = "/:tenant/campaigns/:campaign/projects/:project", method = "get")]
+    #[oai(
+        path = "/:tenant/campaigns/:campaign/projects/:project",
+        method = "get"
+    )]
     async fn project(
         &self,
         ctx: Data<&Ctx>,

@@ -55,7 +55,10 @@ pub(crate) async fn members(
     let ids: Vec<Uuid> = rows.iter().map(|r| r.case_id).collect();
     let mut case_rows = q::suggestions::cases(db, t, &ids).await.or_internal()?;
     case_rows.sort_by_key(|c| (c.submitted_at, c.id));
-    Ok(case_rows.iter().map(|c| suggestion_ref(tenant, c)).collect())
+    Ok(case_rows
+        .iter()
+        .map(|c| suggestion_ref(tenant, c))
+        .collect())
 }
 
 async fn to_api(

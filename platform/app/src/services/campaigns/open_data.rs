@@ -57,9 +57,7 @@ pub async fn data(ctx: &Ctx, tenant: &TenantRecord, slug: &str) -> Result<OpenDa
             cluster_id: s.cluster_id,
         });
     }
-    let projects = q::projects::list(&tx, t, campaign.id)
-        .await
-        .or_internal()?;
+    let projects = q::projects::list(&tx, t, campaign.id).await.or_internal()?;
     let refs: HashMap<Uuid, String> = projects
         .iter()
         .map(|p| (p.id, p.reference.clone()))
@@ -122,7 +120,11 @@ fn field(s: &str) -> String {
 }
 
 fn line(fields: &[String]) -> String {
-    let mut out = fields.iter().map(|f| field(f)).collect::<Vec<_>>().join(",");
+    let mut out = fields
+        .iter()
+        .map(|f| field(f))
+        .collect::<Vec<_>>()
+        .join(",");
     out.push_str("\r\n");
     out
 }

@@ -38,7 +38,10 @@ pub async fn create(
         p.push("answer_days", "give 1 to 120 working days");
     }
     if input.themes.is_empty() {
-        p.push("themes", "name at least one category suggestions are filed under");
+        p.push(
+            "themes",
+            "name at least one category suggestions are filed under",
+        );
     }
     for (i, theme) in input.themes.iter().enumerate() {
         if !rules.categories.contains_key(theme) {

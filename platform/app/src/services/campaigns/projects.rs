@@ -46,9 +46,7 @@ fn parse_reference(s: &str) -> Result<String, String> {
     if ok {
         Ok(s.to_owned())
     } else {
-        Err(format!(
-            "{s:?}: use 1 to 64 letters, digits, '-' and '_'"
-        ))
+        Err(format!("{s:?}: use 1 to 64 letters, digits, '-' and '_'"))
     }
 }
 
@@ -236,7 +234,10 @@ pub async fn create(
     if let Some(theme) = &input.theme
         && !strings(&campaign.themes).contains(theme)
     {
-        p.push("theme", format!("{theme:?} is not a theme of this campaign"));
+        p.push(
+            "theme",
+            format!("{theme:?} is not a theme of this campaign"),
+        );
     }
     let lead = match &input.lead_department {
         Some(code) => {
@@ -281,7 +282,10 @@ pub async fn create(
                 .await
                 .or_internal()?;
             if found.is_none() {
-                p.push("parent", format!("no project {reference:?} in this campaign"));
+                p.push(
+                    "parent",
+                    format!("no project {reference:?} in this campaign"),
+                );
             }
             found
         }
@@ -291,10 +295,7 @@ pub async fn create(
     for (i, cluster) in input.clusters.iter().enumerate() {
         match q::groups::cluster(&tx, t, *cluster).await.or_internal()? {
             Some(c) if c.campaign_id == campaign.id => sources.push((Some(c.id), None)),
-            _ => p.push(
-                format!("clusters[{i}]"),
-                "no such cluster in this campaign",
-            ),
+            _ => p.push(format!("clusters[{i}]"), "no such cluster in this campaign"),
         }
     }
     for (i, code) in input.suggestions.iter().enumerate() {
@@ -345,7 +346,10 @@ pub async fn create(
         },
     )
     .await
-    .or_conflict("reference", "another project of this campaign has this reference")?;
+    .or_conflict(
+        "reference",
+        "another project of this campaign has this reference",
+    )?;
     q::projects::insert_sources(
         &tx,
         sources
@@ -488,7 +492,15 @@ pub async fn update(
         roll_up(&tx, tenant, parent, now).await?;
     }
     let row = find(&tx, tenant, &campaign, reference).await?;
-    tell(&tx, tenant, &campaign, "project.progress_updated", &row, now).await?;
+    tell(
+        &tx,
+        tenant,
+        &campaign,
+        "project.progress_updated",
+        &row,
+        now,
+    )
+    .await?;
     let names = ctx.app.calendars.rules_in(&tx, tenant).await?.names;
     let out = view(&tx, tenant, &campaign, &row, &names).await?;
     commit(tx, out).await
@@ -505,7 +517,12 @@ pub async fn add_milestone(
     ctx.authorize(tenant, "campaign:write").await?;
     let mut p = Problems::new();
     let text = p.check("text", parse_text(&input.text, 2, 2000));
-    let image = match input.image_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+    let image = match input
+        .image_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
         Some(url) => {
             let ok = (url.starts_with("https://") || url.starts_with("http://"))
                 && url.len() <= 500
@@ -541,7 +558,15 @@ pub async fn add_milestone(
     )
     .await
     .or_internal()?;
-    tell(&tx, tenant, &campaign, "project.progress_updated", &row, now).await?;
+    tell(
+        &tx,
+        tenant,
+        &campaign,
+        "project.progress_updated",
+        &row,
+        now,
+    )
+    .await?;
     commit(
         tx,
         Milestone {

@@ -6,7 +6,7 @@
 use super::{answer_scope, load, require, strings};
 use crate::access::Ctx;
 use crate::model::{
-    CaseCreated, CaseInput, ClusterRef, ProjectRef, Published, PublishInput, QueueItem, QueuePage,
+    CaseCreated, CaseInput, ClusterRef, ProjectRef, PublishInput, Published, QueueItem, QueuePage,
     Suggestion, SuggestionAnswer, SuggestionPage,
 };
 use crate::services::intake::{self, SuggestionLink};
@@ -41,7 +41,11 @@ pub async fn submit(
         .await
         .or_internal()?;
     commit(tx, ()).await?;
-    require(phase.accepts_suggestions(), phase, "submitting a suggestion")?;
+    require(
+        phase.accepts_suggestions(),
+        phase,
+        "submitting a suggestion",
+    )?;
     if !strings(&campaign.themes).contains(&input.category) {
         return Err(Error::invalid(
             "category",
@@ -86,29 +90,25 @@ async fn cluster_refs(
     tenant: &TenantRecord,
     campaign_id: Uuid,
 ) -> Result<HashMap<Uuid, ClusterRef>, Error> {
-    Ok(
-        q::groups::clusters(db, tenant.id.into_uuid(), campaign_id)
-            .await
-            .or_internal()?
-            .into_iter()
-            .map(|c| {
-                (
-                    c.id,
-                    ClusterRef {
-                        id: c.id,
-                        title: c.title,
-                    },
-                )
-            })
-            .collect(),
-    )
+    Ok(q::groups::clusters(db, tenant.id.into_uuid(), campaign_id)
+        .await
+        .or_internal()?
+        .into_iter()
+        .map(|c| {
+            (
+                c.id,
+                ClusterRef {
+                    id: c.id,
+                    title: c.title,
+                },
+            )
+        })
+        .collect())
 }
 
 /// What the public reads of a suggestion's answer: nothing until it is
 /// published.
-fn published_view(
-    s: &campaign_suggestion::Model,
-) -> (String, Option<String>, Option<String>) {
+fn published_view(s: &campaign_suggestion::Model) -> (String, Option<String>, Option<String>) {
     if s.published_at.is_some() {
         (s.disposition.clone(), s.answer.clone(), s.reason.clone())
     } else {
@@ -223,19 +223,15 @@ pub async fn list(
         let id = names
             .category_id(theme)
             .filter(|_| strings(&campaign.themes).iter().any(|t| t == theme))
-            .ok_or_else(|| Error::invalid("theme", format!("no theme {theme:?} in this campaign")))?;
+            .ok_or_else(|| {
+                Error::invalid("theme", format!("no theme {theme:?} in this campaign"))
+            })?;
         query.category = Some(id);
     }
-    let (rows, total) = q::suggestions::page(
-        &tx,
-        tenant.id.into_uuid(),
-        campaign.id,
-        &query,
-        page,
-        size,
-    )
-    .await
-    .or_internal()?;
+    let (rows, total) =
+        q::suggestions::page(&tx, tenant.id.into_uuid(), campaign.id, &query, page, size)
+            .await
+            .or_internal()?;
     let items = views(ctx, &tx, tenant, &campaign, rows, false).await?;
     commit(
         tx,
@@ -337,16 +333,10 @@ pub async fn queue(
         (Some(mine), None) => Some(mine),
         (None, None) => None,
     };
-    let (rows, total) = q::suggestions::page(
-        &tx,
-        tenant.id.into_uuid(),
-        campaign.id,
-        &query,
-        page,
-        size,
-    )
-    .await
-    .or_internal()?;
+    let (rows, total) =
+        q::suggestions::page(&tx, tenant.id.into_uuid(), campaign.id, &query, page, size)
+            .await
+            .or_internal()?;
     let items = queue_items(ctx, &tx, tenant, &campaign, rows).await?;
     commit(
         tx,
@@ -411,7 +401,12 @@ fn check_answer(
         );
     }
     let text = p.check("text", parse_text(&input.text, 2, 5000));
-    let reason = match input.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+    let reason = match input
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
         Some(r) => p.check("reason", parse_text(r, 2, 1000)),
         None if disposition.is_some_and(Disposition::needs_reason) => {
             p.push(
@@ -507,7 +502,10 @@ pub async fn publish(
                     ),
                     Ok((_, s)) if s.published_at.is_some() => {}
                     Ok((_, s)) => rows.push(s),
-                    Err(Error::NotFound(m)) => p.push(format!("suggestions[{i}]"), format!("{m} not found in this campaign")),
+                    Err(Error::NotFound(m)) => p.push(
+                        format!("suggestions[{i}]"),
+                        format!("{m} not found in this campaign"),
+                    ),
                     Err(e) => return Err(e),
                 }
             }

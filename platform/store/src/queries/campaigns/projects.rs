@@ -1,7 +1,9 @@
 //! Projects, their milestones and sources.
 
 use super::{Result, chunks, sum_bigint};
-use crate::entity::{campaign_milestone as m, campaign_project as p, campaign_project_source as src};
+use crate::entity::{
+    campaign_milestone as m, campaign_project as p, campaign_project_source as src,
+};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
@@ -36,7 +38,11 @@ pub async fn by_reference(
         .await
 }
 
-pub async fn by_ids(db: &impl ConnectionTrait, tenant_id: Uuid, ids: &[Uuid]) -> Result<Vec<p::Model>> {
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<p::Model>> {
     let mut out = Vec::new();
     for ids in chunks(ids.to_vec()) {
         out.extend(

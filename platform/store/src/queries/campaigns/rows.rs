@@ -2,7 +2,9 @@
 
 use super::Result;
 use crate::entity::campaign;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 use uuid::Uuid;
 
 pub async fn list(db: &impl ConnectionTrait, tenant_id: Uuid) -> Result<Vec<campaign::Model>> {

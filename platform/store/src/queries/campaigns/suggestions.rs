@@ -239,9 +239,7 @@ pub async fn drafted(
         find = find.filter(s::Column::CaseId.is_in(ids.to_vec()));
     }
     if let Some(groups) = groups {
-        find = find.filter(
-            Condition::any().add(s::Column::GroupId.is_in(groups.to_vec())),
-        );
+        find = find.filter(Condition::any().add(s::Column::GroupId.is_in(groups.to_vec())));
     }
     find.order_by_asc(s::Column::SubmittedAt).all(db).await
 }
