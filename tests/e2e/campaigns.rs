@@ -297,7 +297,10 @@ async fn a_campaign_runs_from_suggestions_to_delivered_projects(backend: Backend
     assert_eq!(public["answer"], "供热办正在研究收费明细公开的办法。");
     assert_eq!(public["group"], "供热组");
     let (_, case) = get(&app, &anon, &format!("/tenants/daqing/cases/{s1}")).await;
-    assert_eq!(case["case"]["state"], "answered", "the answer is the case's answer");
+    assert_eq!(
+        case["case"]["state"], "answered",
+        "the answer is the case's answer"
+    );
     assert_eq!(case["case"]["answer"], "供热办正在研究收费明细公开的办法。");
     let timeline = case["timeline"].to_string();
     assert!(timeline.contains("answered"), "{timeline}");
