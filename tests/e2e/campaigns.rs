@@ -736,3 +736,308 @@ async fn a_campaign_is_never_seen_under_another_city(backend: Backend) {
     );
 }
 on_both_backends!(a_campaign_is_never_seen_under_another_city);
+
+/// A browser without JavaScript: the page's status and body.
+async fn page(app: &TestApp, auth: &Auth, path: &str) -> (u16, String) {
+    let resp = app
+        .client
+        .get(app.url(path))
+        .header("cookie", auth.cookie.clone().unwrap_or_default())
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+/// Post a form: its status and `Location` (or body).
+async fn form(app: &TestApp, auth: &Auth, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    let mut all: Vec<(&str, &str)> = vec![("csrf_token", auth.csrf.as_deref().unwrap_or(""))];
+    all.extend_from_slice(fields);
+    let resp = app
+        .client
+        .post(app.url(path))
+        .header("cookie", auth.cookie.clone().unwrap_or_default())
+        .form(&all)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let location = resp
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    let body = resp.text().await.unwrap();
+    (status, location.unwrap_or(body))
+}
+
+fn tracking_code(html: &str) -> String {
+    let start = html.find("data-testid=\"tracking-code\">").unwrap() + 28;
+    html[start..start + 14].to_owned()
+}
+
+async fn campaign_pages_work_without_javascript(backend: Backend) {
+    let (app, admin, rlgs, _) = city(backend).await;
+    let anon = Auth::default();
+    let base = create_campaign(
+        &app,
+        &admin,
+        "daqing",
+        "hm-pages",
+        &["heating-fee", "road-damage"],
+    )
+    .await;
+    let (status, _) = post(
+        &app,
+        &admin,
+        &format!("{base}/groups"),
+        json!({"name": "供热组", "departments": ["rlgs"], "themes": ["heating-fee"]}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    advance(&app, &admin, &base, "collecting").await;
+
+    // The public pages: list, campaign, themes, the form.
+    let (status, html) = page(&app, &anon, "/t/daqing/campaigns").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("2012年惠民工程建议征集") && html.contains("惠民工程"),
+        "{html}"
+    );
+    let (status, html) = page(&app, &anon, "/t/daqing/campaigns/hm-pages").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("data-testid=\"campaign-figures\"")
+            && html.contains("data-testid=\"suggest\"")
+    );
+    let (status, html) = page(&app, &anon, "/t/daqing/campaigns/hm-pages/suggest").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("suggest?category=heating-fee") && !html.contains("category=gas"),
+        "{html}"
+    );
+    let (status, html) = page(
+        &app,
+        &anon,
+        "/t/daqing/campaigns/hm-pages/suggest?category=heating-fee",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("campaigns&#x2f;hm-pages&#x2f;suggest\" novalidate")
+            && html.contains("data-testid=\"chosen-category\">供热收费"),
+        "{html}"
+    );
+    // A bad form comes back with its problem next to the field.
+    let (status, html) = form(
+        &app,
+        &anon,
+        "/t/daqing/campaigns/hm-pages/suggest",
+        &[
+            ("category", "heating-fee"),
+            ("form_id", "abcdefghijklmnop0001"),
+            ("title", "短"),
+            ("text", "太短"),
+            ("public", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("form-errors"), "{html}");
+    let mut codes = Vec::new();
+    for (i, title) in ["供热收费应该公开明细", "供热计量收费应当试点"]
+        .iter()
+        .enumerate()
+    {
+        let id = format!("abcdefghijklmnop100{i}");
+        let (status, html) = form(
+            &app,
+            &anon,
+            "/t/daqing/campaigns/hm-pages/suggest",
+            &[
+                ("category", "heating-fee"),
+                ("form_id", &id),
+                ("title", title),
+                ("text", "这是通过网页表单提交的惠民工程建议，请研究。"),
+                ("public", "yes"),
+                ("anonymous", "yes"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200, "{html}");
+        codes.push(tracking_code(&html));
+    }
+    advance(&app, &admin, &base, "answering").await;
+
+    // The workbench: staff only.
+    let (status, _) = page(&app, &anon, "/t/daqing/staff/campaigns/hm-pages").await;
+    assert_eq!(status, 303);
+    let desk = "/t/daqing/staff/campaigns/hm-pages";
+    let (status, html) = page(&app, &rlgs, desk).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains(&codes[0]) && html.contains(&codes[1]),
+        "{html}"
+    );
+    let (status, html) = form(
+        &app,
+        &rlgs,
+        desk,
+        &[
+            ("op", "answer"),
+            ("suggestion", &codes[0]),
+            ("disposition", "not_adopted"),
+            ("text", "暂不采纳。"),
+            ("reason", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "a reason is needed: {html}");
+    assert!(html.contains("desk-error"));
+    let (status, to) = form(
+        &app,
+        &rlgs,
+        desk,
+        &[
+            ("op", "merge"),
+            ("title", "供热收费改革"),
+            ("code", &codes[0]),
+            ("code", &codes[1]),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{to}");
+    for code in &codes {
+        let (status, to) = form(
+            &app,
+            &rlgs,
+            desk,
+            &[
+                ("op", "answer"),
+                ("suggestion", code),
+                ("disposition", "merged"),
+                ("text", "并入供热收费改革。"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303, "{to}");
+    }
+    let (status, to) = form(&app, &rlgs, desk, &[("op", "publish")]).await;
+    assert_eq!(status, 303, "{to}");
+    assert!(to.contains("notice=published%3A2"), "{to}");
+    advance(&app, &admin, &base, "selecting").await;
+    let (_, clusters) = get(&app, &anon, &format!("{base}/clusters")).await;
+    let cluster = clusters[0]["id"].as_str().unwrap().to_owned();
+    let (status, to) = form(
+        &app,
+        &admin,
+        desk,
+        &[
+            ("op", "project"),
+            ("reference", "HM-P1"),
+            ("title", "供热计量收费改革"),
+            ("description", "推行供热计量收费。"),
+            ("planned", "1,200,000"),
+            ("cluster", &cluster),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{to}");
+    let (status, to) = form(
+        &app,
+        &rlgs,
+        desk,
+        &[
+            ("op", "project"),
+            ("reference", "HM-P2"),
+            ("title", "x"),
+            ("description", "y"),
+            ("planned", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403, "department staff do not make projects: {to}");
+    advance(&app, &admin, &base, "implementing").await;
+    let (status, to) = form(
+        &app,
+        &admin,
+        desk,
+        &[
+            ("op", "progress"),
+            ("project", "HM-P1"),
+            ("status", "in_progress"),
+            ("progress", "60"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{to}");
+    let (status, to) = form(
+        &app,
+        &admin,
+        desk,
+        &[
+            ("op", "milestone"),
+            ("project", "HM-P1"),
+            ("day", "2012-09-01"),
+            ("text", "计量收费试点小区开始运行"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{to}");
+
+    // The project's page and both suggestions' pages.
+    let (status, html) = page(&app, &anon, "/t/daqing/campaigns/hm-pages/projects/HM-P1").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("计量收费试点小区开始运行")
+            && html.contains("60%")
+            && html.contains("¥1,200,000"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("suggestions/{}", codes[0]))
+            && html.contains(&format!("suggestions/{}", codes[1]))
+    );
+    for code in &codes {
+        let (status, html) = page(
+            &app,
+            &anon,
+            &format!("/t/daqing/campaigns/hm-pages/suggestions/{code}"),
+        )
+        .await;
+        assert_eq!(status, 200, "{html}");
+        assert!(
+            html.contains("供热收费改革")
+                && html.contains("projects/HM-P1")
+                && html.contains("60%"),
+            "{html}"
+        );
+        assert!(html.contains("并入供热收费改革。"));
+    }
+    let (status, html) = page(
+        &app,
+        &anon,
+        "/t/daqing/campaigns/hm-pages?status=in_progress",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-reference=\"HM-P1\""), "{html}");
+    let (_, html) = page(&app, &anon, "/t/daqing/campaigns/hm-pages?status=delivered").await;
+    assert!(!html.contains("data-reference=\"HM-P1\""));
+    // Another city has none of it.
+    for path in [
+        "/t/springfield/campaigns/hm-pages",
+        "/t/springfield/campaigns/hm-pages/projects/HM-P1",
+    ] {
+        assert_eq!(page(&app, &anon, path).await.0, 404, "{path}");
+    }
+    // English words too.
+    let resp = app
+        .client
+        .get(app.url("/t/daqing/campaigns/hm-pages?lang=en"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+}
+on_both_backends!(campaign_pages_work_without_javascript);

@@ -397,7 +397,8 @@ pub async fn get(
 }
 
 /// A campaign's projects, by reference, with filters by status, theme and
-/// lead department (a code).
+/// lead department (a code). A few queries for the whole list, however
+/// many projects there are.
 pub async fn list(
     ctx: &Ctx,
     tenant: &TenantRecord,
@@ -409,21 +410,107 @@ pub async fn list(
     let tx = ctx.read_tx(tenant.id).await?;
     let (campaign, _) = load(ctx, &tx, tenant, slug).await?;
     let names = ctx.app.calendars.rules_in(&tx, tenant).await?.names;
-    let rows = q::projects::list(&tx, tenant.id.into_uuid(), campaign.id)
+    let t = tenant.id.into_uuid();
+    let all = q::projects::list(&tx, t, campaign.id).await.or_internal()?;
+    let ids: Vec<Uuid> = all.iter().map(|p| p.id).collect();
+    let milestones = q::projects::milestones(&tx, t, &ids).await.or_internal()?;
+    let sources = q::projects::sources(&tx, t, &ids).await.or_internal()?;
+    let clusters: HashMap<Uuid, String> = q::groups::clusters(&tx, t, campaign.id)
+        .await
+        .or_internal()?
+        .into_iter()
+        .map(|c| (c.id, c.title))
+        .collect();
+    let cluster_ids: Vec<Uuid> = sources.iter().filter_map(|s| s.cluster_id).collect();
+    let merged = q::suggestions::in_clusters(&tx, t, &cluster_ids)
         .await
         .or_internal()?;
+    let mut case_ids: Vec<Uuid> = merged.iter().map(|s| s.case_id).collect();
+    case_ids.extend(sources.iter().filter_map(|s| s.case_id));
+    let case_rows: HashMap<Uuid, _> = q::suggestions::cases(&tx, t, &case_ids)
+        .await
+        .or_internal()?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let by_id: HashMap<Uuid, &campaign_project::Model> = all.iter().map(|p| (p.id, p)).collect();
+    let list = statuses(&campaign);
     let mut out = Vec::new();
-    for row in rows {
+    for row in &all {
+        let dept = row
+            .lead_department_id
+            .and_then(|d| names.departments.get(&d));
         if status.is_some_and(|s| s != row.status)
             || theme.is_some_and(|th| row.theme.as_deref() != Some(th))
+            || department.is_some_and(|d| dept.map(|x| x.0.as_str()) != Some(d))
         {
             continue;
         }
-        let project = view(&tx, tenant, &campaign, &row, &names).await?;
-        if department.is_some_and(|d| project.lead_department.as_deref() != Some(d)) {
-            continue;
+        let mine: Vec<_> = sources.iter().filter(|s| s.project_id == row.id).collect();
+        let mut shown = Vec::new();
+        for s in &mine {
+            if let Some(c) = s.cluster_id {
+                shown.push(ProjectSource {
+                    cluster: Some(ClusterRef {
+                        id: c,
+                        title: clusters.get(&c).cloned().unwrap_or_default(),
+                    }),
+                    suggestions: merged
+                        .iter()
+                        .filter(|m| m.cluster_id == Some(c))
+                        .filter_map(|m| case_rows.get(&m.case_id))
+                        .map(|r| suggestion_ref(tenant, r))
+                        .collect(),
+                });
+            }
+            if let Some(r) = s.case_id.and_then(|c| case_rows.get(&c)) {
+                shown.push(ProjectSource {
+                    cluster: None,
+                    suggestions: vec![suggestion_ref(tenant, r)],
+                });
+            }
         }
-        out.push(project);
+        out.push(Project {
+            reference: row.reference.clone(),
+            title: row.title.clone(),
+            description: row.description.clone(),
+            theme: row.theme.clone(),
+            lead_department: dept.map(|d| d.0.clone()),
+            lead_department_name: dept.map(|d| d.1.clone()),
+            planned_fen: row.planned_fen,
+            spent_fen: row.spent_fen,
+            starts_on: row.starts_on,
+            ends_on: row.ends_on,
+            status: row.status.clone(),
+            status_name: list
+                .iter()
+                .find(|s| s.code == row.status)
+                .map(|s| s.name.clone())
+                .unwrap_or_else(|| row.status.clone()),
+            progress: row.progress,
+            parent: row
+                .parent_id
+                .and_then(|p| by_id.get(&p))
+                .map(|p| p.reference.clone()),
+            weight: row.weight,
+            from_citizens: !mine.is_empty(),
+            children: all
+                .iter()
+                .filter(|c| c.parent_id == Some(row.id))
+                .map(to_ref)
+                .collect(),
+            milestones: milestones
+                .iter()
+                .filter(|m| m.project_id == row.id)
+                .map(|m| Milestone {
+                    id: m.id,
+                    day: m.day,
+                    text: m.text.clone(),
+                    image_url: m.image_url.clone(),
+                })
+                .collect(),
+            sources: shown,
+        });
     }
     commit(tx, out).await
 }

@@ -243,3 +243,24 @@ pub async fn drafted(
     }
     find.order_by_asc(s::Column::SubmittedAt).all(db).await
 }
+
+/// The suggestions merged into any of `cluster_ids`.
+pub async fn in_clusters(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    cluster_ids: &[Uuid],
+) -> Result<Vec<s::Model>> {
+    let mut out = Vec::new();
+    for ids in chunks(cluster_ids.to_vec()) {
+        out.extend(
+            s::Entity::find()
+                .filter(s::Column::TenantId.eq(tenant_id))
+                .filter(s::Column::ClusterId.is_in(ids))
+                .order_by_asc(s::Column::SubmittedAt)
+                .order_by_asc(s::Column::CaseId)
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}
