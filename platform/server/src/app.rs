@@ -294,6 +294,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         for slug in &loaded {
             let tenant = services::tenants::find(state.store.db(), slug).await?;
             cli::seed_demo(&state, &tenant, demo_cases, 2014, 4).await?;
+            cli::seed_campaign(&state, &tenant).await?;
         }
     }
     let listener = tokio::net::TcpListener::bind(listen)

@@ -104,8 +104,8 @@ pub struct GroupInput {
     /// Department codes (at least one; a department may serve in several
     /// groups).
     pub departments: Vec<String>,
-    /// The campaign's themes this group answers; a suggestion goes to the
-    /// first group (in order of creation) that answers its theme.
+    /// The campaign's themes this group answers; a suggestion goes to one
+    /// of the groups that answer its theme, at random.
     pub themes: Vec<String>,
 }
 

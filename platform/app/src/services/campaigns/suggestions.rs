@@ -27,7 +27,8 @@ use uuid::Uuid;
 pub const PAGE_SIZE_MAX: u64 = 100;
 
 /// Submit a suggestion to a collecting campaign, under one of its themes.
-/// It goes to the first working group that answers its theme.
+/// It goes to one of the working groups that answer its theme (at random,
+/// so the work spreads evenly); none answers it until one does.
 pub async fn submit(
     ctx: &Ctx,
     tenant: &TenantRecord,
@@ -55,10 +56,16 @@ pub async fn submit(
             ),
         ));
     }
-    let group = groups
+    // Spread evenly, at random, over the groups that answer the theme.
+    let matching: Vec<Uuid> = groups
         .iter()
-        .find(|g| strings(&g.themes).contains(&input.category))
-        .map(|g| g.id);
+        .filter(|g| strings(&g.themes).contains(&input.category))
+        .map(|g| g.id)
+        .collect();
+    let group = match matching.len() {
+        0 => None,
+        n => matching.get(rand::random_range(0..n)).copied(),
+    };
     let link = SuggestionLink {
         campaign_id: campaign.id,
         group_id: group,
@@ -434,45 +441,75 @@ pub async fn answer(
     code: &str,
     input: &SuggestionAnswer,
 ) -> Result<QueueItem, Error> {
+    let mut items = answer_many(ctx, tenant, slug, &[(code.to_owned(), input.clone())]).await?;
+    items
+        .pop()
+        .ok_or_else(|| Error::internal("suggestion vanished"))
+}
+
+/// Answer many suggestions in one transaction (a group's batch, an
+/// import): every answer is checked first, and one problem refuses them
+/// all, named by its position (`answers[3].reason`).
+pub async fn answer_many(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    slug: &str,
+    answers: &[(String, SuggestionAnswer)],
+) -> Result<Vec<QueueItem>, Error> {
     ctx.authorize(tenant, "campaign:answer").await?;
     let tx = ctx.tx(tenant.id).await?;
     let (campaign, phase) = load(ctx, &tx, tenant, slug).await?;
     require(phase.allows_answers(), phase, "answering")?;
     let scope = answer_scope(ctx, &tx, tenant, campaign.id).await?;
-    let (row, s) = answerable(ctx, &tx, tenant, &campaign, &scope, code).await?;
-    let (disposition, text, reason) = check_answer(input, s.cluster_id.is_some())?;
-    let now = ctx.now();
-    q::suggestions::update(
-        &tx,
-        tenant.id.into_uuid(),
-        row.id,
-        campaign_suggestion::ActiveModel {
-            disposition: Set(disposition.as_str().into()),
-            answer: Set(Some(text)),
-            reason: Set(reason),
-            answered_by: Set(Some(ctx.principal.label())),
-            answered_at: Set(Some(now)),
-            published_at: Set(None),
-            ..Default::default()
-        },
-    )
-    .await
-    .or_internal()?;
-    if input.publish.unwrap_or(false) {
-        let drafted = q::suggestions::by_case(&tx, tenant.id.into_uuid(), row.id)
-            .await
-            .or_internal()?
-            .ok_or_else(|| Error::internal("suggestion vanished"))?;
-        publish_rows(ctx, &tx, tenant, &campaign, vec![drafted]).await?;
+    let t = tenant.id.into_uuid();
+    let many = answers.len() > 1;
+    let mut checked = Vec::new();
+    let mut problems = Problems::new();
+    for (i, (code, input)) in answers.iter().enumerate() {
+        let (row, s) = answerable(ctx, &tx, tenant, &campaign, &scope, code).await?;
+        match check_answer(input, s.cluster_id.is_some()) {
+            Ok(ok) => checked.push((row, ok, input.publish.unwrap_or(false))),
+            Err(Error::Invalid(list)) if many => {
+                problems.extend(list.into_iter().map(|p| p.within(&format!("answers[{i}]"))))
+            }
+            Err(e) => return Err(e),
+        }
     }
-    let s = q::suggestions::by_case(&tx, tenant.id.into_uuid(), row.id)
+    problems.finish()?;
+    let now = ctx.now();
+    let mut to_publish = Vec::new();
+    let mut ids = Vec::new();
+    for (row, (disposition, text, reason), publish) in checked {
+        q::suggestions::update(
+            &tx,
+            t,
+            row.id,
+            campaign_suggestion::ActiveModel {
+                disposition: Set(disposition.as_str().into()),
+                answer: Set(Some(text)),
+                reason: Set(reason),
+                answered_by: Set(Some(ctx.principal.label())),
+                answered_at: Set(Some(now)),
+                published_at: Set(None),
+                ..Default::default()
+            },
+        )
         .await
-        .or_internal()?
-        .ok_or_else(|| Error::internal("suggestion vanished"))?;
-    let mut items = queue_items(ctx, &tx, tenant, &campaign, vec![s]).await?;
-    let out = items
-        .pop()
-        .ok_or_else(|| Error::internal("suggestion vanished"))?;
+        .or_internal()?;
+        ids.push(row.id);
+        if publish {
+            to_publish.push(row.id);
+        }
+    }
+    if !to_publish.is_empty() {
+        let drafted = q::suggestions::by_cases(&tx, t, &to_publish)
+            .await
+            .or_internal()?;
+        publish_rows(ctx, &tx, tenant, &campaign, drafted).await?;
+    }
+    let mut rows = q::suggestions::by_cases(&tx, t, &ids).await.or_internal()?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.case_id));
+    let out = queue_items(ctx, &tx, tenant, &campaign, rows).await?;
     commit(tx, out).await
 }
 
