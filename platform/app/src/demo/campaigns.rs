@@ -118,16 +118,116 @@ fn daqing() -> Plan {
         suggestions: 3000,
         departments: 32,
         themes: vec![
-            t("heating-fee", 14, &["建议{}推行供热计量收费", "{}供热收费标准应公开透明", "建议延长{}供暖期"], &["冬季室温偏低、收费按面积计算不合理，居民意见较大。", "希望收费明细公开，让居民明明白白交费。"], &["{}供热计量改造", "{}老旧供热管网改造"]),
-            t("drainage", 10, &["{}雨后积水严重，建议改造排水管网", "建议提高{}污水处理标准", "{}井盖缺失，建议统一更换"], &["每逢大雨路面积水，行人车辆通行困难。", "污水直排影响周边湖泊水质。"], &["{}排水管网改造", "{}雨污分流工程"]),
-            t("gas", 6, &["建议{}老旧燃气管道改造", "{}应普及天然气入户"], &["管道老化存在安全隐患。", "居民仍在使用液化气罐，既贵又不安全。"], &["{}天然气管网延伸", "{}老旧燃气管道更新"]),
-            t("road-damage", 14, &["建议修缮{}破损道路", "{}主干道需要拓宽改造", "建议打通{}断头路"], &["路面坑洼，雨天更加难行。", "上下班高峰拥堵严重。"], &["{}道路维修改造", "{}主干道拓宽工程"]),
-            t("streetlight", 6, &["{}路灯不亮，建议增设照明", "建议{}背街小巷安装路灯"], &["夜间出行不安全。", "老人孩子晚上出门看不清路。"], &["{}路灯亮化工程"]),
-            t("pollution", 14, &["建议在{}开展灭蚊专项行动", "{}垃圾清运不及时", "建议治理{}湖泊水体污染"], &["夏季蚊虫多，影响居民生活和健康。", "异味明显，周边居民苦不堪言。"], &["{}垃圾转运站建设", "{}湖泊水体治理"]),
-            t("bus-route", 10, &["建议开通{}公交线路", "{}公交车次太少，建议加密", "建议{}增设公交站点"], &["居民出行不便，打车费用高。", "等车时间过长。"], &["{}新辟公交线路", "{}公交候车亭建设"]),
-            t("school-enrollment", 12, &["{}幼儿园入园难，建议新建公办幼儿园", "建议改善{}农村学校办学条件", "{}学校周边交通安全需要加强"], &["孩子多、学位少，民办园收费高。", "校舍陈旧，冬季取暖困难。"], &["{}中小学校舍改造", "{}学校操场改造"]),
-            t("social-insurance", 9, &["建议提高{}城乡低保标准", "建议在{}建设社区卫生服务站", "{}养老机构床位不足"], &["困难群众生活压力大。", "看病要跑很远，排队时间长。"], &["{}社区卫生服务站建设", "{}养老服务中心建设"]),
-            t("other", 5, &["建议在{}建设健身广场", "建议{}增设便民市场"], &["居民缺少锻炼和活动的场所。", "买菜要走很远。"], &["{}全民健身广场", "{}便民市场建设"]),
+            t(
+                "heating-fee",
+                14,
+                &[
+                    "建议{}推行供热计量收费",
+                    "{}供热收费标准应公开透明",
+                    "建议延长{}供暖期",
+                ],
+                &[
+                    "冬季室温偏低、收费按面积计算不合理，居民意见较大。",
+                    "希望收费明细公开，让居民明明白白交费。",
+                ],
+                &["{}供热计量改造", "{}老旧供热管网改造"],
+            ),
+            t(
+                "drainage",
+                10,
+                &[
+                    "{}雨后积水严重，建议改造排水管网",
+                    "建议提高{}污水处理标准",
+                    "{}井盖缺失，建议统一更换",
+                ],
+                &[
+                    "每逢大雨路面积水，行人车辆通行困难。",
+                    "污水直排影响周边湖泊水质。",
+                ],
+                &["{}排水管网改造", "{}雨污分流工程"],
+            ),
+            t(
+                "gas",
+                6,
+                &["建议{}老旧燃气管道改造", "{}应普及天然气入户"],
+                &[
+                    "管道老化存在安全隐患。",
+                    "居民仍在使用液化气罐，既贵又不安全。",
+                ],
+                &["{}天然气管网延伸", "{}老旧燃气管道更新"],
+            ),
+            t(
+                "road-damage",
+                14,
+                &[
+                    "建议修缮{}破损道路",
+                    "{}主干道需要拓宽改造",
+                    "建议打通{}断头路",
+                ],
+                &["路面坑洼，雨天更加难行。", "上下班高峰拥堵严重。"],
+                &["{}道路维修改造", "{}主干道拓宽工程"],
+            ),
+            t(
+                "streetlight",
+                6,
+                &["{}路灯不亮，建议增设照明", "建议{}背街小巷安装路灯"],
+                &["夜间出行不安全。", "老人孩子晚上出门看不清路。"],
+                &["{}路灯亮化工程"],
+            ),
+            t(
+                "pollution",
+                14,
+                &[
+                    "建议在{}开展灭蚊专项行动",
+                    "{}垃圾清运不及时",
+                    "建议治理{}湖泊水体污染",
+                ],
+                &[
+                    "夏季蚊虫多，影响居民生活和健康。",
+                    "异味明显，周边居民苦不堪言。",
+                ],
+                &["{}垃圾转运站建设", "{}湖泊水体治理"],
+            ),
+            t(
+                "bus-route",
+                10,
+                &[
+                    "建议开通{}公交线路",
+                    "{}公交车次太少，建议加密",
+                    "建议{}增设公交站点",
+                ],
+                &["居民出行不便，打车费用高。", "等车时间过长。"],
+                &["{}新辟公交线路", "{}公交候车亭建设"],
+            ),
+            t(
+                "school-enrollment",
+                12,
+                &[
+                    "{}幼儿园入园难，建议新建公办幼儿园",
+                    "建议改善{}农村学校办学条件",
+                    "{}学校周边交通安全需要加强",
+                ],
+                &["孩子多、学位少，民办园收费高。", "校舍陈旧，冬季取暖困难。"],
+                &["{}中小学校舍改造", "{}学校操场改造"],
+            ),
+            t(
+                "social-insurance",
+                9,
+                &[
+                    "建议提高{}城乡低保标准",
+                    "建议在{}建设社区卫生服务站",
+                    "{}养老机构床位不足",
+                ],
+                &["困难群众生活压力大。", "看病要跑很远，排队时间长。"],
+                &["{}社区卫生服务站建设", "{}养老服务中心建设"],
+            ),
+            t(
+                "other",
+                5,
+                &["建议在{}建设健身广场", "建议{}增设便民市场"],
+                &["居民缺少锻炼和活动的场所。", "买菜要走很远。"],
+                &["{}全民健身广场", "{}便民市场建设"],
+            ),
         ],
         groups: vec![
             g("供热保障一组", &["heating-fee"]),
@@ -145,7 +245,26 @@ fn daqing() -> Plan {
             g("医疗卫生组", &["social-insurance"]),
             g("综合协调组", &["other"]),
         ],
-        places: &["东城区", "萨尔图区", "让胡路区", "龙凤区", "红岗区", "大同区", "高新区", "林甸县", "杜尔伯特县", "肇州县", "肇源县", "乘风庄", "东湖小区", "庆新社区", "八百垧", "万宝", "银浪", "喇嘛甸"],
+        places: &[
+            "东城区",
+            "萨尔图区",
+            "让胡路区",
+            "龙凤区",
+            "红岗区",
+            "大同区",
+            "高新区",
+            "林甸县",
+            "杜尔伯特县",
+            "肇州县",
+            "肇源县",
+            "乘风庄",
+            "东湖小区",
+            "庆新社区",
+            "八百垧",
+            "万宝",
+            "银浪",
+            "喇嘛甸",
+        ],
         named: vec![
             p("灭蚊专项行动", "pollution", 2),
             p("东城区污水处理厂深度处理", "drainage", 60),
@@ -184,11 +303,56 @@ fn springfield() -> Plan {
         suggestions: 40,
         departments: 4,
         themes: vec![
-            t("sidewalk", 3, &["Repair the sidewalks on {}", "Add curb ramps along {}"], &["Strollers and wheelchairs cannot get through.", "People trip here every week."], &["Sidewalk repairs on {}"]),
-            t("streetlight-out", 2, &["More street lights on {}", "Brighter lights at the {} crossing"], &["It is too dark to walk home safely."], &["New street lights on {}"]),
-            t("tree-trimming", 2, &["Plant shade trees along {}", "Trim the trees blocking signs on {}"], &["The street is bare and hot in summer."], &["Shade trees for {}"]),
-            t("park-maintenance", 2, &["Fix the playground near {}", "Benches and water fountains in the {} park"], &["Families use it every day."], &["Playground renewal near {}"]),
-            t("bus-stop", 2, &["A shelter at the {} bus stop", "Real-time arrival signs on {}"], &["Riders wait in the rain and snow."], &["Bus shelters on {}"]),
+            t(
+                "sidewalk",
+                3,
+                &["Repair the sidewalks on {}", "Add curb ramps along {}"],
+                &[
+                    "Strollers and wheelchairs cannot get through.",
+                    "People trip here every week.",
+                ],
+                &["Sidewalk repairs on {}"],
+            ),
+            t(
+                "streetlight-out",
+                2,
+                &[
+                    "More street lights on {}",
+                    "Brighter lights at the {} crossing",
+                ],
+                &["It is too dark to walk home safely."],
+                &["New street lights on {}"],
+            ),
+            t(
+                "tree-trimming",
+                2,
+                &[
+                    "Plant shade trees along {}",
+                    "Trim the trees blocking signs on {}",
+                ],
+                &["The street is bare and hot in summer."],
+                &["Shade trees for {}"],
+            ),
+            t(
+                "park-maintenance",
+                2,
+                &[
+                    "Fix the playground near {}",
+                    "Benches and water fountains in the {} park",
+                ],
+                &["Families use it every day."],
+                &["Playground renewal near {}"],
+            ),
+            t(
+                "bus-stop",
+                2,
+                &[
+                    "A shelter at the {} bus stop",
+                    "Real-time arrival signs on {}",
+                ],
+                &["Riders wait in the rain and snow."],
+                &["Bus shelters on {}"],
+            ),
         ],
         groups: vec![
             g("Streets and sidewalks", &["sidewalk", "streetlight-out"]),
@@ -196,7 +360,15 @@ fn springfield() -> Plan {
             g("Transit", &["bus-stop"]),
             g("Lighting", &["streetlight-out"]),
         ],
-        places: &["Evergreen Terrace", "Main Street", "Elm Street", "Fifth Avenue", "Industrial Way", "Spring Hill", "Lake Road"],
+        places: &[
+            "Evergreen Terrace",
+            "Main Street",
+            "Elm Street",
+            "Fifth Avenue",
+            "Industrial Way",
+            "Spring Hill",
+            "Lake Road",
+        ],
         named: vec![
             p("Safe Sidewalks: Evergreen Terrace", "sidewalk", 4),
             p("Bus shelters on Main Street", "bus-stop", 2),
@@ -357,8 +529,12 @@ async fn run(app: &App, tenant: &TenantRecord, plan: &Plan) -> Result<CampaignRe
     while projects_plan.len() < plan.projects {
         let theme = &plan.themes[k % plan.themes.len()];
         let place = plan.places[(k * 7) % plan.places.len()];
-        let title = fill(theme.projects[(k / plan.themes.len()) % theme.projects.len()], place);
-        let citizens = projects_plan.iter().filter(|p| p.from_citizens).count() < plan.from_citizens;
+        let title = fill(
+            theme.projects[(k / plan.themes.len()) % theme.projects.len()],
+            place,
+        );
+        let citizens =
+            projects_plan.iter().filter(|p| p.from_citizens).count() < plan.from_citizens;
         projects_plan.push(ProjectPlan {
             title,
             theme: theme.code,
@@ -378,7 +554,11 @@ async fn run(app: &App, tenant: &TenantRecord, plan: &Plan) -> Result<CampaignRe
             cluster_of.push(None);
             continue;
         }
-        let size = if plan.english { 2 } else { rng.random_range(6..24) };
+        let size = if plan.english {
+            2
+        } else {
+            rng.random_range(6..24)
+        };
         let mut members = Vec::new();
         pool.retain(|(theme, code)| {
             if members.len() < size && *theme == project.theme {
@@ -412,30 +592,58 @@ async fn run(app: &App, tenant: &TenantRecord, plan: &Plan) -> Result<CampaignRe
     for (_, code) in &codes {
         let (disposition, text, reason) = if merged.contains(code) {
             if plan.english {
-                ("merged", "Merged with similar ideas into one project; see the project page.", None)
+                (
+                    "merged",
+                    "Merged with similar ideas into one project; see the project page.",
+                    None,
+                )
             } else {
-                ("merged", "您的建议已与同类建议合并研究，列入惠民工程项目，实施进度请见项目页面。", None)
+                (
+                    "merged",
+                    "您的建议已与同类建议合并研究，列入惠民工程项目，实施进度请见项目页面。",
+                    None,
+                )
             }
         } else {
             match rng.random_range(0..100) {
                 0..40 => (
                     "adopted",
-                    if plan.english { "Adopted: it is part of next year's work plan." } else { "您的建议已被采纳，列入相关部门年度工作计划。" },
+                    if plan.english {
+                        "Adopted: it is part of next year's work plan."
+                    } else {
+                        "您的建议已被采纳，列入相关部门年度工作计划。"
+                    },
                     None,
                 ),
                 40..60 => (
                     "partly_adopted",
-                    if plan.english { "Partly adopted: part of it is in the plan." } else { "您的建议部分采纳，相关内容已纳入工作计划。" },
+                    if plan.english {
+                        "Partly adopted: part of it is in the plan."
+                    } else {
+                        "您的建议部分采纳，相关内容已纳入工作计划。"
+                    },
                     None,
                 ),
                 60..95 => (
                     "not_adopted",
-                    if plan.english { "Not adopted this year." } else { "感谢您的建议，经研究今年暂不采纳。" },
-                    Some(if plan.english { "It is already covered by a project under way." } else { "该事项已纳入正在实施的其他工程，或暂不具备实施条件。" }),
+                    if plan.english {
+                        "Not adopted this year."
+                    } else {
+                        "感谢您的建议，经研究今年暂不采纳。"
+                    },
+                    Some(if plan.english {
+                        "It is already covered by a project under way."
+                    } else {
+                        "该事项已纳入正在实施的其他工程，或暂不具备实施条件。"
+                    }),
                 ),
                 _ => (
                     "under_study",
-                    if plan.english { "Under study with the departments concerned." } else { "您的建议正在由相关部门研究论证。" },
+                    if plan.english {
+                        "Under study with the departments concerned."
+                    } else {
+                        "您的建议正在由相关部门研究论证。"
+                    },
                     None,
                 ),
             }
@@ -489,9 +697,15 @@ async fn run(app: &App, tenant: &TenantRecord, plan: &Plan) -> Result<CampaignRe
                 reference: reference.clone(),
                 title: project.title.clone(),
                 description: if plan.english {
-                    format!("{}: chosen from residents' ideas and the departments' plans.", project.title)
+                    format!(
+                        "{}: chosen from residents' ideas and the departments' plans.",
+                        project.title
+                    )
                 } else {
-                    format!("{}。由市民建议和部门论证确定，纳入2012年惠民工程。", project.title)
+                    format!(
+                        "{}。由市民建议和部门论证确定，纳入2012年惠民工程。",
+                        project.title
+                    )
                 },
                 theme: Some(project.theme.into()),
                 lead_department: departments.get(i % departments.len().max(1)).cloned(),

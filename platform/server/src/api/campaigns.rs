@@ -295,6 +295,7 @@ impl CampaignsApi {
                 status.as_deref(),
                 theme.as_deref(),
                 department.as_deref(),
+                true,
             )
             .await?,
         ))

@@ -117,6 +117,7 @@ pub async fn campaign_page(
             set(&query.status),
             set(&query.theme),
             set(&query.department),
+            false,
         )
         .await?;
         let s = suggestions::list(

@@ -398,7 +398,9 @@ pub async fn get(
 
 /// A campaign's projects, by reference, with filters by status, theme and
 /// lead department (a code). A few queries for the whole list, however
-/// many projects there are.
+/// many projects there are. Without `detail`, milestones and the sources'
+/// suggestions are left out (`from_citizens` is still told): what a list
+/// page shows.
 pub async fn list(
     ctx: &Ctx,
     tenant: &TenantRecord,
@@ -406,6 +408,7 @@ pub async fn list(
     status: Option<&str>,
     theme: Option<&str>,
     department: Option<&str>,
+    detail: bool,
 ) -> Result<Vec<Project>, Error> {
     let tx = ctx.read_tx(tenant.id).await?;
     let (campaign, _) = load(ctx, &tx, tenant, slug).await?;
@@ -413,7 +416,11 @@ pub async fn list(
     let t = tenant.id.into_uuid();
     let all = q::projects::list(&tx, t, campaign.id).await.or_internal()?;
     let ids: Vec<Uuid> = all.iter().map(|p| p.id).collect();
-    let milestones = q::projects::milestones(&tx, t, &ids).await.or_internal()?;
+    let milestones = if detail {
+        q::projects::milestones(&tx, t, &ids).await.or_internal()?
+    } else {
+        Vec::new()
+    };
     let sources = q::projects::sources(&tx, t, &ids).await.or_internal()?;
     let clusters: HashMap<Uuid, String> = q::groups::clusters(&tx, t, campaign.id)
         .await
@@ -421,12 +428,18 @@ pub async fn list(
         .into_iter()
         .map(|c| (c.id, c.title))
         .collect();
-    let cluster_ids: Vec<Uuid> = sources.iter().filter_map(|s| s.cluster_id).collect();
+    let cluster_ids: Vec<Uuid> = if detail {
+        sources.iter().filter_map(|s| s.cluster_id).collect()
+    } else {
+        Vec::new()
+    };
     let merged = q::suggestions::in_clusters(&tx, t, &cluster_ids)
         .await
         .or_internal()?;
     let mut case_ids: Vec<Uuid> = merged.iter().map(|s| s.case_id).collect();
-    case_ids.extend(sources.iter().filter_map(|s| s.case_id));
+    if detail {
+        case_ids.extend(sources.iter().filter_map(|s| s.case_id));
+    }
     let case_rows: HashMap<Uuid, _> = q::suggestions::cases(&tx, t, &case_ids)
         .await
         .or_internal()?
@@ -448,7 +461,7 @@ pub async fn list(
         }
         let mine: Vec<_> = sources.iter().filter(|s| s.project_id == row.id).collect();
         let mut shown = Vec::new();
-        for s in &mine {
+        for s in mine.iter().filter(|_| detail) {
             if let Some(c) = s.cluster_id {
                 shown.push(ProjectSource {
                     cluster: Some(ClusterRef {

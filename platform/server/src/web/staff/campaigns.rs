@@ -75,7 +75,7 @@ async fn show(
         let c = phases::get(ctx, tenant, campaign).await?;
         let queue = suggestions::queue(ctx, tenant, campaign, Some(&tab), None, page, 50).await?;
         let cl = clusters::list(ctx, tenant, campaign).await?;
-        let p = projects::list(ctx, tenant, campaign, None, None, None).await?;
+        let p = projects::list(ctx, tenant, campaign, None, None, None, false).await?;
         Ok::<_, Error>((c, queue, cl, p))
     }
     .await;
