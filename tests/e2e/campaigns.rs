@@ -505,6 +505,29 @@ async fn a_campaign_runs_from_suggestions_to_delivered_projects(backend: Backend
         assert_eq!(s["projects"][0]["status"], "delivered");
     }
 
+    // Who is behind: each group's suggestions, answered and published.
+    let (_, groups) = get(&app, &anon, &format!("{base}/groups")).await;
+    let counts: Vec<(String, i64, i64, i64)> = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["name"].as_str().unwrap().to_owned(),
+                g["suggestions"].as_i64().unwrap(),
+                g["answered"].as_i64().unwrap(),
+                g["published"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        vec![
+            ("供热组".to_owned(), 2, 2, 2),
+            ("城建组".to_owned(), 2, 2, 2)
+        ]
+    );
+
     // The figures are a recount of what other endpoints list.
     let (_, campaign) = get(&app, &anon, &base).await;
     let f = &campaign["figures"];
@@ -1041,3 +1064,72 @@ async fn campaign_pages_work_without_javascript(backend: Backend) {
     assert_eq!(resp.status(), 200);
 }
 on_both_backends!(campaign_pages_work_without_javascript);
+
+async fn the_daqing_demo_campaign_has_the_article_figures(backend: Backend) {
+    let app = spawn_app_with(backend, &[]).await;
+    let started = std::time::Instant::now();
+    let (ok, out) = app
+        .cli(&["demo", "campaign", "--tenant", "daqing", "--bulk"])
+        .await;
+    assert!(ok, "{out}");
+    eprintln!(
+        "demo campaign generated in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let anon = Auth::default();
+    let (status, c) = get(&app, &anon, "/tenants/daqing/campaigns/hm-2012").await;
+    assert_eq!(status, 200, "{c}");
+    assert_eq!(c["title"], "2012年惠民工程建议征集");
+    assert_eq!(c["phase"], "closed");
+    let f = &c["figures"];
+    assert_eq!(f["suggestions"], 3000);
+    assert_eq!(f["answered_share"], 100.0);
+    assert_eq!(f["projects"], 100);
+    assert_eq!(f["projects_from_citizens"], 70);
+    assert_eq!(f["from_citizens_share"], 70.0);
+    assert_eq!(f["budget_committed_fen"], 286_000_000_000_i64);
+    assert_eq!(f["delivered"], 100);
+    let (_, groups) = get(&app, &anon, "/tenants/daqing/campaigns/hm-2012/groups").await;
+    let groups = groups.as_array().unwrap();
+    assert_eq!(groups.len(), 14);
+    let mut departments: Vec<&str> = groups
+        .iter()
+        .flat_map(|g| {
+            g["departments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_str().unwrap())
+        })
+        .collect();
+    departments.sort();
+    departments.dedup();
+    assert_eq!(departments.len(), 32);
+    let (_, projects) = get(&app, &anon, "/tenants/daqing/campaigns/hm-2012/projects").await;
+    let titles: Vec<&str> = projects
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    for named in [
+        "灭蚊专项行动",
+        "东城区污水处理厂深度处理",
+        "新建改建90所城乡公办幼儿园",
+    ] {
+        assert!(titles.contains(&named), "{named}");
+    }
+    // The public page says it in figures.
+    let (status, html) = page(&app, &anon, "/t/daqing/campaigns/hm-2012").await;
+    assert_eq!(status, 200);
+    for shown in [
+        "data-figure=\"suggestions\">3000<",
+        "data-figure=\"answered\">100.0%<",
+        "data-figure=\"projects\">100<",
+        "data-figure=\"from-citizens\">70.0%<",
+        "data-figure=\"budget\">¥2,860,000,000<",
+    ] {
+        assert!(html.contains(shown), "{shown}");
+    }
+}
+on_both_backends!(the_daqing_demo_campaign_has_the_article_figures);

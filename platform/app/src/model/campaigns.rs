@@ -117,6 +117,12 @@ pub struct Group {
     pub departments: Vec<String>,
     pub department_names: Vec<String>,
     pub themes: Vec<String>,
+    /// Suggestions it answers.
+    pub suggestions: i64,
+    /// Of those, answered (drafted or published).
+    pub answered: i64,
+    /// Of those, published.
+    pub published: i64,
 }
 
 /// A suggestion: a case of kind `suggestion`, with its campaign's side.

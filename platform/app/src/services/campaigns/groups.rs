@@ -26,6 +26,9 @@ pub(crate) fn to_api(row: &campaign_group::Model, names: &Names) -> Group {
         departments: found.iter().map(|d| d.0.clone()).collect(),
         department_names: found.iter().map(|d| d.1.clone()).collect(),
         themes: strings(&row.themes),
+        suggestions: 0,
+        answered: 0,
+        published: 0,
     }
 }
 
@@ -100,14 +103,28 @@ pub async fn create(
     Ok(out)
 }
 
-/// A campaign's working groups, in order of creation.
+/// A campaign's working groups, in order of creation, each with how many
+/// suggestions it answers and how far it has got (who is behind).
 pub async fn list(ctx: &Ctx, tenant: &TenantRecord, slug: &str) -> Result<Vec<Group>, Error> {
     let tx = ctx.read_tx(tenant.id).await?;
     let (campaign, _) = load(ctx, &tx, tenant, slug).await?;
     let names = ctx.app.calendars.rules_in(&tx, tenant).await?.names;
-    let rows = q::groups::list(&tx, tenant.id.into_uuid(), campaign.id)
+    let t = tenant.id.into_uuid();
+    let rows = q::groups::list(&tx, t, campaign.id).await.or_internal()?;
+    let counts = q::suggestions::per_group(&tx, t, campaign.id)
         .await
         .or_internal()?;
-    let out = rows.iter().map(|r| to_api(r, &names)).collect();
+    let out = rows
+        .iter()
+        .map(|r| {
+            let mut g = to_api(r, &names);
+            if let Some((_, total, answered, published)) =
+                counts.iter().find(|(id, ..)| *id == Some(r.id))
+            {
+                (g.suggestions, g.answered, g.published) = (*total, *answered, *published);
+            }
+            g
+        })
+        .collect();
     commit(tx, out).await
 }

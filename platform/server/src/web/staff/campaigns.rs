@@ -12,7 +12,7 @@ use minsheng_app::access::Ctx;
 use minsheng_app::model::{
     MergeInput, MilestoneInput, ProjectInput, ProjectPatch, PublishInput, SuggestionAnswer,
 };
-use minsheng_app::services::campaigns::{clusters, phases, projects, suggestions};
+use minsheng_app::services::campaigns::{clusters, groups, phases, projects, suggestions};
 use minsheng_domain::Error;
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Path, Query};
@@ -76,10 +76,11 @@ async fn show(
         let queue = suggestions::queue(ctx, tenant, campaign, Some(&tab), None, page, 50).await?;
         let cl = clusters::list(ctx, tenant, campaign).await?;
         let p = projects::list(ctx, tenant, campaign, None, None, None, false).await?;
-        Ok::<_, Error>((c, queue, cl, p))
+        let g = groups::list(ctx, tenant, campaign).await?;
+        Ok::<_, Error>((c, queue, cl, p, g))
     }
     .await;
-    let (c, queue, cl, p) = match loaded {
+    let (c, queue, cl, p, g) = match loaded {
         Ok(x) => x,
         Err(Error::NotFound(_)) => return desk.site.not_found(state, ctx),
         Err(e) => return desk.site.error(state, ctx, &e),
@@ -99,6 +100,7 @@ async fn show(
         ("page".into(), json!(page)),
         ("more".into(), json!(more)),
         ("clusters".into(), json!(cl)),
+        ("groups".into(), json!(g)),
         ("projects".into(), json!(p)),
         ("error".into(), json!(error)),
         ("notice".into(), json!(query.notice)),

@@ -264,3 +264,40 @@ pub async fn in_clusters(
     }
     Ok(out)
 }
+
+/// Per working group (none for suggestions no group answers): how many
+/// suggestions, how many answered (drafted or published), how many
+/// published.
+pub async fn per_group(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    campaign_id: Uuid,
+) -> Result<Vec<(Option<Uuid>, i64, i64, i64)>> {
+    let count = |q: Query| {
+        filtered(tenant_id, campaign_id, &q)
+            .select_only()
+            .column(s::Column::GroupId)
+            .column_as(Expr::col(s::Column::CaseId).count(), "n")
+            .group_by(s::Column::GroupId)
+            .into_tuple::<(Option<Uuid>, i64)>()
+            .all(db)
+    };
+    let total = count(Query::default()).await?;
+    let answered = count(Query {
+        answered: Some(true),
+        ..Query::default()
+    })
+    .await?;
+    let published = count(Query {
+        published: Some(true),
+        ..Query::default()
+    })
+    .await?;
+    let find = |list: &[(Option<Uuid>, i64)], g: Option<Uuid>| {
+        list.iter().find(|(x, _)| *x == g).map_or(0, |(_, n)| *n)
+    };
+    Ok(total
+        .iter()
+        .map(|(g, n)| (*g, *n, find(&answered, *g), find(&published, *g)))
+        .collect())
+}
