@@ -484,7 +484,7 @@ async fn run(app: &App, tenant: &TenantRecord, plan: &Plan) -> Result<CampaignRe
         planned.push((theme.code, title, text, when, rng.random_bool(0.9)));
     }
     let mut codes: Vec<(&'static str, String)> = Vec::new();
-    for chunk in planned.chunks(16) {
+    for chunk in planned.chunks(64) {
         let submitted = futures_util::future::join_all(chunk.iter().map(
             |(theme, title, text, when, public)| {
                 let mut c = ctx.clone();

@@ -265,6 +265,24 @@ pub(crate) async fn enqueue_about(
     q::insert_outbox(tx, rows).await.or_internal()
 }
 
+/// Whether any endpoint of the city wants `event` (so a bulk change can
+/// skip building messages nobody receives).
+pub(crate) async fn wanted(
+    tx: &DatabaseTransaction,
+    tenant: &TenantRecord,
+    event: &str,
+) -> Result<bool, Error> {
+    Ok(q::webhooks_of(tx, tenant.id.into_uuid())
+        .await
+        .or_internal()?
+        .iter()
+        .any(|w| {
+            w.events
+                .as_array()
+                .is_some_and(|list| list.iter().any(|e| e == "*" || e == event))
+        }))
+}
+
 /// What a case event's payload says about the case (no personal data).
 pub fn case_data(
     tenant: &TenantRecord,

@@ -463,10 +463,30 @@ pub async fn answer_many(
     let scope = answer_scope(ctx, &tx, tenant, campaign.id).await?;
     let t = tenant.id.into_uuid();
     let many = answers.len() > 1;
+    let codes: Vec<String> = answers.iter().map(|(c, _)| c.clone()).collect();
+    let found = cases::find_suggestions(&tx, tenant, &codes).await?;
+    let case_ids: Vec<Uuid> = found.iter().flatten().map(|r| r.id).collect();
+    let mine: HashMap<Uuid, campaign_suggestion::Model> =
+        q::suggestions::by_cases(&tx, t, &case_ids)
+            .await
+            .or_internal()?
+            .into_iter()
+            .filter(|s| s.campaign_id == campaign.id)
+            .map(|s| (s.case_id, s))
+            .collect();
     let mut checked = Vec::new();
     let mut problems = Problems::new();
-    for (i, (code, input)) in answers.iter().enumerate() {
-        let (row, s) = answerable(ctx, &tx, tenant, &campaign, &scope, code).await?;
+    for (i, ((code, input), row)) in answers.iter().zip(found).enumerate() {
+        let Some((row, s)) = row.and_then(|r| mine.get(&r.id).cloned().map(|s| (r, s))) else {
+            return Err(Error::not_found(format!("suggestion {code:?}")));
+        };
+        if let Some(groups) = &scope
+            && !s.group_id.is_some_and(|g| groups.contains(&g))
+        {
+            return Err(Error::Forbidden(format!(
+                "{code} belongs to a working group your departments do not serve in"
+            )));
+        }
         match check_answer(input, s.cluster_id.is_some()) {
             Ok(ok) => checked.push((row, ok, input.publish.unwrap_or(false))),
             Err(Error::Invalid(list)) if many => {
@@ -479,11 +499,23 @@ pub async fn answer_many(
     let now = ctx.now();
     let mut to_publish = Vec::new();
     let mut ids = Vec::new();
+    // The same answer to many suggestions is one statement.
+    let mut alike: HashMap<(Disposition, String, Option<String>), Vec<Uuid>> = HashMap::new();
     for (row, (disposition, text, reason), publish) in checked {
-        q::suggestions::update(
+        alike
+            .entry((disposition, text, reason))
+            .or_default()
+            .push(row.id);
+        ids.push(row.id);
+        if publish {
+            to_publish.push(row.id);
+        }
+    }
+    for ((disposition, text, reason), same) in alike {
+        q::suggestions::update_many(
             &tx,
             t,
-            row.id,
+            &same,
             campaign_suggestion::ActiveModel {
                 disposition: Set(disposition.as_str().into()),
                 answer: Set(Some(text)),
@@ -496,10 +528,6 @@ pub async fn answer_many(
         )
         .await
         .or_internal()?;
-        ids.push(row.id);
-        if publish {
-            to_publish.push(row.id);
-        }
     }
     if !to_publish.is_empty() {
         let drafted = q::suggestions::by_cases(&tx, t, &to_publish)
@@ -576,45 +604,54 @@ pub(crate) async fn publish_rows(
 ) -> Result<u64, Error> {
     let t = tenant.id.into_uuid();
     let now = ctx.now();
+    let rows: Vec<_> = rows.into_iter().filter(|s| s.answer.is_some()).collect();
     let ids: Vec<Uuid> = rows.iter().map(|r| r.case_id).collect();
     let case_rows = q::suggestions::cases(tx, t, &ids).await.or_internal()?;
     let by_id: HashMap<Uuid, case::Model> = case_rows.into_iter().map(|c| (c.id, c)).collect();
-    let mut n = 0;
-    for s in rows {
+    q::suggestions::update_many(
+        tx,
+        t,
+        &ids,
+        campaign_suggestion::ActiveModel {
+            published_at: Set(Some(now)),
+            ..Default::default()
+        },
+    )
+    .await
+    .or_internal()?;
+    let mut items = Vec::new();
+    for s in &rows {
         let (Some(row), Some(text)) = (by_id.get(&s.case_id), s.answer.clone()) else {
             continue;
         };
-        q::suggestions::update(
-            tx,
-            t,
-            s.case_id,
-            campaign_suggestion::ActiveModel {
-                published_at: Set(Some(now)),
-                ..Default::default()
-            },
-        )
-        .await
-        .or_internal()?;
         let shown = match &s.reason {
             Some(reason) => format!("{text}\n\n{reason}"),
             None => text,
         };
-        cases::publish_answer(ctx, tx, tenant, row, shown, now).await?;
-        crate::services::webhooks::enqueue_about(
-            tx,
-            tenant,
-            Some(row.id),
-            "suggestion.answered",
-            serde_json::json!({
-                "tenant": tenant.slug,
-                "campaign": campaign.slug,
-                "tracking_code": row.tracking_code,
-                "disposition": s.disposition,
-            }),
-            now,
-        )
-        .await?;
-        n += 1;
+        items.push((row, shown));
+    }
+    let n = items.len() as u64;
+    cases::publish_answers(ctx, tx, tenant, items, now).await?;
+    if crate::services::webhooks::wanted(tx, tenant, "suggestion.answered").await? {
+        for s in &rows {
+            let Some(row) = by_id.get(&s.case_id) else {
+                continue;
+            };
+            crate::services::webhooks::enqueue_about(
+                tx,
+                tenant,
+                Some(row.id),
+                "suggestion.answered",
+                serde_json::json!({
+                    "tenant": tenant.slug,
+                    "campaign": campaign.slug,
+                    "tracking_code": row.tracking_code,
+                    "disposition": s.disposition,
+                }),
+                now,
+            )
+            .await?;
+        }
     }
     Ok(n)
 }

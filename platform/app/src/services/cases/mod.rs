@@ -28,7 +28,7 @@ pub use read::get;
 pub use staff::{StaffAction, act, note, release};
 pub use stats::{add_views, city_stats, count_view, department_stats, note_view, recount};
 pub(crate) use suggestions::{
-    find_suggestion, note_merge, public_title, public_views, publish_answer,
+    find_suggestion, find_suggestions, note_merge, public_title, public_views, publish_answers,
 };
 pub use supervision::{BOARD_CASES, Board, BoardCase, DepartmentLoad, board, supervise};
 pub(crate) use unrated::close_unrated;

@@ -7,7 +7,6 @@ use super::{Entry, append, count, find, names, read::Redaction, read::public_vie
 use crate::access::Ctx;
 use crate::model::PublicCase;
 use crate::services::DbResultExt;
-use crate::services::escalation::{Ladders, cancel};
 use crate::services::tenants::TenantRecord;
 use chrono::{DateTime, Utc};
 use minsheng_domain::Error;
@@ -16,6 +15,8 @@ use minsheng_store::entity::case;
 use minsheng_store::queries::cases::{self as q, StatDelta};
 use minsheng_store::{ConnectionTrait, DatabaseTransaction};
 use sea_orm::ActiveValue::Set;
+use std::collections::HashMap;
+use uuid::Uuid;
 
 /// A suggestion's case by tracking code; another kind of case is "not
 /// found" here.
@@ -48,58 +49,105 @@ pub(crate) fn public_title(tenant: &TenantRecord, row: &case::Model) -> String {
     Redaction::public(tenant).text(&row.title)
 }
 
-/// Publish a working group's answer as the case's answer. The first one
-/// answers the case (counted, on time or not, and its deadlines' ladders
-/// end); a later one replaces the text, with its own timeline entry.
-pub(crate) async fn publish_answer(
+/// Suggestions' cases by tracking codes as people type them; a code that
+/// names no suggestion of the city is `None` in its place.
+pub(crate) async fn find_suggestions(
+    db: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    codes: &[String],
+) -> Result<Vec<Option<case::Model>>, Error> {
+    let normal: Vec<Option<String>> = codes
+        .iter()
+        .map(|c| minsheng_domain::case::normalize_tracking_code(c))
+        .collect();
+    let wanted: Vec<String> = normal.iter().flatten().cloned().collect();
+    let rows = q::by_codes(db, tenant.id.into_uuid(), &wanted)
+        .await
+        .or_internal()?;
+    Ok(normal
+        .iter()
+        .map(|code| {
+            code.as_ref().and_then(|code| {
+                rows.iter()
+                    .find(|r| {
+                        r.tracking_code == *code && r.kind == crate::services::intake::SUGGESTION
+                    })
+                    .cloned()
+            })
+        })
+        .collect())
+}
+
+/// Publish working groups' answers as their cases' answers, together. A
+/// case's first answer answers it (counted, on time or not, and its
+/// deadlines' ladders end); a later one replaces the text. Each has its
+/// public timeline entry.
+pub(crate) async fn publish_answers(
     ctx: &Ctx,
     tx: &DatabaseTransaction,
     tenant: &TenantRecord,
-    row: &case::Model,
-    text: String,
+    items: Vec<(&case::Model, String)>,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let first = row.answered_at.is_none();
-    let mut update = case::ActiveModel {
-        answer: Set(Some(text.clone())),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    let from = State::parse(&row.state).map_err(Error::internal)?;
-    let mut delta = StatDelta::default();
-    if first {
-        update.answered_at = Set(Some(now));
-        update.state = Set(State::Answered.as_str().into());
-        let on_time = now <= row.answer_deadline;
-        delta.answered = 1;
-        delta.answered_on_time = i64::from(on_time);
-        delta.answer_seconds = (now - row.submitted_at).num_seconds().max(0);
+    let t = tenant.id.into_uuid();
+    let actor = ctx.principal.label();
+    let mut by_text: HashMap<(String, bool), Vec<Uuid>> = HashMap::new();
+    let mut events = Vec::new();
+    let mut deltas: HashMap<Option<Uuid>, StatDelta> = HashMap::new();
+    let mut first_ids = Vec::new();
+    for (row, text) in items {
+        let first = row.answered_at.is_none();
+        let from = State::parse(&row.state).map_err(Error::internal)?;
+        by_text
+            .entry((text.clone(), first))
+            .or_default()
+            .push(row.id);
+        if first {
+            first_ids.push(row.id);
+            let delta = deltas.entry(row.lead_department_id).or_default();
+            delta.answered += 1;
+            delta.answered_on_time += i64::from(now <= row.answer_deadline);
+            delta.answer_seconds += (now - row.submitted_at).num_seconds().max(0);
+        }
+        events.push(
+            Entry {
+                case_id: row.id,
+                actor: actor.clone(),
+                action: if first { "answered" } else { "answer_changed" },
+                from: first.then_some(from),
+                to: first.then_some(State::Answered),
+                department: row.lead_department_id,
+                public: true,
+                text: Some(text),
+                detail: Some(serde_json::json!({ "suggestion": true })),
+                at: now,
+            }
+            .row(tenant),
+        );
     }
-    q::update_by_id(tx, tenant.id.into_uuid(), row.id, update)
+    for ((text, first), ids) in by_text {
+        let mut update = case::ActiveModel {
+            answer: Set(Some(text)),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        if first {
+            update.answered_at = Set(Some(now));
+            update.state = Set(State::Answered.as_str().into());
+        }
+        q::update_by_ids(tx, t, &ids, update).await.or_internal()?;
+    }
+    q::insert_batch(tx, Vec::new(), events, Vec::new())
         .await
         .or_internal()?;
-    append(
-        tx,
-        tenant,
-        Entry {
-            case_id: row.id,
-            actor: ctx.principal.label(),
-            action: if first { "answered" } else { "answer_changed" },
-            from: first.then_some(from),
-            to: first.then_some(State::Answered),
-            department: row.lead_department_id,
-            public: true,
-            text: Some(text),
-            detail: Some(serde_json::json!({ "suggestion": true })),
-            at: now,
-        },
-    )
-    .await?;
-    if first {
-        count(tx, tenant, row.lead_department_id, now, delta).await?;
-        cancel(tx, tenant, row.id, Ladders::All, now).await?;
+    let mut deltas: Vec<_> = deltas.into_iter().collect();
+    deltas.sort_by_key(|(d, _)| *d);
+    for (department, delta) in deltas {
+        count(tx, tenant, department, now, delta).await?;
     }
-    Ok(())
+    minsheng_store::queries::escalation::cancel_due_many(tx, t, &first_ids, now)
+        .await
+        .or_internal()
 }
 
 /// Note on a suggestion's timeline that it was merged into a cluster.

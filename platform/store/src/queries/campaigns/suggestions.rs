@@ -301,3 +301,21 @@ pub async fn per_group(
         .map(|(g, n)| (*g, *n, find(&answered, *g), find(&published, *g)))
         .collect())
 }
+
+/// Write the same change to many suggestions of the city.
+pub async fn update_many(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    case_ids: &[Uuid],
+    row: s::ActiveModel,
+) -> Result<()> {
+    for ids in chunks(case_ids.to_vec()) {
+        s::Entity::update_many()
+            .set(row.clone())
+            .filter(s::Column::TenantId.eq(tenant_id))
+            .filter(s::Column::CaseId.is_in(ids))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
