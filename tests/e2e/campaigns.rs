@@ -372,7 +372,7 @@ async fn a_campaign_runs_from_suggestions_to_delivered_projects(backend: Backend
     let projects = format!("{base}/projects");
     let (status, p1) = post(&app, &admin, &projects, json!({
         "reference": "HM-001", "title": "供热计量收费改革", "description": "推行供热计量收费，公开收费明细。",
-        "theme": "heating-fee", "lead_department": "rlgs", "planned_fen": 120_000_000_00_i64,
+        "theme": "heating-fee", "lead_department": "rlgs", "planned_fen": 12_000_000_000_i64,
         "starts_on": "2012-07-01", "ends_on": "2012-12-31", "clusters": [cluster_id]
     })).await;
     assert_eq!(status, 201, "{p1}");
@@ -396,7 +396,7 @@ async fn a_campaign_runs_from_suggestions_to_delivered_projects(backend: Backend
     assert_eq!(status, 422, "{bad}");
     // A parent whose progress is its children's, weighted.
     let (status, _) = post(&app, &admin, &projects, json!({
-        "reference": "HM-002", "title": "道路改造", "description": "主干道改造工程。", "planned_fen": 50_000_000_00_i64,
+        "reference": "HM-002", "title": "道路改造", "description": "主干道改造工程。", "planned_fen": 5_000_000_000_i64,
         "suggestions": [s3]
     })).await;
     assert_eq!(status, 201);
@@ -408,7 +408,7 @@ async fn a_campaign_runs_from_suggestions_to_delivered_projects(backend: Backend
         assert_eq!(status, 201, "{c}");
     }
     let (status, p3) = post(&app, &admin, &projects, json!({
-        "reference": "HM-003", "title": "政府自定项目", "description": "不来自市民建议的项目。", "planned_fen": 10_000_000_00_i64
+        "reference": "HM-003", "title": "政府自定项目", "description": "不来自市民建议的项目。", "planned_fen": 1_000_000_000_i64
     })).await;
     assert_eq!((status, p3["from_citizens"].as_bool()), (201, Some(false)));
 
@@ -457,7 +457,7 @@ async fn a_campaign_runs_from_suggestions_to_delivered_projects(backend: Backend
         &admin,
         Method::PATCH,
         &p1_path,
-        Some(json!({"status": "delivered", "spent_fen": 118_000_000_00_i64})),
+        Some(json!({"status": "delivered", "spent_fen": 11_800_000_000_i64})),
     )
     .await;
     assert_eq!((status, p["progress"].as_i64()), (200, Some(100)), "{p}");

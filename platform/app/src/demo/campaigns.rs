@@ -671,7 +671,8 @@ async fn run(app: &App, tenant: &TenantRecord, plan: &Plan) -> Result<CampaignRe
     // Budgets: the plan's total, shared by weight, in whole ten-thousands
     // of yuan; the last project takes what is left.
     let total_weight: u64 = projects_plan.iter().map(|p| u64::from(p.weight)).sum();
-    let unit: i64 = if plan.english { 100_00 } else { 10_000_00 };
+    // A hundred yuan in Springfield, ten thousand in Daqing (in fen).
+    let unit: i64 = if plan.english { 10_000 } else { 1_000_000 };
     let mut left = plan.budget_fen;
     let mut refs = Vec::new();
     for (i, project) in projects_plan.iter().enumerate() {

@@ -276,24 +276,6 @@ pub async fn insert_co_departments(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn chunks_are_powers_of_two_covering_every_row() {
-        let sizes: Vec<usize> = super::power_of_two_chunks((0..13).collect::<Vec<_>>())
-            .iter()
-            .map(Vec::len)
-            .collect();
-        assert_eq!(sizes, [8, 4, 1]);
-        let all: Vec<i32> = super::power_of_two_chunks((0..64).collect())
-            .into_iter()
-            .flatten()
-            .collect();
-        assert_eq!(all, (0..64).collect::<Vec<_>>());
-        assert!(super::power_of_two_chunks(Vec::<i32>::new()).is_empty());
-    }
-}
-
 /// Write the same change to many cases of the city.
 pub async fn update_by_ids(
     db: &impl ConnectionTrait,
@@ -310,4 +292,22 @@ pub async fn update_by_ids(
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chunks_are_powers_of_two_covering_every_row() {
+        let sizes: Vec<usize> = super::power_of_two_chunks((0..13).collect::<Vec<_>>())
+            .iter()
+            .map(Vec::len)
+            .collect();
+        assert_eq!(sizes, [8, 4, 1]);
+        let all: Vec<i32> = super::power_of_two_chunks((0..64).collect())
+            .into_iter()
+            .flatten()
+            .collect();
+        assert_eq!(all, (0..64).collect::<Vec<_>>());
+        assert!(super::power_of_two_chunks(Vec::<i32>::new()).is_empty());
+    }
 }
