@@ -22,6 +22,7 @@ mod m20261128_000008_trace_context;
 mod m20261207_000009_workbench;
 mod m20261207_000010_cohandling_stats;
 mod m20261207_000011_supervised_index;
+mod m20261207_000012_campaigns;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000009_workbench::Migration),
             Box::new(m20261207_000010_cohandling_stats::Migration),
             Box::new(m20261207_000011_supervised_index::Migration),
+            Box::new(m20261207_000012_campaigns::Migration),
         ]
     }
 }
