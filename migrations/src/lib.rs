@@ -23,6 +23,7 @@ mod m20261207_000009_workbench;
 mod m20261207_000010_cohandling_stats;
 mod m20261207_000011_supervised_index;
 mod m20261207_000012_campaigns;
+mod m20261207_000014_row_security_per_statement;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_cohandling_stats::Migration),
             Box::new(m20261207_000011_supervised_index::Migration),
             Box::new(m20261207_000012_campaigns::Migration),
+            Box::new(m20261207_000014_row_security_per_statement::Migration),
         ]
     }
 }

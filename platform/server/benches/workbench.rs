@@ -337,8 +337,12 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         let (prefix, _) = admin.rsplit_once('/').expect("a database name");
         run("PostgreSQL 15", &format!("{prefix}/{name}"), cases).await?;
-        db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await?;
+        if std::env::var("BENCH_KEEP_POSTGRES").is_ok() {
+            eprintln!("  the PostgreSQL city is kept in the database {name}");
+        } else {
+            db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await?;
+        }
     } else {
         println!("PostgreSQL: skipped (set MINSHENG_TEST_POSTGRES_URL, as scripts/bench does)");
     }
