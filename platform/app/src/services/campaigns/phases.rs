@@ -44,10 +44,25 @@ pub async fn create(
         );
     }
     for (i, theme) in input.themes.iter().enumerate() {
-        if !rules.categories.contains_key(theme) {
+        let Some(category) = rules.categories.get(theme) else {
             p.push(
                 format!("themes[{i}]"),
                 format!("no active category {theme:?} in this city"),
+            );
+            continue;
+        };
+        // The suggestion form asks no category questions: a theme whose
+        // category requires answers would refuse every suggestion.
+        let questions: Vec<crate::model::Attribute> =
+            serde_json::from_value(category.attributes.clone()).unwrap_or_default();
+        if let Some(q) = questions.iter().find(|q| q.required) {
+            p.push(
+                format!("themes[{i}]"),
+                format!(
+                    "category {theme:?} requires an answer to {:?}, which suggestions do not ask: \
+                     choose a category without required questions",
+                    q.code
+                ),
             );
         }
     }
@@ -68,8 +83,12 @@ pub async fn create(
     let (Some(slug), Some(title), Some(description)) = (slug, title, description) else {
         return Err(Error::internal("checked fields missing"));
     };
-    let mut themes = input.themes.clone();
-    themes.dedup();
+    let mut themes: Vec<String> = Vec::with_capacity(input.themes.len());
+    for theme in &input.themes {
+        if !themes.contains(theme) {
+            themes.push(theme.clone());
+        }
+    }
     let now = ctx.now();
     let tx = ctx.tx(tenant.id).await?;
     let row = q::rows::insert(
