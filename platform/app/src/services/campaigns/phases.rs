@@ -44,25 +44,10 @@ pub async fn create(
         );
     }
     for (i, theme) in input.themes.iter().enumerate() {
-        let Some(category) = rules.categories.get(theme) else {
+        if !rules.categories.contains_key(theme) {
             p.push(
                 format!("themes[{i}]"),
                 format!("no active category {theme:?} in this city"),
-            );
-            continue;
-        };
-        // The suggestion form asks no category questions: a theme whose
-        // category requires answers would refuse every suggestion.
-        let questions: Vec<crate::model::Attribute> =
-            serde_json::from_value(category.attributes.clone()).unwrap_or_default();
-        if let Some(q) = questions.iter().find(|q| q.required) {
-            p.push(
-                format!("themes[{i}]"),
-                format!(
-                    "category {theme:?} requires an answer to {:?}, which suggestions do not ask: \
-                     choose a category without required questions",
-                    q.code
-                ),
             );
         }
     }
