@@ -1,6 +1,6 @@
 //! Projects, their milestones and sources.
 
-use super::{Result, chunks, sum_bigint};
+use super::{CHUNK, Result, sum_bigint};
 use crate::entity::{
     campaign_milestone as m, campaign_project as p, campaign_project_source as src,
 };
@@ -44,11 +44,11 @@ pub async fn by_ids(
     ids: &[Uuid],
 ) -> Result<Vec<p::Model>> {
     let mut out = Vec::new();
-    for ids in chunks(ids.to_vec()) {
+    for ids in ids.chunks(CHUNK) {
         out.extend(
             p::Entity::find()
                 .filter(p::Column::TenantId.eq(tenant_id))
-                .filter(p::Column::Id.is_in(ids))
+                .filter(p::Column::Id.is_in(ids.iter().copied()))
                 .order_by_asc(p::Column::Reference)
                 .all(db)
                 .await?,
@@ -95,11 +95,11 @@ pub async fn milestones(
     project_ids: &[Uuid],
 ) -> Result<Vec<m::Model>> {
     let mut out = Vec::new();
-    for ids in chunks(project_ids.to_vec()) {
+    for ids in project_ids.chunks(CHUNK) {
         out.extend(
             m::Entity::find()
                 .filter(m::Column::TenantId.eq(tenant_id))
-                .filter(m::Column::ProjectId.is_in(ids))
+                .filter(m::Column::ProjectId.is_in(ids.iter().copied()))
                 .order_by_asc(m::Column::Day)
                 .order_by_asc(m::Column::Id)
                 .all(db)
@@ -114,8 +114,9 @@ pub async fn insert_milestone(db: &impl ConnectionTrait, row: m::ActiveModel) ->
 }
 
 pub async fn insert_sources(db: &impl ConnectionTrait, rows: Vec<src::ActiveModel>) -> Result<()> {
-    for chunk in chunks(rows) {
-        src::Entity::insert_many(chunk)
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        src::Entity::insert_many(rows.by_ref().take(CHUNK))
             .exec_without_returning(db)
             .await?;
     }
@@ -129,11 +130,11 @@ pub async fn sources(
     project_ids: &[Uuid],
 ) -> Result<Vec<src::Model>> {
     let mut out = Vec::new();
-    for ids in chunks(project_ids.to_vec()) {
+    for ids in project_ids.chunks(CHUNK) {
         out.extend(
             src::Entity::find()
                 .filter(src::Column::TenantId.eq(tenant_id))
-                .filter(src::Column::ProjectId.is_in(ids))
+                .filter(src::Column::ProjectId.is_in(ids.iter().copied()))
                 .order_by_asc(src::Column::Id)
                 .all(db)
                 .await?,
