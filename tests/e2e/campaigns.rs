@@ -1034,6 +1034,9 @@ async fn campaign_pages_work_without_javascript(backend: Backend) {
     let (status, to) = form(&app, &rlgs, desk, &[("op", "publish")]).await;
     assert_eq!(status, 303, "{to}");
     assert!(to.contains("notice=published%3A2"), "{to}");
+    let (status, html) = page(&app, &rlgs, &to).await;
+    assert_eq!(status, 200, "the desk after publishing: {html}");
+    assert!(html.contains("data-testid=\"desk-notice\""), "{html}");
     advance(&app, &admin, &base, "selecting").await;
     let (_, clusters) = get(&app, &anon, &format!("{base}/clusters")).await;
     let cluster = clusters[0]["id"].as_str().unwrap().to_owned();
