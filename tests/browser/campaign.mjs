@@ -11,31 +11,17 @@
 // the plan in MINSHENG_BROWSER_PLAN (JSON); exits non-zero with a message
 // on the first thing that is wrong.
 
-import { chromium } from "playwright-core";
-import { createRequire } from "node:module";
+import { audit as axeAudit, launch } from "./common.mjs";
 import { mkdirSync } from "node:fs";
 import assert from "node:assert/strict";
 
-const require = createRequire(import.meta.url);
-const AXE = require.resolve("axe-core/axe.min.js");
 const plan = JSON.parse(process.env.MINSHENG_BROWSER_PLAN);
 const site = `${plan.base}/t/${plan.slug}/`;
 const campaign = `${site}campaigns/${plan.campaign}`;
 const desk = `${site}staff/campaigns/${plan.campaign}`;
 mkdirSync(plan.artifacts, { recursive: true });
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launch();
 let current = null;
 
 process.on("uncaughtException", async (e) => {
@@ -217,18 +203,7 @@ for (const [name, url, signedIn] of visited) {
   const page = await context.newPage();
   current = page;
   await page.goto(url);
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(async () =>
-    // eslint-disable-next-line no-undef
-    await axe.run(document, { resultTypes: ["violations"] }),
-  );
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.equal(
-    bad.length,
-    0,
-    `${name}: accessibility violations:\n` +
-      bad.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(" ")).join("\n  ")}`).join("\n"),
-  );
+  await axeAudit(page, name);
   await context.close();
 }
 await browser.close();

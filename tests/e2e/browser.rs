@@ -93,23 +93,29 @@ async fn city_admin(app: &crate::support::TestApp, slug: &str) -> serde_json::Va
     serde_json::json!({ "cookie": auth.cookie.unwrap(), "csrf": auth.csrf.unwrap() })
 }
 
-/// Run `tests/browser/citizen.mjs` with `plan`; it fails on the first thing
-/// that is wrong and says what.
-async fn run_citizen(plan: serde_json::Value) -> serde_json::Value {
+/// Run `tests/browser/{script}` with `plan`; it fails on the first thing
+/// that is wrong and says what. Its output.
+async fn run_script(script: &str, plan: &serde_json::Value) -> String {
     let output = Command::new("node")
-        .arg("citizen.mjs")
+        .arg(script)
         .current_dir(browser_dir())
         .env("MINSHENG_BROWSER_PLAN", plan.to_string())
         .output()
         .await
         .expect("run node (Node.js is needed for the browser tests)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
-        "the {} visit failed:\n{}\n{stdout}",
+        "{script} failed for {}:\n{}\n{stdout}",
         plan["slug"],
         String::from_utf8_lossy(&output.stderr)
     );
+    stdout
+}
+
+/// Run `tests/browser/citizen.mjs` with `plan`: what it reports.
+async fn run_citizen(plan: serde_json::Value) -> serde_json::Value {
+    let stdout = run_script("citizen.mjs", &plan).await;
     serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap()
 }
 
@@ -205,23 +211,6 @@ async fn citizens_ask_track_and_rate(backend: Backend) {
 }
 on_both_backends!(citizens_ask_track_and_rate);
 
-/// Run `tests/browser/staff.mjs` with `plan`.
-async fn run_staff(plan: serde_json::Value) {
-    let output = Command::new("node")
-        .arg("staff.mjs")
-        .current_dir(browser_dir())
-        .env("MINSHENG_BROWSER_PLAN", plan.to_string())
-        .output()
-        .await
-        .expect("run node (Node.js is needed for the browser tests)");
-    assert!(
-        output.status.success(),
-        "the staff visit failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
-    );
-}
-
 /// The article's heating complaint from the staff side, in the browser:
 /// once with JavaScript and once without. Dispatcher, lead department,
 /// co-handling department and supervisor each sign in on the city's form;
@@ -239,27 +228,30 @@ async fn staff_answer_the_heating_complaint(backend: Backend) {
     for (javascript, template) in [(true, "入户检修"), (false, "入户检修（无脚本）")] {
         let case =
             crate::flows::submit_case(&app, "daqing", &crate::flows::heating_complaint()).await;
-        run_staff(serde_json::json!({
-            "base": app.base,
-            "slug": "daqing",
-            "javascript": javascript,
-            "artifacts": shots,
-            "password": crate::support::PASSWORD,
-            "dispatcher": "dq-dispatcher",
-            "lead_user": "dq-heat",
-            "co_user": "dq-cgj",
-            "supervisor": "dq-super",
-            "code": case.code,
-            "secret": case.secret,
-            "contact_phone": "13900001111",
-            "lead": "rlgs",
-            "lead_name": "市热力公司",
-            "co": "lfq-cgj",
-            "opinion": "经现场核实，小区外部管网无占道施工，建议由热力公司入户检查。",
-            "template_title": template,
-            "answer": "经市热力公司技术人员入户检查，温控阀损坏，已修复，供热已恢复正常。",
-            "rating_label": "满意",
-        }))
+        run_script(
+            "staff.mjs",
+            &serde_json::json!({
+                "base": app.base,
+                "slug": "daqing",
+                "javascript": javascript,
+                "artifacts": shots,
+                "password": crate::support::PASSWORD,
+                "dispatcher": "dq-dispatcher",
+                "lead_user": "dq-heat",
+                "co_user": "dq-cgj",
+                "supervisor": "dq-super",
+                "code": case.code,
+                "secret": case.secret,
+                "contact_phone": "13900001111",
+                "lead": "rlgs",
+                "lead_name": "市热力公司",
+                "co": "lfq-cgj",
+                "opinion": "经现场核实，小区外部管网无占道施工，建议由热力公司入户检查。",
+                "template_title": template,
+                "answer": "经市热力公司技术人员入户检查，温控阀损坏，已修复，供热已恢复正常。",
+                "rating_label": "满意",
+            }),
+        )
         .await;
     }
 }
@@ -312,24 +304,6 @@ async fn open_campaign(
     created["tracking_code"].as_str().unwrap().to_owned()
 }
 
-/// Run `tests/browser/campaign.mjs` with `plan`.
-async fn run_campaign(plan: serde_json::Value) {
-    let output = Command::new("node")
-        .arg("campaign.mjs")
-        .current_dir(browser_dir())
-        .env("MINSHENG_BROWSER_PLAN", plan.to_string())
-        .output()
-        .await
-        .expect("run node (Node.js is needed for the browser tests)");
-    assert!(
-        output.status.success(),
-        "the {} campaign visit failed:\n{}\n{}",
-        plan["slug"],
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
-    );
-}
-
 /// A suggestion followed from the citizen's form to its delivered project:
 /// in daqing in Chinese with JavaScript, in springfield in English without.
 /// The citizen answers the theme's own questions; staff merge, answer and
@@ -366,7 +340,7 @@ async fn a_suggestion_is_followed_to_its_delivered_project(backend: Backend) {
         };
         let other_code = open_campaign(&app, &admin, slug, &themes, other).await;
         let words = |zh_cn: &'static str, en: &'static str| if zh { zh_cn } else { en };
-        run_campaign(serde_json::json!({
+        run_script("campaign.mjs", &serde_json::json!({
             "base": app.base,
             "slug": slug,
             "campaign": "call-2012",
