@@ -988,6 +988,18 @@ async fn campaign_pages_work_without_javascript(backend: Backend) {
         html.contains(&codes[0]) && html.contains(&codes[1]),
         "{html}"
     );
+    // Who is behind: a suggestion past its answer deadline is overdue
+    // until its answer is published.
+    assert!(html.contains("data-overdue=\"0\""), "{html}");
+    app.platform_query(&format!(
+        "UPDATE cases SET answer_deadline = '2012-01-01T00:00:00+00:00' WHERE tracking_code = '{}'",
+        codes[0]
+    ))
+    .await;
+    let (_, groups) = get(&app, &anon, &format!("{base}/groups")).await;
+    assert_eq!(groups[0]["overdue"], 1, "{groups}");
+    let (_, html) = page(&app, &rlgs, desk).await;
+    assert!(html.contains("data-overdue=\"1\""), "{html}");
     let (status, html) = form(
         &app,
         &rlgs,
@@ -1037,6 +1049,7 @@ async fn campaign_pages_work_without_javascript(backend: Backend) {
     let (status, html) = page(&app, &rlgs, &to).await;
     assert_eq!(status, 200, "the desk after publishing: {html}");
     assert!(html.contains("data-testid=\"desk-notice\""), "{html}");
+    assert!(html.contains("data-overdue=\"0\""), "published: {html}");
     advance(&app, &admin, &base, "selecting").await;
     let (_, clusters) = get(&app, &anon, &format!("{base}/clusters")).await;
     let cluster = clusters[0]["id"].as_str().unwrap().to_owned();
@@ -1134,6 +1147,13 @@ async fn campaign_pages_work_without_javascript(backend: Backend) {
     .await;
     assert_eq!(status, 200);
     assert!(html.contains("data-reference=\"HM-P1\""), "{html}");
+    assert!(
+        html.contains(&format!(
+            "suggestions/{}\">供热收费应该公开明细</a>",
+            codes[0]
+        )),
+        "the suggestions are listed: {html}"
+    );
     let (_, html) = page(&app, &anon, "/t/daqing/campaigns/hm-pages?status=delivered").await;
     assert!(!html.contains("data-reference=\"HM-P1\""));
     // Another city has none of it.

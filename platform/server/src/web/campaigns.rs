@@ -130,22 +130,17 @@ pub async fn campaign_page(
         .iter()
         .map(|(code, name)| json!({"code": code, "name": name}))
         .collect();
-    let mut departments: Vec<(String, String)> = p
-        .iter()
-        .filter_map(|p| {
-            p.lead_department
-                .clone()
-                .zip(p.lead_department_name.clone())
-        })
-        .collect();
+    let mut departments: Vec<(String, String)> =
+        p.iter().filter_map(|p| p.department.clone()).collect();
     departments.sort();
     departments.dedup();
     let rows: Vec<_> = p
         .iter()
-        .filter(|p| p.parent.is_none())
+        .filter(|p| p.top_level)
         .map(|p| {
             json!({
-                "reference": p.reference, "title": p.title, "department": p.lead_department_name,
+                "reference": p.reference, "title": p.title,
+                "department": p.department.as_ref().map(|d| &d.1),
                 "planned": yuan(p.planned_fen), "status": p.status, "status_name": p.status_name,
                 "progress": p.progress, "from_citizens": p.from_citizens,
             })

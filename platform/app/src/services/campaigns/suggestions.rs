@@ -100,7 +100,9 @@ fn adopted(s: &campaign_suggestion::Model) -> bool {
 
 /// What the public reads of a suggestion's answer: nothing until it is
 /// published.
-fn published_view(s: &campaign_suggestion::Model) -> (String, Option<String>, Option<String>) {
+pub(crate) fn published_view(
+    s: &campaign_suggestion::Model,
+) -> (String, Option<String>, Option<String>) {
     if s.published_at.is_some() {
         (s.disposition.clone(), s.answer.clone(), s.reason.clone())
     } else {
@@ -241,7 +243,7 @@ pub async fn list(
 }
 
 /// The query for public suggestions by published disposition and theme.
-async fn public_query(
+pub(crate) async fn public_query(
     ctx: &Ctx,
     db: &impl ConnectionTrait,
     tenant: &TenantRecord,
@@ -273,28 +275,6 @@ async fn public_query(
         query.category = Some(id);
     }
     Ok(query)
-}
-
-/// A page of public suggestions in the caller's transaction, without
-/// counting them all: the items, and whether another page follows.
-pub(crate) async fn page_in(
-    ctx: &Ctx,
-    db: &impl ConnectionTrait,
-    tenant: &TenantRecord,
-    campaign: &campaign::Model,
-    disposition: Option<&str>,
-    theme: Option<&str>,
-    page: u64,
-) -> Result<(Vec<Suggestion>, bool), Error> {
-    let size = super::pages::PAGE_SIZE;
-    let query = public_query(ctx, db, tenant, campaign, disposition, theme).await?;
-    let mut rows =
-        q::suggestions::page_only(db, tenant.id.into_uuid(), campaign.id, &query, page, size)
-            .await
-            .or_internal()?;
-    let more = rows.len() as u64 > size;
-    rows.truncate(usize::try_from(size).unwrap_or(usize::MAX));
-    Ok((views(ctx, db, tenant, campaign, rows, false).await?, more))
 }
 
 /// What a working group sees of its suggestions.

@@ -24,6 +24,73 @@ pub async fn list(
         .await
 }
 
+/// What a list of projects shows of each.
+#[derive(Clone, Debug, sea_orm::FromQueryResult)]
+pub struct ProjectLine {
+    pub id: Uuid,
+    pub reference: String,
+    pub title: String,
+    pub theme: Option<String>,
+    pub lead_department_id: Option<Uuid>,
+    pub planned_fen: i64,
+    pub status: String,
+    pub progress: i16,
+    pub parent_id: Option<Uuid>,
+}
+
+/// A campaign's projects by reference, only the columns a list shows.
+pub async fn lines(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    campaign_id: Uuid,
+) -> Result<Vec<ProjectLine>> {
+    p::Entity::find()
+        .select_only()
+        .columns([
+            p::Column::Id,
+            p::Column::Reference,
+            p::Column::Title,
+            p::Column::Theme,
+            p::Column::LeadDepartmentId,
+            p::Column::PlannedFen,
+            p::Column::Status,
+            p::Column::Progress,
+            p::Column::ParentId,
+        ])
+        .filter(p::Column::TenantId.eq(tenant_id))
+        .filter(p::Column::CampaignId.eq(campaign_id))
+        .order_by_asc(p::Column::Reference)
+        .into_model::<ProjectLine>()
+        .all(db)
+        .await
+}
+
+/// Which of a campaign's projects have a source (come from citizens).
+pub async fn sourced(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    campaign_id: Uuid,
+) -> Result<Vec<Uuid>> {
+    src::Entity::find()
+        .select_only()
+        .column(src::Column::ProjectId)
+        .distinct()
+        .filter(src::Column::TenantId.eq(tenant_id))
+        .filter(
+            src::Column::ProjectId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(p::Column::Id)
+                    .from(p::Entity)
+                    .and_where(Expr::col(p::Column::TenantId).eq(tenant_id))
+                    .and_where(Expr::col(p::Column::CampaignId).eq(campaign_id))
+                    .to_owned(),
+            ),
+        )
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await
+}
+
 pub async fn by_reference(
     db: &impl ConnectionTrait,
     tenant_id: Uuid,

@@ -77,6 +77,7 @@ pub struct CaseRef {
     pub tracking_code: String,
     pub title: String,
     pub public: bool,
+    pub category_id: Uuid,
 }
 
 /// The links to the cases of `case_ids` (only the columns a link shows).
@@ -95,6 +96,7 @@ pub async fn case_refs(
                     case::Column::TrackingCode,
                     case::Column::Title,
                     case::Column::Public,
+                    case::Column::CategoryId,
                 ])
                 .filter(case::Column::TenantId.eq(tenant_id))
                 .filter(case::Column::Id.is_in(ids.iter().copied()))
@@ -146,6 +148,8 @@ pub struct Query {
     pub public_only: bool,
     /// Only suggestions of this category (theme).
     pub category: Option<Uuid>,
+    /// Only suggestions whose answer was due before this time.
+    pub due_before: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 fn filtered(tenant_id: Uuid, campaign_id: Uuid, q: &Query) -> sea_orm::Select<s::Entity> {
@@ -171,7 +175,7 @@ fn filtered(tenant_id: Uuid, campaign_id: Uuid, q: &Query) -> sea_orm::Select<s:
         Some(false) => find = find.filter(s::Column::AnsweredAt.is_null()),
         None => {}
     }
-    if q.public_only || q.category.is_some() {
+    if q.public_only || q.category.is_some() || q.due_before.is_some() {
         // Each suggestion's own case, looked up by its key (an `IN` over
         // the city's public cases would read all of them for one page).
         let mut cases = sea_orm::sea_query::Query::select()
@@ -187,6 +191,9 @@ fn filtered(tenant_id: Uuid, campaign_id: Uuid, q: &Query) -> sea_orm::Select<s:
         }
         if let Some(category) = q.category {
             cases.and_where(Expr::col((case::Entity, case::Column::CategoryId)).eq(category));
+        }
+        if let Some(due) = q.due_before {
+            cases.and_where(Expr::col((case::Entity, case::Column::AnswerDeadline)).lt(due));
         }
         find = find.filter(Expr::exists(cases));
     }
@@ -225,17 +232,33 @@ pub async fn page(
     Ok((rows, total))
 }
 
-/// One page of suggestions, oldest first, without counting them all;
-/// `size + 1` rows tell whether another page follows.
-pub async fn page_only(
+/// What a public list shows of a suggestion beside its case.
+#[derive(Clone, Debug, sea_orm::FromQueryResult)]
+pub struct SuggestionLine {
+    pub case_id: Uuid,
+    pub disposition: String,
+    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// One page of suggestions, oldest first, with only the columns a public
+/// list shows, without counting them all: `size + 1` rows tell whether
+/// another page follows.
+pub async fn page_lines(
     db: &impl ConnectionTrait,
     tenant_id: Uuid,
     campaign_id: Uuid,
     q: &Query,
     page: u64,
     size: u64,
-) -> Result<Vec<s::Model>> {
+) -> Result<Vec<SuggestionLine>> {
     ordered(tenant_id, campaign_id, q, page, size, size + 1)
+        .select_only()
+        .columns([
+            s::Column::CaseId,
+            s::Column::Disposition,
+            s::Column::PublishedAt,
+        ])
+        .into_model::<SuggestionLine>()
         .all(db)
         .await
 }
@@ -359,14 +382,25 @@ pub async fn in_clusters(
     Ok(out)
 }
 
-/// Per working group (none for suggestions no group answers): how many
-/// suggestions, how many answered (drafted or published), how many
-/// published.
+/// How far a working group has got with its suggestions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GroupCounts {
+    pub total: i64,
+    /// Answered: drafted or published.
+    pub answered: i64,
+    pub published: i64,
+    /// Not published and past the answer deadline at `now`.
+    pub overdue: i64,
+}
+
+/// Per working group (`None` for suggestions no group answers): how many
+/// suggestions, answered, published and overdue at `now`.
 pub async fn per_group(
     db: &impl ConnectionTrait,
     tenant_id: Uuid,
     campaign_id: Uuid,
-) -> Result<Vec<(Option<Uuid>, i64, i64, i64)>> {
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<(Option<Uuid>, GroupCounts)>> {
     let count = |q: Query| {
         filtered(tenant_id, campaign_id, &q)
             .select_only()
@@ -387,12 +421,26 @@ pub async fn per_group(
         ..Query::default()
     })
     .await?;
+    let overdue = count(Query {
+        published: Some(false),
+        due_before: Some(now),
+        ..Query::default()
+    })
+    .await?;
     let find = |list: &[(Option<Uuid>, i64)], g: Option<Uuid>| {
         list.iter().find(|(x, _)| *x == g).map_or(0, |(_, n)| *n)
     };
     Ok(total
         .iter()
-        .map(|(g, n)| (*g, *n, find(&answered, *g), find(&published, *g)))
+        .map(|(g, n)| {
+            let counts = GroupCounts {
+                total: *n,
+                answered: find(&answered, *g),
+                published: find(&published, *g),
+                overdue: find(&overdue, *g),
+            };
+            (*g, counts)
+        })
         .collect())
 }
 
