@@ -24,6 +24,7 @@ mod m20261207_000010_cohandling_stats;
 mod m20261207_000011_supervised_index;
 mod m20261207_000012_campaigns;
 mod m20261207_000014_row_security_per_statement;
+mod m20261207_000015_campaign_figures;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_supervised_index::Migration),
             Box::new(m20261207_000012_campaigns::Migration),
             Box::new(m20261207_000014_row_security_per_statement::Migration),
+            Box::new(m20261207_000015_campaign_figures::Migration),
         ]
     }
 }
