@@ -16,7 +16,7 @@ pub struct Config {
     /// the embedded SQLite file under `data_dir`.
     pub database_url: Option<String>,
     /// Database connections each process keeps at most (unset: 8 on
-    /// SQLite, 16 on PostgreSQL).
+    /// SQLite; on PostgreSQL four per core, from 4 to 16).
     pub database_pool: Option<u32>,
     /// Where files of the embedded default live.
     pub data_dir: PathBuf,

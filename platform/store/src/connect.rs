@@ -88,9 +88,10 @@ impl Store {
     }
 
     /// [`Store::connect_with`] with at most `pool` connections (`None`: 8
-    /// on SQLite, 16 on PostgreSQL). On a small machine that also runs
-    /// PostgreSQL, fewer connections than clients keep the database's
-    /// processes from crowding out the server's threads.
+    /// on SQLite; on PostgreSQL four per core of this machine, from 4 to
+    /// 16). More connections than that only queue in the database
+    /// server's scheduler instead of in the pool: on 2 cores, 16
+    /// connections gave the staff queue a p99 of 57–84 ms, 8 gave 46 ms.
     pub async fn connect_pooled(
         url: &str,
         durability: Durability,
@@ -121,7 +122,9 @@ impl Store {
                     });
             }
             Backend::Postgres => {
-                options.max_connections(pool.unwrap_or(16));
+                let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+                let default = u32::try_from(cores * 4).unwrap_or(16).clamp(4, 16);
+                options.max_connections(pool.unwrap_or(default));
                 if durability == Durability::Bulk {
                     options.map_sqlx_postgres_opts(|opts| {
                         opts.options([("synchronous_commit", "off")])
