@@ -21,6 +21,7 @@ mod m20261128_000007_plugins;
 mod m20261128_000008_trace_context;
 mod m20261207_000009_workbench;
 mod m20261207_000010_cohandling_stats;
+mod m20261207_000013_search;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000008_trace_context::Migration),
             Box::new(m20261207_000009_workbench::Migration),
             Box::new(m20261207_000010_cohandling_stats::Migration),
+            Box::new(m20261207_000013_search::Migration),
         ]
     }
 }

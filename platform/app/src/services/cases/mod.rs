@@ -11,6 +11,7 @@ mod citizen;
 mod cohandling;
 mod lists;
 mod read;
+mod similar;
 mod staff;
 mod stats;
 mod supervision;
@@ -24,6 +25,7 @@ pub use lists::{
     public_updates,
 };
 pub use read::get;
+pub use similar::{SIMILAR_MIN_SCORE, SIMILAR_SHOWN, similar_public};
 pub use staff::{StaffAction, act, note, release};
 pub use stats::{add_views, city_stats, count_view, department_stats, note_view, recount};
 pub use supervision::{BOARD_CASES, Board, BoardCase, DepartmentLoad, board, supervise};

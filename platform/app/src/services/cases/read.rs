@@ -93,6 +93,7 @@ pub(super) fn public_view(row: &case::Model, names: &Names, shown: Redaction) ->
             .unwrap_or_default(),
         media_url: row.media_url.clone(),
         updated_at: row.updated_at,
+        highlight: None,
     }
 }
 

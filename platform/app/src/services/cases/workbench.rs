@@ -258,7 +258,11 @@ pub async fn work_queue(
         base.priority = Some(crate::services::plugins::chains::priority_from_name(p));
     }
     base.tag = query.tag.clone().filter(|t| !t.trim().is_empty());
-    base.search = query.text.clone().filter(|t| !t.trim().is_empty());
+    base.search = query
+        .text
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| crate::services::search::terms(tenant, t));
     let start_of = |d: NaiveDate| {
         d.and_hms_opt(0, 0, 0)
             .and_then(|t| t.and_local_timezone(tenant.time_zone).earliest())

@@ -12,7 +12,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_domain::Error;
 use minsheng_domain::case::{self as machine, State};
 use minsheng_domain::ids::CaseId;
-use minsheng_store::entity::{case, case_department, case_event, case_idempotency, due_work};
+use minsheng_store::entity::{
+    case, case_department, case_event, case_idempotency, case_search, due_work,
+};
 use minsheng_store::group_commit::{GroupCommit, Job, Tally};
 use minsheng_store::queries::cases::{self as q, StatDelta};
 use minsheng_store::{DatabaseTransaction, DbErr, Scope, Store};
@@ -51,6 +53,8 @@ pub struct Submission {
     pub(super) answer_deadline: DateTime<Utc>,
     /// When the department is reminded, as a share of the allowed time.
     pub(super) reminder_share: f64,
+    /// Its words for the search index, segmented before the queue.
+    pub(super) search: Arc<crate::services::search::Indexed>,
 }
 
 /// Why a submission's write did not happen.
@@ -75,6 +79,8 @@ pub struct Batch {
     due: Vec<due_work::ActiveModel>,
     /// Co-handling departments rules chose.
     co_handlers: Vec<case_department::ActiveModel>,
+    /// The new cases' rows of the search index.
+    search: Vec<case_search::ActiveModel>,
     /// Forget idempotency keys older than this first (they are kept a day).
     expire_keys_before: Option<DateTime<Utc>>,
     received: HashMap<(Uuid, NaiveDate), StatDelta>,
@@ -128,6 +134,9 @@ impl Job for Submission {
             .await
             .map_err(Submission::database)?;
         minsheng_store::queries::escalation::insert_due(tx, batch.due)
+            .await
+            .map_err(Submission::database)?;
+        minsheng_store::queries::search::upsert(tx, batch.search)
             .await
             .map_err(Submission::database)?;
         // Each writer adds to its own counter shard: concurrent batches
@@ -245,6 +254,11 @@ impl Submission {
             unredacted: Set(valid.unredacted.clone()),
             supervised_at: Set(None),
         });
+        batch.search.push(crate::services::search::row(
+            t,
+            id,
+            (*self.search).clone(),
+        ));
         for department in valid.co_handlers.iter().filter(|d| Some(**d) != lead) {
             batch.co_handlers.push(case_department::ActiveModel {
                 tenant_id: Set(t),

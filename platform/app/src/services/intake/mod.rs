@@ -94,6 +94,12 @@ pub async fn submit(
         } if *ct == tenant.id => Some(user.into_uuid()),
         _ => None,
     };
+    let search = crate::services::search::index(
+        &crate::services::search::city_words(tenant),
+        &valid.title,
+        &valid.text,
+        None,
+    );
     let job = Submission {
         tenant: tenant.clone(),
         key: idempotency_key,
@@ -105,6 +111,7 @@ pub async fn submit(
         accept_deadline,
         answer_deadline,
         reminder_share: ctx.app.config.reminder_share,
+        search: Arc::new(search),
     };
     // Two retries of one key in flight at once: the loser's insert of the
     // key collides; its next attempt finds the winner's answer.

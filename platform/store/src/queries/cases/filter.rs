@@ -5,8 +5,8 @@ use crate::entity::{case, case_department};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
@@ -27,9 +27,13 @@ pub struct Filter {
     pub codes: Option<Vec<String>>,
     /// Cases filed by this citizen account.
     pub citizen: Option<Uuid>,
-    /// Cases whose title or text contains these words (each of them, any
-    /// case). A scan within the other conditions: see docs/operations.md.
+    /// Cases whose title, text or answer holds every one of these search
+    /// terms, separated by spaces: words segmented by the application
+    /// (`minsheng-text`), matched through the search index. No terms
+    /// (only stop words were typed) matches nothing.
     pub search: Option<String>,
+    /// With `search`: best matches first (else newest first).
+    pub ranked: bool,
     /// Held for review (`review` is set).
     pub held: bool,
     /// Under supervision (督办).
@@ -60,7 +64,7 @@ fn contains_pattern(word: &str) -> String {
     escaped
 }
 
-fn condition(tenant_id: Uuid, f: &Filter) -> Condition {
+fn condition(backend: DbBackend, tenant_id: Uuid, f: &Filter) -> Condition {
     let mut c = Condition::all().add(case::Column::TenantId.eq(tenant_id));
     if f.public_only {
         c = c.add(case::Column::Public.eq(true));
@@ -129,19 +133,39 @@ fn condition(tenant_id: Uuid, f: &Filter) -> Condition {
                 .like(LikeExpr::new(pattern).escape('\\')),
         );
     }
-    for word in f.search.iter().flat_map(|s| s.split_whitespace()).take(5) {
-        let pattern = contains_pattern(word);
-        let like = |col: case::Column| {
-            Expr::expr(Func::lower(Expr::col((case::Entity, col))))
-                .like(LikeExpr::new(pattern.clone()).escape('\\'))
-        };
-        c = c.add(
-            Condition::any()
-                .add(like(case::Column::Title))
-                .add(like(case::Column::Body)),
-        );
+    if let Some(terms) = search_terms(f) {
+        if terms.is_empty() {
+            c = c.add(Expr::cust("1 = 0"));
+        } else {
+            c = c.add(crate::queries::search::matches(backend, tenant_id, &terms));
+        }
     }
     c
+}
+
+/// The search terms of `f`, at most 8.
+fn search_terms(f: &Filter) -> Option<Vec<String>> {
+    f.search
+        .as_ref()
+        .map(|s| s.split_whitespace().take(8).map(str::to_owned).collect())
+}
+
+/// Newest first, or with a ranked search best first.
+fn ordered(
+    backend: DbBackend,
+    select: sea_orm::Select<case::Entity>,
+    f: &Filter,
+) -> sea_orm::Select<case::Entity> {
+    let select = match search_terms(f).filter(|t| f.ranked && !t.is_empty()) {
+        Some(terms) => select.order_by(
+            crate::queries::search::rank(backend, &terms),
+            sea_orm::Order::Desc,
+        ),
+        None => select,
+    };
+    select
+        .order_by_desc(case::Column::SubmittedAt)
+        .order_by_desc(case::Column::Id)
 }
 
 /// A page of cases, newest first, and the total count.
@@ -152,11 +176,16 @@ pub async fn list(
     page: u64,
     page_size: u64,
 ) -> Result<(Vec<case::Model>, u64), DbErr> {
-    let query = case::Entity::find()
-        .filter(condition(tenant_id, filter))
-        .order_by_desc(case::Column::SubmittedAt)
-        .order_by_desc(case::Column::Id);
-    let total = query.clone().count(db).await?;
+    let backend = db.get_database_backend();
+    let total = case::Entity::find()
+        .filter(condition(backend, tenant_id, filter))
+        .count(db)
+        .await?;
+    let query = ordered(
+        backend,
+        case::Entity::find().filter(condition(backend, tenant_id, filter)),
+        filter,
+    );
     let rows = query
         .offset(page * page_size)
         .limit(page_size)
@@ -176,7 +205,7 @@ pub async fn count_capped(
     let inner = case::Entity::find()
         .select_only()
         .column(case::Column::Id)
-        .filter(condition(tenant_id, filter))
+        .filter(condition(db.get_database_backend(), tenant_id, filter))
         .limit(cap)
         .into_query();
     let outer = Query::select()
@@ -199,14 +228,16 @@ pub async fn page(
     page: u64,
     page_size: u64,
 ) -> Result<Vec<case::Model>, DbErr> {
-    case::Entity::find()
-        .filter(condition(tenant_id, filter))
-        .order_by_desc(case::Column::SubmittedAt)
-        .order_by_desc(case::Column::Id)
-        .offset(page * page_size)
-        .limit(page_size)
-        .all(db)
-        .await
+    let backend = db.get_database_backend();
+    ordered(
+        backend,
+        case::Entity::find().filter(condition(backend, tenant_id, filter)),
+        filter,
+    )
+    .offset(page * page_size)
+    .limit(page_size)
+    .all(db)
+    .await
 }
 
 /// The order of a work queue.
@@ -229,7 +260,7 @@ pub async fn queue(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: u64,
 ) -> Result<Vec<case::Model>, DbErr> {
-    let mut c = condition(tenant_id, filter);
+    let mut c = condition(db.get_database_backend(), tenant_id, filter);
     match order {
         QueueOrder::Deadline => {
             if let Some((at, id)) = after {
@@ -355,9 +386,11 @@ pub async fn open_counts(
             when(Expr::col((case::Entity, case::Column::SupervisedAt)).is_not_null()),
         ),
     ];
-    let mut select = case::Entity::find()
-        .select_only()
-        .filter(condition(tenant_id, &f));
+    let mut select = case::Entity::find().select_only().filter(condition(
+        db.get_database_backend(),
+        tenant_id,
+        &f,
+    ));
     for (name, expr) in columns {
         select = select.expr_as(expr, name);
     }
@@ -417,7 +450,7 @@ pub async fn open_by_department(
             when(Expr::col((case::Entity, case::Column::SupervisedAt)).is_not_null()),
             "supervised",
         )
-        .filter(condition(tenant_id, &f))
+        .filter(condition(db.get_database_backend(), tenant_id, &f))
         .group_by(case::Column::LeadDepartmentId);
     let statement = db.get_database_backend().build(&select.into_query());
     let rows = db.query_all_raw(statement).await?;
