@@ -15,8 +15,9 @@ pub use access::{
 };
 pub use cases::{
     AnswerTemplate, AnswerTemplateInput, AssignInput, CaseCreated, CaseDetail, CaseFlags,
-    CaseInput, CasePage, DecisionInput, ExtensionInput, Highlight, Opinion, OpinionInput, PublicCase,
-    RatingInput, ReasonInput, ReleaseInput, SimilarCase, SimilarCases, Stats, TextInput, TimelineEvent, TransferInput,
+    CaseInput, CasePage, DecisionInput, ExtensionInput, Highlight, Opinion, OpinionInput,
+    PublicCase, RatingInput, ReasonInput, ReleaseInput, SimilarCase, SimilarCases, Stats,
+    TextInput, TimelineEvent, TransferInput,
 };
 pub use directory::{
     Attribute, AttributeValue, Category, CategoryInput, CategoryPatch, Department, DepartmentInput,

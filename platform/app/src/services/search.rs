@@ -122,16 +122,26 @@ const BACKFILL_BATCH: u64 = 500;
 /// indexed meanwhile is simply replaced by the same row.
 pub async fn backfill(
     store: &Store,
-    tenants: &[TenantRecord],
-    only: Option<Uuid>,
+    only: Option<&TenantRecord>,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<u64, Error> {
+    let only_id = only.map(|t| t.id.into_uuid());
     let read = store.read(Scope::Platform).await.or_internal()?;
-    let total = q::unindexed_count(&read, only).await.or_internal()?;
+    let total = q::unindexed_count(&read, only_id).await.or_internal()?;
+    let tenants = match only {
+        Some(t) => vec![t.clone()],
+        None => minsheng_store::queries::tenants::list(&read)
+            .await
+            .or_internal()?
+            .into_iter()
+            .map(TenantRecord::from_row)
+            .collect::<Result<Vec<_>, _>>()?,
+    };
     read.commit().await.or_internal()?;
     if total == 0 {
         return Ok(0);
     }
+    let only = only_id;
     let words: std::collections::HashMap<Uuid, CityWords> = tenants
         .iter()
         .map(|t| (t.id.into_uuid(), city_words(t)))
@@ -140,7 +150,9 @@ pub async fn backfill(
     let mut done = 0;
     loop {
         let tx = store.begin(Scope::Platform).await.or_internal()?;
-        let cases = q::unindexed(&tx, only, BACKFILL_BATCH).await.or_internal()?;
+        let cases = q::unindexed(&tx, only, BACKFILL_BATCH)
+            .await
+            .or_internal()?;
         if cases.is_empty() {
             tx.commit().await.or_internal()?;
             break;
@@ -177,6 +189,30 @@ pub async fn backfill(
     Ok(done)
 }
 
+/// How many cases (of every city) are not in the search index.
+pub async fn missing(store: &Store) -> Result<u64, Error> {
+    let read = store.read(Scope::Platform).await.or_internal()?;
+    let n = q::unindexed_count(&read, None).await.or_internal()?;
+    read.commit().await.or_internal()?;
+    Ok(n)
+}
+
+/// How many cases a city has.
+pub async fn case_count(store: &Store, tenant: &TenantRecord) -> Result<u64, Error> {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let read = store
+        .read(Scope::Tenant(tenant.id.into_uuid()))
+        .await
+        .or_internal()?;
+    let n = case::Entity::find()
+        .filter(case::Column::TenantId.eq(tenant.id.into_uuid()))
+        .count(&read)
+        .await
+        .or_internal()?;
+    read.commit().await.or_internal()?;
+    Ok(n)
+}
+
 /// Index a city's cases again, all of them (after its words changed),
 /// a batch per transaction; `progress(done, total)` after each batch.
 /// Searches keep working meanwhile (each row is replaced in place).
@@ -205,7 +241,13 @@ pub async fn rebuild(
         let rows = tokio::task::spawn_blocking(move || {
             cases
                 .iter()
-                .map(|c| row(t, c.id, index(&city, &c.title, &c.body, c.answer.as_deref())))
+                .map(|c| {
+                    row(
+                        t,
+                        c.id,
+                        index(&city, &c.title, &c.body, c.answer.as_deref()),
+                    )
+                })
                 .collect::<Vec<_>>()
         })
         .await

@@ -158,7 +158,10 @@ fn check_publication(
     let mut bad = false;
     for (i, word) in settings.words.iter().enumerate() {
         if let Some(problem) = minsheng_text::word_problem(word) {
-            p.push(format!("publication.words[{i}]"), format!("{word:?} {problem}"));
+            p.push(
+                format!("publication.words[{i}]"),
+                format!("{word:?} {problem}"),
+            );
             bad = true;
         }
     }

@@ -316,7 +316,10 @@ pub async fn cases_after(
     if let Some(a) = after {
         find = find.filter(case::Column::Id.gt(a));
     }
-    find.order_by_asc(case::Column::Id).limit(limit).all(db).await
+    find.order_by_asc(case::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
 }
 
 #[cfg(test)]

@@ -70,7 +70,10 @@ pub async fn similar_public(
         })
         .filter(|(score, _)| *score >= SIMILAR_MIN_SCORE)
         .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.submitted_at.cmp(&a.1.submitted_at)));
+    scored.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then(b.1.submitted_at.cmp(&a.1.submitted_at))
+    });
     scored.truncate(SIMILAR_SHOWN);
     let items = scored
         .into_iter()

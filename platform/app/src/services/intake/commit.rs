@@ -254,11 +254,9 @@ impl Submission {
             unredacted: Set(valid.unredacted.clone()),
             supervised_at: Set(None),
         });
-        batch.search.push(crate::services::search::row(
-            t,
-            id,
-            (*self.search).clone(),
-        ));
+        batch
+            .search
+            .push(crate::services::search::row(t, id, (*self.search).clone()));
         for department in valid.co_handlers.iter().filter(|d| Some(**d) != lead) {
             batch.co_handlers.push(case_department::ActiveModel {
                 tenant_id: Set(t),
