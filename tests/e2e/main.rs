@@ -29,6 +29,7 @@ mod publication;
 mod resolution;
 mod rls;
 mod sandbox;
+mod search;
 mod site;
 mod submissions;
 mod support;

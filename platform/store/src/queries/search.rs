@@ -103,6 +103,8 @@ fn query_text(backend: DbBackend, terms: &[String], how: Match) -> String {
 /// term. Terms must not be empty.
 pub fn matches(backend: DbBackend, tenant_id: Uuid, terms: &[String]) -> SimpleExpr {
     let q = query_text(backend, terms, Match::All);
+    // Placeholders: `$n` on PostgreSQL; `?` in the order of the values on
+    // SQLite (where `$2` would be a named parameter).
     let sql = match backend {
         DbBackend::Postgres => {
             "\"cases\".\"id\" IN (SELECT s.case_id FROM case_search s \
@@ -110,7 +112,7 @@ pub fn matches(backend: DbBackend, tenant_id: Uuid, terms: &[String]) -> SimpleE
         }
         _ => {
             "\"cases\".\"id\" IN (SELECT s.case_id FROM case_fts JOIN case_search s \
-             ON s.seq = case_fts.rowid WHERE case_fts MATCH $2 AND s.tenant_id = $1)"
+             ON s.seq = case_fts.rowid WHERE s.tenant_id = ? AND case_fts MATCH ?)"
         }
     };
     Expr::cust_with_values(sql, [Value::from(tenant_id), Value::from(q)])
@@ -127,7 +129,7 @@ pub fn rank(backend: DbBackend, terms: &[String]) -> SimpleExpr {
         }
         // bm25 is lower for better matches; title words weigh most.
         _ => {
-            "(SELECT -bm25(case_fts, 4.0, 2.0, 1.0) FROM case_fts WHERE case_fts MATCH $1 \
+            "(SELECT -bm25(case_fts, 4.0, 2.0, 1.0) FROM case_fts WHERE case_fts MATCH ? \
              AND case_fts.rowid = (SELECT s.seq FROM case_search s \
              WHERE s.tenant_id = \"cases\".\"tenant_id\" AND s.case_id = \"cases\".\"id\"))"
         }
