@@ -85,6 +85,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("post", "/v1/tenants/{tenant}/cases")
         | ("get", "/v1/tenants/{tenant}/cases")
         | ("get", "/v1/tenants/{tenant}/cases/{case}")
+        | ("get", "/v1/tenants/{tenant}/cases/similar")
         | ("get", "/v1/tenants/{tenant}/stats")
         | ("get", "/v1/tenants/{tenant}/stats/departments") => Public,
         ("get", "/v1/tenants/{tenant}/inbox") => Permission("case:read"),
@@ -231,6 +232,7 @@ pub(crate) fn fill(path: &str, ids: &Ids, id_kind: &str) -> String {
         .replace("{case}", &ids.case)
         .replace("{date}", "2026-12-24")
         .replace("/calendar/deadline", "/calendar/deadline?working_days=3")
+        .replace("/cases/similar", "/cases/similar?text=heating")
 }
 
 fn body_for(method: &str, path: &str, own: &Ids, n: usize) -> Option<Value> {

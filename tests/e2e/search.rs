@@ -350,3 +350,35 @@ async fn similar_questions_before_asking(backend: Backend) {
     );
 }
 on_both_backends!(similar_questions_before_asking);
+
+/// A city's own words: kept whole by the search, checked when applied.
+async fn city_words(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // 东城领秀 is one of daqing's words (its bundle): a search for the
+    // estate finds it, and a search for a part of it too.
+    let estate = submit_case(
+        &app,
+        "daqing",
+        &case(
+            "other",
+            "东城领秀物业不管垃圾",
+            "小区垃圾堆了一周没人清理。",
+        ),
+    )
+    .await;
+    let (codes, _) = search(&app, "daqing", "东城领秀").await;
+    assert_eq!(codes, [estate.code.clone()]);
+    let (codes, _) = search(&app, "daqing", "东城").await;
+    assert_eq!(codes, [estate.code.clone()]);
+    // A word with a space or punctuation is refused with its place.
+    let (status, body) = app
+        .send_json(
+            reqwest::Method::PATCH,
+            "/tenants/daqing",
+            &json!({"publication": {"words": ["东城 领秀"]}}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("publication.words[0]"), "{body}");
+}
+on_both_backends!(city_words);

@@ -53,7 +53,7 @@ pub struct Publication {
     /// whole when text is split into words. 2 to 20 letters or digits
     /// each, at most 2,000. After changing them, run
     /// `minsheng search reindex <city>`.
-    #[oai(default)]
+    #[oai(default, skip_serializing_if_is_empty)]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub words: Vec<String>,
 }
