@@ -382,3 +382,94 @@ async fn city_words(backend: Backend) {
     assert!(body.to_string().contains("publication.words[0]"), "{body}");
 }
 on_both_backends!(city_words);
+
+/// Likely duplicates on the staff case page: a near-copy and the same
+/// request in other words are offered with a score; an unrelated case and
+/// another city's copy are not.
+async fn likely_duplicates_for_staff(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let original = submit_case(
+        &app,
+        "daqing",
+        &case(
+            "other",
+            "南一路饭店老板拖欠工资跑路",
+            "我在南一路一家饭店打工，老板欠了两个月工资后关门跑了。",
+        ),
+    )
+    .await;
+    let copy = submit_case(
+        &app,
+        "daqing",
+        &case(
+            "other",
+            "南一路饭店老板拖欠工资跑路",
+            "您好，我在南一路一家饭店打工，老板欠了两个月工资后关门跑了！请尽快处理。",
+        ),
+    )
+    .await;
+    let reworded = submit_case(
+        &app,
+        "daqing",
+        &case(
+            "other",
+            "南一路饭店老板欠薪跑了",
+            "南一路那个饭店的老板欠了我两个月工资，现在饭店关了人也找不到。",
+        ),
+    )
+    .await;
+    let unrelated = submit_case(
+        &app,
+        "daqing",
+        &case(
+            "other",
+            "儿童公园滑梯损坏",
+            "儿童公园滑梯断了一块，孩子容易受伤。",
+        ),
+    )
+    .await;
+    let elsewhere = submit_case(
+        &app,
+        "springfield",
+        &case(
+            "other",
+            "南一路饭店老板拖欠工资跑路",
+            "我在南一路一家饭店打工，老板欠了两个月工资后关门跑了。",
+        ),
+    )
+    .await;
+    app.staff("daqing", "dq-dup", &["dispatcher"], &[]).await;
+    let staff = app.login_ok(Some("daqing"), "dq-dup").await;
+    let resp = app
+        .client
+        .get(app.url(&format!("/t/daqing/staff/cases/{}", original.code)))
+        .header("cookie", staff.cookie.clone().unwrap_or_default())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("data-testid=\"duplicates\""), "{html}");
+    for (code, kind) in [(&copy.code, "近似重复"), (&reworded.code, "同一问题")] {
+        let at = html
+            .find(&format!("data-testid=\"duplicate-{code}\""))
+            .unwrap_or_else(|| panic!("{code} offered: {html}"));
+        let item = &html[at..at + html[at..].find("</li>").unwrap()];
+        assert!(item.contains(kind) && item.contains('%'), "{item}");
+    }
+    assert!(!html.contains(&format!("duplicate-{}", unrelated.code)));
+    assert!(!html.contains(&elsewhere.code));
+    // The unrelated case has none.
+    let html = app
+        .client
+        .get(app.url(&format!("/t/daqing/staff/cases/{}", unrelated.code)))
+        .header("cookie", staff.cookie.clone().unwrap_or_default())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("data-testid=\"duplicates\""), "{html}");
+}
+on_both_backends!(likely_duplicates_for_staff);

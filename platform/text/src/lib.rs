@@ -15,6 +15,7 @@
 //!   character-bigram similarity.
 //! - [`highlight`]: a short piece of text around the searched words.
 
+pub mod duplicate;
 pub mod highlight;
 mod segment;
 pub mod similarity;

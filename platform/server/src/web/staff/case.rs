@@ -79,6 +79,13 @@ async fn show(
         Ok(d) => d,
         Err(e) => return desk.site.error(state, ctx, &e),
     };
+    // Likely duplicates help but never block the page.
+    let duplicates = cases::duplicates(ctx, tenant, code)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "likely duplicates could not be found");
+            Vec::new()
+        });
     let templates = if view.actions.iter().any(|a| a == "answer") {
         answer_templates::usable(ctx, tenant)
             .await
@@ -131,6 +138,23 @@ async fn show(
     );
     context.insert("flags".into(), json!(detail.flags));
     context.insert("opinions".into(), json!(opinions));
+    context.insert(
+        "duplicates".into(),
+        json!(
+            duplicates
+                .iter()
+                .map(|d| json!({
+                    "code": d.tracking_code,
+                    "title": d.title,
+                    "state": d.state,
+                    "submitted": local(tenant, d.submitted_at),
+                    "score": format!("{:.0}%", d.score * 100.0),
+                    "kind": d.kind,
+                    "same_category": d.same_category,
+                }))
+                .collect::<Vec<_>>()
+        ),
+    );
     context.insert("timeline".into(), json!(timeline));
     context.insert("supervised".into(), json!(detail.supervised_at.is_some()));
     context.insert("extension_pending".into(), json!(detail.extension_pending));
