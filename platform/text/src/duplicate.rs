@@ -65,3 +65,39 @@ pub fn duplicate(a: &Side, b: &Side) -> Option<(f64, Kind)> {
     let (s, kind) = score(a, b);
     (kind == Kind::NearCopy || s >= REWORDED_MIN).then_some((s, kind))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CityWords, Segmenter, simhash};
+
+    fn side(title: &str, body: &str) -> Side {
+        let words =
+            Segmenter::shared().keywords(&format!("{title}。{body}"), &CityWords::default(), 48);
+        Side::new(title, body, simhash(&words))
+    }
+
+    #[test]
+    fn a_copy_and_a_rewording_are_duplicates_an_other_request_is_not() {
+        let a = side(
+            "萨尔图火车站黑车拉客",
+            "萨尔图火车站出站口每天都有黑车司机拉客，还乱要价。",
+        );
+        let copy = side(
+            "萨尔图火车站黑车拉客",
+            "萨尔图火车站出站口每天都有黑车司机拉客，还乱要价。",
+        );
+        let reworded = side(
+            "萨尔图火车站私车营运严重",
+            "萨尔图站出口私家车拉活的很多，拦着旅客要高价。",
+        );
+        let other = side("儿童公园滑梯损坏", "儿童公园滑梯断了一块，孩子容易受伤。");
+        assert_eq!(duplicate(&a, &copy).map(|d| d.1), Some(Kind::NearCopy));
+        assert!(
+            duplicate(&a, &reworded).is_some(),
+            "{:?}",
+            score(&a, &reworded)
+        );
+        assert!(duplicate(&a, &other).is_none(), "{:?}", score(&a, &other));
+    }
+}

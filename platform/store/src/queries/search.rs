@@ -61,10 +61,7 @@ pub async fn set_answer(
     answer_tokens: String,
 ) -> Result<(), DbErr> {
     case_search::Entity::update_many()
-        .col_expr(
-            case_search::Column::AnswerTokens,
-            Expr::val(answer_tokens).into(),
-        )
+        .col_expr(case_search::Column::AnswerTokens, Expr::val(answer_tokens))
         .filter(case_search::Column::TenantId.eq(tenant_id))
         .filter(case_search::Column::CaseId.eq(case_id))
         .exec(db)
