@@ -148,15 +148,17 @@ pub async fn backfill(
         .collect();
     let none = CityWords::default();
     let mut done = 0;
+    let mut after = None;
     loop {
         let tx = store.begin(Scope::Platform).await.or_internal()?;
-        let cases = q::unindexed(&tx, only, BACKFILL_BATCH)
+        let cases = q::unindexed(&tx, only, after, BACKFILL_BATCH)
             .await
             .or_internal()?;
-        if cases.is_empty() {
+        let Some(last) = cases.last() else {
             tx.commit().await.or_internal()?;
             break;
-        }
+        };
+        after = Some((last.tenant_id, last.id));
         let n = cases.len() as u64;
         // Segmenting is CPU work: off the async threads.
         let rows = {

@@ -248,20 +248,31 @@ pub async fn get(
 }
 
 /// Up to `limit` cases (of any city; for the backfill, in the platform
-/// scope) without a search row, oldest first.
+/// scope) without a search row, in (city, id) order after `after`: keyset
+/// paging, so each batch starts where the last ended.
 pub async fn unindexed(
     db: &impl ConnectionTrait,
     tenant_id: Option<Uuid>,
+    after: Option<(Uuid, Uuid)>,
     limit: u64,
 ) -> Result<Vec<crate::entity::case::Model>, DbErr> {
     use crate::entity::case;
-    use sea_orm::{QueryOrder, QuerySelect};
+    use sea_orm::{Condition, QueryOrder, QuerySelect};
     let mut find = case::Entity::find().filter(Expr::cust(
         "NOT EXISTS (SELECT 1 FROM case_search s WHERE s.tenant_id = \"cases\".\"tenant_id\" \
          AND s.case_id = \"cases\".\"id\")",
     ));
     if let Some(t) = tenant_id {
         find = find.filter(case::Column::TenantId.eq(t));
+    }
+    if let Some((t, id)) = after {
+        find = find.filter(
+            Condition::any().add(case::Column::TenantId.gt(t)).add(
+                Condition::all()
+                    .add(case::Column::TenantId.eq(t))
+                    .add(case::Column::Id.gt(id)),
+            ),
+        );
     }
     find.order_by_asc(case::Column::TenantId)
         .order_by_asc(case::Column::Id)
