@@ -115,23 +115,22 @@ pub fn matches(backend: DbBackend, tenant_id: Uuid, terms: &[String]) -> SimpleE
     Expr::cust_with_values(sql, [Value::from(tenant_id), Value::from(q)])
 }
 
-/// How well a case matches `terms`, for ordering a listing: larger is
-/// better on both backends.
-pub fn rank(backend: DbBackend, terms: &[String]) -> SimpleExpr {
+/// How well a case matches `terms`, for ordering a listing (larger is
+/// better), where that is cheap: on PostgreSQL `ts_rank_cd` of the case's
+/// row (found by its key). On SQLite none: FTS5 ranks only inside its own
+/// query, and a rank per listed row re-runs the full-text query for each
+/// (the search benchmark measured seconds for common words), so SQLite
+/// lists matches newest first.
+pub fn rank(backend: DbBackend, terms: &[String]) -> Option<SimpleExpr> {
+    if backend != DbBackend::Postgres {
+        return None;
+    }
     let q = query_text(backend, terms, Match::All);
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "(SELECT ts_rank_cd(s.document, to_tsquery('simple', $1)) FROM case_search s \
-             WHERE s.tenant_id = \"cases\".\"tenant_id\" AND s.case_id = \"cases\".\"id\")"
-        }
-        // bm25 is lower for better matches; title words weigh most.
-        _ => {
-            "(SELECT -bm25(case_fts, 4.0, 2.0, 1.0) FROM case_fts WHERE case_fts MATCH ? \
-             AND case_fts.rowid = (SELECT s.seq FROM case_search s \
-             WHERE s.tenant_id = \"cases\".\"tenant_id\" AND s.case_id = \"cases\".\"id\"))"
-        }
-    };
-    Expr::cust_with_values(sql, [Value::from(q)])
+    Some(Expr::cust_with_values(
+        "(SELECT ts_rank_cd(s.document, to_tsquery('simple', $1)) FROM case_search s \
+         WHERE s.tenant_id = \"cases\".\"tenant_id\" AND s.case_id = \"cases\".\"id\")",
+        [Value::from(q)],
+    ))
 }
 
 /// Where candidates may come from.

@@ -32,7 +32,8 @@ pub struct Filter {
     /// (`minsheng-text`), matched through the search index. No terms
     /// (only stop words were typed) matches nothing.
     pub search: Option<String>,
-    /// With `search`: best matches first (else newest first).
+    /// With `search`: best matches first where the database ranks cheaply
+    /// (PostgreSQL), else newest first.
     pub ranked: bool,
     /// Held for review (`review` is set).
     pub held: bool,
@@ -156,11 +157,11 @@ fn ordered(
     select: sea_orm::Select<case::Entity>,
     f: &Filter,
 ) -> sea_orm::Select<case::Entity> {
-    let select = match search_terms(f).filter(|t| f.ranked && !t.is_empty()) {
-        Some(terms) => select.order_by(
-            crate::queries::search::rank(backend, &terms),
-            sea_orm::Order::Desc,
-        ),
+    let rank = search_terms(f)
+        .filter(|t| f.ranked && !t.is_empty())
+        .and_then(|terms| crate::queries::search::rank(backend, &terms));
+    let select = match rank {
+        Some(rank) => select.order_by(rank, sea_orm::Order::Desc),
         None => select,
     };
     select
