@@ -21,7 +21,10 @@ mod m20261128_000007_plugins;
 mod m20261128_000008_trace_context;
 mod m20261207_000009_workbench;
 mod m20261207_000010_cohandling_stats;
+mod m20261207_000011_supervised_index;
+mod m20261207_000012_campaigns;
 mod m20261207_000013_search;
+mod m20261207_000014_row_security_per_statement;
 
 pub struct Migrator;
 
@@ -39,7 +42,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000008_trace_context::Migration),
             Box::new(m20261207_000009_workbench::Migration),
             Box::new(m20261207_000010_cohandling_stats::Migration),
+            Box::new(m20261207_000011_supervised_index::Migration),
+            Box::new(m20261207_000012_campaigns::Migration),
             Box::new(m20261207_000013_search::Migration),
+            Box::new(m20261207_000014_row_security_per_statement::Migration),
         ]
     }
 }

@@ -18,9 +18,11 @@ use crate::support::{Auth, Backend, TestApp, spawn_app_with};
 use chrono::{DateTime, TimeZone, Utc};
 use minsheng_plugin_host::examples;
 use minsheng_store::entity::{
-    answer_template, api_key, audit_event, calendar_day, case, case_department, case_event,
-    case_idempotency, case_stat, category, department, due_work, escalation, outbox, plugin, role,
-    tenant, tenant_host, user, user_department, user_role, webhook,
+    answer_template, api_key, audit_event, calendar_day, campaign, campaign_cluster,
+    campaign_group, campaign_milestone, campaign_project, campaign_project_source,
+    campaign_suggestion, case, case_department, case_event, case_idempotency, case_stat, category,
+    department, due_work, escalation, outbox, plugin, role, tenant, tenant_host, user,
+    user_department, user_role, webhook,
 };
 use reqwest::Method;
 use sea_orm::{
@@ -49,6 +51,13 @@ const TABLES: &[&str] = &[
     "plugins",
     "cases",
     "case_departments",
+    "campaigns",
+    "campaign_groups",
+    "campaign_clusters",
+    "campaign_suggestions",
+    "campaign_projects",
+    "campaign_milestones",
+    "campaign_project_sources",
     "answer_templates",
     "case_events",
     "case_idempotency",
@@ -176,6 +185,42 @@ async fn compare(a: &TestApp, b: &TestApp, id: Uuid) -> Vec<(&'static str, usize
         (
             "case_departments",
             same::<case_department::Entity>(ta, tb, case_department::Column::TenantId, id).await,
+        ),
+        (
+            "campaigns",
+            same::<campaign::Entity>(ta, tb, campaign::Column::TenantId, id).await,
+        ),
+        (
+            "campaign_groups",
+            same::<campaign_group::Entity>(ta, tb, campaign_group::Column::TenantId, id).await,
+        ),
+        (
+            "campaign_clusters",
+            same::<campaign_cluster::Entity>(ta, tb, campaign_cluster::Column::TenantId, id).await,
+        ),
+        (
+            "campaign_suggestions",
+            same::<campaign_suggestion::Entity>(ta, tb, campaign_suggestion::Column::TenantId, id)
+                .await,
+        ),
+        (
+            "campaign_projects",
+            same::<campaign_project::Entity>(ta, tb, campaign_project::Column::TenantId, id).await,
+        ),
+        (
+            "campaign_milestones",
+            same::<campaign_milestone::Entity>(ta, tb, campaign_milestone::Column::TenantId, id)
+                .await,
+        ),
+        (
+            "campaign_project_sources",
+            same::<campaign_project_source::Entity>(
+                ta,
+                tb,
+                campaign_project_source::Column::TenantId,
+                id,
+            )
+            .await,
         ),
         (
             "answer_templates",
@@ -326,6 +371,89 @@ async fn fill_to(app: &TestApp, id: Uuid, total: usize) {
     tx.commit().await.unwrap();
 }
 
+/// A small campaign with a row in each campaign table.
+async fn campaign_rows(a: &TestApp) {
+    let base = "/tenants/daqing/campaigns/archive-2012";
+    let ok = |status: u16, body: &Value| assert!(status == 200 || status == 201, "{body}");
+    let (status, body) = a
+        .send_json(
+            Method::POST,
+            "/tenants/daqing/campaigns",
+            &json!({"slug": "archive-2012", "title": "惠民工程建议征集", "description": "请为惠民工程提出建议，每条都有回音。",
+                    "budget_fen": 100_000, "themes": ["heating-fee"]}),
+        )
+        .await;
+    ok(status, &body);
+    let (status, body) = a
+        .send_json(
+            Method::POST,
+            &format!("{base}/groups"),
+            &json!({"name": "供热组", "departments": ["rlgs"], "themes": ["heating-fee"]}),
+        )
+        .await;
+    ok(status, &body);
+    let phase = |p: &'static str| json!({ "phase": p });
+    let (status, body) = a
+        .send_json(Method::POST, &format!("{base}/phase"), &phase("collecting"))
+        .await;
+    ok(status, &body);
+    let mut codes = Vec::new();
+    for title in ["供热收费应公开明细", "供热计量收费试点"] {
+        let (status, body) = a
+            .send_json(
+                Method::POST,
+                &format!("{base}/suggestions"),
+                &json!({"category": "heating-fee", "title": title, "text": "这是一条惠民工程建议，请研究采纳。", "public": true}),
+            )
+            .await;
+        ok(status, &body);
+        codes.push(body["tracking_code"].as_str().unwrap().to_owned());
+    }
+    let (status, body) = a
+        .send_json(Method::POST, &format!("{base}/phase"), &phase("answering"))
+        .await;
+    ok(status, &body);
+    let (status, cluster) = a
+        .send_json(
+            Method::POST,
+            &format!("{base}/clusters"),
+            &json!({"title": "供热收费改革", "suggestions": codes}),
+        )
+        .await;
+    ok(status, &cluster);
+    for code in &codes {
+        let (status, body) = a
+            .send_json(
+                Method::POST,
+                &format!("{base}/suggestions/{code}/answer"),
+                &json!({"disposition": "merged", "text": "已合并研究。", "publish": true}),
+            )
+            .await;
+        ok(status, &body);
+    }
+    let (status, body) = a
+        .send_json(Method::POST, &format!("{base}/phase"), &phase("selecting"))
+        .await;
+    ok(status, &body);
+    let (status, body) = a
+        .send_json(
+            Method::POST,
+            &format!("{base}/projects"),
+            &json!({"reference": "A-1", "title": "供热计量收费改革", "description": "推行供热计量收费。",
+                    "planned_fen": 100_000, "clusters": [cluster["id"]]}),
+        )
+        .await;
+    ok(status, &body);
+    let (status, body) = a
+        .send_json(
+            Method::POST,
+            &format!("{base}/projects/A-1/milestones"),
+            &json!({"day": "2012-09-01", "text": "试点开始"}),
+        )
+        .await;
+    ok(status, &body);
+}
+
 /// Insert rows `chunk` at a time.
 async fn insert<E: EntityTrait>(tx: &DatabaseTransaction, rows: Vec<E::Model>, chunk: usize)
 where
@@ -430,6 +558,7 @@ async fn archive_round_trip(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 201);
+    campaign_rows(&a).await;
     lap("server A and the extras", &mut t);
 
     // History: seeded cases, the deadlines due so far, copies up to 10,000.

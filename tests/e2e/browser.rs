@@ -237,21 +237,8 @@ async fn staff_answer_the_heating_complaint(backend: Backend) {
     app.staff("daqing", "dq-super", &["supervisor"], &[]).await;
     let shots = artifacts(backend);
     for (javascript, template) in [(true, "入户检修"), (false, "入户检修（无脚本）")] {
-        let case = crate::flows::submit_case(
-            &app,
-            "daqing",
-            &serde_json::json!({
-                "category": "heating-cold",
-                "attributes": {"address_detail": ["东城领秀 C-22 栋 2 单元"], "indoor_temp": ["10-14"]},
-                "title": "东城领秀C-22栋暖气不热",
-                "text": "东城领秀小区C-22栋2单元，家里暖气一直不热，室温只有十几度，请尽快处理。",
-                "address": "龙凤区东城领秀 C-22 栋 2 单元",
-                "contact_name": "王女士",
-                "contact_phone": "13900001111",
-                "public": true
-            }),
-        )
-        .await;
+        let case =
+            crate::flows::submit_case(&app, "daqing", &crate::flows::heating_complaint()).await;
         run_staff(serde_json::json!({
             "base": app.base,
             "slug": "daqing",

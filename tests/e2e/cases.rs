@@ -37,16 +37,7 @@ async fn the_articles_story(backend: Backend) {
 
     let before: Value = app.get_json("/tenants/daqing/stats").await.1;
 
-    let complaint = json!({
-        "category": "heating-cold",
-        "attributes": {"address_detail": ["东城领秀 C-22 栋 2 单元"], "indoor_temp": ["10-14"]},
-        "title": "东城领秀C-22栋暖气不热",
-        "text": "东城领秀小区C-22栋2单元，家里暖气一直不热，室温只有十几度，请尽快处理。",
-        "address": "龙凤区东城领秀 C-22 栋 2 单元",
-        "contact_name": "王女士",
-        "contact_phone": "13900001111",
-        "public": true
-    });
+    let complaint = crate::flows::heating_complaint();
     let (status, created) = json_call(
         &app,
         &citizen,

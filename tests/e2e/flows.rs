@@ -15,6 +15,20 @@ pub struct Submitted {
     pub deadline: DateTime<Utc>,
 }
 
+/// The article's complaint: 王女士's flat in 东城领秀 C-22 is cold.
+pub fn heating_complaint() -> Value {
+    serde_json::json!({
+        "category": "heating-cold",
+        "attributes": {"address_detail": ["东城领秀 C-22 栋 2 单元"], "indoor_temp": ["10-14"]},
+        "title": "东城领秀C-22栋暖气不热",
+        "text": "东城领秀小区C-22栋2单元，家里暖气一直不热，室温只有十几度，请尽快处理。",
+        "address": "龙凤区东城领秀 C-22 栋 2 单元",
+        "contact_name": "王女士",
+        "contact_phone": "13900001111",
+        "public": true
+    })
+}
+
 /// File `body` in `tenant` (anonymously): `201` and its tracking code,
 /// secret and answer deadline.
 pub async fn submit_case(app: &TestApp, tenant: &str, body: &Value) -> Submitted {

@@ -8,6 +8,7 @@ mod archive;
 mod authoring;
 mod browser;
 mod bundles;
+mod campaigns;
 mod cases;
 mod deadlines;
 mod delivery;

@@ -4,8 +4,9 @@
 //! endpoint cannot ship without deciding who may call it.
 
 use crate::matrix_targets::{
-    ensure_plugin, fresh_case_target, fresh_host_target, fresh_key_target, fresh_template_target,
-    fresh_webhook_target, new_case, plugin_bytes, prepare, submit,
+    campaign_body, ensure_plugin, fresh_campaign_target, fresh_case_target, fresh_host_target,
+    fresh_key_target, fresh_template_target, fresh_webhook_target, new_case, plugin_bytes, prepare,
+    prepare_campaigns, submit,
 };
 use crate::on_both_backends;
 use crate::support::{Auth, Backend, TestApp, spawn_app_with};
@@ -110,6 +111,31 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         }
         ("post", "/v1/tenants/{tenant}/cases/{case}/information")
         | ("post", "/v1/tenants/{tenant}/cases/{case}/rating") => CaseOwner,
+        ("get", "/v1/tenants/{tenant}/campaigns")
+        | ("get", "/v1/tenants/{tenant}/campaigns/{campaign}")
+        | ("get", "/v1/tenants/{tenant}/campaigns/{campaign}/groups")
+        | ("post", "/v1/tenants/{tenant}/campaigns/{campaign}/suggestions")
+        | ("get", "/v1/tenants/{tenant}/campaigns/{campaign}/suggestions")
+        | ("get", "/v1/tenants/{tenant}/campaigns/{campaign}/suggestions/{suggestion}")
+        | ("get", "/v1/tenants/{tenant}/campaigns/{campaign}/clusters")
+        | ("get", "/v1/tenants/{tenant}/campaigns/{campaign}/projects")
+        | ("get", "/v1/tenants/{tenant}/campaigns/{campaign}/projects/{project}")
+        | ("get", "/v1/tenants/{tenant}/campaigns/{campaign}/open-data")
+        | ("get", "/v1/tenants/{tenant}/campaigns/{campaign}/open-data/csv") => Public,
+        ("post", "/v1/tenants/{tenant}/campaigns")
+        | ("post", "/v1/tenants/{tenant}/campaigns/{campaign}/phase")
+        | ("post", "/v1/tenants/{tenant}/campaigns/{campaign}/groups")
+        | ("post", "/v1/tenants/{tenant}/campaigns/{campaign}/projects")
+        | ("patch", "/v1/tenants/{tenant}/campaigns/{campaign}/projects/{project}")
+        | ("post", "/v1/tenants/{tenant}/campaigns/{campaign}/projects/{project}/milestones") => {
+            Permission("campaign:write")
+        }
+        ("post", "/v1/tenants/{tenant}/campaigns/{campaign}/suggestions/{suggestion}/answer")
+        | ("get", "/v1/tenants/{tenant}/campaigns/{campaign}/queue")
+        | ("post", "/v1/tenants/{tenant}/campaigns/{campaign}/publish")
+        | ("post", "/v1/tenants/{tenant}/campaigns/{campaign}/clusters") => {
+            Permission("campaign:answer")
+        }
         _ => return None,
     })
 }
@@ -152,6 +178,15 @@ pub(crate) struct Ids {
     pub(crate) case: String,
     pub(crate) webhook: String,
     pub(crate) plugin: String,
+    /// A campaign in its selecting phase (slugs differ between cities).
+    pub(crate) campaign: String,
+    /// A campaign still collecting suggestions.
+    pub(crate) open_campaign: String,
+    /// A suggestion of `campaign` (a tracking code) and its project.
+    pub(crate) suggestion: String,
+    pub(crate) project: String,
+    /// Two more suggestions of `campaign`, to merge.
+    pub(crate) to_merge: Vec<String>,
     /// Names that only this city's rows carry, to spot leaks.
     pub(crate) markers: Vec<String>,
 }
@@ -198,8 +233,14 @@ async fn ids_of(app: &TestApp, operator: &Auth, tenant: &str, department: &str, 
     assert_eq!(status, 201, "{hook}");
     let hook: Value = serde_json::from_str(&hook).unwrap();
     let plugin = ensure_plugin(app, operator, tenant).await;
+    let campaigns = prepare_campaigns(app, operator, tenant, department).await;
     Ids {
         plugin,
+        campaign: campaigns.campaign,
+        open_campaign: campaigns.open_campaign,
+        suggestion: campaigns.suggestion,
+        project: campaigns.project,
+        to_merge: campaigns.to_merge,
         webhook: hook["webhook"]["id"].as_str().unwrap().into(),
         tenant: tenant.into(),
         department: department_id,
@@ -211,6 +252,7 @@ async fn ids_of(app: &TestApp, operator: &Auth, tenant: &str, department: &str, 
         markers: vec![
             dept["name"].as_str().unwrap().into(),
             cats[0]["name"].as_str().unwrap().into(),
+            campaigns.title,
         ],
     }
 }
@@ -230,6 +272,9 @@ pub(crate) fn fill(path: &str, ids: &Ids, id_kind: &str) -> String {
         .replace("{host_id}", &ids.host)
         .replace("{code}", &ids.role)
         .replace("{case}", &ids.case)
+        .replace("{campaign}", &ids.campaign)
+        .replace("{suggestion}", &ids.suggestion)
+        .replace("{project}", &ids.project)
         .replace("{date}", "2026-12-24")
         .replace("/calendar/deadline", "/calendar/deadline?working_days=3")
         .replace("/cases/similar", "/cases/similar?text=heating")
@@ -237,6 +282,9 @@ pub(crate) fn fill(path: &str, ids: &Ids, id_kind: &str) -> String {
 
 fn body_for(method: &str, path: &str, own: &Ids, n: usize) -> Option<Value> {
     let tail = path.rsplit('/').next().unwrap_or_default();
+    if path.contains("/campaigns") {
+        return campaign_body(method, tail, own, n);
+    }
     Some(match (method, tail) {
         ("post", "login") => {
             json!({"tenant": "daqing", "username": "m-auditor", "password": crate::support::PASSWORD})
@@ -401,7 +449,7 @@ async fn authorization_matrix(backend: Backend) {
     let mut checked = 0;
     for (method, path, rule) in &operations {
         let kind = path.split('/').nth(4).unwrap_or_default().to_owned();
-        let has_id = ["{id}", "{host_id}", "{code}", "{case}"]
+        let has_id = ["{id}", "{host_id}", "{code}", "{case}", "{campaign}"]
             .iter()
             .any(|p| path.contains(p));
         for (name, who, auth) in &principals {
@@ -450,6 +498,11 @@ async fn authorization_matrix(backend: Backend) {
                     let owner = if variant == "own" { &own } else { &other };
                     let id = ensure_plugin(&app, &operator, &owner.tenant).await;
                     (format!("/tenants/{}/plugins/{id}", own.tenant), auth)
+                } else if path.contains("{campaign}")
+                    && method == "post"
+                    && (path.ends_with("/phase") || path.ends_with("/suggestions"))
+                {
+                    fresh_campaign_target(&app, &operator, path, variant, &own, &other, auth).await
                 } else if method == "delete" && path.contains("answer-templates") {
                     fresh_template_target(&app, &operator, variant, &own, &other, auth).await
                 } else if method == "delete" && path.contains("hosts") {

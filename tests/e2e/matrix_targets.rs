@@ -216,3 +216,177 @@ pub(crate) async fn fresh_case_target(
         auth,
     )
 }
+
+/// What the matrix's campaign calls act on in one city.
+pub(crate) struct Campaigns {
+    pub(crate) campaign: String,
+    pub(crate) open_campaign: String,
+    pub(crate) suggestion: String,
+    pub(crate) project: String,
+    pub(crate) to_merge: Vec<String>,
+    pub(crate) title: String,
+}
+
+/// The city's category the matrix files suggestions under.
+fn theme_of(tenant: &str) -> &'static str {
+    if tenant == "daqing" {
+        "heating-cold"
+    } else {
+        "pothole"
+    }
+}
+
+async fn ok(app: &TestApp, operator: &Auth, method: Method, path: &str, body: Value) -> Value {
+    let (status, text) = app.call(operator, method, path, Some(&body)).await;
+    assert!(status == 200 || status == 201, "{path}: {status} {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn new_campaign(app: &TestApp, operator: &Auth, tenant: &str, slug: &str, title: &str) {
+    ok(
+        app,
+        operator,
+        Method::POST,
+        &format!("/tenants/{tenant}/campaigns"),
+        json!({"slug": slug, "title": title, "description": "matrix campaign text",
+               "budget_fen": 100, "themes": [theme_of(tenant)]}),
+    )
+    .await;
+}
+
+/// A campaign in its selecting phase with a working group of
+/// `department`, three suggestions and a project; and a second campaign
+/// still collecting. Slugs and references differ between cities.
+pub(crate) async fn prepare_campaigns(
+    app: &TestApp,
+    operator: &Auth,
+    tenant: &str,
+    department: &str,
+) -> Campaigns {
+    let slug = format!("m-{tenant}");
+    let title = format!("矩阵活动 {tenant}");
+    let base = format!("/tenants/{tenant}/campaigns/{slug}");
+    new_campaign(app, operator, tenant, &slug, &title).await;
+    ok(
+        app,
+        operator,
+        Method::POST,
+        &format!("{base}/groups"),
+        json!({"name": "M group", "departments": [department], "themes": [theme_of(tenant)]}),
+    )
+    .await;
+    ok(
+        app,
+        operator,
+        Method::POST,
+        &format!("{base}/phase"),
+        json!({"phase": "collecting"}),
+    )
+    .await;
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        let created = ok(
+            app,
+            operator,
+            Method::POST,
+            &format!("{base}/suggestions"),
+            new_case(theme_of(tenant)),
+        )
+        .await;
+        codes.push(created["tracking_code"].as_str().unwrap().to_owned());
+    }
+    for phase in ["answering", "selecting"] {
+        ok(
+            app,
+            operator,
+            Method::POST,
+            &format!("{base}/phase"),
+            json!({"phase": phase}),
+        )
+        .await;
+    }
+    let project = format!("M-{}", tenant.to_uppercase());
+    ok(
+        app,
+        operator,
+        Method::POST,
+        &format!("{base}/projects"),
+        json!({"reference": project, "title": "M project", "description": "matrix text",
+               "planned_fen": 100, "suggestions": [codes[0]]}),
+    )
+    .await;
+    let open = format!("m-{tenant}-open");
+    new_campaign(app, operator, tenant, &open, &title).await;
+    ok(
+        app,
+        operator,
+        Method::POST,
+        &format!("/tenants/{tenant}/campaigns/{open}/phase"),
+        json!({"phase": "collecting"}),
+    )
+    .await;
+    Campaigns {
+        campaign: slug,
+        open_campaign: open,
+        suggestion: codes[0].clone(),
+        project,
+        to_merge: codes[1..].to_vec(),
+        title,
+    }
+}
+
+/// The body of a campaign call.
+pub(crate) fn campaign_body(method: &str, tail: &str, own: &Ids, n: usize) -> Option<Value> {
+    Some(match (method, tail) {
+        ("post", "campaigns") => json!({"slug": format!("m-c-{n}"), "title": "M campaign",
+            "description": "matrix campaign text", "budget_fen": 1, "themes": [theme_of(&own.tenant)]}),
+        ("post", "phase") => json!({"phase": "collecting"}),
+        ("post", "groups") => {
+            json!({"name": format!("M group {n}"), "departments": ["rlgs"], "themes": []})
+        }
+        ("post", "suggestions") => new_case(theme_of(&own.tenant)),
+        ("post", "answer") => json!({"disposition": "under_study", "text": "matrix text"}),
+        ("post", "publish") => json!({}),
+        ("post", "clusters") => {
+            json!({"title": format!("M cluster {n}"), "suggestions": own.to_merge})
+        }
+        ("post", "projects") => json!({"reference": format!("M-{n}"), "title": "M project",
+            "description": "matrix text", "planned_fen": 1}),
+        ("post", "milestones") => json!({"day": "2026-12-07", "text": "matrix text"}),
+        ("patch", _) => json!({"spent_fen": 1}),
+        _ => return None,
+    })
+}
+
+/// A campaign call that needs its own campaign: a fresh draft for a
+/// change of phase, the collecting one for a submission; another city's
+/// for the other variant.
+pub(crate) async fn fresh_campaign_target(
+    app: &TestApp,
+    operator: &Auth,
+    path: &str,
+    variant: &str,
+    own: &Ids,
+    other: &Ids,
+    auth: Auth,
+) -> (String, Auth) {
+    let owner = if variant == "own" { own } else { other };
+    let slug = if path.ends_with("/phase") {
+        let slug = format!("m-p-{}", uuid::Uuid::now_v7().simple());
+        new_campaign(app, operator, &owner.tenant, &slug, "M phase").await;
+        slug
+    } else {
+        owner.open_campaign.clone()
+    };
+    (
+        fill(
+            path,
+            &Ids {
+                campaign: slug,
+                ..own.clone()
+            },
+            "campaigns",
+        ),
+        auth,
+    )
+}

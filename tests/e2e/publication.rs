@@ -278,8 +278,9 @@ async fn review_before_publication(backend: Backend) {
         "daqing",
         &other_case("先审后发一", "第一个等待审核的问题。"),
     )
-    .await
-    .code;
+    .await;
+    let first_secret = first.secret;
+    let first = first.code;
     let second = submit_case(
         &app,
         "daqing",
@@ -307,6 +308,16 @@ async fn review_before_publication(backend: Backend) {
         assert_eq!(staff["public"], false);
         assert_eq!(staff["flags"]["held"], json!(["review_before_publication"]));
     }
+    // Its citizen reads "public after review", not "private".
+    let own = reqwest::get(app.url(&format!(
+        "/t/daqing/track?code={first}&secret={first_secret}"
+    )))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(own.contains("data-testid=\"awaiting-review\""), "{own}");
     // A case the citizen kept private is not held: there is nothing to publish.
     let (_, staff) = call_json(
         &app,

@@ -3,7 +3,7 @@
 //! heating complaint from the staff side with co-handling, and what a
 //! department's staff may not see or do.
 
-use crate::flows::submit_case;
+use crate::flows::{heating_complaint, submit_case};
 use crate::on_both_backends;
 use crate::support::{Auth, Backend, TestApp, spawn_app};
 use serde_json::json;
@@ -46,19 +46,6 @@ async fn post(app: &TestApp, auth: &Auth, path: &str, fields: &[(&str, &str)]) -
     (status, location.unwrap_or(body))
 }
 
-fn heating() -> serde_json::Value {
-    json!({
-        "category": "heating-cold",
-        "attributes": {"address_detail": ["东城领秀 C-22 栋 2 单元"], "indoor_temp": ["10-14"]},
-        "title": "东城领秀C-22栋暖气不热",
-        "text": "东城领秀小区C-22栋2单元，家里暖气一直不热，室温只有十几度，请尽快处理。",
-        "address": "龙凤区东城领秀 C-22 栋 2 单元",
-        "contact_name": "王女士",
-        "contact_phone": "13900001111",
-        "public": true
-    })
-}
-
 async fn heating_complaint_from_the_staff_side(backend: Backend) {
     let app = spawn_app(backend).await;
     app.staff("daqing", "dq-dispatcher", &["dispatcher"], &[])
@@ -72,7 +59,7 @@ async fn heating_complaint_from_the_staff_side(backend: Backend) {
     let heat = app.login_ok(Some("daqing"), "dq-heat").await;
     let cgj = app.login_ok(Some("daqing"), "dq-lfcgj").await;
     let supervisor = app.login_ok(Some("daqing"), "dq-super").await;
-    let case = submit_case(&app, "daqing", &heating()).await;
+    let case = submit_case(&app, "daqing", &heating_complaint()).await;
     let staff_case = format!("/t/daqing/staff/cases/{}", case.code);
 
     // The dispatcher's queue: the new case under 待受理, with its count.
@@ -93,6 +80,11 @@ async fn heating_complaint_from_the_staff_side(backend: Backend) {
     let (status, body) = page(&app, &dispatcher, &staff_case).await;
     assert_eq!(status, 200);
     assert!(body.contains("13900001111") && body.contains("data-testid=\"form-accept\""));
+    // The category's questions and the chosen values by name, not code.
+    assert!(
+        body.contains("目前室内温度大约是多少？") && body.contains("10–14℃"),
+        "{body}"
+    );
     assert!(
         !body.contains("data-testid=\"form-answer\""),
         "no answer before assigning"
@@ -205,7 +197,7 @@ async fn heating_complaint_from_the_staff_side(backend: Backend) {
     assert!(inbox.contains(&case.code));
 
     // Supervision: the board and an urge on an open case.
-    let second = submit_case(&app, "daqing", &heating()).await;
+    let second = submit_case(&app, "daqing", &heating_complaint()).await;
     let second_page = format!("/t/daqing/staff/cases/{}", second.code);
     post(&app, &dispatcher, &second_page, &[("op", "accept")]).await;
     post(
@@ -277,7 +269,7 @@ async fn department_staff_see_only_their_cases(backend: Backend) {
     let dispatcher = app.login_ok(Some("daqing"), "dq-dispatcher").await;
     let other_department = app.login_ok(Some("daqing"), "dq-water").await;
     let other_city = app.login_ok(Some("springfield"), "sf-dispatcher").await;
-    let case = submit_case(&app, "daqing", &heating()).await;
+    let case = submit_case(&app, "daqing", &heating_complaint()).await;
     let staff_case = format!("/t/daqing/staff/cases/{}", case.code);
     post(&app, &dispatcher, &staff_case, &[("op", "accept")]).await;
     post(
@@ -365,7 +357,7 @@ async fn templates_and_supervision_through_the_api(backend: Backend) {
     let (_, text) = app.call(&heat, Method::GET, templates, None).await;
     assert!(!text.contains("入户检修"), "{text}");
 
-    let case = submit_case(&app, "daqing", &heating()).await;
+    let case = submit_case(&app, "daqing", &heating_complaint()).await;
     let path = format!("/tenants/daqing/cases/{}/supervision", case.code);
     let body = json!({"text": "请尽快入户检查。"});
     let (status, _) = app.call(&heat, Method::POST, &path, Some(&body)).await;
@@ -392,3 +384,108 @@ async fn templates_and_supervision_through_the_api(backend: Backend) {
     );
 }
 on_both_backends!(templates_and_supervision_through_the_api);
+
+/// How many cases the inbox lists under `tab`, following its pages.
+async fn listed(app: &TestApp, auth: &Auth, tab: &str) -> usize {
+    let mut path = format!("/t/daqing/staff/?tab={tab}");
+    let mut n = 0;
+    loop {
+        let (status, inbox) = page(app, auth, &path).await;
+        assert_eq!(status, 200, "{inbox}");
+        n += inbox.matches("data-testid=\"queue-case\"").count();
+        let Some(at) = inbox.find("&amp;after=") else {
+            return n;
+        };
+        let cursor: String = inbox[at + 11..].chars().take_while(|c| *c != '"').collect();
+        path = format!("/t/daqing/staff/?tab={tab}&after={cursor}");
+    }
+}
+
+/// The count on a tab of the inbox.
+fn tab_count(inbox: &str, tab: &str) -> usize {
+    let marker = format!("data-testid=\"count-{tab}\">");
+    let at = inbox
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {tab} count"))
+        + marker.len();
+    inbox[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+/// A city with a year of history, some of it supervised and held: every
+/// tab's count is exactly the number of cases it lists, page after page.
+async fn every_tab_counts_what_it_lists(backend: Backend) {
+    use reqwest::Method;
+    // No worker: its ladders would supervise overdue cases of the history
+    // between the two looks at the inbox.
+    let app = crate::support::spawn_app_with(backend, &[("MINSHENG_WORKER", "false")]).await;
+    let (ok, out) = app
+        .cli(&[
+            "demo", "seed", "--tenant", "daqing", "--cases", "120", "--seed", "18",
+        ])
+        .await;
+    assert!(ok, "{out}");
+    app.staff("daqing", "dq-super", &["supervisor"], &[]).await;
+    let supervisor = app.login_ok(Some("daqing"), "dq-super").await;
+    // Two more open cases under supervision, one held for review.
+    let (_, before) = page(&app, &supervisor, "/t/daqing/staff/").await;
+    for title in ["铁人广场路灯不亮", "万宝小区门口积水"] {
+        let case = submit_case(
+            &app,
+            "daqing",
+            &json!({"category": "other", "title": title,
+                    "text": format!("{title}，已经一周了，请尽快处理。"), "public": true}),
+        )
+        .await;
+        let path = format!("/tenants/daqing/cases/{}/supervision", case.code);
+        let body = json!({"text": "请加快办理。"});
+        let (status, text) = app
+            .call(&supervisor, Method::POST, &path, Some(&body))
+            .await;
+        assert_eq!(status, 204, "{text}");
+    }
+    let (status, _) = app
+        .send_json(
+            Method::PATCH,
+            "/tenants/daqing",
+            &json!({"publication": {"review_before_publication": true}}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    submit_case(&app, "daqing", &heating_complaint()).await;
+
+    let (status, inbox) = page(&app, &supervisor, "/t/daqing/staff/?tab=all").await;
+    assert_eq!(status, 200, "{inbox}");
+    let mut nonzero = 0;
+    for tab in [
+        "submitted",
+        "to_assign",
+        "handling",
+        "held",
+        "due_soon",
+        "overdue",
+        "supervised",
+        "answered",
+        "all",
+    ] {
+        let count = tab_count(&inbox, tab);
+        assert_eq!(count, listed(&app, &supervisor, tab).await, "tab {tab}");
+        nonzero += usize::from(count > 0);
+    }
+    assert_eq!(
+        tab_count(&inbox, "supervised"),
+        tab_count(&before, "supervised") + 2
+    );
+    assert_eq!(tab_count(&inbox, "held"), tab_count(&before, "held") + 1);
+    assert_eq!(
+        tab_count(&inbox, "submitted"),
+        tab_count(&before, "submitted") + 3
+    );
+    assert_eq!(tab_count(&inbox, "all"), 123);
+    assert!(nonzero >= 6, "a history fills most tabs: {nonzero}");
+}
+on_both_backends!(every_tab_counts_what_it_lists);

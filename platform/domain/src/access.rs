@@ -48,6 +48,14 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "plugin:write",
         "upload, configure, order, enable and disable rule plugins",
     ),
+    (
+        "campaign:write",
+        "run campaigns: phases, working groups, projects, progress and milestones",
+    ),
+    (
+        "campaign:answer",
+        "answer, publish and merge a campaign's suggestions (department staff: their working groups')",
+    ),
 ];
 
 pub fn is_permission(name: &str) -> bool {
@@ -89,6 +97,8 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = &[
             "case:answer",
             "case:supervise",
             "plugin:write",
+            "campaign:write",
+            "campaign:answer",
         ],
     },
     BuiltinRole {
@@ -119,13 +129,14 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = &[
             "user:read",
             "case:read",
             "case:answer",
+            "campaign:answer",
         ],
     },
     BuiltinRole {
         code: "department-staff",
         name_en: "Department staff",
         name_zh: "部门工作人员",
-        permissions: &["tenant:read", "case:read", "case:answer"],
+        permissions: &["tenant:read", "case:read", "case:answer", "campaign:answer"],
     },
     BuiltinRole {
         code: "auditor",

@@ -105,6 +105,30 @@ typed_id!(
     /// An entry of a case's timeline.
     CaseEventId
 );
+typed_id!(
+    /// A campaign (惠民工程) of a city.
+    CampaignId
+);
+typed_id!(
+    /// A working group of departments in a campaign.
+    CampaignGroupId
+);
+typed_id!(
+    /// A cluster of merged suggestions.
+    ClusterId
+);
+typed_id!(
+    /// A project chosen in a campaign.
+    ProjectId
+);
+typed_id!(
+    /// A milestone of a project.
+    MilestoneId
+);
+typed_id!(
+    /// A source of a project (a cluster or a suggestion).
+    ProjectSourceId
+);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod campaign;
 pub mod case;
 pub mod error;
 pub mod ids;

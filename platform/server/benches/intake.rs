@@ -179,6 +179,7 @@ async fn bare_insert(store: &Store, run: u32) -> Run {
                     rule_failed: Set(false),
                     unredacted: Set(None),
                     supervised_at: Set(None),
+                    kind: Set("case".into()),
                 };
                 let t0 = Instant::now();
                 let tx = store.begin(Scope::Tenant(t)).await.unwrap();

@@ -122,12 +122,13 @@ async fn build_city(url: &str, cases: usize) -> anyhow::Result<()> {
             .await?;
     }
     tx.commit().await?;
-    // As a database in service would be: statistics gathered, and on
-    // PostgreSQL the visibility map current (what index-only scans need).
+    // As a database in service would be: statistics gathered (what `serve`
+    // does hourly on SQLite; autovacuum on PostgreSQL), and on PostgreSQL
+    // the visibility map current (what index-only scans need).
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         db.execute_unprepared("VACUUM ANALYZE cases").await?;
     } else {
-        db.execute_unprepared("ANALYZE").await?;
+        store.optimize().await?;
     }
     Ok(())
 }
@@ -321,8 +322,14 @@ async fn run(label: &str, url: &str, cases: usize) -> anyhow::Result<()> {
 async fn main() -> anyhow::Result<()> {
     let cases = size();
     let dir = tempfile::tempdir()?;
-    let sqlite = format!("sqlite://{}?mode=rwc", dir.path().join("city.db").display());
+    let file = dir.path().join("city.db");
+    let sqlite = format!("sqlite://{}?mode=rwc", file.display());
     run("SQLite", &sqlite, cases).await?;
+    // For profiling the city's queries with the sqlite3 shell afterwards.
+    if let Ok(keep) = std::env::var("BENCH_KEEP_SQLITE") {
+        std::fs::copy(&file, &keep)?;
+        eprintln!("  the SQLite city is kept at {keep}");
+    }
     if let Ok(admin) = std::env::var("MINSHENG_TEST_POSTGRES_URL") {
         let name = format!("minsheng_bench_{}", uuid::Uuid::now_v7().simple());
         let db = Database::connect(&admin).await?;
@@ -330,8 +337,12 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         let (prefix, _) = admin.rsplit_once('/').expect("a database name");
         run("PostgreSQL 15", &format!("{prefix}/{name}"), cases).await?;
-        db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await?;
+        if std::env::var("BENCH_KEEP_POSTGRES").is_ok() {
+            eprintln!("  the PostgreSQL city is kept in the database {name}");
+        } else {
+            db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await?;
+        }
     } else {
         println!("PostgreSQL: skipped (set MINSHENG_TEST_POSTGRES_URL, as scripts/bench does)");
     }

@@ -85,6 +85,23 @@ pub fn build(state: ServerState) -> impl Endpoint {
         .at("/t/:slug/track", get(web::track::track))
         .at("/t/:slug/answers", get(web::pages::answers))
         .at("/t/:slug/cases/:code", get(web::pages::case_page))
+        .at("/t/:slug/campaigns", get(web::campaigns::campaigns_page))
+        .at(
+            "/t/:slug/campaigns/:campaign",
+            get(web::campaigns::campaign_page),
+        )
+        .at(
+            "/t/:slug/campaigns/:campaign/suggest",
+            get(web::campaigns::suggest).post(web::campaigns::suggest_submit),
+        )
+        .at(
+            "/t/:slug/campaigns/:campaign/suggestions/:code",
+            get(web::campaigns::suggestion_page),
+        )
+        .at(
+            "/t/:slug/campaigns/:campaign/projects/:reference",
+            get(web::campaigns::project_page),
+        )
         .at("/t/:slug/cases/:code/rate", post(web::track::rate))
         .at(
             "/t/:slug/cases/:code/information",
@@ -121,6 +138,11 @@ pub fn build(state: ServerState) -> impl Endpoint {
         .at(
             "/t/:slug/staff/performance",
             get(web::staff::board::performance),
+        )
+        .at("/t/:slug/staff/campaigns", get(web::staff::campaigns::list))
+        .at(
+            "/t/:slug/staff/campaigns/:campaign",
+            get(web::staff::campaigns::desk_page).post(web::staff::campaigns::submit),
         )
         .at(
             "/t/:slug/staff/templates",
@@ -295,8 +317,19 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         for slug in &loaded {
             let tenant = services::tenants::find(state.store.db(), slug).await?;
             cli::seed_demo(&state, &tenant, demo_cases, 2014, 4).await?;
+            cli::seed_campaign(&state, &tenant).await?;
         }
     }
+    // The planner's statistics, now and hourly as the city grows.
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = store.optimize().await {
+                tracing::warn!(error = %e, "could not refresh the planner's statistics");
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+    });
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", listen))?;

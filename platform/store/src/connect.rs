@@ -148,6 +148,20 @@ impl Store {
         Migrator::up(&self.db, None).await
     }
 
+    /// Keeps SQLite's planner statistics current, which it otherwise never
+    /// gathers (without them it may read a whole index where a partial one
+    /// holds the few rows asked for): `PRAGMA optimize`, sampling at most a
+    /// thousand rows per index so it costs milliseconds on a large city.
+    /// PostgreSQL's autovacuum does this by itself.
+    pub async fn optimize(&self) -> Result<(), DbErr> {
+        if self.backend == Backend::Sqlite {
+            self.db
+                .execute_unprepared("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002")
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Names of migrations this binary has that the database lacks.
     pub async fn pending_migrations(&self) -> Result<Vec<String>, DbErr> {
         Ok(Migrator::get_pending_migrations_read_only(&self.db)

@@ -295,7 +295,7 @@ async fn session_user(
     now: DateTime<Utc>,
 ) -> Result<Option<(Principal, (String, String))>, Error> {
     let id = sha256_hex(token);
-    let Some(session) = q::session_by_id(db, &id).await.or_internal()? else {
+    let Some((session, user)) = q::session_with_user(db, &id).await.or_internal()? else {
         return Ok(None);
     };
     let idle = chrono::Duration::seconds(state.config.session_idle_secs as i64);
@@ -305,10 +305,7 @@ async fn session_user(
         w.commit().await.or_internal()?;
         return Ok(None);
     }
-    let Some(user) = q::user_by_id(db, session.tenant_id, session.user_id)
-        .await
-        .or_internal()?
-    else {
+    let Some(user) = user else {
         return Ok(None);
     };
     if !user.active {

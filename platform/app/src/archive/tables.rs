@@ -7,9 +7,11 @@
 use anyhow::{Context, bail};
 use async_trait::async_trait;
 use minsheng_store::entity::{
-    answer_template, api_key, audit_event, calendar_day, case, case_department, case_event,
-    case_idempotency, case_stat, category, department, due_work, escalation, outbox, plugin, role,
-    tenant, tenant_host, user, user_department, user_role, webhook,
+    answer_template, api_key, audit_event, calendar_day, campaign, campaign_cluster,
+    campaign_group, campaign_milestone, campaign_project, campaign_project_source,
+    campaign_suggestion, case, case_department, case_event, case_idempotency, case_stat, category,
+    department, due_work, escalation, outbox, plugin, role, tenant, tenant_host, user,
+    user_department, user_role, webhook,
 };
 use sea_orm::sea_query::Condition;
 use sea_orm::{
@@ -98,6 +100,31 @@ pub fn all() -> Vec<Box<dyn Table>> {
         of::<plugin::Entity>(plugin::Column::TenantId, vec![plugin::Column::Id]),
         of::<case::Entity>(case::Column::TenantId, vec![case::Column::Id]),
         of::<case_department::Entity>(case_department::Column::TenantId, vec![]),
+        of::<campaign::Entity>(campaign::Column::TenantId, vec![campaign::Column::Id]),
+        of::<campaign_group::Entity>(
+            campaign_group::Column::TenantId,
+            vec![campaign_group::Column::Id],
+        ),
+        of::<campaign_cluster::Entity>(
+            campaign_cluster::Column::TenantId,
+            vec![campaign_cluster::Column::Id],
+        ),
+        of::<campaign_suggestion::Entity>(
+            campaign_suggestion::Column::TenantId,
+            vec![campaign_suggestion::Column::CaseId],
+        ),
+        of::<campaign_project::Entity>(
+            campaign_project::Column::TenantId,
+            vec![campaign_project::Column::Id],
+        ),
+        of::<campaign_milestone::Entity>(
+            campaign_milestone::Column::TenantId,
+            vec![campaign_milestone::Column::Id],
+        ),
+        of::<campaign_project_source::Entity>(
+            campaign_project_source::Column::TenantId,
+            vec![campaign_project_source::Column::Id],
+        ),
         of::<answer_template::Entity>(
             answer_template::Column::TenantId,
             vec![answer_template::Column::Id],

@@ -119,6 +119,9 @@ pub struct CaseDetail {
     /// What may be done next (whoever may do it).
     pub allowed_actions: Vec<String>,
     pub timeline: Vec<TimelineEvent>,
+    /// Held for review: not public yet, published once staff release it
+    /// (shown to its citizen as "public after review").
+    pub awaiting_review: bool,
     /// What the city's rules decided (staff only).
     pub flags: Option<CaseFlags>,
     /// The co-handlers' deadlines and opinions (staff only).

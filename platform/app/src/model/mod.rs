@@ -3,6 +3,7 @@
 //! are rejected in both. Values are checked by the services, not here.
 
 mod access;
+mod campaigns;
 mod cases;
 mod directory;
 mod plugins;
@@ -12,6 +13,13 @@ mod webhooks;
 pub use access::{
     ApiKey, ApiKeyCreated, ApiKeyInput, AuditEvent, LoginInput, Me, Permission, Role, RoleInput,
     RolePatch, User, UserInput, UserPatch,
+};
+pub use campaigns::{
+    Campaign, CampaignInput, Cluster, ClusterRef, Figures, Group, GroupInput, MergeInput,
+    Milestone, MilestoneInput, OpenData, OpenProject, OpenSource, OpenSuggestion, PhaseEntry,
+    PhaseInput, Project, ProjectInput, ProjectPatch, ProjectRef, ProjectSource, ProjectStatusView,
+    PublishInput, Published, QueueItem, QueuePage, Suggestion, SuggestionAnswer, SuggestionPage,
+    SuggestionRef,
 };
 pub use cases::{
     AnswerTemplate, AnswerTemplateInput, AssignInput, CaseCreated, CaseDetail, CaseFlags,

@@ -156,6 +156,73 @@ pub fn check_media_url(url: Option<&str>, p: &mut Problems) -> Option<String> {
     }
 }
 
+/// One answer to a category's question as staff read it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Labelled {
+    /// The question as the citizen saw it (the code when the category no
+    /// longer asks it).
+    pub question: String,
+    /// The chosen values' names (a list's key when it is no longer listed).
+    pub answers: Vec<String>,
+}
+
+/// `answers` (code → values) labelled by `definitions`, in the category's
+/// order of questions, then any the category no longer asks.
+pub fn labelled(
+    definitions: &[Attribute],
+    answers: &BTreeMap<String, Vec<String>>,
+) -> Vec<Labelled> {
+    let mut out = Vec::with_capacity(answers.len());
+    for d in definitions {
+        let Some(given) = answers.get(&d.code) else {
+            continue;
+        };
+        let name = |v: &String| {
+            d.values
+                .iter()
+                .flatten()
+                .find(|x| &x.key == v)
+                .map_or_else(|| v.clone(), |x| x.name.clone())
+        };
+        out.push(Labelled {
+            question: d.description.clone(),
+            answers: given.iter().map(name).collect(),
+        });
+    }
+    for (code, given) in answers {
+        if !definitions.iter().any(|d| &d.code == code) {
+            out.push(Labelled {
+                question: code.clone(),
+                answers: given.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// The answers of a case in the category `category` (a code) of `tenant`,
+/// labelled for staff.
+pub async fn labelled_for(
+    ctx: &crate::access::Ctx,
+    tenant: &crate::services::tenants::TenantRecord,
+    category: &str,
+    answers: &BTreeMap<String, Vec<String>>,
+) -> Result<Vec<Labelled>, minsheng_domain::Error> {
+    if answers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rules = ctx.app.calendars.rules(&ctx.app.store, tenant).await?;
+    let definitions = match rules.names.category_id(category) {
+        Some(id) => {
+            crate::services::directory::category(ctx, tenant, id)
+                .await?
+                .attributes
+        }
+        None => Vec::new(),
+    };
+    Ok(labelled(&definitions, answers))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,5 +320,50 @@ mod tests {
         check(&[number], &answers(&[("size", &["two"])]), &mut p);
         check_media_url(Some("javascript:alert(1)"), &mut p);
         assert_eq!(fields(p), ["attribute[size]", "media_url"]);
+    }
+
+    #[test]
+    fn answers_are_labelled_by_the_questions() {
+        let definitions = vec![
+            Attribute {
+                code: "indoor_temp".into(),
+                description: "目前室内温度大约是多少？".into(),
+                datatype: "singlevaluelist".into(),
+                required: true,
+                datatype_description: None,
+                values: Some(vec![AttributeValue {
+                    key: "10-14".into(),
+                    name: "10–14℃".into(),
+                }]),
+            },
+            Attribute {
+                code: "address_detail".into(),
+                description: "详细地址".into(),
+                datatype: "string".into(),
+                required: false,
+                datatype_description: None,
+                values: None,
+            },
+        ];
+        let answers = BTreeMap::from([
+            ("address_detail".to_owned(), vec!["C-22 栋".to_owned()]),
+            ("indoor_temp".to_owned(), vec!["10-14".to_owned()]),
+            ("retired".to_owned(), vec!["x".to_owned()]),
+        ]);
+        let shown: Vec<(String, Vec<String>)> = labelled(&definitions, &answers)
+            .into_iter()
+            .map(|l| (l.question, l.answers))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                (
+                    "目前室内温度大约是多少？".to_owned(),
+                    vec!["10–14℃".to_owned()]
+                ),
+                ("详细地址".to_owned(), vec!["C-22 栋".to_owned()]),
+                ("retired".to_owned(), vec!["x".to_owned()]),
+            ]
+        );
     }
 }

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod answer_templates;
 pub mod attributes;
 pub mod calendar;
+pub mod campaigns;
 pub mod cases;
 pub mod categories;
 pub mod departments;

@@ -2,8 +2,10 @@
 //! they announce are sent afterwards by the workers: email over SMTP, and
 //! webhook calls over HTTP, signed. A failed
 //! attempt is retried with exponential backoff (2, 4, 8 … seconds, at most
-//! an hour apart); a permanent refusal, or twelve failed attempts, gives up
-//! and leaves the message `failed` for the city's admins to see. A server
+//! an hour apart); twelve failed attempts, a recipient that is no address
+//! or a removed webhook give up and leave the message `failed` for the
+//! city's admins to see. A mail server's refusal is retried like any
+//! failure: it may be its configuration, fixed within the hour. A server
 //! without SMTP configured keeps its messages pending: nothing is lost.
 
 use super::DbResultExt;

@@ -34,6 +34,9 @@ pub const EVENTS: &[&str] = &[
     "case.opinion_reminder",
     "case.opinion_overdue",
     "case.opinion_supervision",
+    "suggestion.answered",
+    "project.created",
+    "project.progress_updated",
 ];
 
 fn to_api(row: &webhook::Model) -> Webhook {
@@ -210,6 +213,19 @@ pub(crate) async fn enqueue(
     data: serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
+    enqueue_about(tx, tenant, Some(case_id), event, data, now).await
+}
+
+/// Queue `event` (about a case, or about something else such as a
+/// campaign's project) for every endpoint of the city that wants it.
+pub(crate) async fn enqueue_about(
+    tx: &DatabaseTransaction,
+    tenant: &TenantRecord,
+    case_id: Option<Uuid>,
+    event: &str,
+    data: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
     let endpoints = q::webhooks_of(tx, tenant.id.into_uuid())
         .await
         .or_internal()?;
@@ -235,7 +251,7 @@ pub(crate) async fn enqueue(
         .map(|w| {
             q::NewMessage {
                 tenant_id: tenant.id.into_uuid(),
-                case_id: Some(case_id),
+                case_id,
                 channel: "webhook",
                 recipient: w.id.to_string(),
                 event: event.to_owned(),
@@ -247,6 +263,24 @@ pub(crate) async fn enqueue(
         })
         .collect();
     q::insert_outbox(tx, rows).await.or_internal()
+}
+
+/// Whether any endpoint of the city wants `event` (so a bulk change can
+/// skip building messages nobody receives).
+pub(crate) async fn wanted(
+    tx: &DatabaseTransaction,
+    tenant: &TenantRecord,
+    event: &str,
+) -> Result<bool, Error> {
+    Ok(q::webhooks_of(tx, tenant.id.into_uuid())
+        .await
+        .or_internal()?
+        .iter()
+        .any(|w| {
+            w.events
+                .as_array()
+                .is_some_and(|list| list.iter().any(|e| e == "*" || e == event))
+        }))
 }
 
 /// What a case event's payload says about the case (no personal data).

@@ -4,6 +4,7 @@
 
 mod access;
 mod body;
+mod campaigns;
 mod cases;
 mod directory;
 pub mod error;
@@ -36,6 +37,9 @@ pub enum ApiTags {
     /// Rule plugins: the city's own intake and escalation rules as
     /// WebAssembly components.
     Plugins,
+    /// Campaigns (惠民工程): calls for suggestions, working groups,
+    /// answers, clusters, projects, progress and open data.
+    Campaigns,
 }
 
 pub type Api = (
@@ -45,6 +49,7 @@ pub type Api = (
     cases::CasesApi,
     webhooks::WebhooksApi,
     plugins::PluginsApi,
+    campaigns::CampaignsApi,
 );
 
 pub fn service(state: &ServerState) -> OpenApiService<Api, ()> {
@@ -60,6 +65,7 @@ pub fn service(state: &ServerState) -> OpenApiService<Api, ()> {
             },
             webhooks::WebhooksApi,
             plugins::PluginsApi,
+            campaigns::CampaignsApi,
         ),
         "Minsheng API",
         env!("CARGO_PKG_VERSION"),

@@ -30,7 +30,40 @@ pub(super) async fn demo(config: Config, command: DemoCommand) -> anyhow::Result
             );
             Ok(())
         }
+        DemoCommand::Campaign { tenant, bulk } => {
+            let durability = if bulk {
+                minsheng_store::Durability::Bulk
+            } else {
+                minsheng_store::Durability::Full
+            };
+            let store = open_store_with(&config, durability).await?;
+            store.migrate().await?;
+            let state = minsheng_app::App::new(config, store).await?;
+            let record = services::tenants::find(state.store.db(), &tenant).await?;
+            seed_campaign(&state, &record).await?;
+            Ok(())
+        }
     }
+}
+
+/// Generate a city's demo campaign, saying what it made and how long it
+/// took.
+pub async fn seed_campaign(
+    state: &minsheng_app::App,
+    tenant: &services::tenants::TenantRecord,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let report = minsheng_app::demo::campaigns::seed(state, tenant).await?;
+    if report.suggestions > 0 {
+        println!(
+            "  {}: demo campaign with {} suggestions and {} projects ({:.1}s)",
+            tenant.slug,
+            report.suggestions,
+            report.projects,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
 }
 
 /// Seed demo history with a progress line on standard error.

@@ -12,7 +12,7 @@ mod tenant;
 mod worker;
 
 pub use database::{open_store, open_store_with};
-pub use demo::seed_demo;
+pub use demo::{seed_campaign, seed_demo};
 
 use crate::app;
 use clap::{Parser, Subcommand};
@@ -157,6 +157,16 @@ pub enum DemoCommand {
         /// Do not wait for each commit to reach the disk: several times
         /// faster for large histories; a power cut may lose the last
         /// moments of seeding but never corrupts the database.
+        #[arg(long)]
+        bulk: bool,
+    },
+    /// Generate the city's demo campaign (惠民工程) through the campaign
+    /// services: Daqing's 2012 call (3,000 suggestions, 100 projects) or
+    /// Springfield's small one.
+    Campaign {
+        #[arg(long)]
+        tenant: String,
+        /// Do not wait for each commit to reach the disk.
         #[arg(long)]
         bulk: bool,
     },

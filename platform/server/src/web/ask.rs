@@ -22,6 +22,27 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
+/// Where a form sends what the citizen typed: the city's questions, or a
+/// campaign's suggestions (the same form, checks and rules).
+#[derive(Clone, Debug)]
+pub(super) enum Target {
+    Ask,
+    Campaign {
+        slug: String,
+        title: String,
+        answer_days: i32,
+    },
+}
+
+impl Target {
+    fn action(&self, site: &Site) -> String {
+        match self {
+            Target::Ask => format!("{}ask", site.base),
+            Target::Campaign { slug, .. } => format!("{}campaigns/{slug}/suggest", site.base),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 pub struct AskQuery {
     category: Option<String>,
@@ -59,6 +80,7 @@ pub async fn ask(
             &state,
             &ctx,
             &site,
+            &Target::Ask,
             category,
             &form,
             &random_token(),
@@ -119,15 +141,15 @@ fn chooser(state: &ServerState, ctx: &Ctx, site: &Site, all: &[Category], q: &st
 
 /// What the citizen typed, kept to show the form again.
 #[derive(Default, Serialize)]
-struct AskForm {
-    category: String,
+pub(super) struct AskForm {
+    pub(super) category: String,
     form_id: String,
     title: String,
     text: String,
     address: String,
     latitude: String,
     longitude: String,
-    public: bool,
+    pub(super) public: bool,
     anonymous: bool,
     contact_name: String,
     contact_phone: String,
@@ -140,8 +162,16 @@ struct AskForm {
 }
 
 impl AskForm {
+    /// An empty form, public unless the citizen says otherwise.
+    pub(super) fn public() -> Self {
+        AskForm {
+            public: true,
+            ..AskForm::default()
+        }
+    }
+
     /// Read a form body; `attribute[code]` and `attribute[code][]` may repeat.
-    fn parse(body: &[u8]) -> Self {
+    pub(super) fn parse(body: &[u8]) -> Self {
         let mut f = AskForm::default();
         for (key, value) in form_urlencoded::parse(body) {
             let value = value.into_owned();
@@ -175,7 +205,7 @@ impl AskForm {
 
     /// The submission, and the coordinates' problems (a coordinate that is
     /// not a number is left out of the submission and reported).
-    fn input(&self) -> (CaseInput, Vec<FieldError>) {
+    pub(super) fn input(&self) -> (CaseInput, Vec<FieldError>) {
         let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         let mut problems = Vec::new();
         let mut number = |name: &str, s: &str| -> Option<f64> {
@@ -260,6 +290,19 @@ pub async fn submit(
     let Some(category) = all.iter().find(|c| c.code == form.category.trim()) else {
         return chooser(&state, &ctx, &site, &all, "");
     };
+    file(&state, &ctx, &site, &Target::Ask, category, &form).await
+}
+
+/// Check and file what the form sent: the confirmation, or the form again
+/// with every problem next to its field.
+pub(super) async fn file(
+    state: &ServerState,
+    ctx: &Ctx,
+    site: &Site,
+    target: &Target,
+    category: &Category,
+    form: &AskForm,
+) -> Response {
     let form_id = if valid_form_id(&form.form_id) {
         form.form_id.clone()
     } else {
@@ -268,13 +311,14 @@ pub async fn submit(
     if form.check_similar {
         // Without JavaScript: the answered questions like this one, and
         // the form again as typed; nothing is filed.
-        let similar = similar_to(&ctx, &site, &form).await;
+        let similar = similar_to(ctx, site, form).await;
         return form_page(
-            &state,
-            &ctx,
-            &site,
+            state,
+            ctx,
+            site,
+            target,
             category,
-            &form,
+            form,
             &form_id,
             &[],
             None,
@@ -287,17 +331,18 @@ pub async fn submit(
         // Show every problem at once, not the coordinates first.
         input.latitude = None;
         input.longitude = None;
-        match intake::problems(&ctx, &site.tenant, &input).await {
+        match intake::problems(ctx, &site.tenant, &input).await {
             Ok(more) => problems.extend(more),
-            Err(e) => return site.error(&state, &ctx, &e),
+            Err(e) => return site.error(state, ctx, &e),
         }
-        let similar = similar_to(&ctx, &site, &form).await;
+        let similar = similar_to(ctx, site, form).await;
         return form_page(
-            &state,
-            &ctx,
-            &site,
+            state,
+            ctx,
+            site,
+            target,
             category,
-            &form,
+            form,
             &form_id,
             &problems,
             None,
@@ -306,17 +351,31 @@ pub async fn submit(
         );
     }
     let key = valid_form_id(&form.form_id).then(|| format!("web-form:{}", form.form_id));
-    match intake::submit(&ctx, &site.tenant, input, key).await {
-        Ok((created, _replayed)) => submitted(&state, &ctx, &site, &created, form.public),
+    let filed = match target {
+        Target::Ask => intake::submit(ctx, &site.tenant, input, key).await,
+        Target::Campaign { slug, .. } => {
+            minsheng_app::services::campaigns::suggestions::submit(
+                ctx,
+                &site.tenant,
+                slug,
+                input,
+                key,
+            )
+            .await
+        }
+    };
+    match filed {
+        Ok((created, _replayed)) => submitted(state, ctx, site, &created, form.public),
         Err(Error::Invalid(problems)) if problems.iter().any(|p| p.field == "Idempotency-Key") => {
             // The same form sent again with other text (edited after going
             // back): nothing is filed twice; a fresh form starts over.
             form_page(
-                &state,
-                &ctx,
-                &site,
+                state,
+                ctx,
+                site,
+                target,
                 category,
-                &form,
+                form,
                 &random_token(),
                 &[],
                 Some(site.word("form_already_sent")),
@@ -325,11 +384,12 @@ pub async fn submit(
             )
         }
         Err(Error::Invalid(problems)) => form_page(
-            &state,
-            &ctx,
-            &site,
+            state,
+            ctx,
+            site,
+            target,
             category,
-            &form,
+            form,
             &form_id,
             &problems,
             None,
@@ -339,11 +399,12 @@ pub async fn submit(
         Err(Error::TooManyRequests {
             retry_after_secs, ..
         }) => form_page(
-            &state,
-            &ctx,
-            &site,
+            state,
+            ctx,
+            site,
+            target,
             category,
-            &form,
+            form,
             &form_id,
             &[],
             Some(site.word("too_many")),
@@ -352,15 +413,16 @@ pub async fn submit(
         )
         .with_header(header::RETRY_AFTER, retry_after_secs.to_string())
         .into_response(),
-        Err(e) => site.error(&state, &ctx, &e),
+        Err(e) => site.error(state, ctx, &e),
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn form_page(
+pub(super) fn form_page(
     state: &ServerState,
     ctx: &Ctx,
     site: &Site,
+    target: &Target,
     category: &Category,
     form: &AskForm,
     form_id: &str,
@@ -423,7 +485,19 @@ fn form_page(
                 site.tenant.slug
             )),
         ),
+        ("form_action".into(), json!(target.action(site))),
     ]);
+    if let Target::Campaign {
+        slug,
+        title,
+        answer_days,
+    } = target
+    {
+        context.extend([
+            ("campaign".into(), json!({ "slug": slug, "title": title })),
+            ("answer_days".into(), json!(answer_days)),
+        ]);
+    }
     // Kept in the browser's history (not `no-store`), so going back shows
     // the same form id and a second send is recognised.
     render(state, "ask.html", Value::Object(context), status)

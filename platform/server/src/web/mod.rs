@@ -6,6 +6,7 @@
 pub mod account;
 pub mod ask;
 pub mod cache;
+pub mod campaigns;
 pub mod colors;
 pub mod departments;
 pub mod pages;

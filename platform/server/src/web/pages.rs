@@ -231,6 +231,7 @@ pub(super) fn case_context(
     context.extend([
         ("case".into(), json!(detail.case)),
         ("public".into(), json!(detail.public)),
+        ("awaiting_review".into(), json!(detail.awaiting_review)),
         (
             "submitted".into(),
             json!(local(tenant, detail.case.submitted_at)),

@@ -34,6 +34,13 @@ pub fn environment() -> Environment<'static> {
         template!("staff_supervision.html"),
         template!("staff_performance.html"),
         template!("staff_templates.html"),
+        template!("campaigns.html"),
+        template!("campaign.html"),
+        template!("campaign_figures.html"),
+        template!("campaign_suggest.html"),
+        template!("suggestion.html"),
+        template!("project.html"),
+        template!("staff_campaign.html"),
     ] {
         if let Err(e) = env.add_template(name, source) {
             // The templates are part of the binary; a broken one is a build bug

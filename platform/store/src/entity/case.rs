@@ -80,6 +80,13 @@ pub struct Model {
     /// When a supervisor put the case under supervision (督办).
     #[serde(default)]
     pub supervised_at: Option<DateTimeUtc>,
+    /// `case`, or `suggestion` for a campaign's suggestion.
+    #[serde(default = "default_kind")]
+    pub kind: String,
+}
+
+fn default_kind() -> String {
+    "case".into()
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

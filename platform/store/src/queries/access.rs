@@ -215,11 +215,21 @@ pub async fn insert_session(
     row.insert(db).await
 }
 
-pub async fn session_by_id(
+/// A session and its user, in one query (every signed-in request asks).
+/// The user is none when it is gone or belongs to another city than the
+/// session.
+pub async fn session_with_user(
     db: &impl ConnectionTrait,
     id: &str,
-) -> Result<Option<session::Model>, DbErr> {
-    session::Entity::find_by_id(id.to_owned()).one(db).await
+) -> Result<Option<(session::Model, Option<user::Model>)>, DbErr> {
+    let found = session::Entity::find_by_id(id.to_owned())
+        .find_also_related(user::Entity)
+        .one(db)
+        .await?;
+    Ok(found.map(|(session, user)| {
+        let user = user.filter(|u| u.tenant_id == session.tenant_id);
+        (session, user)
+    }))
 }
 
 pub async fn touch_session(

@@ -67,6 +67,26 @@ pub async fn cancel_due(
     update.exec(db).await.map(|r| r.rows_affected)
 }
 
+/// End every pending step of many cases (they were all answered).
+pub async fn cancel_due_many(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    case_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for chunk in case_ids.chunks(256) {
+        due_work::Entity::update_many()
+            .col_expr(due_work::Column::State, Expr::value(CANCELLED))
+            .col_expr(due_work::Column::UpdatedAt, Expr::value(now))
+            .filter(due_work::Column::TenantId.eq(tenant_id))
+            .filter(due_work::Column::CaseId.is_in(chunk.to_vec()))
+            .filter(due_work::Column::State.eq(PENDING))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// A case's pending steps.
 pub async fn pending_for_case(
     db: &impl ConnectionTrait,

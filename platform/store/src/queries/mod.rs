@@ -4,6 +4,7 @@
 pub mod access;
 pub mod answer_templates;
 pub mod calendar;
+pub mod campaigns;
 pub mod cases;
 pub mod directory;
 pub mod escalation;

@@ -15,6 +15,7 @@ mod read;
 mod similar;
 mod staff;
 mod stats;
+mod suggestions;
 mod supervision;
 mod unrated;
 mod workbench;
@@ -30,6 +31,9 @@ pub use read::get;
 pub use similar::{SIMILAR_MIN_SCORE, SIMILAR_SHOWN, similar_public};
 pub use staff::{StaffAction, act, note, release};
 pub use stats::{add_views, city_stats, count_view, department_stats, note_view, recount};
+pub(crate) use suggestions::{
+    find_suggestion, find_suggestions, note_merge, public_title, public_views, publish_answers,
+};
 pub use supervision::{BOARD_CASES, Board, BoardCase, DepartmentLoad, board, supervise};
 pub(crate) use unrated::close_unrated;
 pub use unrated::close_unrated_at;
@@ -151,7 +155,7 @@ pub(super) async fn append(
 }
 
 /// Whether the principal holds a permission in the city (no audit entry).
-async fn holds(ctx: &Ctx, tenant: &TenantRecord, permission: &str) -> bool {
+pub(crate) async fn holds(ctx: &Ctx, tenant: &TenantRecord, permission: &str) -> bool {
     match &ctx.principal {
         Principal::Operator { .. } => true,
         Principal::Staff {

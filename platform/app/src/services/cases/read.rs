@@ -177,6 +177,7 @@ pub async fn get(
         reopened: row.reopened,
         allowed_actions: if staff { allowed } else { Vec::new() },
         timeline,
+        awaiting_review: row.review.is_some(),
         flags: staff.then(|| flags_of(&row)),
         opinions: if staff {
             super::cohandling::opinions_of(&tx, tenant, row.id, &names).await?

@@ -183,7 +183,7 @@ pub async fn board(ctx: &Ctx, tenant: &TenantRecord) -> Result<Board, Error> {
             .then(a.department.cmp(&b.department))
     });
     let open: Vec<String> = q::OPEN_STATES.iter().map(|s| (*s).to_owned()).collect();
-    let view = |r: &case::Model| BoardCase {
+    let view = |r: &q::QueueRow| BoardCase {
         code: r.tracking_code.clone(),
         title: r.title.clone(),
         state: r.state.clone(),

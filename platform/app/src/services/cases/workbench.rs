@@ -11,7 +11,6 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use minsheng_domain::Error;
 use minsheng_domain::calendar::WorkingCalendar;
 use minsheng_domain::case::{self as machine, Action, State};
-use minsheng_store::entity::case;
 use minsheng_store::queries::cases::{self as q, Filter, QueueOrder};
 use uuid::Uuid;
 
@@ -75,11 +74,17 @@ impl Tab {
             })
     }
 
+    /// A tab of open cases (the others hold finished ones too).
+    fn is_open(self) -> bool {
+        !matches!(self, Tab::Answered | Tab::All)
+    }
+
     /// Open tabs list the earliest deadline first; the others the newest.
     fn order(self) -> QueueOrder {
-        match self {
-            Tab::Answered | Tab::All => QueueOrder::Newest,
-            _ => QueueOrder::Deadline,
+        if self.is_open() {
+            QueueOrder::Deadline
+        } else {
+            QueueOrder::Newest
         }
     }
 }
@@ -188,7 +193,7 @@ pub fn days_left(
 }
 
 /// The cursor of a case in a queue of `order`.
-fn cursor(row: &case::Model, order: QueueOrder) -> String {
+fn cursor(row: &q::QueueRow, order: QueueOrder) -> String {
     let at = match order {
         QueueOrder::Deadline => row.answer_deadline,
         QueueOrder::Newest => row.submitted_at,
@@ -303,41 +308,30 @@ pub async fn work_queue(
         f
     };
 
-    let open_counts = q::open_counts(&tx, tenant_id, &base, now, soon)
+    // Every tab counts exactly what it lists (the same filter), in one
+    // statement; the finished tabs stop counting at the cap.
+    let counted: Vec<(Filter, Option<u64>)> = Tab::ALL
+        .iter()
+        .map(|&tab| {
+            let cap = (!tab.is_open()).then_some(COUNT_CAP + 1);
+            (tab_filter(tab), cap)
+        })
+        .collect();
+    let counts = q::count_each(&tx, tenant_id, &counted)
         .await
         .or_internal()?;
-    let capped = |tab: Tab| {
-        let f = tab_filter(tab);
-        let tx = &tx;
-        async move {
-            q::count_capped(tx, tenant_id, &f, COUNT_CAP + 1)
-                .await
-                .or_internal()
-        }
-    };
-    let answered = capped(Tab::Answered).await?;
-    let all = capped(Tab::All).await?;
-    let exact = |tab, count| TabCount {
-        tab,
-        count,
-        capped: false,
-    };
-    let at_most = |tab, count: u64| TabCount {
-        tab,
-        count: count.min(COUNT_CAP),
-        capped: count > COUNT_CAP,
-    };
-    let tabs = vec![
-        exact(Tab::Submitted, open_counts.submitted),
-        exact(Tab::ToAssign, open_counts.accepted),
-        exact(Tab::Handling, open_counts.handling),
-        exact(Tab::Held, open_counts.held),
-        exact(Tab::DueSoon, open_counts.due_soon),
-        exact(Tab::Overdue, open_counts.overdue),
-        exact(Tab::Supervised, open_counts.supervised),
-        at_most(Tab::Answered, answered),
-        at_most(Tab::All, all),
-    ];
+    let tabs = Tab::ALL
+        .iter()
+        .zip(counts)
+        .map(|(&tab, count)| {
+            let capped = !tab.is_open() && count > COUNT_CAP;
+            TabCount {
+                tab,
+                count: if capped { COUNT_CAP } else { count },
+                capped,
+            }
+        })
+        .collect();
 
     let order = query.tab.order();
     let mut rows = q::queue(
@@ -381,7 +375,7 @@ pub async fn work_queue(
                 submitted_at: r.submitted_at,
                 answer_deadline: r.answer_deadline,
                 days_left: open.then(|| days_left(&working, tenant, now, r.answer_deadline)),
-                held: r.review.is_some(),
+                held: r.held,
                 supervised: r.supervised_at.is_some(),
                 public: r.public,
             }

@@ -13,7 +13,8 @@ use minsheng_domain::Error;
 use minsheng_domain::case::{self as machine, State};
 use minsheng_domain::ids::CaseId;
 use minsheng_store::entity::{
-    case, case_department, case_event, case_idempotency, case_search, due_work,
+    campaign_suggestion, case, case_department, case_event, case_idempotency, case_search,
+    due_work,
 };
 use minsheng_store::group_commit::{GroupCommit, Job, Tally};
 use minsheng_store::queries::cases::{self as q, StatDelta};
@@ -23,6 +24,9 @@ use sea_orm::ActiveValue::Set;
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
+
+/// The kind of a case that is a campaign's suggestion.
+pub const SUGGESTION: &str = "suggestion";
 
 /// The queue in front of the intake writers.
 pub type Intake = GroupCommit<Submission>;
@@ -55,6 +59,18 @@ pub struct Submission {
     pub(super) reminder_share: f64,
     /// Its words for the search index, segmented before the queue.
     pub(super) search: Arc<crate::services::search::Indexed>,
+    /// Set when the case is a campaign's suggestion.
+    pub(super) suggestion: Option<SuggestionLink>,
+}
+
+/// What makes a submitted case a campaign's suggestion: the campaign and
+/// the working group that answers it.
+#[derive(Clone, Copy, Debug)]
+pub struct SuggestionLink {
+    pub campaign_id: Uuid,
+    pub group_id: Option<Uuid>,
+    /// The campaign's answer deadline, in working days.
+    pub answer_days: u32,
 }
 
 /// Why a submission's write did not happen.
@@ -81,6 +97,8 @@ pub struct Batch {
     co_handlers: Vec<case_department::ActiveModel>,
     /// The new cases' rows of the search index.
     search: Vec<case_search::ActiveModel>,
+    /// What the batch's campaign suggestions have beyond their case.
+    suggestions: Vec<campaign_suggestion::ActiveModel>,
     /// Forget idempotency keys older than this first (they are kept a day).
     expire_keys_before: Option<DateTime<Utc>>,
     received: HashMap<(Uuid, NaiveDate), StatDelta>,
@@ -131,6 +149,9 @@ impl Job for Submission {
             .await
             .map_err(written)?;
         q::insert_co_departments(tx, batch.co_handlers)
+            .await
+            .map_err(Submission::database)?;
+        minsheng_store::queries::campaigns::suggestions::insert_batch(tx, batch.suggestions)
             .await
             .map_err(Submission::database)?;
         minsheng_store::queries::escalation::insert_due(tx, batch.due)
@@ -253,10 +274,32 @@ impl Submission {
             rule_failed: Set(valid.rule_failed),
             unredacted: Set(valid.unredacted.clone()),
             supervised_at: Set(None),
+            kind: Set(if self.suggestion.is_some() {
+                SUGGESTION
+            } else {
+                "case"
+            }
+            .into()),
         });
         batch
             .search
             .push(crate::services::search::row(t, id, (*self.search).clone()));
+        if let Some(link) = self.suggestion {
+            batch.suggestions.push(campaign_suggestion::ActiveModel {
+                case_id: Set(id),
+                tenant_id: Set(t),
+                campaign_id: Set(link.campaign_id),
+                group_id: Set(link.group_id),
+                disposition: Set("not_answered".into()),
+                answer: Set(None),
+                reason: Set(None),
+                answered_by: Set(None),
+                answered_at: Set(None),
+                published_at: Set(None),
+                cluster_id: Set(None),
+                submitted_at: Set(now),
+            });
+        }
         for department in valid.co_handlers.iter().filter(|d| Some(**d) != lead) {
             batch.co_handlers.push(case_department::ActiveModel {
                 tenant_id: Set(t),

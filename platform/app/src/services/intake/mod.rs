@@ -15,7 +15,7 @@ mod check;
 mod commit;
 
 pub use check::{ADDRESS_CHARS, TEXT_CHARS, TITLE_CHARS, problems};
-pub use commit::{Batch, Failure, Intake, Submission, start};
+pub use commit::{Batch, Failure, Intake, SUGGESTION, Submission, SuggestionLink, start};
 
 use crate::access::Ctx;
 use crate::access::Principal;
@@ -41,6 +41,19 @@ pub async fn submit(
     tenant: &TenantRecord,
     input: CaseInput,
     idempotency_key: Option<String>,
+) -> Result<(CaseCreated, bool), Error> {
+    submit_as(ctx, tenant, input, idempotency_key, None).await
+}
+
+/// Submit a case, or with `suggestion` a campaign's suggestion: the same
+/// checks, rules, redaction and rows, plus the suggestion's own row in the
+/// same transaction, and the campaign's answer deadline.
+pub async fn submit_as(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    input: CaseInput,
+    idempotency_key: Option<String>,
+    suggestion: Option<SuggestionLink>,
 ) -> Result<(CaseCreated, bool), Error> {
     if !is_trusted(ctx) {
         ctx.app
@@ -86,8 +99,11 @@ pub async fn submit(
     let working = &rules.calendar;
     let accept_deadline =
         working.deadline(now, u32::try_from(valid.category.accept_days).unwrap_or(1));
-    let answer_deadline =
-        working.deadline(now, u32::try_from(valid.category.answer_days).unwrap_or(1));
+    let answer_days = match suggestion {
+        Some(link) => link.answer_days,
+        None => u32::try_from(valid.category.answer_days).unwrap_or(1),
+    };
+    let answer_deadline = working.deadline(now, answer_days);
     let citizen = match &ctx.principal {
         Principal::Citizen {
             user, tenant: ct, ..
@@ -112,6 +128,7 @@ pub async fn submit(
         answer_deadline,
         reminder_share: ctx.app.config.reminder_share,
         search: Arc::new(search),
+        suggestion,
     };
     // Two retries of one key in flight at once: the loser's insert of the
     // key collides; its next attempt finds the winner's answer.

@@ -86,6 +86,17 @@ async fn show(
             tracing::warn!(error = %e, "likely duplicates could not be found");
             Vec::new()
         });
+    let attributes = match minsheng_app::services::attributes::labelled_for(
+        ctx,
+        tenant,
+        &detail.case.category,
+        &detail.case.attributes,
+    )
+    .await
+    {
+        Ok(a) => a,
+        Err(e) => return desk.site.error(state, ctx, &e),
+    };
     let templates = if view.actions.iter().any(|a| a == "answer") {
         answer_templates::usable(ctx, tenant)
             .await
@@ -127,6 +138,7 @@ async fn show(
         .collect();
     let mut context = desk.context(ctx, "case");
     context.insert("case".into(), json!(detail.case));
+    context.insert("attributes".into(), json!(attributes));
     context.insert("public".into(), json!(detail.public));
     context.insert(
         "contact".into(),

@@ -5,6 +5,7 @@
 //! action goes through the same services as the REST API.
 
 pub mod board;
+pub mod campaigns;
 pub mod case;
 pub mod inbox;
 

@@ -239,3 +239,22 @@ pub async fn submitted_since(
         .all(db)
         .await
 }
+
+/// Cases by tracking codes (already normalized).
+pub async fn by_codes(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    codes: &[String],
+) -> Result<Vec<case::Model>, DbErr> {
+    let mut out = Vec::new();
+    for chunk in codes.chunks(256) {
+        out.extend(
+            case::Entity::find()
+                .filter(case::Column::TenantId.eq(tenant_id))
+                .filter(case::Column::TrackingCode.is_in(chunk.to_vec()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}

@@ -276,6 +276,24 @@ pub async fn insert_co_departments(
     Ok(())
 }
 
+/// Write the same change to many cases of the city.
+pub async fn update_by_ids(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    ids: &[Uuid],
+    update: case::ActiveModel,
+) -> Result<(), DbErr> {
+    for chunk in ids.chunks(256) {
+        case::Entity::update_many()
+            .set(update.clone())
+            .filter(case::Column::TenantId.eq(tenant_id))
+            .filter(case::Column::Id.is_in(chunk.to_vec()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
