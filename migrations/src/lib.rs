@@ -25,6 +25,7 @@ mod m20261207_000011_supervised_index;
 mod m20261207_000012_campaigns;
 mod m20261207_000013_search;
 mod m20261207_000014_row_security_per_statement;
+mod m20261207_000015_case_merges;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000012_campaigns::Migration),
             Box::new(m20261207_000013_search::Migration),
             Box::new(m20261207_000014_row_security_per_statement::Migration),
+            Box::new(m20261207_000015_case_merges::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ mod cases;
 mod deadlines;
 mod delivery;
 mod directory;
+mod duplicates;
 mod durability;
 mod escalation;
 mod flows;

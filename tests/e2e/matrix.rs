@@ -95,7 +95,9 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("post", "/v1/tenants/{tenant}/cases/{case}/accept")
         | ("post", "/v1/tenants/{tenant}/cases/{case}/reject")
         | ("post", "/v1/tenants/{tenant}/cases/{case}/close")
-        | ("post", "/v1/tenants/{tenant}/cases/{case}/release") => Permission("case:accept"),
+        | ("post", "/v1/tenants/{tenant}/cases/{case}/release")
+        | ("post", "/v1/tenants/{tenant}/cases/{case}/merge")
+        | ("post", "/v1/tenants/{tenant}/cases/{case}/not-duplicate") => Permission("case:accept"),
         ("post", "/v1/tenants/{tenant}/cases/{case}/assign") => Permission("case:assign"),
         ("post", "/v1/tenants/{tenant}/cases/{case}/start")
         | ("post", "/v1/tenants/{tenant}/cases/{case}/return")
@@ -319,6 +321,8 @@ fn body_for(method: &str, path: &str, own: &Ids, n: usize) -> Option<Value> {
         ("post", "rating") => json!({"rating": "satisfied"}),
         ("post", "opinion") => json!({"department": "rlgs", "text": "matrix text"}),
         ("post", "supervision") => json!({"text": "matrix text"}),
+        ("post", "merge") => json!({"into": own.case}),
+        ("post", "not-duplicate") => json!({"other": own.case}),
         ("post", "answer-templates") => {
             json!({"department": "rlgs", "title": format!("M {n}"), "text": "matrix text"})
         }

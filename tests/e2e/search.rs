@@ -232,6 +232,32 @@ async fn similar(app: &TestApp, tenant: &str, text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The default button of the page's form with `action` ending in `/ask`:
+/// its first `<button>` or `<input>` that submits, as HTML text.
+fn default_button(html: &str) -> String {
+    let field = html.find("name=\"form_id\"").expect("the ask form");
+    let start = html[..field].rfind("<form").expect("a form");
+    let form = &html[start..start + html[start..].find("</form>").expect("its end")];
+    let mut rest = form;
+    while let Some(at) = rest.find("<button").or_else(|| rest.find("<input")) {
+        let at = match (rest.find("<button"), rest.find("<input")) {
+            (Some(b), Some(i)) => b.min(i),
+            _ => at,
+        };
+        let tag = &rest[at..at + rest[at..].find('>').expect("a tag's end")];
+        let submits = if tag.starts_with("<button") {
+            !tag.contains("type=\"button\"") && !tag.contains("type=\"reset\"")
+        } else {
+            tag.contains("type=\"submit\"")
+        };
+        if submits {
+            return tag.to_owned();
+        }
+        rest = &rest[at + tag.len()..];
+    }
+    panic!("no submit button in {form}")
+}
+
 async fn similar_questions_before_asking(backend: Backend) {
     let app = spawn_app(backend).await;
     let original = submit_case(
@@ -336,6 +362,43 @@ async fn similar_questions_before_asking(backend: Backend) {
         .try_get::<i64>("", "n")
         .unwrap();
     assert_eq!(before, after);
+    // Enter in a field files the case: a browser submits the form with
+    // its default button, the first submit button in tree order, which
+    // must be the file button (not the similar-questions check).
+    let html = app
+        .client
+        .get(app.url("/t/daqing/ask?category=heating-fee"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let default = default_button(&html);
+    assert!(default.contains("data-testid=\"submit\""), "{default}");
+    assert!(!default.contains("name="), "{default}");
+    let form_id = crate::site::field_value(&html, "form_id");
+    let resp = app
+        .client
+        .post(app.url("/t/daqing/ask"))
+        .form(&[
+            ("category", "heating-fee"),
+            ("form_id", form_id.as_str()),
+            ("title", "东城领秀暖气不热怎么办"),
+            ("text", "家里暖气一直不热，室温只有十四度。"),
+            ("public", "yes"),
+            ("anonymous", "yes"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let filed = resp.text().await.unwrap();
+    assert!(filed.contains("data-testid=\"tracking-code\""), "{filed}");
+    let after_enter = app.platform_query("SELECT COUNT(*) AS n FROM cases").await[0]
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(after_enter, after + 1);
     // The empty form carries the live list's address for JavaScript.
     let html = app
         .client

@@ -128,6 +128,11 @@ pub struct CaseDetail {
     pub opinions: Vec<Opinion>,
     /// When a supervisor put the case under supervision (督办; staff only).
     pub supervised_at: Option<DateTime<Utc>>,
+    /// Merged as a duplicate (并单) into the case with this tracking code:
+    /// this case is closed and follows that one's answer.
+    pub merged_into: Option<String>,
+    /// The answer of the case it was merged into, once there is one.
+    pub merged_answer: Option<String>,
 }
 
 /// A co-handling department (协办) of a case and its opinion.
@@ -252,6 +257,20 @@ pub struct DecisionInput {
 #[oai(deny_unknown_fields)]
 pub struct TextInput {
     pub text: String,
+}
+
+/// 并单: the case (tracking code) a duplicate is merged into.
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct CaseMergeInput {
+    pub into: String,
+}
+
+/// The case (tracking code) that is not a duplicate of this one.
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NotDuplicateInput {
+    pub other: String,
 }
 
 /// An answer template (常用语).

@@ -8,9 +8,9 @@ use crate::app::ServerState;
 use chrono::{NaiveDate, NaiveTime};
 use minsheng_app::access::Ctx;
 use minsheng_app::model::{
-    AnswerTemplate, AnswerTemplateInput, AssignInput, CaseCreated, CaseDetail, CaseInput, CasePage,
-    DecisionInput, ExtensionInput, OpinionInput, RatingInput, ReasonInput, ReleaseInput,
-    SimilarCases, Stats, TextInput, TransferInput,
+    AnswerTemplate, AnswerTemplateInput, AssignInput, CaseCreated, CaseDetail, CaseInput,
+    CaseMergeInput, CasePage, DecisionInput, ExtensionInput, NotDuplicateInput, OpinionInput,
+    RatingInput, ReasonInput, ReleaseInput, SimilarCases, Stats, TextInput, TransferInput,
 };
 use minsheng_app::services::answer_templates;
 use minsheng_app::services::cases::{self, StaffAction};
@@ -410,6 +410,38 @@ impl CasesApi {
     ) -> ApiResult<Done> {
         let t = ctx.tenant(&tenant).await?;
         cases::supervise(&ctx, &t, &case, &body.0.text).await?;
+        Ok(Done::Done)
+    }
+
+    /// 并单: merge this open case, a duplicate, into the case `into` (its
+    /// main case). The duplicate is closed and linked to the main case
+    /// (nothing is deleted); its citizen is told and follows the main
+    /// case's answer; both timelines say so; the statistics count the two
+    /// once. Needs `case:accept`. Another city's case is not found (404).
+    #[oai(path = "/:tenant/cases/:case/merge", method = "post")]
+    async fn merge(
+        &self,
+        ctx: Data<&Ctx>,
+        tenant: Path<String>,
+        case: Path<String>,
+        body: Json<CaseMergeInput>,
+    ) -> ApiResult<Json<CaseDetail>> {
+        let t = ctx.tenant(&tenant).await?;
+        Ok(Json(cases::merge(&ctx, &t, &case, &body.0.into).await?))
+    }
+
+    /// Not a duplicate: the two cases are not suggested as duplicates of
+    /// each other again. Needs `case:accept`.
+    #[oai(path = "/:tenant/cases/:case/not-duplicate", method = "post")]
+    async fn not_duplicate(
+        &self,
+        ctx: Data<&Ctx>,
+        tenant: Path<String>,
+        case: Path<String>,
+        body: Json<NotDuplicateInput>,
+    ) -> ApiResult<Done> {
+        let t = ctx.tenant(&tenant).await?;
+        cases::not_duplicate(&ctx, &t, &case, &body.0.other).await?;
         Ok(Done::Done)
     }
 

@@ -94,11 +94,16 @@ pub async fn duplicates(
             ids.push(id);
         }
     }
+    // Pairs staff said are not duplicates, and cases already merged away,
+    // are not offered again.
+    let refused = q::not_duplicates_of(&tx, t, row.id).await.or_internal()?;
+    ids.retain(|id| !refused.contains(id));
     let rows = q::cases_by_ids(&tx, t, ids).await.or_internal()?;
     let mine = Side::new(&row.title, &row.body, hash as u64);
     let mut found: Vec<Duplicate> = rows
         .iter()
         .filter(|other| other.submitted_at <= row.submitted_at + window)
+        .filter(|other| other.merged_into_id.is_none())
         .filter_map(|other| {
             let same_category = other.category_id == row.category_id;
             if !same_category && !nearby(&row, other) {

@@ -11,6 +11,7 @@ mod citizen;
 mod cohandling;
 mod duplicates;
 mod lists;
+mod merge;
 mod read;
 mod similar;
 mod staff;
@@ -27,6 +28,7 @@ pub use lists::{
     BROWSE_COUNT_CAP, Browse, browse_public, inbox, list_open311, list_public, list_recent_public,
     public_updates,
 };
+pub use merge::{merge, not_duplicate};
 pub use read::get;
 pub use similar::{SIMILAR_MIN_SCORE, SIMILAR_SHOWN, similar_public};
 pub use staff::{StaffAction, act, note, release};

@@ -13,8 +13,7 @@ use minsheng_domain::Error;
 use minsheng_domain::case::{self as machine, State};
 use minsheng_domain::ids::CaseId;
 use minsheng_store::entity::{
-    campaign_suggestion, case, case_department, case_event, case_idempotency, case_search,
-    due_work,
+    campaign_suggestion, case, case_department, case_event, case_idempotency, case_search, due_work,
 };
 use minsheng_store::group_commit::{GroupCommit, Job, Tally};
 use minsheng_store::queries::cases::{self as q, StatDelta};
@@ -280,6 +279,7 @@ impl Submission {
                 "case"
             }
             .into()),
+            merged_into_id: Set(None),
         });
         batch
             .search

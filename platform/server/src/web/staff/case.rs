@@ -159,6 +159,7 @@ async fn show(
                     "code": d.tracking_code,
                     "title": d.title,
                     "state": d.state,
+                    "open": minsheng_domain::case::State::parse(&d.state).is_ok_and(|s| s.is_open()),
                     "submitted": local(tenant, d.submitted_at),
                     "score": format!("{:.0}%", d.score * 100.0),
                     "kind": d.kind,
@@ -188,6 +189,8 @@ async fn show(
     context.insert("may_release".into(), json!(view.may_release));
     context.insert("may_supervise".into(), json!(view.may_supervise));
     context.insert("may_note".into(), json!(view.may_note));
+    context.insert("may_merge".into(), json!(view.may_merge));
+    context.insert("merged_into".into(), json!(detail.merged_into));
     context.insert(
         "departments".into(),
         json!(
@@ -234,6 +237,9 @@ pub struct ActionForm {
     days: String,
     approve: String,
     department: String,
+    /// The other case of a merge (merged into this one) or of "not a
+    /// duplicate".
+    other: String,
     /// The answer's preview button, not the answer.
     preview: bool,
 }
@@ -254,6 +260,7 @@ impl ActionForm {
                 "days" => form.days = value,
                 "approve" => form.approve = value,
                 "department" => form.department = value,
+                "other" => form.other = value,
                 "preview" => form.preview = !value.is_empty(),
                 _ => {}
             }
@@ -346,6 +353,11 @@ pub async fn act(
         "note" => cases::note(&ctx, tenant, &code, &form.text).await,
         "opinion" => cases::give_opinion(&ctx, tenant, &code, &form.department, &form.text).await,
         "supervise" => cases::supervise(&ctx, tenant, &code, &form.text).await,
+        // 并单: the listed duplicate is merged into this case.
+        "merge" => cases::merge(&ctx, tenant, &form.other, &code)
+            .await
+            .map(|_| ()),
+        "not_duplicate" => cases::not_duplicate(&ctx, tenant, &code, &form.other).await,
         "release" => cases::release(&ctx, tenant, &code, &ReleaseInput::default()).await,
         "keep_private" => {
             let decision = ReleaseInput {
