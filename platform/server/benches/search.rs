@@ -8,6 +8,8 @@
 //! cases through the real services, copied with fresh ids up to
 //! `BENCH_CITY_CASES` (100,000 by default). SQLite, and PostgreSQL when
 //! `MINSHENG_TEST_POSTGRES_URL` is set (`scripts/bench` sets it).
+//! `BENCH_SQLITE_FILE=path` keeps the SQLite city there and reuses it on
+//! the next run; `BENCH_SQLITE_ONLY=1` skips PostgreSQL.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -157,9 +159,13 @@ fn percentile(v: &mut [f64], p: usize) -> f64 {
     v[(v.len() * p / 100).min(v.len() - 1)]
 }
 
-async fn run(label: &str, url: &str, cases: usize) -> anyhow::Result<()> {
-    build_city(url, cases).await?;
+async fn run(label: &str, url: &str, cases: usize, built: bool) -> anyhow::Result<()> {
+    if !built {
+        build_city(url, cases).await?;
+    }
     let store = Store::connect(url).await?;
+    // A kept city may predate the newest migrations.
+    store.migrate().await?;
     let started = Instant::now();
     let n = minsheng_app::services::search::backfill(&store, None, |_, _| {}).await?;
     let indexing = started.elapsed().as_secs_f64();
@@ -222,8 +228,21 @@ async fn run(label: &str, url: &str, cases: usize) -> anyhow::Result<()> {
 async fn main() -> anyhow::Result<()> {
     let cases = size();
     let dir = tempfile::tempdir()?;
-    let sqlite = format!("sqlite://{}?mode=rwc", dir.path().join("city.db").display());
-    run("SQLite", &sqlite, cases).await?;
+    // BENCH_SQLITE_FILE keeps the SQLite city in that file and, when it is
+    // there already, measures it again without building it (for studying
+    // query plans with the sqlite3 shell between runs).
+    let (file, built) = match std::env::var("BENCH_SQLITE_FILE") {
+        Ok(f) => {
+            let built = std::path::Path::new(&f).exists();
+            (std::path::PathBuf::from(f), built)
+        }
+        Err(_) => (dir.path().join("city.db"), false),
+    };
+    let sqlite = format!("sqlite://{}?mode=rwc", file.display());
+    run("SQLite", &sqlite, cases, built).await?;
+    if std::env::var("BENCH_SQLITE_ONLY").is_ok() {
+        return Ok(());
+    }
     if let Ok(admin) = std::env::var("MINSHENG_TEST_POSTGRES_URL") {
         let name = format!("minsheng_bench_{}", uuid::Uuid::now_v7().simple());
         let db = Database::connect(&admin).await?;
@@ -233,7 +252,7 @@ async fn main() -> anyhow::Result<()> {
             Some((base, _)) => format!("{base}/{name}"),
             None => anyhow::bail!("MINSHENG_TEST_POSTGRES_URL has no database name"),
         };
-        let result = run("PostgreSQL", &url, cases).await;
+        let result = run("PostgreSQL", &url, cases, false).await;
         drop(db);
         let db = Database::connect(&admin).await?;
         let _ = db

@@ -66,6 +66,19 @@ fn contains_pattern(word: &str) -> String {
 }
 
 fn condition(backend: DbBackend, tenant_id: Uuid, f: &Filter) -> Condition {
+    let mut c = base_condition(tenant_id, f);
+    if let Some(terms) = search_terms(f) {
+        if terms.is_empty() {
+            c = c.add(Expr::cust("1 = 0"));
+        } else {
+            c = c.add(crate::queries::search::matches(backend, tenant_id, &terms));
+        }
+    }
+    c
+}
+
+/// Every condition of `f` but the search.
+fn base_condition(tenant_id: Uuid, f: &Filter) -> Condition {
     let mut c = Condition::all().add(case::Column::TenantId.eq(tenant_id));
     if f.public_only {
         c = c.add(case::Column::Public.eq(true));
@@ -134,13 +147,6 @@ fn condition(backend: DbBackend, tenant_id: Uuid, f: &Filter) -> Condition {
                 .like(LikeExpr::new(pattern).escape('\\')),
         );
     }
-    if let Some(terms) = search_terms(f) {
-        if terms.is_empty() {
-            c = c.add(Expr::cust("1 = 0"));
-        } else {
-            c = c.add(crate::queries::search::matches(backend, tenant_id, &terms));
-        }
-    }
     c
 }
 
@@ -149,6 +155,92 @@ fn search_terms(f: &Filter) -> Option<Vec<String>> {
     f.search
         .as_ref()
         .map(|s| s.split_whitespace().take(8).map(str::to_owned).collect())
+}
+
+/// The full-text query of a search with terms: such listings are driven
+/// from the index (see [`crate::queries::search::RANKED_AT_MOST`]).
+fn driven_search(backend: DbBackend, f: &Filter) -> Option<String> {
+    let terms = search_terms(f).filter(|t| !t.is_empty())?;
+    Some(crate::queries::search::match_text(backend, &terms))
+}
+
+/// The ids of a page of cases matching `f` and the full-text query `fts`,
+/// from the index: with `ranked`, best first when the query has few
+/// matches, else in the index's order; without, newest submitted first.
+async fn driven_page_ids(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    f: &Filter,
+    fts: &str,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<Uuid>, DbErr> {
+    use crate::queries::search::{RANKED_AT_MOST, driven, driven_order, matches_up_to};
+    use sea_orm::Order;
+    let backend = db.get_database_backend();
+    let mut select = driven(backend, tenant_id, fts);
+    select
+        .column((case::Entity, case::Column::Id))
+        .cond_where(base_condition(tenant_id, f));
+    if f.ranked {
+        let few = matches_up_to(db, tenant_id, fts, RANKED_AT_MOST + 1).await? <= RANKED_AT_MOST;
+        let (order, direction) = driven_order(backend, fts, few);
+        select.order_by_expr(order, direction);
+    }
+    // SQLite's FTS5 hands its matches over in the order asked for, so the
+    // join stops at the page's end; a further key would sort them all.
+    if !f.ranked || backend == DbBackend::Postgres {
+        select
+            .order_by((case::Entity, case::Column::SubmittedAt), Order::Desc)
+            .order_by((case::Entity, case::Column::Id), Order::Desc);
+    }
+    select.limit(limit).offset(offset);
+    let rows = db.query_all_raw(backend.build(&select)).await?;
+    rows.iter().map(|r| r.try_get_by_index(0)).collect()
+}
+
+/// The cases with these ids, in this order.
+async fn in_order(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    ids: Vec<Uuid>,
+) -> Result<Vec<case::Model>, DbErr> {
+    let mut rows = case::Entity::find()
+        .filter(case::Column::TenantId.eq(tenant_id))
+        .filter(case::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    Ok(rows)
+}
+
+/// How many cases match `f` and the full-text query `fts`, counted from
+/// the index, no further than `cap`.
+async fn driven_count(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    f: &Filter,
+    fts: &str,
+    cap: Option<u64>,
+) -> Result<u64, DbErr> {
+    use sea_orm::sea_query::{Alias, Query};
+    let backend = db.get_database_backend();
+    let mut inner = crate::queries::search::driven(backend, tenant_id, fts);
+    inner
+        .column((case::Entity, case::Column::Id))
+        .cond_where(base_condition(tenant_id, f));
+    if let Some(cap) = cap {
+        inner.limit(cap);
+    }
+    let outer = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(inner, Alias::new("matched"))
+        .to_owned();
+    let n: i64 = match db.query_one_raw(backend.build(&outer)).await? {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// Newest first, or with a ranked search best first.
@@ -178,6 +270,11 @@ pub async fn list(
     page_size: u64,
 ) -> Result<(Vec<case::Model>, u64), DbErr> {
     let backend = db.get_database_backend();
+    if let Some(fts) = driven_search(backend, filter) {
+        let total = driven_count(db, tenant_id, filter, &fts, None).await?;
+        let ids = driven_page_ids(db, tenant_id, filter, &fts, page * page_size, page_size).await?;
+        return Ok((in_order(db, tenant_id, ids).await?, total));
+    }
     let total = case::Entity::find()
         .filter(condition(backend, tenant_id, filter))
         .count(db)
@@ -203,6 +300,9 @@ pub async fn count_capped(
     cap: u64,
 ) -> Result<u64, DbErr> {
     use sea_orm::sea_query::{Alias, Query};
+    if let Some(fts) = driven_search(db.get_database_backend(), filter) {
+        return driven_count(db, tenant_id, filter, &fts, Some(cap)).await;
+    }
     let inner = case::Entity::find()
         .select_only()
         .column(case::Column::Id)
@@ -230,6 +330,10 @@ pub async fn page(
     page_size: u64,
 ) -> Result<Vec<case::Model>, DbErr> {
     let backend = db.get_database_backend();
+    if let Some(fts) = driven_search(backend, filter) {
+        let ids = driven_page_ids(db, tenant_id, filter, &fts, page * page_size, page_size).await?;
+        return in_order(db, tenant_id, ids).await;
+    }
     ordered(
         backend,
         case::Entity::find().filter(condition(backend, tenant_id, filter)),
@@ -406,9 +510,11 @@ pub async fn count_each(
     };
     let mut select = Query::select();
     for (i, (filter, cap)) in counts.iter().enumerate() {
-        let matching = case::Entity::find()
-            .select_only()
-            .filter(condition(db.get_database_backend(), tenant_id, filter));
+        let matching = case::Entity::find().select_only().filter(condition(
+            db.get_database_backend(),
+            tenant_id,
+            filter,
+        ));
         let sub = match cap {
             None => matching.expr(Expr::cust("COUNT(*)")).into_query(),
             Some(cap) => count(matching.column(case::Column::Id).limit(*cap).into_query()),
