@@ -11,7 +11,8 @@ use crate::entity::case_search;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement, Value,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
+    Value,
 };
 use uuid::Uuid;
 
@@ -177,40 +178,43 @@ pub fn driven(
     use crate::entity::case;
     use sea_orm::sea_query::{Alias, Query};
     let s = Alias::new("s");
+    let same_case = Expr::col((case::Entity, case::Column::TenantId))
+        .equals((s.clone(), case_search::Column::TenantId))
+        .and(
+            Expr::col((case::Entity, case::Column::Id))
+                .equals((s.clone(), case_search::Column::CaseId)),
+        );
     let mut select = Query::select();
     if backend == DbBackend::Postgres {
         select
-            .from_as(case_search::Entity, s.clone())
+            .from_as(case_search::Entity, s)
+            .inner_join(case::Entity, same_case)
             .and_where(Expr::cust_with_values(
                 "\"s\".\"tenant_id\" = $1 AND \"s\".\"document\" @@ to_tsquery('simple', $2)",
                 [Value::from(tenant_id), Value::from(query.to_owned())],
             ));
     } else {
+        // CROSS JOIN keeps SQLite's join order as written, the index first
+        // (a plan that starts from `cases` runs the MATCH once per case);
+        // the join's conditions are in WHERE.
         let fts = Alias::new("case_fts");
         select
             .from(fts.clone())
             .join_as(
-                sea_orm::JoinType::InnerJoin,
+                sea_orm::JoinType::CrossJoin,
                 case_search::Entity,
                 s.clone(),
-                Expr::col((s.clone(), Alias::new("seq"))).equals((fts, Alias::new("rowid"))),
+                Condition::all(),
             )
+            .join(sea_orm::JoinType::CrossJoin, case::Entity, Condition::all())
+            .and_where(Expr::col((s, Alias::new("seq"))).equals((fts, Alias::new("rowid"))))
+            .and_where(same_case)
             .and_where(Expr::cust_with_values(
                 "\"case_fts\" MATCH ?",
                 [Value::from(query.to_owned())],
             ));
     }
-    select
-        .inner_join(
-            case::Entity,
-            Expr::col((case::Entity, case::Column::TenantId))
-                .equals((s.clone(), case_search::Column::TenantId))
-                .and(
-                    Expr::col((case::Entity, case::Column::Id))
-                        .equals((s, case_search::Column::CaseId)),
-                ),
-        )
-        .to_owned()
+    select.to_owned()
 }
 
 /// The order of a [`driven`] listing: best first, or (`ranked` false) the
@@ -523,5 +527,28 @@ mod tests {
             "\"油烟\" AND \"a\"\"b\" AND \"it's\""
         );
         assert_eq!(tsquery(&t, Match::Any), "'油烟' | 'a\"b' | 'it''s'");
+    }
+
+    #[test]
+    fn sqlite_listings_start_from_the_index_and_join_on_the_case() {
+        let sql = DbBackend::Sqlite
+            .build(&driven(DbBackend::Sqlite, Uuid::nil(), "\"油烟\""))
+            .to_string();
+        let from =
+            sql.find("FROM \"case_fts\" CROSS JOIN \"case_search\" AS \"s\" CROSS JOIN \"cases\"");
+        assert!(from.is_some(), "{sql}");
+        assert!(
+            sql.contains("\"s\".\"seq\" = \"case_fts\".\"rowid\""),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("\"cases\".\"tenant_id\" = \"s\".\"tenant_id\""),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("\"cases\".\"id\" = \"s\".\"case_id\""),
+            "{sql}"
+        );
+        assert!(sql.contains("\"case_fts\" MATCH"), "{sql}");
     }
 }
