@@ -25,8 +25,9 @@ mod m20261207_000011_supervised_index;
 mod m20261207_000012_campaigns;
 mod m20261207_000013_search;
 mod m20261207_000014_row_security_per_statement;
-mod m20261207_000015_case_merges;
-mod m20261207_000016_search_listing;
+mod m20261207_000015_campaign_figures;
+mod m20261207_000016_case_merges;
+mod m20261207_000017_search_listing;
 
 pub struct Migrator;
 
@@ -48,8 +49,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000012_campaigns::Migration),
             Box::new(m20261207_000013_search::Migration),
             Box::new(m20261207_000014_row_security_per_statement::Migration),
-            Box::new(m20261207_000015_case_merges::Migration),
-            Box::new(m20261207_000016_search_listing::Migration),
+            Box::new(m20261207_000015_campaign_figures::Migration),
+            Box::new(m20261207_000016_case_merges::Migration),
+            Box::new(m20261207_000017_search_listing::Migration),
         ]
     }
 }

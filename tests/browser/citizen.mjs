@@ -8,47 +8,17 @@
 // MINSHENG_BROWSER_PLAN (JSON); exits non-zero with a message on the first
 // thing that is wrong.
 
-import { chromium } from "playwright-core";
-import { createRequire } from "node:module";
+import { audit, launch } from "./common.mjs";
 import { mkdirSync } from "node:fs";
 import assert from "node:assert/strict";
 
-const require = createRequire(import.meta.url);
-const AXE = require.resolve("axe-core/axe.min.js");
 const plan = JSON.parse(process.env.MINSHENG_BROWSER_PLAN);
 const site = `${plan.base}/t/${plan.slug}/`;
 mkdirSync(plan.artifacts, { recursive: true });
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launch();
 
 const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true };
-
-/** axe-core in a page that runs scripts: no serious or critical violation. */
-async function audit(page, what) {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(async () =>
-    // eslint-disable-next-line no-undef
-    await axe.run(document, { resultTypes: ["violations"] }),
-  );
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.equal(
-    bad.length,
-    0,
-    `${what}: accessibility violations:\n` +
-      bad.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(" ")).join("\n  ")}`).join("\n"),
-  );
-}
 
 async function shot(page, name) {
   await page.screenshot({ path: `${plan.artifacts}/${plan.slug}-${name}.png`, fullPage: true });

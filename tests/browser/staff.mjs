@@ -9,30 +9,16 @@
 // MINSHENG_BROWSER_PLAN (JSON); exits non-zero with a message on the first
 // thing that is wrong.
 
-import { chromium } from "playwright-core";
-import { createRequire } from "node:module";
+import { audit as axeAudit, launch } from "./common.mjs";
 import { mkdirSync } from "node:fs";
 import assert from "node:assert/strict";
 
-const require = createRequire(import.meta.url);
-const AXE = require.resolve("axe-core/axe.min.js");
 const plan = JSON.parse(process.env.MINSHENG_BROWSER_PLAN);
 const site = `${plan.base}/t/${plan.slug}/`;
 const mode = plan.javascript ? "js" : "nojs";
 mkdirSync(plan.artifacts, { recursive: true });
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launch();
 const desktop = { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 };
 let current = null;
 
@@ -64,18 +50,7 @@ async function audit(what, path) {
   const context = await browser.newContext({ ...desktop, storageState: await current.context().storageState() });
   const page = await context.newPage();
   await page.goto(path.startsWith("http") ? path : `${site}${path}`);
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(async () =>
-    // eslint-disable-next-line no-undef
-    await axe.run(document, { resultTypes: ["violations"] }),
-  );
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.equal(
-    bad.length,
-    0,
-    `${what}: accessibility violations:\n` +
-      bad.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(" ")).join("\n  ")}`).join("\n"),
-  );
+  await axeAudit(page, what);
   await context.close();
 }
 

@@ -93,23 +93,29 @@ async fn city_admin(app: &crate::support::TestApp, slug: &str) -> serde_json::Va
     serde_json::json!({ "cookie": auth.cookie.unwrap(), "csrf": auth.csrf.unwrap() })
 }
 
-/// Run `tests/browser/citizen.mjs` with `plan`; it fails on the first thing
-/// that is wrong and says what.
-async fn run_citizen(plan: serde_json::Value) -> serde_json::Value {
+/// Run `tests/browser/{script}` with `plan`; it fails on the first thing
+/// that is wrong and says what. Its output.
+async fn run_script(script: &str, plan: &serde_json::Value) -> String {
     let output = Command::new("node")
-        .arg("citizen.mjs")
+        .arg(script)
         .current_dir(browser_dir())
         .env("MINSHENG_BROWSER_PLAN", plan.to_string())
         .output()
         .await
         .expect("run node (Node.js is needed for the browser tests)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
-        "the {} visit failed:\n{}\n{stdout}",
+        "{script} failed for {}:\n{}\n{stdout}",
         plan["slug"],
         String::from_utf8_lossy(&output.stderr)
     );
+    stdout
+}
+
+/// Run `tests/browser/citizen.mjs` with `plan`: what it reports.
+async fn run_citizen(plan: serde_json::Value) -> serde_json::Value {
+    let stdout = run_script("citizen.mjs", &plan).await;
     serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap()
 }
 
@@ -205,23 +211,6 @@ async fn citizens_ask_track_and_rate(backend: Backend) {
 }
 on_both_backends!(citizens_ask_track_and_rate);
 
-/// Run `tests/browser/staff.mjs` with `plan`.
-async fn run_staff(plan: serde_json::Value) {
-    let output = Command::new("node")
-        .arg("staff.mjs")
-        .current_dir(browser_dir())
-        .env("MINSHENG_BROWSER_PLAN", plan.to_string())
-        .output()
-        .await
-        .expect("run node (Node.js is needed for the browser tests)");
-    assert!(
-        output.status.success(),
-        "the staff visit failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
-    );
-}
-
 /// The article's heating complaint from the staff side, in the browser:
 /// once with JavaScript and once without. Dispatcher, lead department,
 /// co-handling department and supervisor each sign in on the city's form;
@@ -239,28 +228,155 @@ async fn staff_answer_the_heating_complaint(backend: Backend) {
     for (javascript, template) in [(true, "入户检修"), (false, "入户检修（无脚本）")] {
         let case =
             crate::flows::submit_case(&app, "daqing", &crate::flows::heating_complaint()).await;
-        run_staff(serde_json::json!({
-            "base": app.base,
-            "slug": "daqing",
-            "javascript": javascript,
-            "artifacts": shots,
-            "password": crate::support::PASSWORD,
-            "dispatcher": "dq-dispatcher",
-            "lead_user": "dq-heat",
-            "co_user": "dq-cgj",
-            "supervisor": "dq-super",
-            "code": case.code,
-            "secret": case.secret,
-            "contact_phone": "13900001111",
-            "lead": "rlgs",
-            "lead_name": "市热力公司",
-            "co": "lfq-cgj",
-            "opinion": "经现场核实，小区外部管网无占道施工，建议由热力公司入户检查。",
-            "template_title": template,
-            "answer": "经市热力公司技术人员入户检查，温控阀损坏，已修复，供热已恢复正常。",
-            "rating_label": "满意",
-        }))
+        run_script(
+            "staff.mjs",
+            &serde_json::json!({
+                "base": app.base,
+                "slug": "daqing",
+                "javascript": javascript,
+                "artifacts": shots,
+                "password": crate::support::PASSWORD,
+                "dispatcher": "dq-dispatcher",
+                "lead_user": "dq-heat",
+                "co_user": "dq-cgj",
+                "supervisor": "dq-super",
+                "code": case.code,
+                "secret": case.secret,
+                "contact_phone": "13900001111",
+                "lead": "rlgs",
+                "lead_name": "市热力公司",
+                "co": "lfq-cgj",
+                "opinion": "经现场核实，小区外部管网无占道施工，建议由热力公司入户检查。",
+                "template_title": template,
+                "answer": "经市热力公司技术人员入户检查，温控阀损坏，已修复，供热已恢复正常。",
+                "rating_label": "满意",
+            }),
+        )
         .await;
     }
 }
 on_both_backends!(staff_answer_the_heating_complaint);
+
+/// A campaign of `slug` opened for suggestions under `themes` through the
+/// API, with one suggestion already filed: its tracking code.
+async fn open_campaign(
+    app: &crate::support::TestApp,
+    admin: &crate::support::Auth,
+    slug: &str,
+    themes: &[&str],
+    other: serde_json::Value,
+) -> String {
+    let base = format!("/tenants/{slug}/campaigns");
+    let (status, body) = app
+        .call(
+            admin,
+            reqwest::Method::POST,
+            &base,
+            Some(&serde_json::json!({
+                "slug": "call-2012",
+                "title": if slug == "daqing" { "2012年惠民工程建议征集" } else { "Springfield Improvement Call" },
+                "description": if slug == "daqing" { "请市民为2012年的惠民工程提出建议，三个月内事事有回音。" } else { "Tell the city what to build this year; every suggestion is answered." },
+                "budget_fen": 286_000_000_000_i64,
+                "themes": themes,
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = app
+        .call(
+            admin,
+            reqwest::Method::POST,
+            &format!("{base}/call-2012/phase"),
+            Some(&serde_json::json!({"phase": "collecting"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app
+        .call(
+            &crate::support::Auth::default(),
+            reqwest::Method::POST,
+            &format!("{base}/call-2012/suggestions"),
+            Some(&other),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let created: serde_json::Value = serde_json::from_str(&body).unwrap();
+    created["tracking_code"].as_str().unwrap().to_owned()
+}
+
+/// A suggestion followed from the citizen's form to its delivered project:
+/// in daqing in Chinese with JavaScript, in springfield in English without.
+/// The citizen answers the theme's own questions; staff merge, answer and
+/// publish on the campaign desk, make a project of the cluster, report
+/// progress and a milestone and deliver it; the suggestion's page shows the
+/// path to the project. axe-core checks every campaign page visited.
+async fn a_suggestion_is_followed_to_its_delivered_project(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shots = artifacts(backend);
+    for (slug, zh) in [("daqing", true), ("springfield", false)] {
+        let user = format!("{slug}-desk");
+        app.staff(slug, &user, &["city-admin"], &[]).await;
+        let admin = app.login_ok(Some(slug), &user).await;
+        let (themes, other) = if zh {
+            (
+                vec!["heating-cold", "heating-fee"],
+                serde_json::json!({
+                    "category": "heating-cold", "title": "老旧小区暖气管网改造",
+                    "text": "东城区老旧小区暖气管网老化，冬天室温偏低，建议列入惠民工程改造。",
+                    "public": true,
+                    "attributes": {"address_detail": ["东城区老旧小区"], "indoor_temp": ["14-18"]},
+                }),
+            )
+        } else {
+            (
+                vec!["pothole", "sidewalk"],
+                serde_json::json!({
+                    "category": "pothole", "title": "Resurface Evergreen Terrace",
+                    "text": "Evergreen Terrace has potholes every few metres; please resurface the whole street.",
+                    "public": true,
+                    "attributes": {"size": ["medium"]},
+                }),
+            )
+        };
+        let other_code = open_campaign(&app, &admin, slug, &themes, other).await;
+        let words = |zh_cn: &'static str, en: &'static str| if zh { zh_cn } else { en };
+        run_script("campaign.mjs", &serde_json::json!({
+            "base": app.base,
+            "slug": slug,
+            "campaign": "call-2012",
+            "lang": words("zh-CN", "en"),
+            "javascript": zh,
+            "artifacts": shots,
+            "admin": {"cookie": admin.cookie, "csrf": admin.csrf},
+            "staff_user": user,
+            "password": crate::support::PASSWORD,
+            "other_code": other_code,
+            "theme": themes[0],
+            "theme_name": words("暖气不热", "Pothole"),
+            "attributes": if zh {
+                serde_json::json!([
+                    {"code": "address_detail", "kind": "text", "value": "东城领秀 C-22 栋"},
+                    {"code": "indoor_temp", "kind": "choice", "value": "10-14"},
+                ])
+            } else {
+                serde_json::json!([{"code": "size", "kind": "choice", "value": "large"}])
+            },
+            "title": words("东城领秀暖气管网需要改造", "Fix the potholes on Evergreen Terrace"),
+            "text": words(
+                "东城领秀小区的暖气管网用了二十年，每年冬天都不热，建议整体改造。",
+                "The potholes on Evergreen Terrace damage tyres every week; please fix the whole street.",
+            ),
+            "cluster": words("老旧小区供热管网改造", "Evergreen Terrace resurfacing"),
+            "answer": words("已并入老旧小区供热管网改造一并研究。", "Merged with the other Evergreen Terrace suggestions."),
+            "project": "HM-P1",
+            "project_title": words("东城区老旧小区供热管网改造", "Evergreen Terrace resurfaced"),
+            "project_text": words("改造东城区老旧小区供热管网二十公里。", "Resurface Evergreen Terrace from end to end."),
+            "planned": "1,200,000",
+            "planned_shown": "¥1,200,000",
+            "milestone_day": "2012-09-01",
+            "milestone": words("管网改造完成一半", "Half of the street resurfaced"),
+        }))
+        .await;
+    }
+}
+on_both_backends!(a_suggestion_is_followed_to_its_delivered_project);

@@ -109,6 +109,29 @@ async fn create_campaign(
     format!("/tenants/{tenant}/campaigns/{slug}")
 }
 
+/// The figures a campaign keeps on its row, checked against a recount
+/// from its rows (the open data counts them); the figures.
+async fn kept_figures(app: &TestApp, base: &str) -> Value {
+    let anon = Auth::default();
+    let (status, campaign) = get(app, &anon, base).await;
+    assert_eq!(status, 200, "{campaign}");
+    let (status, data) = get(app, &anon, &format!("{base}/open-data")).await;
+    assert_eq!(status, 200, "{data}");
+    assert_eq!(
+        campaign["figures"], data["figures"],
+        "the kept figures are a recount"
+    );
+    campaign["figures"].clone()
+}
+
+/// (answered, adopted) of kept figures.
+fn answered_adopted(f: &Value) -> (i64, i64) {
+    (
+        f["answered"].as_i64().unwrap(),
+        f["adopted"].as_i64().unwrap(),
+    )
+}
+
 async fn a_campaign_runs_from_suggestions_to_delivered_projects(backend: Backend) {
     let (app, admin, rlgs, cgj) = city(backend).await;
     let anon = Auth::default();
@@ -216,6 +239,12 @@ async fn a_campaign_runs_from_suggestions_to_delivered_projects(backend: Backend
     .await;
     assert_eq!(status, 422, "{wrong}");
     assert_eq!(wrong["errors"][0]["field"], "category");
+    // Each kind of write changes the kept figures as a recount would.
+    let f = kept_figures(&app, &base).await;
+    assert_eq!(
+        (f["suggestions"].as_i64(), f["answered"].as_i64()),
+        (Some(4), Some(0))
+    );
     // It is a case like any other: tracked and public under its code.
     let (status, case) = get(&app, &anon, &format!("/tenants/daqing/cases/{s1}")).await;
     assert_eq!(status, 200, "{case}");
@@ -285,6 +314,11 @@ async fn a_campaign_runs_from_suggestions_to_delivered_projects(backend: Backend
     assert_eq!(status, 200, "{drafted}");
     assert_eq!(drafted["disposition"], "under_study");
     assert!(drafted["published_at"].is_null());
+    assert_eq!(
+        kept_figures(&app, &base).await["answered"],
+        0,
+        "a draft is not an answer"
+    );
     let (status, public) = get(&app, &anon, &format!("{base}/suggestions/{s1}")).await;
     assert_eq!(status, 200, "{public}");
     assert_eq!(public["disposition"], "not_answered");
@@ -292,6 +326,7 @@ async fn a_campaign_runs_from_suggestions_to_delivered_projects(backend: Backend
     let (status, published) = post(&app, &rlgs, &format!("{base}/publish"), json!({})).await;
     assert_eq!(status, 200, "{published}");
     assert_eq!(published["published"], 1);
+    assert_eq!(kept_figures(&app, &base).await["answered"], 1);
     let (_, public) = get(&app, &anon, &format!("{base}/suggestions/{s1}")).await;
     assert_eq!(public["disposition"], "under_study");
     assert_eq!(public["answer"], "供热办正在研究收费明细公开的办法。");
@@ -345,6 +380,25 @@ async fn a_campaign_runs_from_suggestions_to_delivered_projects(backend: Backend
     )
     .await;
     assert_eq!(status, 200, "{a}");
+    assert_eq!(answered_adopted(&kept_figures(&app, &base).await), (3, 1));
+    // A published answer rewritten is a draft again until published.
+    let (status, a) = post(
+        &app,
+        &cgj,
+        &answer_path(&s3),
+        json!({"disposition": "under_study", "text": "再研究一下道路改造的范围。"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{a}");
+    assert_eq!(answered_adopted(&kept_figures(&app, &base).await), (2, 0));
+    let (status, a) = post(
+        &app,
+        &cgj,
+        &answer_path(&s3),
+        json!({"disposition": "adopted", "text": "采纳，列入道路改造计划。", "publish": true}),
+    )
+    .await;
+    assert_eq!(status, 200, "{a}");
     let (status, a) = post(&app, &admin, &answer_path(&s4),
         json!({"disposition": "not_adopted", "text": "暂不采纳。", "reason": "该井盖已于今年维修。"})).await;
     assert_eq!(status, 200, "{a}");
@@ -360,6 +414,7 @@ async fn a_campaign_runs_from_suggestions_to_delivered_projects(backend: Backend
         (200, Some(1)),
         "{published}"
     );
+    assert_eq!(answered_adopted(&kept_figures(&app, &base).await), (4, 1));
     // A private suggestion is answered but not shown.
     assert_eq!(
         get(&app, &anon, &format!("{base}/suggestions/{s4}"))
@@ -379,6 +434,16 @@ async fn a_campaign_runs_from_suggestions_to_delivered_projects(backend: Backend
     assert_eq!(p1["from_citizens"], true);
     assert_eq!(p1["status"], "planned");
     assert_eq!(p1["sources"][0]["suggestions"].as_array().unwrap().len(), 2);
+    let f = kept_figures(&app, &base).await;
+    assert_eq!(
+        (
+            f["projects"].as_i64(),
+            f["projects_from_citizens"].as_i64(),
+            f["budget_committed_fen"].as_i64()
+        ),
+        (Some(1), Some(1), Some(12_000_000_000)),
+        "{f}"
+    );
     let (status, dup) = post(&app, &admin, &projects, json!({
         "reference": "HM-001", "title": "重复", "description": "重复的项目编号。", "planned_fen": 1
     })).await;
@@ -411,6 +476,12 @@ async fn a_campaign_runs_from_suggestions_to_delivered_projects(backend: Backend
         "reference": "HM-003", "title": "政府自定项目", "description": "不来自市民建议的项目。", "planned_fen": 1_000_000_000_i64
     })).await;
     assert_eq!((status, p3["from_citizens"].as_bool()), (201, Some(false)));
+    let f = kept_figures(&app, &base).await;
+    assert_eq!(
+        (f["projects"].as_i64(), f["projects_from_citizens"].as_i64()),
+        (Some(3), Some(2)),
+        "sub-projects are not counted: {f}"
+    );
 
     advance(&app, &admin, &base, "implementing").await;
     let p1_path = format!("{projects}/HM-001");
@@ -461,6 +532,7 @@ async fn a_campaign_runs_from_suggestions_to_delivered_projects(backend: Backend
     )
     .await;
     assert_eq!((status, p["progress"].as_i64()), (200, Some(100)), "{p}");
+    assert_eq!(kept_figures(&app, &base).await["delivered"], 1);
     let (status, child) = call(
         &app,
         &admin,
@@ -481,6 +553,19 @@ async fn a_campaign_runs_from_suggestions_to_delivered_projects(backend: Backend
     )
     .await;
     assert_eq!(status, 422, "a parent's progress comes from its children");
+    // Taken back from delivered, and delivered again.
+    for (status, delivered) in [("in_progress", 0), ("delivered", 1)] {
+        let (code, p) = call(
+            &app,
+            &admin,
+            Method::PATCH,
+            &p1_path,
+            Some(json!({"status": status})),
+        )
+        .await;
+        assert_eq!(code, 200, "{p}");
+        assert_eq!(kept_figures(&app, &base).await["delivered"], delivered);
+    }
 
     // The project's page and both suggestions' pages tell one story.
     let (status, project) = get(&app, &anon, &p1_path).await;
@@ -645,7 +730,9 @@ async fn a_campaign_runs_from_suggestions_to_delivered_projects(backend: Backend
             .iter()
             .filter(|e| **e == "suggestion.answered")
             .count(),
-        4 + 1,
+        // Four suggestions, the first published twice (under study, then
+        // merged), the third again after its answer was rewritten.
+        4 + 2,
         "{events:?}"
     );
 
@@ -901,6 +988,18 @@ async fn campaign_pages_work_without_javascript(backend: Backend) {
         html.contains(&codes[0]) && html.contains(&codes[1]),
         "{html}"
     );
+    // Who is behind: a suggestion past its answer deadline is overdue
+    // until its answer is published.
+    assert!(html.contains("data-overdue=\"0\""), "{html}");
+    app.platform_query(&format!(
+        "UPDATE cases SET answer_deadline = '2012-01-01T00:00:00+00:00' WHERE tracking_code = '{}'",
+        codes[0]
+    ))
+    .await;
+    let (_, groups) = get(&app, &anon, &format!("{base}/groups")).await;
+    assert_eq!(groups[0]["overdue"], 1, "{groups}");
+    let (_, html) = page(&app, &rlgs, desk).await;
+    assert!(html.contains("data-overdue=\"1\""), "{html}");
     let (status, html) = form(
         &app,
         &rlgs,
@@ -947,6 +1046,10 @@ async fn campaign_pages_work_without_javascript(backend: Backend) {
     let (status, to) = form(&app, &rlgs, desk, &[("op", "publish")]).await;
     assert_eq!(status, 303, "{to}");
     assert!(to.contains("notice=published%3A2"), "{to}");
+    let (status, html) = page(&app, &rlgs, &to).await;
+    assert_eq!(status, 200, "the desk after publishing: {html}");
+    assert!(html.contains("data-testid=\"desk-notice\""), "{html}");
+    assert!(html.contains("data-overdue=\"0\""), "published: {html}");
     advance(&app, &admin, &base, "selecting").await;
     let (_, clusters) = get(&app, &anon, &format!("{base}/clusters")).await;
     let cluster = clusters[0]["id"].as_str().unwrap().to_owned();
@@ -1044,6 +1147,13 @@ async fn campaign_pages_work_without_javascript(backend: Backend) {
     .await;
     assert_eq!(status, 200);
     assert!(html.contains("data-reference=\"HM-P1\""), "{html}");
+    assert!(
+        html.contains(&format!(
+            "suggestions/{}\">供热收费应该公开明细</a>",
+            codes[0]
+        )),
+        "the suggestions are listed: {html}"
+    );
     let (_, html) = page(&app, &anon, "/t/daqing/campaigns/hm-pages?status=delivered").await;
     assert!(!html.contains("data-reference=\"HM-P1\""));
     // Another city has none of it.

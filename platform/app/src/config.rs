@@ -15,6 +15,9 @@ pub struct Config {
     /// `sqlite://path?mode=rwc` or `postgres://user:pass@host/db`. Empty means
     /// the embedded SQLite file under `data_dir`.
     pub database_url: Option<String>,
+    /// Database connections each process keeps at most (unset: 8 on
+    /// SQLite, 16 on PostgreSQL).
+    pub database_pool: Option<u32>,
     /// Where files of the embedded default live.
     pub data_dir: PathBuf,
     /// Address to listen on; port 0 picks a free port.
@@ -129,6 +132,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             database_url: None,
+            database_pool: None,
             data_dir: PathBuf::from("data"),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             tenants_dir: PathBuf::from("tenants"),
@@ -174,6 +178,7 @@ impl Default for Config {
 /// Every variable the server reads, with the key it sets.
 const ENV_KEYS: &[(&str, &str)] = &[
     ("MINSHENG_DATABASE_URL", "database_url"),
+    ("MINSHENG_DATABASE_POOL", "database_pool"),
     ("MINSHENG_DATA_DIR", "data_dir"),
     ("MINSHENG_LISTEN", "listen"),
     ("MINSHENG_TENANTS_DIR", "tenants_dir"),
@@ -291,6 +296,9 @@ impl Config {
         {
             config.database_url = None;
         }
+        if config.database_pool == Some(0) {
+            anyhow::bail!("invalid configuration: database_pool must be at least 1");
+        }
         Ok(config)
     }
 
@@ -382,6 +390,7 @@ fn env_value(key: &str, value: &str) -> toml::Value {
             }
         }
         "max_body_bytes"
+        | "database_pool"
         | "demo_cases"
         | "session_idle_secs"
         | "session_max_age_secs"

@@ -12,130 +12,28 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::Duration as Days;
-use minsheng_app::bundle;
+#[path = "support/load.rs"]
+mod load;
+#[path = "support/spread_city.rs"]
+mod spread_city;
+
+use load::{CLIENTS, SECONDS, measure, median};
 use minsheng_app::config::Config;
 use minsheng_server::app::{ServerState, build};
-use minsheng_store::entity::{case, case_event};
 use minsheng_store::{ConnectionTrait, Store};
 use poem::Server;
 use poem::listener::TcpAcceptor;
-use rand::{Rng, SeedableRng};
-use sea_orm::{ColumnTrait, Database, EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use sea_orm::Database;
 
-const CLIENTS: usize = 16;
-const SECONDS: f64 = 2.0;
 const ROUNDS: usize = 3;
 const SEEDED: usize = 600;
 
-fn size() -> usize {
-    std::env::var("BENCH_CITY_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000)
-}
-
-/// Build the city in the database at `url`.
-async fn build_city(url: &str, cases: usize) -> anyhow::Result<()> {
-    let store = Store::connect(url).await?;
-    store.migrate().await?;
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants/daqing");
-    bundle::apply::apply(&store, &bundle::format::Bundle::read(&root)?, false).await?;
-    let config = Config {
-        worker: false,
-        ..Config::default()
-    };
-    let state = ServerState::new(config, store.clone()).await?;
-    let tenant = minsheng_app::services::tenants::find(store.db(), "daqing").await?;
-    eprintln!("  seeding {SEEDED} cases through the services");
-    minsheng_server::cli::seed_demo(&state, &tenant, SEEDED, 2014, 1).await?;
-    drop(state);
-
-    let db = Database::connect(url).await?;
-    let tx = db.begin().await?;
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        tx.execute_unprepared("SELECT set_config('app.tenant_id', '*', true)")
-            .await?;
-    }
-    let t = tenant.id.into_uuid();
-    let seeded = case::Entity::find()
-        .filter(case::Column::TenantId.eq(t))
-        .all(&tx)
-        .await?;
-    let events = case_event::Entity::find()
-        .filter(case_event::Column::TenantId.eq(t))
-        .all(&tx)
-        .await?;
-    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-    let copies = cases.saturating_sub(seeded.len());
-    let now = chrono::Utc::now();
-    eprintln!("  copying to {cases} cases");
-    let mut batch = Vec::new();
-    let mut batch_events = Vec::new();
-    for i in 0..copies {
-        let mut c = seeded[i % seeded.len()].clone();
-        let original = c.id;
-        // Finished cases spread over the year; open ones get deadlines from
-        // three days ago to ten days ahead, so every deadline tab has cases.
-        let finished = c.state == "answered" || c.state == "closed" || c.state == "rejected";
-        let shift = if finished {
-            Days::days(rng.random_range(0..365))
-        } else {
-            let deadline = now + Days::hours(rng.random_range(-72..240));
-            c.answer_deadline - deadline
-        };
-        c.id = uuid::Uuid::now_v7();
-        c.tracking_code = format!(
-            "B{:03}-{:04}-{:04}",
-            i / 100_000_000,
-            (i / 10_000) % 10_000,
-            i % 10_000
-        );
-        c.submitted_at -= shift;
-        c.accept_deadline -= shift;
-        c.answer_deadline -= shift;
-        c.updated_at -= shift;
-        for e in events.iter().filter(|e| e.case_id == original).take(3) {
-            let mut e = e.clone();
-            e.id = uuid::Uuid::now_v7();
-            e.case_id = c.id;
-            e.at -= shift;
-            batch_events.push(e.into_active_model());
-        }
-        batch.push(c.into_active_model());
-        if batch.len() == 500 {
-            case::Entity::insert_many(std::mem::take(&mut batch))
-                .exec(&tx)
-                .await?;
-            case_event::Entity::insert_many(std::mem::take(&mut batch_events))
-                .exec(&tx)
-                .await?;
-        }
-    }
-    if !batch.is_empty() {
-        case::Entity::insert_many(batch).exec(&tx).await?;
-        case_event::Entity::insert_many(batch_events)
-            .exec(&tx)
-            .await?;
-    }
-    tx.commit().await?;
-    // As a database in service would be: statistics gathered (what `serve`
-    // does hourly on SQLite; autovacuum on PostgreSQL), and on PostgreSQL
-    // the visibility map current (what index-only scans need).
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        db.execute_unprepared("VACUUM ANALYZE cases").await?;
-    } else {
-        store.optimize().await?;
-    }
-    Ok(())
-}
-
 /// Serve the application on a loopback port; its base URL.
 async fn serve(url: &str) -> anyhow::Result<String> {
-    let store = Store::connect(url).await?;
+    let pool = std::env::var("MINSHENG_DATABASE_POOL")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let store = Store::connect_pooled(url, minsheng_store::Durability::Full, pool).await?;
     let config = Config {
         worker: false,
         page_cache_secs: 0,
@@ -150,67 +48,10 @@ async fn serve(url: &str) -> anyhow::Result<String> {
     Ok(base)
 }
 
-/// Requests per second and p99 latency for `url` with `CLIENTS` clients for
-/// `SECONDS`; every answer must be a 200 containing `marker`.
-async fn measure(
-    client: &reqwest::Client,
-    url: &str,
-    cookie: &str,
-    marker: &'static str,
-) -> (f64, f64) {
-    let done = Arc::new(AtomicU64::new(0));
-    let until = Instant::now() + Duration::from_secs_f64(SECONDS);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..CLIENTS {
-        let (client, url, done, cookie) = (
-            client.clone(),
-            url.to_owned(),
-            done.clone(),
-            cookie.to_owned(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            while Instant::now() < until {
-                let at = Instant::now();
-                let resp = client
-                    .get(&url)
-                    .header("cookie", &cookie)
-                    .send()
-                    .await
-                    .expect("request");
-                assert_eq!(resp.status().as_u16(), 200, "{url}");
-                let body = resp.text().await.expect("body");
-                assert!(
-                    body.contains(marker),
-                    "{url}: {}",
-                    &body[..body.len().min(300)]
-                );
-                latencies.push(at.elapsed().as_secs_f64());
-                done.fetch_add(1, Ordering::Relaxed);
-            }
-            latencies
-        }));
+async fn run(label: &str, url: &str, cases: usize, built: bool) -> anyhow::Result<()> {
+    if !built {
+        spread_city::build(url, cases, SEEDED).await?;
     }
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await.unwrap());
-    }
-    all.sort_by(f64::total_cmp);
-    let p99 = all[(all.len() * 99 / 100).min(all.len() - 1)];
-    (
-        done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64(),
-        p99,
-    )
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-async fn run(label: &str, url: &str, cases: usize) -> anyhow::Result<()> {
-    build_city(url, cases).await?;
     let base = serve(url).await?;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CLIENTS)
@@ -237,7 +78,9 @@ async fn run(label: &str, url: &str, cases: usize) -> anyhow::Result<()> {
             departments: None,
         };
         let r = minsheng_app::services::accounts::create_user(&ctx, &tenant, input).await;
-        (r.is_ok(), format!("{:?}", r.err()))
+        // A reused city already has its dispatcher.
+        let ok = r.is_ok() || (built && matches!(r, Err(minsheng_app::Error::Conflict { .. })));
+        (ok, format!("{:?}", r.err()))
     };
     assert!(ok, "{out}");
     let login = client
@@ -320,24 +163,42 @@ async fn run(label: &str, url: &str, cases: usize) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cases = size();
+    let cases = spread_city::size();
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("city.db");
     let sqlite = format!("sqlite://{}?mode=rwc", file.display());
-    run("SQLite", &sqlite, cases).await?;
+    if std::env::var("BENCH_SKIP_SQLITE").is_err() {
+        run("SQLite", &sqlite, cases, false).await?;
+    }
     // For profiling the city's queries with the sqlite3 shell afterwards.
     if let Ok(keep) = std::env::var("BENCH_KEEP_SQLITE") {
         std::fs::copy(&file, &keep)?;
         eprintln!("  the SQLite city is kept at {keep}");
     }
     if let Ok(admin) = std::env::var("MINSHENG_TEST_POSTGRES_URL") {
-        let name = format!("minsheng_bench_{}", uuid::Uuid::now_v7().simple());
+        // `BENCH_POSTGRES_CITY=<database>` keeps the city in that database
+        // and measures it again on later runs instead of building it
+        // (`scripts/postgres.sh` drops only `minsheng_bench_*` databases).
+        let kept = std::env::var("BENCH_POSTGRES_CITY").ok();
+        let name = kept
+            .clone()
+            .unwrap_or_else(|| format!("minsheng_bench_{}", uuid::Uuid::now_v7().simple()));
         let db = Database::connect(&admin).await?;
-        db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await?;
+        let built = db
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT 1 AS found FROM pg_database WHERE datname = $1",
+                [name.clone().into()],
+            ))
+            .await?
+            .is_some();
+        if !built {
+            db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await?;
+        }
         let (prefix, _) = admin.rsplit_once('/').expect("a database name");
-        run("PostgreSQL 15", &format!("{prefix}/{name}"), cases).await?;
-        if std::env::var("BENCH_KEEP_POSTGRES").is_ok() {
+        run("PostgreSQL 15", &format!("{prefix}/{name}"), cases, built).await?;
+        if kept.is_some() {
             eprintln!("  the PostgreSQL city is kept in the database {name}");
         } else {
             db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

@@ -60,23 +60,26 @@ pub fn build(state: ServerState) -> impl Endpoint {
         .nest("/api/docs", docs)
         .nest(
             "/api",
-            api_service.around(move |ep, req| {
-                // Rule plugins are components of up to 8 MiB.
-                let max = if req.method() == poem::http::Method::POST
-                    && req.uri().path().ends_with("/plugins")
-                {
-                    max_body.max(minsheng_plugin_host::MAX_COMPONENT_BYTES)
-                } else {
-                    max_body
-                };
-                limit_body(ep, req, max)
-            }),
+            api_service
+                .around(move |ep, req| {
+                    // Rule plugins are components of up to 8 MiB.
+                    let max = if req.method() == poem::http::Method::POST
+                        && req.uri().path().ends_with("/plugins")
+                    {
+                        max_body.max(minsheng_plugin_host::MAX_COMPONENT_BYTES)
+                    } else {
+                        max_body
+                    };
+                    limit_body(ep, req, max)
+                })
+                .around(crate::conditional::tag),
         )
         .at(
             "/open311/v2/*path",
             get(open311::endpoint)
                 .post(open311::endpoint)
-                .around(move |ep, req| limit_body(ep, req, max_body)),
+                .around(move |ep, req| limit_body(ep, req, max_body))
+                .around(crate::conditional::tag),
         )
         .at("/static/:name", get(web::site::asset))
         .at("/t/:slug", get(web::pages::slug_redirect))

@@ -7,6 +7,7 @@ pub use minsheng_app::COMPILE_RULE;
 pub mod api;
 pub mod app;
 pub mod cli;
+pub mod conditional;
 pub mod http_metrics;
 pub mod open311;
 pub mod request;

@@ -54,6 +54,15 @@ impl Backend {
     }
 }
 
+/// How PostgreSQL plans a transaction's prepared statements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Plans {
+    /// PostgreSQL's choice (custom plans until a generic one looks as good).
+    Chosen,
+    /// The cached generic plan, never re-planned.
+    Generic,
+}
+
 /// The database the process works with.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -75,6 +84,18 @@ impl Store {
     }
 
     pub async fn connect_with(url: &str, durability: Durability) -> Result<Self, DbErr> {
+        Self::connect_pooled(url, durability, None).await
+    }
+
+    /// [`Store::connect_with`] with at most `pool` connections (`None`: 8
+    /// on SQLite, 16 on PostgreSQL). On a small machine that also runs
+    /// PostgreSQL, fewer connections than clients keep the database's
+    /// processes from crowding out the server's threads.
+    pub async fn connect_pooled(
+        url: &str,
+        durability: Durability,
+        pool: Option<u32>,
+    ) -> Result<Self, DbErr> {
         let backend = Backend::of_url(url).map_err(DbErr::Custom)?;
         let mut options = ConnectOptions::new(url.to_owned());
         options
@@ -87,7 +108,7 @@ impl Store {
         match backend {
             Backend::Sqlite => {
                 options
-                    .max_connections(8)
+                    .max_connections(pool.unwrap_or(8))
                     .map_sqlx_sqlite_opts(move |opts| {
                         opts.create_if_missing(true)
                             .journal_mode(SqliteJournalMode::Wal)
@@ -100,7 +121,7 @@ impl Store {
                     });
             }
             Backend::Postgres => {
-                options.max_connections(16);
+                options.max_connections(pool.unwrap_or(16));
                 if durability == Durability::Bulk {
                     options.map_sqlx_postgres_opts(|opts| {
                         opts.options([("synchronous_commit", "off")])
@@ -238,13 +259,30 @@ impl Store {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
-        self.scoped(self.db.begin_with_options(mode).await?, scope)
-            .await
+        self.scoped(
+            self.db.begin_with_options(mode).await?,
+            scope,
+            Plans::Chosen,
+        )
+        .await
     }
 
     /// A transaction for work that only reads; it never blocks writers.
     pub async fn read(&self, scope: Scope) -> Result<DatabaseTransaction, DbErr> {
-        self.scoped(self.db.begin().await?, scope).await
+        self.scoped(self.db.begin().await?, scope, Plans::Chosen)
+            .await
+    }
+
+    /// [`Store::read`] for the hot reads (the staff queue, a case, the
+    /// public lists): the same few index-driven statements on every
+    /// request. On PostgreSQL their prepared statements run their cached
+    /// generic plans (`plan_cache_mode = force_generic_plan`, for this
+    /// transaction only, set in the same round trip as the city): planning
+    /// the staff queue's nine counts for each request took as long as
+    /// running them, and the generic plans are the same index scans.
+    pub async fn read_planned(&self, scope: Scope) -> Result<DatabaseTransaction, DbErr> {
+        self.scoped(self.db.begin().await?, scope, Plans::Generic)
+            .await
     }
 
     /// A read-only transaction whose every query sees the database as it
@@ -264,13 +302,14 @@ impl Store {
             }
             Backend::Sqlite => self.db.begin().await?,
         };
-        self.scoped(tx, scope).await
+        self.scoped(tx, scope, Plans::Chosen).await
     }
 
     async fn scoped(
         &self,
         tx: DatabaseTransaction,
         scope: Scope,
+        plans: Plans,
     ) -> Result<DatabaseTransaction, DbErr> {
         if self.backend == Backend::Postgres {
             let value = match scope {
@@ -282,7 +321,13 @@ impl Store {
             tracing::instrument::WithSubscriber::with_subscriber(
                 tx.execute_raw(Statement::from_sql_and_values(
                     DbBackend::Postgres,
-                    "SELECT set_config('app.tenant_id', $1, true)",
+                    match plans {
+                        Plans::Chosen => "SELECT set_config('app.tenant_id', $1, true)",
+                        Plans::Generic => {
+                            "SELECT set_config('app.tenant_id', $1, true), \
+                             set_config('plan_cache_mode', 'force_generic_plan', true)"
+                        }
+                    },
                     [value.into()],
                 )),
                 tracing::subscriber::NoSubscriber::default(),

@@ -114,6 +114,16 @@ impl Ctx {
             .or_internal()
     }
 
+    /// [`Ctx::read_tx`] for the hot reads, whose statements reuse their
+    /// generic plans ([`minsheng_store::Store::read_planned`]).
+    pub async fn planned_read_tx(&self, tenant: TenantId) -> Result<DatabaseTransaction, Error> {
+        self.app
+            .store
+            .read_planned(Scope::Tenant(tenant.into_uuid()))
+            .await
+            .or_internal()
+    }
+
     /// A transaction that sees every city's rows.
     pub async fn platform_tx(&self) -> Result<DatabaseTransaction, Error> {
         self.app.store.begin(Scope::Platform).await.or_internal()

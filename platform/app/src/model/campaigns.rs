@@ -123,6 +123,8 @@ pub struct Group {
     pub answered: i64,
     /// Of those, published.
     pub published: i64,
+    /// Not published and past their answer deadline.
+    pub overdue: i64,
 }
 
 /// A suggestion: a case of kind `suggestion`, with its campaign's side.

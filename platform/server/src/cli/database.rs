@@ -48,7 +48,7 @@ pub async fn open_store_with(
             )
         })?;
     }
-    let store = Store::connect_with(&config.database_url(), durability)
+    let store = Store::connect_pooled(&config.database_url(), durability, config.database_pool)
         .await
         .map_err(|e| {
             anyhow::anyhow!(

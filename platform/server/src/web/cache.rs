@@ -14,6 +14,7 @@
 use super::resolve;
 use super::site::LANG_COOKIE;
 use crate::app::ServerState;
+use crate::conditional::{etag_of, if_none_match, matches};
 use minsheng_app::access::Ctx;
 use minsheng_app::services::tenants::TenantRecord;
 use poem::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -97,32 +98,6 @@ impl PageCache {
             entries.insert(key, entry);
         }
     }
-}
-
-fn etag_of(body: &[u8]) -> HeaderValue {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    body.hash(&mut h);
-    HeaderValue::from_str(&format!("\"{:016x}\"", h.finish()))
-        .unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
-}
-
-/// The entity tags an `If-None-Match` header lists.
-fn if_none_match(req: &Request) -> Vec<String> {
-    req.headers()
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|t| t.trim().to_owned())
-        .collect()
-}
-
-fn matches(tags: &[String], etag: &HeaderValue) -> bool {
-    tags.iter().any(|tag| {
-        let tag = tag.trim();
-        tag == "*" || tag.trim_start_matches("W/").as_bytes() == etag.as_bytes()
-    })
 }
 
 fn respond(tags: &[String], entry: &Entry) -> Response {

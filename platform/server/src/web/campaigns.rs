@@ -11,8 +11,8 @@ use super::site::{Site, site};
 use crate::app::ServerState;
 use minsheng_app::access::Ctx;
 use minsheng_app::access::tokens::random_token;
-use minsheng_app::model::{Campaign, Category};
-use minsheng_app::services::campaigns::{phases, projects, suggestions};
+use minsheng_app::model::Campaign;
+use minsheng_app::services::campaigns::{pages, phases};
 use minsheng_domain::Error;
 use poem::http::StatusCode;
 use poem::web::{Data, Path, Query};
@@ -106,61 +106,41 @@ pub async fn campaign_page(
     Query(query): Query<CampaignQuery>,
 ) -> Response {
     let site = site!(&state, &ctx, req, &slug);
-    let tenant = &site.tenant;
     let page = query.page.unwrap_or(0).min(10_000);
-    let loaded = async {
-        let c = phases::get(&ctx, tenant, &campaign).await?;
-        let p = projects::list(
-            &ctx,
-            tenant,
-            &campaign,
-            set(&query.status),
-            set(&query.theme),
-            set(&query.department),
-            false,
-        )
-        .await?;
-        let s = suggestions::list(
-            &ctx,
-            tenant,
-            &campaign,
-            set(&query.disposition),
-            set(&query.theme),
-            page,
-            20,
-        )
-        .await?;
-        let cats = minsheng_app::services::directory::categories(&ctx, tenant, false).await?;
-        Ok::<_, Error>((c, p, s, cats))
-    }
-    .await;
-    let (c, p, s, cats) = match loaded {
+    let filters = pages::CampaignFilters {
+        status: set(&query.status),
+        theme: set(&query.theme),
+        department: set(&query.department),
+        disposition: set(&query.disposition),
+        page,
+    };
+    let loaded = pages::campaign(&ctx, &site.tenant, &campaign, &filters).await;
+    let pages::CampaignPage {
+        campaign: c,
+        themes,
+        projects: p,
+        suggestions,
+        more,
+    } = match loaded {
         Ok(x) => x,
         Err(Error::NotFound(_)) => return site.not_found(&state, &ctx),
-        Err(e @ Error::Invalid(_)) => return site.error(&state, &ctx, &e),
         Err(e) => return site.error(&state, &ctx, &e),
     };
-    let themes: Vec<_> = cats
+    let themes: Vec<_> = themes
         .iter()
-        .filter(|cat| c.themes.contains(&cat.code))
-        .map(|cat| json!({"code": cat.code, "name": cat.name}))
+        .map(|(code, name)| json!({"code": code, "name": name}))
         .collect();
-    let mut departments: Vec<(String, String)> = p
-        .iter()
-        .filter_map(|p| {
-            p.lead_department
-                .clone()
-                .zip(p.lead_department_name.clone())
-        })
-        .collect();
+    let mut departments: Vec<(String, String)> =
+        p.iter().filter_map(|p| p.department.clone()).collect();
     departments.sort();
     departments.dedup();
     let rows: Vec<_> = p
         .iter()
-        .filter(|p| p.parent.is_none())
+        .filter(|p| p.top_level)
         .map(|p| {
             json!({
-                "reference": p.reference, "title": p.title, "department": p.lead_department_name,
+                "reference": p.reference, "title": p.title,
+                "department": p.department.as_ref().map(|d| &d.1),
                 "planned": yuan(p.planned_fen), "status": p.status, "status_name": p.status_name,
                 "progress": p.progress, "from_citizens": p.from_citizens,
             })
@@ -178,7 +158,6 @@ pub async fn campaign_page(
         }
     }
     let filters = filters.finish();
-    let more = (page + 1) * s.page_size < s.total;
     let mut context = site.context(&ctx, "campaigns");
     context.extend([
         ("campaign".into(), shown(&c)),
@@ -194,8 +173,7 @@ pub async fn campaign_page(
             ),
         ),
         ("projects".into(), json!(rows)),
-        ("suggestions".into(), json!(s.items)),
-        ("total".into(), json!(s.total)),
+        ("suggestions".into(), json!(suggestions)),
         ("page".into(), json!(page)),
         ("more".into(), json!(more)),
         ("filters".into(), json!(filters)),
@@ -217,16 +195,6 @@ pub struct SuggestQuery {
     category: Option<String>,
 }
 
-async fn themes_of(ctx: &Ctx, site: &Site, c: &Campaign) -> Result<Vec<Category>, Error> {
-    Ok(
-        minsheng_app::services::directory::categories(ctx, &site.tenant, false)
-            .await?
-            .into_iter()
-            .filter(|cat| c.themes.contains(&cat.code))
-            .collect(),
-    )
-}
-
 fn target(c: &Campaign) -> Target {
     Target::Campaign {
         slug: c.slug.clone(),
@@ -246,12 +214,7 @@ pub async fn suggest(
     Query(query): Query<SuggestQuery>,
 ) -> Response {
     let site = site!(&state, &ctx, req, &slug);
-    let loaded = async {
-        let c = phases::get(&ctx, &site.tenant, &campaign).await?;
-        let themes = themes_of(&ctx, &site, &c).await?;
-        Ok::<_, Error>((c, themes))
-    }
-    .await;
+    let loaded = pages::suggest(&ctx, &site.tenant, &campaign).await;
     let (c, themes) = match loaded {
         Ok(x) => x,
         Err(Error::NotFound(_)) => return site.not_found(&state, &ctx),
@@ -303,12 +266,7 @@ pub async fn suggest_submit(
         Err(_) => return super::respond::bad_request(&site.word("form_expired")),
     };
     let form = AskForm::parse(&bytes);
-    let loaded = async {
-        let c = phases::get(&ctx, &site.tenant, &campaign).await?;
-        let themes = themes_of(&ctx, &site, &c).await?;
-        Ok::<_, Error>((c, themes))
-    }
-    .await;
+    let loaded = pages::suggest(&ctx, &site.tenant, &campaign).await;
     let (c, themes) = match loaded {
         Ok(x) => x,
         Err(Error::NotFound(_)) => return site.not_found(&state, &ctx),
@@ -335,12 +293,7 @@ pub async fn suggestion_page(
     Path((slug, campaign, code)): Path<(String, String, String)>,
 ) -> Response {
     let site = site!(&state, &ctx, req, &slug);
-    let loaded = async {
-        let c = phases::get(&ctx, &site.tenant, &campaign).await?;
-        let s = suggestions::get(&ctx, &site.tenant, &campaign, &code).await?;
-        Ok::<_, Error>((c, s))
-    }
-    .await;
+    let loaded = pages::suggestion(&ctx, &site.tenant, &campaign, &code).await;
     let (c, s) = match loaded {
         Ok(x) => x,
         Err(Error::NotFound(_)) => return site.not_found(&state, &ctx),
@@ -371,12 +324,7 @@ pub async fn project_page(
     Path((slug, campaign, reference)): Path<(String, String, String)>,
 ) -> Response {
     let site = site!(&state, &ctx, req, &slug);
-    let loaded = async {
-        let c = phases::get(&ctx, &site.tenant, &campaign).await?;
-        let p = projects::get(&ctx, &site.tenant, &campaign, &reference).await?;
-        Ok::<_, Error>((c, p))
-    }
-    .await;
+    let loaded = pages::project(&ctx, &site.tenant, &campaign, &reference).await;
     let (c, p) = match loaded {
         Ok(x) => x,
         Err(Error::NotFound(_)) => return site.not_found(&state, &ctx),

@@ -21,6 +21,15 @@ pub struct Model {
     pub themes: Json,
     /// `[{"code", "name", "progress"}]`.
     pub statuses: Json,
+    /// The public figures, kept as each write changes them (see
+    /// `queries::campaigns::rows::add_figures`).
+    pub figure_suggestions: i64,
+    pub figure_answered: i64,
+    pub figure_adopted: i64,
+    pub figure_projects: i64,
+    pub figure_from_citizens: i64,
+    pub figure_committed_fen: i64,
+    pub figure_delivered: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

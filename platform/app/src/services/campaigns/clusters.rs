@@ -15,15 +15,17 @@ use minsheng_domain::ids::ClusterId;
 use minsheng_domain::values::parse_text;
 use minsheng_store::ConnectionTrait;
 use minsheng_store::entity::{campaign_cluster, case};
-use minsheng_store::queries::campaigns::{self as q, suggestions::Query};
+use minsheng_store::queries::campaigns as q;
+use minsheng_store::queries::campaigns::suggestions::CaseRef;
 use sea_orm::ActiveValue::Set;
+use std::collections::HashMap;
 use uuid::Uuid;
 
-pub(crate) fn suggestion_ref(tenant: &TenantRecord, row: &case::Model) -> SuggestionRef {
+pub(crate) fn suggestion_ref(tenant: &TenantRecord, row: &CaseRef) -> SuggestionRef {
     SuggestionRef {
         tracking_code: row.tracking_code.clone(),
         title: if row.public {
-            cases::public_title(tenant, row)
+            cases::public_title(tenant, &row.title)
         } else {
             String::new()
         },
@@ -35,28 +37,24 @@ pub(crate) fn suggestion_ref(tenant: &TenantRecord, row: &case::Model) -> Sugges
 pub(crate) async fn members(
     db: &impl ConnectionTrait,
     tenant: &TenantRecord,
-    campaign_id: Uuid,
     cluster_id: Uuid,
 ) -> Result<Vec<SuggestionRef>, Error> {
     let t = tenant.id.into_uuid();
-    let (rows, _) = q::suggestions::page(
-        db,
-        t,
-        campaign_id,
-        &Query {
-            cluster: Some(cluster_id),
-            ..Query::default()
-        },
-        0,
-        10_000,
-    )
-    .await
-    .or_internal()?;
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.case_id).collect();
-    let mut case_rows = q::suggestions::cases(db, t, &ids).await.or_internal()?;
-    case_rows.sort_by_key(|c| (c.submitted_at, c.id));
-    Ok(case_rows
+    let ids: Vec<Uuid> = q::suggestions::cluster_members(db, t, &[cluster_id])
+        .await
+        .or_internal()?
+        .into_iter()
+        .map(|(case, _)| case)
+        .collect();
+    let refs: HashMap<Uuid, CaseRef> = q::suggestions::case_refs(db, t, &ids)
+        .await
+        .or_internal()?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    Ok(ids
         .iter()
+        .filter_map(|id| refs.get(id))
         .map(|c| suggestion_ref(tenant, c))
         .collect())
 }
@@ -66,7 +64,7 @@ async fn to_api(
     tenant: &TenantRecord,
     row: &campaign_cluster::Model,
 ) -> Result<Cluster, Error> {
-    let suggestions = members(db, tenant, row.campaign_id, row.id).await?;
+    let suggestions = members(db, tenant, row.id).await?;
     let t = tenant.id.into_uuid();
     let sources = q::projects::sources_naming(db, t, Uuid::nil(), Some(row.id))
         .await

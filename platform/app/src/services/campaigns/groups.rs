@@ -29,6 +29,7 @@ pub(crate) fn to_api(row: &campaign_group::Model, names: &Names) -> Group {
         suggestions: 0,
         answered: 0,
         published: 0,
+        overdue: 0,
     }
 }
 
@@ -111,17 +112,16 @@ pub async fn list(ctx: &Ctx, tenant: &TenantRecord, slug: &str) -> Result<Vec<Gr
     let names = ctx.app.calendars.rules_in(&tx, tenant).await?.names;
     let t = tenant.id.into_uuid();
     let rows = q::groups::list(&tx, t, campaign.id).await.or_internal()?;
-    let counts = q::suggestions::per_group(&tx, t, campaign.id)
+    let counts = q::suggestions::per_group(&tx, t, campaign.id, ctx.now())
         .await
         .or_internal()?;
     let out = rows
         .iter()
         .map(|r| {
             let mut g = to_api(r, &names);
-            if let Some((_, total, answered, published)) =
-                counts.iter().find(|(id, ..)| *id == Some(r.id))
-            {
-                (g.suggestions, g.answered, g.published) = (*total, *answered, *published);
+            if let Some((_, c)) = counts.iter().find(|(id, _)| *id == Some(r.id)) {
+                (g.suggestions, g.answered, g.published, g.overdue) =
+                    (c.total, c.answered, c.published, c.overdue);
             }
             g
         })

@@ -11,7 +11,8 @@
 //! groups), `suggestions` (submission, reading, the group's queue,
 //! answers and bulk publication), `clusters` (merging), `projects`
 //! (projects, progress, milestones, sources), `figures` (the public
-//! counts) and `open_data` (CSV and JSON). Writes need `campaign:write`
+//! counts, kept on the campaign's row), `pages` (what each public page
+//! shows, in one read transaction) and `open_data` (CSV and JSON). Writes need `campaign:write`
 //! (running the campaign) or `campaign:answer` (working groups; department
 //! staff only in the groups their departments serve in); reads are public,
 //! except a campaign still in draft.
@@ -20,6 +21,7 @@ pub mod clusters;
 pub mod figures;
 pub mod groups;
 pub mod open_data;
+pub mod pages;
 pub mod phases;
 pub mod projects;
 pub mod suggestions;

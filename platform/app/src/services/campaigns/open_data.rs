@@ -44,7 +44,7 @@ pub async fn data(ctx: &Ctx, tenant: &TenantRecord, slug: &str) -> Result<OpenDa
                 .get(&row.category_id)
                 .map(|c| c.0.clone())
                 .unwrap_or_default(),
-            title: cases::public_title(tenant, row),
+            title: cases::public_title(tenant, &row.title),
             submitted_at: s.submitted_at,
             disposition: if published {
                 s.disposition.clone()
@@ -96,7 +96,7 @@ pub async fn data(ctx: &Ctx, tenant: &TenantRecord, slug: &str) -> Result<OpenDa
             parent: p.parent_id.and_then(|id| refs.get(&id).cloned()),
         })
         .collect();
-    let figures = figures::count(&tx, tenant, campaign.id).await?;
+    let figures = figures::recount(&tx, tenant, campaign.id).await?;
     commit(
         tx,
         OpenData {

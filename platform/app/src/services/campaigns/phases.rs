@@ -92,6 +92,13 @@ pub async fn create(
             statuses: Set(serde_json::json!(default_statuses(
                 tenant.locale == Locale::ZhCn
             ))),
+            figure_suggestions: Set(0),
+            figure_answered: Set(0),
+            figure_adopted: Set(0),
+            figure_projects: Set(0),
+            figure_from_citizens: Set(0),
+            figure_committed_fen: Set(0),
+            figure_delivered: Set(0),
             created_at: Set(now),
             updated_at: Set(now),
         },
@@ -118,8 +125,7 @@ pub async fn list(ctx: &Ctx, tenant: &TenantRecord) -> Result<Vec<Campaign>, Err
         if row.phase == Phase::Draft.as_str() && !staff {
             continue;
         }
-        let f = figures::count(&tx, tenant, row.id).await?;
-        out.push(to_api(&row, f));
+        out.push(to_api(&row, figures::of(&row)));
     }
     commit(tx, out).await
 }
@@ -128,8 +134,7 @@ pub async fn list(ctx: &Ctx, tenant: &TenantRecord) -> Result<Vec<Campaign>, Err
 pub async fn get(ctx: &Ctx, tenant: &TenantRecord, slug: &str) -> Result<Campaign, Error> {
     let tx = ctx.read_tx(tenant.id).await?;
     let (row, _) = load(ctx, &tx, tenant, slug).await?;
-    let f = figures::count(&tx, tenant, row.id).await?;
-    commit(tx, to_api(&row, f)).await
+    commit(tx, to_api(&row, figures::of(&row))).await
 }
 
 /// Move the campaign to its next phase.
@@ -188,8 +193,7 @@ pub async fn advance(
         ));
     }
     let (row, _) = load(ctx, &tx, tenant, slug).await?;
-    let f = figures::count(&tx, tenant, row.id).await?;
-    let out = commit(tx, to_api(&row, f)).await?;
+    let out = commit(tx, to_api(&row, figures::of(&row))).await?;
     ctx.audit(
         Some(tenant.id),
         "campaign.phase",

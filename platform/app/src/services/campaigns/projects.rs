@@ -5,19 +5,19 @@
 //! citizens" = at least one source). Creation and progress are told to
 //! webhooks (`project.created`, `project.progress_updated`).
 
-use super::clusters::{members, suggestion_ref};
-use super::{load, require, statuses, strings};
+use super::clusters::suggestion_ref;
+use super::{figures, load, require, statuses, strings};
 use crate::access::Ctx;
 use crate::model::{
     ClusterRef, Milestone, MilestoneInput, Project, ProjectInput, ProjectPatch, ProjectRef,
-    ProjectSource,
+    ProjectSource, SuggestionRef,
 };
 use crate::services::directory::Names;
 use crate::services::tenants::TenantRecord;
 use crate::services::{DbResultExt, cases, commit};
 use chrono::{DateTime, Utc};
 use minsheng_domain::Error;
-use minsheng_domain::campaign::{ProjectStatus, rolled_up};
+use minsheng_domain::campaign::{DELIVERED, ProjectStatus, rolled_up};
 use minsheng_domain::error::Problems;
 use minsheng_domain::ids::{MilestoneId, ProjectId, ProjectSourceId};
 use minsheng_domain::values::parse_text;
@@ -25,6 +25,7 @@ use minsheng_store::entity::{
     campaign, campaign_milestone, campaign_project, campaign_project_source,
 };
 use minsheng_store::queries::campaigns as q;
+use minsheng_store::queries::campaigns::rows::FigureDelta;
 use minsheng_store::{ConnectionTrait, DatabaseTransaction};
 use sea_orm::ActiveValue::Set;
 use std::collections::HashMap;
@@ -57,6 +58,83 @@ fn status<'a>(list: &'a [ProjectStatus], code: &str) -> Result<&'a ProjectStatus
     })
 }
 
+/// The sources of projects as they are shown, by project: each cluster
+/// with its suggestions (oldest first), each suggestion on its own. Four
+/// queries however many projects and sources.
+pub(crate) async fn shown_sources(
+    db: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    sources: &[campaign_project_source::Model],
+) -> Result<HashMap<Uuid, Vec<ProjectSource>>, Error> {
+    let t = tenant.id.into_uuid();
+    let mut cluster_ids: Vec<Uuid> = sources.iter().filter_map(|s| s.cluster_id).collect();
+    cluster_ids.sort();
+    cluster_ids.dedup();
+    let titles: HashMap<Uuid, String> = q::groups::cluster_titles(db, t, &cluster_ids)
+        .await
+        .or_internal()?
+        .into_iter()
+        .collect();
+    let mut members: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for (case, cluster) in q::suggestions::cluster_members(db, t, &cluster_ids)
+        .await
+        .or_internal()?
+    {
+        members.entry(cluster).or_default().push(case);
+    }
+    let mut case_ids: Vec<Uuid> = members.values().flatten().copied().collect();
+    case_ids.extend(sources.iter().filter_map(|s| s.case_id));
+    case_ids.sort();
+    case_ids.dedup();
+    let refs: HashMap<Uuid, SuggestionRef> = q::suggestions::case_refs(db, t, &case_ids)
+        .await
+        .or_internal()?
+        .iter()
+        .map(|c| (c.id, suggestion_ref(tenant, c)))
+        .collect();
+    let mut out: HashMap<Uuid, Vec<ProjectSource>> = HashMap::new();
+    for s in sources {
+        let shown = out.entry(s.project_id).or_default();
+        if let Some(c) = s.cluster_id {
+            shown.push(ProjectSource {
+                cluster: Some(ClusterRef {
+                    id: c,
+                    title: titles.get(&c).cloned().unwrap_or_default(),
+                }),
+                suggestions: members
+                    .get(&c)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|case| refs.get(case).cloned())
+                    .collect(),
+            });
+        }
+        if let Some(r) = s.case_id.and_then(|c| refs.get(&c)) {
+            shown.push(ProjectSource {
+                cluster: None,
+                suggestions: vec![r.clone()],
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn status_name(list: &[ProjectStatus], code: &str) -> String {
+    list.iter()
+        .find(|s| s.code == code)
+        .map(|s| s.name.clone())
+        .unwrap_or_else(|| code.to_owned())
+}
+
+fn milestone(m: campaign_milestone::Model) -> Milestone {
+    Milestone {
+        id: m.id,
+        day: m.day,
+        text: m.text,
+        image_url: m.image_url,
+    }
+}
+
 /// A project with its children, milestones and sources.
 pub(crate) async fn view(
     db: &impl ConnectionTrait,
@@ -71,35 +149,10 @@ pub(crate) async fn view(
         .await
         .or_internal()?;
     let sources = q::projects::sources(db, t, &[row.id]).await.or_internal()?;
-    let clusters: HashMap<Uuid, String> = q::groups::clusters(db, t, campaign.id)
-        .await
-        .or_internal()?
-        .into_iter()
-        .map(|c| (c.id, c.title))
-        .collect();
-    let mut shown = Vec::new();
-    for s in &sources {
-        if let Some(c) = s.cluster_id {
-            shown.push(ProjectSource {
-                cluster: Some(ClusterRef {
-                    id: c,
-                    title: clusters.get(&c).cloned().unwrap_or_default(),
-                }),
-                suggestions: members(db, tenant, campaign.id, c).await?,
-            });
-        }
-        if let Some(case_id) = s.case_id
-            && let Some(case_row) = q::suggestions::cases(db, t, &[case_id])
-                .await
-                .or_internal()?
-                .pop()
-        {
-            shown.push(ProjectSource {
-                cluster: None,
-                suggestions: vec![suggestion_ref(tenant, &case_row)],
-            });
-        }
-    }
+    let shown = shown_sources(db, tenant, &sources)
+        .await?
+        .remove(&row.id)
+        .unwrap_or_default();
     let parent = match row.parent_id {
         Some(p) => q::projects::by_ids(db, t, &[p])
             .await
@@ -108,7 +161,6 @@ pub(crate) async fn view(
             .map(|p| p.reference),
         None => None,
     };
-    let list = statuses(campaign);
     let dept = row
         .lead_department_id
         .and_then(|d| names.departments.get(&d));
@@ -124,25 +176,13 @@ pub(crate) async fn view(
         starts_on: row.starts_on,
         ends_on: row.ends_on,
         status: row.status.clone(),
-        status_name: list
-            .iter()
-            .find(|s| s.code == row.status)
-            .map(|s| s.name.clone())
-            .unwrap_or_else(|| row.status.clone()),
+        status_name: status_name(&statuses(campaign), &row.status),
         progress: row.progress,
         parent,
         weight: row.weight,
         from_citizens: !sources.is_empty(),
         children: children.iter().map(to_ref).collect(),
-        milestones: milestones
-            .into_iter()
-            .map(|m| Milestone {
-                id: m.id,
-                day: m.day,
-                text: m.text,
-                image_url: m.image_url,
-            })
-            .collect(),
+        milestones: milestones.into_iter().map(milestone).collect(),
         sources: shown,
     })
 }
@@ -322,6 +362,14 @@ pub async fn create(
     };
     let now = ctx.now();
     let id = ProjectId::new().into_uuid();
+    // The figures count top-level projects.
+    let counted = FigureDelta {
+        projects: 1,
+        from_citizens: i64::from(!sources.is_empty()),
+        committed_fen: input.planned_fen,
+        delivered: i64::from(chosen.code == DELIVERED),
+        ..FigureDelta::default()
+    };
     let row = q::projects::insert(
         &tx,
         campaign_project::ActiveModel {
@@ -365,8 +413,9 @@ pub async fn create(
     )
     .await
     .or_internal()?;
-    if let Some(parent) = &parent {
-        roll_up(&tx, tenant, parent.id, now).await?;
+    match &parent {
+        Some(parent) => roll_up(&tx, tenant, parent.id, now).await?,
+        None => figures::add(&tx, tenant, campaign.id, counted).await?,
     }
     tell(&tx, tenant, &campaign, "project.created", &row, now).await?;
     let out = view(&tx, tenant, &campaign, &row, &names).await?;
@@ -390,9 +439,7 @@ pub async fn get(
 ) -> Result<Project, Error> {
     let tx = ctx.read_tx(tenant.id).await?;
     let (campaign, _) = load(ctx, &tx, tenant, slug).await?;
-    let row = find(&tx, tenant, &campaign, reference).await?;
-    let names = ctx.app.calendars.rules_in(&tx, tenant).await?.names;
-    let out = view(&tx, tenant, &campaign, &row, &names).await?;
+    let out = get_in(ctx, &tx, tenant, &campaign, reference).await?;
     commit(tx, out).await
 }
 
@@ -412,76 +459,68 @@ pub async fn list(
 ) -> Result<Vec<Project>, Error> {
     let tx = ctx.read_tx(tenant.id).await?;
     let (campaign, _) = load(ctx, &tx, tenant, slug).await?;
-    let names = ctx.app.calendars.rules_in(&tx, tenant).await?.names;
+    let filter = Filter {
+        status,
+        theme,
+        department,
+    };
+    let out = list_in(ctx, &tx, tenant, &campaign, &filter, detail).await?;
+    commit(tx, out).await
+}
+
+/// Which projects to list (none set: all).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Filter<'a> {
+    pub status: Option<&'a str>,
+    pub theme: Option<&'a str>,
+    pub department: Option<&'a str>,
+}
+
+/// `list` in the caller's transaction.
+pub(crate) async fn list_in(
+    ctx: &Ctx,
+    db: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    campaign: &campaign::Model,
+    filter: &Filter<'_>,
+    detail: bool,
+) -> Result<Vec<Project>, Error> {
+    let names = ctx.app.calendars.rules_in(db, tenant).await?.names;
     let t = tenant.id.into_uuid();
-    let all = q::projects::list(&tx, t, campaign.id).await.or_internal()?;
+    let all = q::projects::list(db, t, campaign.id).await.or_internal()?;
     let ids: Vec<Uuid> = all.iter().map(|p| p.id).collect();
-    let milestones = if detail {
-        q::projects::milestones(&tx, t, &ids).await.or_internal()?
-    } else {
-        Vec::new()
-    };
-    let sources = q::projects::sources(&tx, t, &ids).await.or_internal()?;
-    let clusters: HashMap<Uuid, String> = q::groups::clusters(&tx, t, campaign.id)
-        .await
-        .or_internal()?
-        .into_iter()
-        .map(|c| (c.id, c.title))
-        .collect();
-    let cluster_ids: Vec<Uuid> = if detail {
-        sources.iter().filter_map(|s| s.cluster_id).collect()
-    } else {
-        Vec::new()
-    };
-    let merged = q::suggestions::in_clusters(&tx, t, &cluster_ids)
-        .await
-        .or_internal()?;
-    let mut case_ids: Vec<Uuid> = merged.iter().map(|s| s.case_id).collect();
+    let mut milestones: HashMap<Uuid, Vec<Milestone>> = HashMap::new();
     if detail {
-        case_ids.extend(sources.iter().filter_map(|s| s.case_id));
+        for m in q::projects::milestones(db, t, &ids).await.or_internal()? {
+            milestones
+                .entry(m.project_id)
+                .or_default()
+                .push(milestone(m));
+        }
     }
-    let case_rows: HashMap<Uuid, _> = q::suggestions::cases(&tx, t, &case_ids)
-        .await
-        .or_internal()?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
+    let sources = q::projects::sources(db, t, &ids).await.or_internal()?;
+    let sourced: std::collections::HashSet<Uuid> = sources.iter().map(|s| s.project_id).collect();
+    let mut shown = if detail {
+        shown_sources(db, tenant, &sources).await?
+    } else {
+        HashMap::new()
+    };
     let by_id: HashMap<Uuid, &campaign_project::Model> = all.iter().map(|p| (p.id, p)).collect();
-    let list = statuses(&campaign);
+    let list = statuses(campaign);
     let mut out = Vec::new();
     for row in &all {
         let dept = row
             .lead_department_id
             .and_then(|d| names.departments.get(&d));
-        if status.is_some_and(|s| s != row.status)
-            || theme.is_some_and(|th| row.theme.as_deref() != Some(th))
-            || department.is_some_and(|d| dept.map(|x| x.0.as_str()) != Some(d))
+        if filter.status.is_some_and(|s| s != row.status)
+            || filter
+                .theme
+                .is_some_and(|th| row.theme.as_deref() != Some(th))
+            || filter
+                .department
+                .is_some_and(|d| dept.map(|x| x.0.as_str()) != Some(d))
         {
             continue;
-        }
-        let mine: Vec<_> = sources.iter().filter(|s| s.project_id == row.id).collect();
-        let mut shown = Vec::new();
-        for s in mine.iter().filter(|_| detail) {
-            if let Some(c) = s.cluster_id {
-                shown.push(ProjectSource {
-                    cluster: Some(ClusterRef {
-                        id: c,
-                        title: clusters.get(&c).cloned().unwrap_or_default(),
-                    }),
-                    suggestions: merged
-                        .iter()
-                        .filter(|m| m.cluster_id == Some(c))
-                        .filter_map(|m| case_rows.get(&m.case_id))
-                        .map(|r| suggestion_ref(tenant, r))
-                        .collect(),
-                });
-            }
-            if let Some(r) = s.case_id.and_then(|c| case_rows.get(&c)) {
-                shown.push(ProjectSource {
-                    cluster: None,
-                    suggestions: vec![suggestion_ref(tenant, r)],
-                });
-            }
         }
         out.push(Project {
             reference: row.reference.clone(),
@@ -495,37 +534,37 @@ pub async fn list(
             starts_on: row.starts_on,
             ends_on: row.ends_on,
             status: row.status.clone(),
-            status_name: list
-                .iter()
-                .find(|s| s.code == row.status)
-                .map(|s| s.name.clone())
-                .unwrap_or_else(|| row.status.clone()),
+            status_name: status_name(&list, &row.status),
             progress: row.progress,
             parent: row
                 .parent_id
                 .and_then(|p| by_id.get(&p))
                 .map(|p| p.reference.clone()),
             weight: row.weight,
-            from_citizens: !mine.is_empty(),
+            from_citizens: sourced.contains(&row.id),
             children: all
                 .iter()
                 .filter(|c| c.parent_id == Some(row.id))
                 .map(to_ref)
                 .collect(),
-            milestones: milestones
-                .iter()
-                .filter(|m| m.project_id == row.id)
-                .map(|m| Milestone {
-                    id: m.id,
-                    day: m.day,
-                    text: m.text.clone(),
-                    image_url: m.image_url.clone(),
-                })
-                .collect(),
-            sources: shown,
+            milestones: milestones.remove(&row.id).unwrap_or_default(),
+            sources: shown.remove(&row.id).unwrap_or_default(),
         });
     }
-    commit(tx, out).await
+    Ok(out)
+}
+
+/// One project in the caller's transaction.
+pub(crate) async fn get_in(
+    ctx: &Ctx,
+    db: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    campaign: &campaign::Model,
+    reference: &str,
+) -> Result<Project, Error> {
+    let row = find(db, tenant, campaign, reference).await?;
+    let names = ctx.app.calendars.rules_in(db, tenant).await?.names;
+    view(db, tenant, campaign, &row, &names).await
 }
 
 /// Change a project's status, progress or spending; a status sets its
@@ -590,6 +629,13 @@ pub async fn update(
         .or_internal()?;
     if let Some(parent) = row.parent_id {
         roll_up(&tx, tenant, parent, now).await?;
+    } else if let Some(s) = &chosen {
+        let delivered = |code: &str| i64::from(code == DELIVERED);
+        let delta = FigureDelta {
+            delivered: delivered(&s.code) - delivered(&row.status),
+            ..FigureDelta::default()
+        };
+        figures::add(&tx, tenant, campaign.id, delta).await?;
     }
     let row = find(&tx, tenant, &campaign, reference).await?;
     tell(

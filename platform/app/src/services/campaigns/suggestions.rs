@@ -3,7 +3,7 @@
 //! projects they led to; answered by their working group in drafts, then
 //! published one by one or in bulk.
 
-use super::{answer_scope, load, require, strings};
+use super::{answer_scope, figures, load, require, strings};
 use crate::access::Ctx;
 use crate::model::{
     CaseCreated, CaseInput, ClusterRef, ProjectRef, PublishInput, Published, QueueItem, QueuePage,
@@ -17,6 +17,7 @@ use minsheng_domain::campaign::{Disposition, Phase};
 use minsheng_domain::error::Problems;
 use minsheng_domain::values::parse_text;
 use minsheng_store::entity::{campaign, campaign_suggestion, case};
+use minsheng_store::queries::campaigns::rows::FigureDelta;
 use minsheng_store::queries::campaigns::{self as q, suggestions::Query};
 use minsheng_store::{ConnectionTrait, DatabaseTransaction};
 use sea_orm::ActiveValue::Set;
@@ -92,35 +93,38 @@ pub(crate) async fn projects_of(
     Ok(rows.iter().map(super::projects::to_ref).collect())
 }
 
-async fn cluster_refs(
-    db: &impl ConnectionTrait,
-    tenant: &TenantRecord,
-    campaign_id: Uuid,
-) -> Result<HashMap<Uuid, ClusterRef>, Error> {
-    Ok(q::groups::clusters(db, tenant.id.into_uuid(), campaign_id)
-        .await
-        .or_internal()?
-        .into_iter()
-        .map(|c| {
-            (
-                c.id,
-                ClusterRef {
-                    id: c.id,
-                    title: c.title,
-                },
-            )
-        })
-        .collect())
+/// Whether a suggestion's (drafted or published) answer adopts it.
+fn adopted(s: &campaign_suggestion::Model) -> bool {
+    Disposition::parse(&s.disposition).is_ok_and(Disposition::is_adopted)
 }
 
 /// What the public reads of a suggestion's answer: nothing until it is
 /// published.
-fn published_view(s: &campaign_suggestion::Model) -> (String, Option<String>, Option<String>) {
+pub(crate) fn published_view(
+    s: &campaign_suggestion::Model,
+) -> (String, Option<String>, Option<String>) {
     if s.published_at.is_some() {
         (s.disposition.clone(), s.answer.clone(), s.reason.clone())
     } else {
         (Disposition::NotAnswered.as_str().into(), None, None)
     }
+}
+
+/// The clusters `rows` are merged into, for links.
+async fn clusters_of(
+    db: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    rows: &[campaign_suggestion::Model],
+) -> Result<HashMap<Uuid, ClusterRef>, Error> {
+    let mut ids: Vec<Uuid> = rows.iter().filter_map(|r| r.cluster_id).collect();
+    ids.sort();
+    ids.dedup();
+    Ok(q::groups::cluster_titles(db, tenant.id.into_uuid(), &ids)
+        .await
+        .or_internal()?
+        .into_iter()
+        .map(|(id, title)| (id, ClusterRef { id, title }))
+        .collect())
 }
 
 async fn views(
@@ -135,24 +139,21 @@ async fn views(
     let ids: Vec<Uuid> = rows.iter().map(|r| r.case_id).collect();
     let case_rows = q::suggestions::cases(db, t, &ids).await.or_internal()?;
     let by_id: HashMap<Uuid, &case::Model> = case_rows.iter().map(|c| (c.id, c)).collect();
-    let clusters = cluster_refs(db, tenant, campaign.id).await?;
+    let clusters = clusters_of(db, tenant, &rows).await?;
     let groups: HashMap<Uuid, String> = q::groups::list(db, t, campaign.id)
         .await
         .or_internal()?
         .into_iter()
         .map(|g| (g.id, g.name))
         .collect();
+    let rows: Vec<_> = rows
+        .into_iter()
+        .filter_map(|s| by_id.get(&s.case_id).map(|c| (s, (*c).clone())))
+        .collect();
+    let cases: Vec<case::Model> = rows.iter().map(|(_, c)| c.clone()).collect();
+    let publics = cases::public_views(ctx, db, tenant, &cases).await?;
     let mut out = Vec::new();
-    for s in rows {
-        let Some(row) = by_id.get(&s.case_id) else {
-            continue;
-        };
-        let Some(public) = cases::public_views(ctx, db, tenant, std::slice::from_ref(*row))
-            .await?
-            .pop()
-        else {
-            continue;
-        };
+    for ((s, _), public) in rows.into_iter().zip(publics) {
         let projects = if with_projects {
             projects_of(db, tenant, s.case_id, s.cluster_id).await?
         } else {
@@ -183,9 +184,21 @@ pub async fn get(
 ) -> Result<Suggestion, Error> {
     let tx = ctx.read_tx(tenant.id).await?;
     let (campaign, _) = load(ctx, &tx, tenant, slug).await?;
+    let out = get_in(ctx, &tx, tenant, &campaign, code).await?;
+    commit(tx, out).await
+}
+
+/// `get` in the caller's transaction.
+pub(crate) async fn get_in(
+    ctx: &Ctx,
+    db: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    campaign: &campaign::Model,
+    code: &str,
+) -> Result<Suggestion, Error> {
     let not_found = || Error::not_found(format!("suggestion {code:?}"));
-    let row = cases::find_suggestion(&tx, tenant, code).await?;
-    let s = q::suggestions::by_case(&tx, tenant.id.into_uuid(), row.id)
+    let row = cases::find_suggestion(db, tenant, code).await?;
+    let s = q::suggestions::by_case(db, tenant.id.into_uuid(), row.id)
         .await
         .or_internal()?
         .filter(|s| s.campaign_id == campaign.id)
@@ -193,9 +206,8 @@ pub async fn get(
     if !row.public {
         return Err(not_found());
     }
-    let mut list = views(ctx, &tx, tenant, &campaign, vec![s], true).await?;
-    let out = list.pop().ok_or_else(not_found)?;
-    commit(tx, out).await
+    let mut list = views(ctx, db, tenant, campaign, vec![s], true).await?;
+    list.pop().ok_or_else(not_found)
 }
 
 /// Public suggestions of a campaign, oldest first, by published
@@ -210,31 +222,9 @@ pub async fn list(
     page_size: u64,
 ) -> Result<SuggestionPage, Error> {
     let size = page_size.clamp(1, PAGE_SIZE_MAX);
-    let mut query = Query {
-        public_only: true,
-        ..Query::default()
-    };
-    if let Some(d) = disposition {
-        let d = Disposition::parse(d).map_err(|m| Error::invalid("disposition", m))?;
-        if d == Disposition::NotAnswered {
-            query.published = Some(false);
-        } else {
-            query.published = Some(true);
-            query.disposition = Some(d.as_str().into());
-        }
-    }
     let tx = ctx.read_tx(tenant.id).await?;
     let (campaign, _) = load(ctx, &tx, tenant, slug).await?;
-    if let Some(theme) = theme {
-        let names = ctx.app.calendars.rules_in(&tx, tenant).await?.names;
-        let id = names
-            .category_id(theme)
-            .filter(|_| strings(&campaign.themes).iter().any(|t| t == theme))
-            .ok_or_else(|| {
-                Error::invalid("theme", format!("no theme {theme:?} in this campaign"))
-            })?;
-        query.category = Some(id);
-    }
+    let query = public_query(ctx, &tx, tenant, &campaign, disposition, theme).await?;
     let (rows, total) =
         q::suggestions::page(&tx, tenant.id.into_uuid(), campaign.id, &query, page, size)
             .await
@@ -252,6 +242,41 @@ pub async fn list(
     .await
 }
 
+/// The query for public suggestions by published disposition and theme.
+pub(crate) async fn public_query(
+    ctx: &Ctx,
+    db: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    campaign: &campaign::Model,
+    disposition: Option<&str>,
+    theme: Option<&str>,
+) -> Result<Query, Error> {
+    let mut query = Query {
+        public_only: true,
+        ..Query::default()
+    };
+    if let Some(d) = disposition {
+        let d = Disposition::parse(d).map_err(|m| Error::invalid("disposition", m))?;
+        if d == Disposition::NotAnswered {
+            query.published = Some(false);
+        } else {
+            query.published = Some(true);
+            query.disposition = Some(d.as_str().into());
+        }
+    }
+    if let Some(theme) = theme {
+        let names = ctx.app.calendars.rules_in(db, tenant).await?.names;
+        let id = names
+            .category_id(theme)
+            .filter(|_| strings(&campaign.themes).iter().any(|t| t == theme))
+            .ok_or_else(|| {
+                Error::invalid("theme", format!("no theme {theme:?} in this campaign"))
+            })?;
+        query.category = Some(id);
+    }
+    Ok(query)
+}
+
 /// What a working group sees of its suggestions.
 async fn queue_items(
     ctx: &Ctx,
@@ -264,7 +289,7 @@ async fn queue_items(
     let ids: Vec<Uuid> = rows.iter().map(|r| r.case_id).collect();
     let case_rows = q::suggestions::cases(db, t, &ids).await.or_internal()?;
     let by_id: HashMap<Uuid, &case::Model> = case_rows.iter().map(|c| (c.id, c)).collect();
-    let clusters = cluster_refs(db, tenant, campaign.id).await?;
+    let clusters = clusters_of(db, tenant, &rows).await?;
     let names = ctx.app.calendars.rules_in(db, tenant).await?.names;
     let groups: HashMap<Uuid, String> = q::groups::list(db, t, campaign.id)
         .await
@@ -497,6 +522,17 @@ pub async fn answer_many(
     }
     problems.finish()?;
     let now = ctx.now();
+    // A published answer rewritten goes back to a draft: no longer counted
+    // as answered (nor adopted) until published again.
+    let mut taken_back = FigureDelta::default();
+    let mut seen = std::collections::HashSet::new();
+    for (row, _, _) in checked.iter().filter(|(r, _, _)| seen.insert(r.id)) {
+        if let Some(s) = mine.get(&row.id).filter(|s| s.published_at.is_some()) {
+            taken_back.answered -= 1;
+            taken_back.adopted -= i64::from(adopted(s));
+        }
+    }
+    figures::add(&tx, tenant, campaign.id, taken_back).await?;
     let mut to_publish = Vec::new();
     let mut ids = Vec::new();
     // The same answer to many suggestions is one statement.
@@ -604,8 +640,17 @@ pub(crate) async fn publish_rows(
 ) -> Result<u64, Error> {
     let t = tenant.id.into_uuid();
     let now = ctx.now();
-    let rows: Vec<_> = rows.into_iter().filter(|s| s.answer.is_some()).collect();
+    let mut seen = std::collections::HashSet::new();
+    let rows: Vec<_> = rows
+        .into_iter()
+        .filter(|s| s.answer.is_some() && s.published_at.is_none() && seen.insert(s.case_id))
+        .collect();
     let ids: Vec<Uuid> = rows.iter().map(|r| r.case_id).collect();
+    let delta = FigureDelta {
+        answered: i64::try_from(rows.len()).unwrap_or(i64::MAX),
+        adopted: i64::try_from(rows.iter().filter(|s| adopted(s)).count()).unwrap_or(i64::MAX),
+        ..FigureDelta::default()
+    };
     let case_rows = q::suggestions::cases(tx, t, &ids).await.or_internal()?;
     let by_id: HashMap<Uuid, case::Model> = case_rows.into_iter().map(|c| (c.id, c)).collect();
     q::suggestions::update_many(
@@ -632,6 +677,7 @@ pub(crate) async fn publish_rows(
     }
     let n = items.len() as u64;
     cases::publish_answers(ctx, tx, tenant, items, now).await?;
+    figures::add(tx, tenant, campaign.id, delta).await?;
     if crate::services::webhooks::wanted(tx, tenant, "suggestion.answered").await? {
         for s in &rows {
             let Some(row) = by_id.get(&s.case_id) else {

@@ -24,7 +24,7 @@ pub async fn list_public(
     page: u64,
     page_size: u64,
 ) -> Result<CasePage, Error> {
-    let tx = ctx.read_tx(tenant.id).await?;
+    let tx = ctx.planned_read_tx(tenant.id).await?;
     let names = names(ctx, &tx, tenant).await?;
     let shown = Redaction::public(tenant);
     let filter = public_filter(tenant, &names, filter, department, category, shown)?;
@@ -167,7 +167,7 @@ pub async fn list_recent_public(
     limit: u64,
 ) -> Result<Vec<PublicCase>, Error> {
     filter.public_only = true;
-    let tx = ctx.read_tx(tenant.id).await?;
+    let tx = ctx.planned_read_tx(tenant.id).await?;
     let names = names(ctx, &tx, tenant).await?;
     let rows = q::page(&tx, tenant.id.into_uuid(), &filter, 0, limit)
         .await
@@ -187,7 +187,7 @@ pub async fn list_open311(
     page: u64,
     page_size: u64,
 ) -> Result<Vec<PublicCase>, Error> {
-    let tx = ctx.read_tx(tenant.id).await?;
+    let tx = ctx.planned_read_tx(tenant.id).await?;
     let names = names(ctx, &tx, tenant).await?;
     if let Some(code) = category {
         filter.category = Some(
@@ -287,7 +287,7 @@ pub async fn inbox(
     if let Some(scope) = ctx.department_scope(tenant, "case:read").await {
         filter.departments_any = Some(scope.iter().map(|d| d.into_uuid()).collect());
     }
-    let tx = ctx.read_tx(tenant.id).await?;
+    let tx = ctx.planned_read_tx(tenant.id).await?;
     let names = names(ctx, &tx, tenant).await?;
     page_of(
         tx,

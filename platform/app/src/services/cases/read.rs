@@ -130,7 +130,7 @@ pub async fn get(
     code: &str,
     secret: Option<&str>,
 ) -> Result<CaseDetail, Error> {
-    let tx = ctx.read_tx(tenant.id).await?;
+    let tx = ctx.planned_read_tx(tenant.id).await?;
     let row = find(&tx, tenant, code).await?;
     let access = access_to(ctx, &tx, tenant, &row, secret).await?;
     if !row.public && matches!(access, Access::Public) {

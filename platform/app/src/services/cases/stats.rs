@@ -96,7 +96,7 @@ pub async fn city_stats(
     to: Option<NaiveDate>,
 ) -> Result<Stats, Error> {
     let (from, to) = window(tenant, from, to)?;
-    let tx = ctx.read_tx(tenant.id).await?;
+    let tx = ctx.planned_read_tx(tenant.id).await?;
     let totals = q::stat_totals(&tx, tenant.id.into_uuid(), q::StatScope::City, from, to)
         .await
         .or_internal()?
@@ -113,7 +113,7 @@ pub async fn department_stats(
     to: Option<NaiveDate>,
 ) -> Result<Vec<Stats>, Error> {
     let (from, to) = window(tenant, from, to)?;
-    let tx = ctx.read_tx(tenant.id).await?;
+    let tx = ctx.planned_read_tx(tenant.id).await?;
     let rows = q::stat_totals(
         &tx,
         tenant.id.into_uuid(),

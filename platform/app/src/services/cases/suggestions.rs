@@ -45,8 +45,8 @@ pub(crate) async fn public_views(
 }
 
 /// The text the public reads of one case's title.
-pub(crate) fn public_title(tenant: &TenantRecord, row: &case::Model) -> String {
-    Redaction::public(tenant).text(&row.title)
+pub(crate) fn public_title(tenant: &TenantRecord, title: &str) -> String {
+    Redaction::public(tenant).text(title)
 }
 
 /// Suggestions' cases by tracking codes as people type them; a code that

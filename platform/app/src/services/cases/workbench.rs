@@ -223,7 +223,7 @@ pub async fn work_queue(
     }
     let after = query.after.as_deref().map(parse_cursor).transpose()?;
     let scope = ctx.department_scope(tenant, "case:read").await;
-    let tx = ctx.read_tx(tenant.id).await?;
+    let tx = ctx.planned_read_tx(tenant.id).await?;
     let rules = ctx.app.calendars.rules_in(&tx, tenant).await?;
     let names = rules.names.clone();
     let working = rules.calendar.clone();
@@ -428,7 +428,7 @@ pub struct DeskView {
 /// this person may not read is not found.
 pub async fn desk(ctx: &Ctx, tenant: &TenantRecord, code: &str) -> Result<DeskView, Error> {
     ctx.authorize(tenant, "case:read").await?;
-    let tx = ctx.read_tx(tenant.id).await?;
+    let tx = ctx.planned_read_tx(tenant.id).await?;
     let row = find(&tx, tenant, code).await?;
     let scope = ctx.department_scope(tenant, "case:read").await;
     if let Some(scope) = &scope

@@ -16,6 +16,7 @@ use minsheng_store::entity::{
     campaign_suggestion, case, case_department, case_event, case_idempotency, case_search, due_work,
 };
 use minsheng_store::group_commit::{GroupCommit, Job, Tally};
+use minsheng_store::queries::campaigns::rows::{FigureDelta, add_figures};
 use minsheng_store::queries::cases::{self as q, StatDelta};
 use minsheng_store::{DatabaseTransaction, DbErr, Scope, Store};
 use rand::RngCore;
@@ -98,6 +99,8 @@ pub struct Batch {
     search: Vec<case_search::ActiveModel>,
     /// What the batch's campaign suggestions have beyond their case.
     suggestions: Vec<campaign_suggestion::ActiveModel>,
+    /// Their campaigns, one entry a suggestion (for the figures).
+    campaigns: Vec<Uuid>,
     /// Forget idempotency keys older than this first (they are kept a day).
     expire_keys_before: Option<DateTime<Utc>>,
     received: HashMap<(Uuid, NaiveDate), StatDelta>,
@@ -150,6 +153,8 @@ impl Job for Submission {
         q::insert_co_departments(tx, batch.co_handlers)
             .await
             .map_err(Submission::database)?;
+        // Each campaign's count of suggestions received, as they are.
+        let mut received = batch.campaigns;
         minsheng_store::queries::campaigns::suggestions::insert_batch(tx, batch.suggestions)
             .await
             .map_err(Submission::database)?;
@@ -167,6 +172,20 @@ impl Job for Submission {
         rows.sort_by_key(|((department, day), _)| (*day, !department.is_nil(), *department));
         for ((department, day), delta) in rows {
             q::add_stats(tx, tenant, &[department], day, shard, delta)
+                .await
+                .map_err(Submission::database)?;
+        }
+        // After the counters, as publishing answers does: one lock order.
+        received.sort();
+        for same in received.chunk_by(|a, b| a == b) {
+            let Some(campaign) = same.first() else {
+                continue;
+            };
+            let delta = FigureDelta {
+                suggestions: i64::try_from(same.len()).unwrap_or(i64::MAX),
+                ..FigureDelta::default()
+            };
+            add_figures(tx, tenant, *campaign, delta)
                 .await
                 .map_err(Submission::database)?;
         }
@@ -285,6 +304,7 @@ impl Submission {
             .search
             .push(crate::services::search::row(t, id, (*self.search).clone()));
         if let Some(link) = self.suggestion {
+            batch.campaigns.push(link.campaign_id);
             batch.suggestions.push(campaign_suggestion::ActiveModel {
                 case_id: Set(id),
                 tenant_id: Set(t),

@@ -104,6 +104,16 @@ async fn show(
         ("projects".into(), json!(p)),
         ("error".into(), json!(error)),
         ("notice".into(), json!(query.notice)),
+        (
+            "published_n".into(),
+            json!(
+                query
+                    .notice
+                    .as_deref()
+                    .and_then(|n| n.strip_prefix("published:"))
+                    .and_then(|n| n.parse::<u64>().ok())
+            ),
+        ),
     ]);
     desk.render(state, "staff_campaign.html", context, status)
 }

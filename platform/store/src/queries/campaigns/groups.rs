@@ -4,6 +4,7 @@ use super::Result;
 use crate::entity::{campaign_cluster, campaign_group};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -40,6 +41,31 @@ pub async fn clusters(
         .order_by_asc(campaign_cluster::Column::Id)
         .all(db)
         .await
+}
+
+/// (id, title) of the clusters `ids`.
+pub async fn cluster_titles(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<(Uuid, String)>> {
+    let mut out = Vec::new();
+    for ids in ids.chunks(super::CHUNK) {
+        out.extend(
+            campaign_cluster::Entity::find()
+                .select_only()
+                .columns([
+                    campaign_cluster::Column::Id,
+                    campaign_cluster::Column::Title,
+                ])
+                .filter(campaign_cluster::Column::TenantId.eq(tenant_id))
+                .filter(campaign_cluster::Column::Id.is_in(ids.iter().copied()))
+                .into_tuple::<(Uuid, String)>()
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
 }
 
 pub async fn cluster(

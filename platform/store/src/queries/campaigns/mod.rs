@@ -10,16 +10,8 @@ pub mod suggestions;
 use sea_orm::DbErr;
 use sea_orm::sea_query::{Expr, Func};
 
-/// Chunks of at most 256 rows for multi-row inserts (parameter limits).
-pub(crate) fn chunks<T>(mut rows: Vec<T>) -> Vec<Vec<T>> {
-    let mut out = Vec::new();
-    while !rows.is_empty() {
-        let rest = rows.split_off(rows.len().min(256));
-        out.push(rows);
-        rows = rest;
-    }
-    out
-}
+/// At most this many rows or ids per statement (bound-parameter limits).
+pub(crate) const CHUNK: usize = 256;
 
 /// `COALESCE(CAST(SUM(col) AS BIGINT), 0)`: PostgreSQL sums BIGINT as
 /// NUMERIC.

@@ -1,6 +1,6 @@
 //! Projects, their milestones and sources.
 
-use super::{Result, chunks, sum_bigint};
+use super::{CHUNK, Result, sum_bigint};
 use crate::entity::{
     campaign_milestone as m, campaign_project as p, campaign_project_source as src,
 };
@@ -20,6 +20,73 @@ pub async fn list(
         .filter(p::Column::TenantId.eq(tenant_id))
         .filter(p::Column::CampaignId.eq(campaign_id))
         .order_by_asc(p::Column::Reference)
+        .all(db)
+        .await
+}
+
+/// What a list of projects shows of each.
+#[derive(Clone, Debug, sea_orm::FromQueryResult)]
+pub struct ProjectLine {
+    pub id: Uuid,
+    pub reference: String,
+    pub title: String,
+    pub theme: Option<String>,
+    pub lead_department_id: Option<Uuid>,
+    pub planned_fen: i64,
+    pub status: String,
+    pub progress: i16,
+    pub parent_id: Option<Uuid>,
+}
+
+/// A campaign's projects by reference, only the columns a list shows.
+pub async fn lines(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    campaign_id: Uuid,
+) -> Result<Vec<ProjectLine>> {
+    p::Entity::find()
+        .select_only()
+        .columns([
+            p::Column::Id,
+            p::Column::Reference,
+            p::Column::Title,
+            p::Column::Theme,
+            p::Column::LeadDepartmentId,
+            p::Column::PlannedFen,
+            p::Column::Status,
+            p::Column::Progress,
+            p::Column::ParentId,
+        ])
+        .filter(p::Column::TenantId.eq(tenant_id))
+        .filter(p::Column::CampaignId.eq(campaign_id))
+        .order_by_asc(p::Column::Reference)
+        .into_model::<ProjectLine>()
+        .all(db)
+        .await
+}
+
+/// Which of a campaign's projects have a source (come from citizens).
+pub async fn sourced(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    campaign_id: Uuid,
+) -> Result<Vec<Uuid>> {
+    src::Entity::find()
+        .select_only()
+        .column(src::Column::ProjectId)
+        .distinct()
+        .filter(src::Column::TenantId.eq(tenant_id))
+        .filter(
+            src::Column::ProjectId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(p::Column::Id)
+                    .from(p::Entity)
+                    .and_where(Expr::col(p::Column::TenantId).eq(tenant_id))
+                    .and_where(Expr::col(p::Column::CampaignId).eq(campaign_id))
+                    .to_owned(),
+            ),
+        )
+        .into_tuple::<Uuid>()
         .all(db)
         .await
 }
@@ -44,11 +111,11 @@ pub async fn by_ids(
     ids: &[Uuid],
 ) -> Result<Vec<p::Model>> {
     let mut out = Vec::new();
-    for ids in chunks(ids.to_vec()) {
+    for ids in ids.chunks(CHUNK) {
         out.extend(
             p::Entity::find()
                 .filter(p::Column::TenantId.eq(tenant_id))
-                .filter(p::Column::Id.is_in(ids))
+                .filter(p::Column::Id.is_in(ids.iter().copied()))
                 .order_by_asc(p::Column::Reference)
                 .all(db)
                 .await?,
@@ -95,11 +162,11 @@ pub async fn milestones(
     project_ids: &[Uuid],
 ) -> Result<Vec<m::Model>> {
     let mut out = Vec::new();
-    for ids in chunks(project_ids.to_vec()) {
+    for ids in project_ids.chunks(CHUNK) {
         out.extend(
             m::Entity::find()
                 .filter(m::Column::TenantId.eq(tenant_id))
-                .filter(m::Column::ProjectId.is_in(ids))
+                .filter(m::Column::ProjectId.is_in(ids.iter().copied()))
                 .order_by_asc(m::Column::Day)
                 .order_by_asc(m::Column::Id)
                 .all(db)
@@ -114,8 +181,9 @@ pub async fn insert_milestone(db: &impl ConnectionTrait, row: m::ActiveModel) ->
 }
 
 pub async fn insert_sources(db: &impl ConnectionTrait, rows: Vec<src::ActiveModel>) -> Result<()> {
-    for chunk in chunks(rows) {
-        src::Entity::insert_many(chunk)
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        src::Entity::insert_many(rows.by_ref().take(CHUNK))
             .exec_without_returning(db)
             .await?;
     }
@@ -129,11 +197,11 @@ pub async fn sources(
     project_ids: &[Uuid],
 ) -> Result<Vec<src::Model>> {
     let mut out = Vec::new();
-    for ids in chunks(project_ids.to_vec()) {
+    for ids in project_ids.chunks(CHUNK) {
         out.extend(
             src::Entity::find()
                 .filter(src::Column::TenantId.eq(tenant_id))
-                .filter(src::Column::ProjectId.is_in(ids))
+                .filter(src::Column::ProjectId.is_in(ids.iter().copied()))
                 .order_by_asc(src::Column::Id)
                 .all(db)
                 .await?,

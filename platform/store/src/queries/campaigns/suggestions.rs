@@ -1,7 +1,7 @@
 //! Suggestions beside their cases: the rows, the queue, counts by
 //! disposition, the published answers.
 
-use super::{Result, chunks};
+use super::{CHUNK, Result};
 use crate::entity::{campaign_suggestion as s, case};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -12,8 +12,9 @@ use uuid::Uuid;
 
 /// Insert the suggestion rows of an intake batch.
 pub async fn insert_batch(db: &impl ConnectionTrait, rows: Vec<s::ActiveModel>) -> Result<()> {
-    for chunk in chunks(rows) {
-        s::Entity::insert_many(chunk)
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        s::Entity::insert_many(rows.by_ref().take(CHUNK))
             .exec_without_returning(db)
             .await?;
     }
@@ -38,11 +39,11 @@ pub async fn by_cases(
     case_ids: &[Uuid],
 ) -> Result<Vec<s::Model>> {
     let mut out = Vec::new();
-    for ids in chunks(case_ids.to_vec()) {
+    for ids in case_ids.chunks(CHUNK) {
         out.extend(
             s::Entity::find()
                 .filter(s::Column::TenantId.eq(tenant_id))
-                .filter(s::Column::CaseId.is_in(ids))
+                .filter(s::Column::CaseId.is_in(ids.iter().copied()))
                 .all(db)
                 .await?,
         );
@@ -57,11 +58,74 @@ pub async fn cases(
     case_ids: &[Uuid],
 ) -> Result<Vec<case::Model>> {
     let mut out = Vec::new();
-    for ids in chunks(case_ids.to_vec()) {
+    for ids in case_ids.chunks(CHUNK) {
         out.extend(
             case::Entity::find()
                 .filter(case::Column::TenantId.eq(tenant_id))
-                .filter(case::Column::Id.is_in(ids))
+                .filter(case::Column::Id.is_in(ids.iter().copied()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// What a link to a suggestion shows of its case.
+#[derive(Clone, Debug, sea_orm::FromQueryResult)]
+pub struct CaseRef {
+    pub id: Uuid,
+    pub tracking_code: String,
+    pub title: String,
+    pub public: bool,
+    pub category_id: Uuid,
+}
+
+/// The links to the cases of `case_ids` (only the columns a link shows).
+pub async fn case_refs(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    case_ids: &[Uuid],
+) -> Result<Vec<CaseRef>> {
+    let mut out = Vec::new();
+    for ids in case_ids.chunks(CHUNK) {
+        out.extend(
+            case::Entity::find()
+                .select_only()
+                .columns([
+                    case::Column::Id,
+                    case::Column::TrackingCode,
+                    case::Column::Title,
+                    case::Column::Public,
+                    case::Column::CategoryId,
+                ])
+                .filter(case::Column::TenantId.eq(tenant_id))
+                .filter(case::Column::Id.is_in(ids.iter().copied()))
+                .into_model::<CaseRef>()
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// (suggestion, cluster) of every suggestion merged into `cluster_ids`,
+/// oldest first.
+pub async fn cluster_members(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    cluster_ids: &[Uuid],
+) -> Result<Vec<(Uuid, Uuid)>> {
+    let mut out = Vec::new();
+    for ids in cluster_ids.chunks(CHUNK) {
+        out.extend(
+            s::Entity::find()
+                .select_only()
+                .columns([s::Column::CaseId, s::Column::ClusterId])
+                .filter(s::Column::TenantId.eq(tenant_id))
+                .filter(s::Column::ClusterId.is_in(ids.iter().copied()))
+                .order_by_asc(s::Column::SubmittedAt)
+                .order_by_asc(s::Column::CaseId)
+                .into_tuple::<(Uuid, Uuid)>()
                 .all(db)
                 .await?,
         );
@@ -84,6 +148,8 @@ pub struct Query {
     pub public_only: bool,
     /// Only suggestions of this category (theme).
     pub category: Option<Uuid>,
+    /// Only suggestions whose answer was due before this time.
+    pub due_before: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 fn filtered(tenant_id: Uuid, campaign_id: Uuid, q: &Query) -> sea_orm::Select<s::Entity> {
@@ -109,21 +175,45 @@ fn filtered(tenant_id: Uuid, campaign_id: Uuid, q: &Query) -> sea_orm::Select<s:
         Some(false) => find = find.filter(s::Column::AnsweredAt.is_null()),
         None => {}
     }
-    if q.public_only || q.category.is_some() {
+    if q.public_only || q.category.is_some() || q.due_before.is_some() {
+        // Each suggestion's own case, looked up by its key (an `IN` over
+        // the city's public cases would read all of them for one page).
         let mut cases = sea_orm::sea_query::Query::select()
-            .column(case::Column::Id)
+            .expr(Expr::val(1))
             .from(case::Entity)
-            .and_where(Expr::col(case::Column::TenantId).eq(tenant_id))
+            .and_where(Expr::col((case::Entity, case::Column::TenantId)).eq(tenant_id))
+            .and_where(
+                Expr::col((case::Entity, case::Column::Id)).equals((s::Entity, s::Column::CaseId)),
+            )
             .to_owned();
         if q.public_only {
-            cases.and_where(Expr::col(case::Column::Public).eq(true));
+            cases.and_where(Expr::col((case::Entity, case::Column::Public)).eq(true));
         }
         if let Some(category) = q.category {
-            cases.and_where(Expr::col(case::Column::CategoryId).eq(category));
+            cases.and_where(Expr::col((case::Entity, case::Column::CategoryId)).eq(category));
         }
-        find = find.filter(s::Column::CaseId.in_subquery(cases));
+        if let Some(due) = q.due_before {
+            cases.and_where(Expr::col((case::Entity, case::Column::AnswerDeadline)).lt(due));
+        }
+        find = find.filter(Expr::exists(cases));
     }
     find
+}
+
+/// Page `page` of `size` suggestions (`limit` rows at most), oldest first.
+fn ordered(
+    tenant_id: Uuid,
+    campaign_id: Uuid,
+    q: &Query,
+    page: u64,
+    size: u64,
+    limit: u64,
+) -> sea_orm::Select<s::Entity> {
+    filtered(tenant_id, campaign_id, q)
+        .order_by_asc(s::Column::SubmittedAt)
+        .order_by_asc(s::Column::CaseId)
+        .offset(page * size)
+        .limit(limit)
 }
 
 /// One page of suggestions, oldest first, and how many match.
@@ -136,14 +226,41 @@ pub async fn page(
     size: u64,
 ) -> Result<(Vec<s::Model>, u64)> {
     let total = filtered(tenant_id, campaign_id, q).count(db).await?;
-    let rows = filtered(tenant_id, campaign_id, q)
-        .order_by_asc(s::Column::SubmittedAt)
-        .order_by_asc(s::Column::CaseId)
-        .offset(page * size)
-        .limit(size)
+    let rows = ordered(tenant_id, campaign_id, q, page, size, size)
         .all(db)
         .await?;
     Ok((rows, total))
+}
+
+/// What a public list shows of a suggestion beside its case.
+#[derive(Clone, Debug, sea_orm::FromQueryResult)]
+pub struct SuggestionLine {
+    pub case_id: Uuid,
+    pub disposition: String,
+    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// One page of suggestions, oldest first, with only the columns a public
+/// list shows, without counting them all: `size + 1` rows tell whether
+/// another page follows.
+pub async fn page_lines(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    campaign_id: Uuid,
+    q: &Query,
+    page: u64,
+    size: u64,
+) -> Result<Vec<SuggestionLine>> {
+    ordered(tenant_id, campaign_id, q, page, size, size + 1)
+        .select_only()
+        .columns([
+            s::Column::CaseId,
+            s::Column::Disposition,
+            s::Column::PublishedAt,
+        ])
+        .into_model::<SuggestionLine>()
+        .all(db)
+        .await
 }
 
 /// Every suggestion of a campaign (open data, recounts).
@@ -211,11 +328,11 @@ pub async fn merge(
     case_ids: &[Uuid],
     cluster_id: Uuid,
 ) -> Result<()> {
-    for ids in chunks(case_ids.to_vec()) {
+    for ids in case_ids.chunks(CHUNK) {
         s::Entity::update_many()
             .col_expr(s::Column::ClusterId, Expr::value(cluster_id))
             .filter(s::Column::TenantId.eq(tenant_id))
-            .filter(s::Column::CaseId.is_in(ids))
+            .filter(s::Column::CaseId.is_in(ids.iter().copied()))
             .exec(db)
             .await?;
     }
@@ -251,11 +368,11 @@ pub async fn in_clusters(
     cluster_ids: &[Uuid],
 ) -> Result<Vec<s::Model>> {
     let mut out = Vec::new();
-    for ids in chunks(cluster_ids.to_vec()) {
+    for ids in cluster_ids.chunks(CHUNK) {
         out.extend(
             s::Entity::find()
                 .filter(s::Column::TenantId.eq(tenant_id))
-                .filter(s::Column::ClusterId.is_in(ids))
+                .filter(s::Column::ClusterId.is_in(ids.iter().copied()))
                 .order_by_asc(s::Column::SubmittedAt)
                 .order_by_asc(s::Column::CaseId)
                 .all(db)
@@ -265,14 +382,25 @@ pub async fn in_clusters(
     Ok(out)
 }
 
-/// Per working group (none for suggestions no group answers): how many
-/// suggestions, how many answered (drafted or published), how many
-/// published.
+/// How far a working group has got with its suggestions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GroupCounts {
+    pub total: i64,
+    /// Answered: drafted or published.
+    pub answered: i64,
+    pub published: i64,
+    /// Not published and past the answer deadline at `now`.
+    pub overdue: i64,
+}
+
+/// Per working group (`None` for suggestions no group answers): how many
+/// suggestions, answered, published and overdue at `now`.
 pub async fn per_group(
     db: &impl ConnectionTrait,
     tenant_id: Uuid,
     campaign_id: Uuid,
-) -> Result<Vec<(Option<Uuid>, i64, i64, i64)>> {
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<(Option<Uuid>, GroupCounts)>> {
     let count = |q: Query| {
         filtered(tenant_id, campaign_id, &q)
             .select_only()
@@ -293,12 +421,26 @@ pub async fn per_group(
         ..Query::default()
     })
     .await?;
+    let overdue = count(Query {
+        published: Some(false),
+        due_before: Some(now),
+        ..Query::default()
+    })
+    .await?;
     let find = |list: &[(Option<Uuid>, i64)], g: Option<Uuid>| {
         list.iter().find(|(x, _)| *x == g).map_or(0, |(_, n)| *n)
     };
     Ok(total
         .iter()
-        .map(|(g, n)| (*g, *n, find(&answered, *g), find(&published, *g)))
+        .map(|(g, n)| {
+            let counts = GroupCounts {
+                total: *n,
+                answered: find(&answered, *g),
+                published: find(&published, *g),
+                overdue: find(&overdue, *g),
+            };
+            (*g, counts)
+        })
         .collect())
 }
 
@@ -309,11 +451,11 @@ pub async fn update_many(
     case_ids: &[Uuid],
     row: s::ActiveModel,
 ) -> Result<()> {
-    for ids in chunks(case_ids.to_vec()) {
+    for ids in case_ids.chunks(CHUNK) {
         s::Entity::update_many()
             .set(row.clone())
             .filter(s::Column::TenantId.eq(tenant_id))
-            .filter(s::Column::CaseId.is_in(ids))
+            .filter(s::Column::CaseId.is_in(ids.iter().copied()))
             .exec(db)
             .await?;
     }
