@@ -23,8 +23,11 @@ mod m20261207_000009_workbench;
 mod m20261207_000010_cohandling_stats;
 mod m20261207_000011_supervised_index;
 mod m20261207_000012_campaigns;
+mod m20261207_000013_search;
 mod m20261207_000014_row_security_per_statement;
 mod m20261207_000015_campaign_figures;
+mod m20261207_000016_case_merges;
+mod m20261207_000017_search_listing;
 
 pub struct Migrator;
 
@@ -44,8 +47,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_cohandling_stats::Migration),
             Box::new(m20261207_000011_supervised_index::Migration),
             Box::new(m20261207_000012_campaigns::Migration),
+            Box::new(m20261207_000013_search::Migration),
             Box::new(m20261207_000014_row_security_per_statement::Migration),
             Box::new(m20261207_000015_campaign_figures::Migration),
+            Box::new(m20261207_000016_case_merges::Migration),
+            Box::new(m20261207_000017_search_listing::Migration),
         ]
     }
 }

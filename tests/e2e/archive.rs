@@ -20,9 +20,9 @@ use minsheng_plugin_host::examples;
 use minsheng_store::entity::{
     answer_template, api_key, audit_event, calendar_day, campaign, campaign_cluster,
     campaign_group, campaign_milestone, campaign_project, campaign_project_source,
-    campaign_suggestion, case, case_department, case_event, case_idempotency, case_stat, category,
-    department, due_work, escalation, outbox, plugin, role, tenant, tenant_host, user,
-    user_department, user_role, webhook,
+    campaign_suggestion, case, case_department, case_event, case_idempotency, case_not_duplicate,
+    case_stat, category, department, due_work, escalation, outbox, plugin, role, tenant,
+    tenant_host, user, user_department, user_role, webhook,
 };
 use reqwest::Method;
 use sea_orm::{
@@ -51,6 +51,7 @@ const TABLES: &[&str] = &[
     "plugins",
     "cases",
     "case_departments",
+    "case_not_duplicates",
     "campaigns",
     "campaign_groups",
     "campaign_clusters",
@@ -185,6 +186,11 @@ async fn compare(a: &TestApp, b: &TestApp, id: Uuid) -> Vec<(&'static str, usize
         (
             "case_departments",
             same::<case_department::Entity>(ta, tb, case_department::Column::TenantId, id).await,
+        ),
+        (
+            "case_not_duplicates",
+            same::<case_not_duplicate::Entity>(ta, tb, case_not_duplicate::Column::TenantId, id)
+                .await,
         ),
         (
             "campaigns",
@@ -558,6 +564,37 @@ async fn archive_round_trip(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 201);
+    let first: Value = resp.json().await.unwrap();
+    // A merged duplicate and a pair that is not one (并单).
+    let mut codes = Vec::new();
+    for title in ["小区路灯不亮了", "小区门口路灯坏了"] {
+        let (status, body) = a
+            .send_json(
+                Method::POST,
+                "/tenants/daqing/cases",
+                &json!({"category": "other", "title": title, "text": "小区路灯坏了一个月，晚上出行不便。", "public": true}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        codes.push(body["tracking_code"].as_str().unwrap().to_owned());
+    }
+    let main = first["tracking_code"].as_str().unwrap();
+    let (status, body) = a
+        .send_json(
+            Method::POST,
+            &format!("/tenants/daqing/cases/{}/merge", codes[0]),
+            &json!({"into": main}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = a
+        .send_json(
+            Method::POST,
+            &format!("/tenants/daqing/cases/{}/not-duplicate", codes[1]),
+            &json!({"other": main}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
     campaign_rows(&a).await;
     lap("server A and the extras", &mut t);
 
@@ -625,7 +662,10 @@ async fn archive_round_trip(backend: Backend) {
     assert_eq!(header["version"], 1);
     assert_eq!(header["tenant"], "daqing");
     assert_eq!(header["counts"]["cases"], CASES);
-    assert_eq!(header["omitted"], json!(["sessions", "login_throttle"]));
+    assert_eq!(
+        header["omitted"],
+        json!(["sessions", "login_throttle", "case_search"])
+    );
     assert_eq!(header["tables"], json!(TABLES));
     assert!(!header["migrations"].as_array().unwrap().is_empty());
     assert!(

@@ -86,6 +86,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("post", "/v1/tenants/{tenant}/cases")
         | ("get", "/v1/tenants/{tenant}/cases")
         | ("get", "/v1/tenants/{tenant}/cases/{case}")
+        | ("get", "/v1/tenants/{tenant}/cases/similar")
         | ("get", "/v1/tenants/{tenant}/stats")
         | ("get", "/v1/tenants/{tenant}/stats/departments") => Public,
         ("get", "/v1/tenants/{tenant}/inbox") => Permission("case:read"),
@@ -94,7 +95,9 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("post", "/v1/tenants/{tenant}/cases/{case}/accept")
         | ("post", "/v1/tenants/{tenant}/cases/{case}/reject")
         | ("post", "/v1/tenants/{tenant}/cases/{case}/close")
-        | ("post", "/v1/tenants/{tenant}/cases/{case}/release") => Permission("case:accept"),
+        | ("post", "/v1/tenants/{tenant}/cases/{case}/release")
+        | ("post", "/v1/tenants/{tenant}/cases/{case}/merge")
+        | ("post", "/v1/tenants/{tenant}/cases/{case}/not-duplicate") => Permission("case:accept"),
         ("post", "/v1/tenants/{tenant}/cases/{case}/assign") => Permission("case:assign"),
         ("post", "/v1/tenants/{tenant}/cases/{case}/start")
         | ("post", "/v1/tenants/{tenant}/cases/{case}/return")
@@ -276,6 +279,7 @@ pub(crate) fn fill(path: &str, ids: &Ids, id_kind: &str) -> String {
         .replace("{project}", &ids.project)
         .replace("{date}", "2026-12-24")
         .replace("/calendar/deadline", "/calendar/deadline?working_days=3")
+        .replace("/cases/similar", "/cases/similar?text=heating")
 }
 
 fn body_for(method: &str, path: &str, own: &Ids, n: usize) -> Option<Value> {
@@ -317,6 +321,8 @@ fn body_for(method: &str, path: &str, own: &Ids, n: usize) -> Option<Value> {
         ("post", "rating") => json!({"rating": "satisfied"}),
         ("post", "opinion") => json!({"department": "rlgs", "text": "matrix text"}),
         ("post", "supervision") => json!({"text": "matrix text"}),
+        ("post", "merge") => json!({"into": own.case}),
+        ("post", "not-duplicate") => json!({"other": own.case}),
         ("post", "answer-templates") => {
             json!({"department": "rlgs", "title": format!("M {n}"), "text": "matrix text"})
         }

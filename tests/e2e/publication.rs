@@ -435,7 +435,9 @@ async fn publication_settings_in_bundles(backend: Backend) {
     assert_eq!(
         tenant["publication"],
         json!({"redact_personal_data": true, "review_before_publication": false,
-               "close_unrated_after_days": 7, "demo": true})
+               "close_unrated_after_days": 7, "demo": true,
+               "words": ["东城领秀", "百湖民声", "龙凤区", "让胡路区", "萨尔图区", "红岗区",
+                         "大同区", "高新区", "市热力公司", "热力公司", "城管局", "私车营运", "黑车"]})
     );
 
     // Export, change the section, apply: the city has the new settings.

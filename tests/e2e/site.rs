@@ -507,7 +507,10 @@ async fn public_pages(backend: Backend) {
     let (status, list) = page(&app, "/t/springfield/answers?q=elm", None).await;
     assert_eq!(status, 200);
     assert_eq!(testid(&list, "total"), "1");
-    assert!(list.contains("Second pothole on Elm") && !list.contains("Pothole on Main"));
+    // The searched word is marked in the result.
+    assert!(
+        list.contains("Second pothole on <mark>Elm</mark>") && !list.contains("Pothole on Main")
+    );
     let (_, list) = page(&app, "/t/springfield/answers?q=100%25", None).await;
     assert_eq!(testid(&list, "total"), "0");
     for bad in [

@@ -16,7 +16,7 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-async fn page(app: &TestApp, auth: &Auth, path: &str) -> (u16, String) {
+pub(crate) async fn page(app: &TestApp, auth: &Auth, path: &str) -> (u16, String) {
     let resp = browser()
         .get(app.url(path))
         .header("cookie", auth.cookie.clone().unwrap_or_default())
@@ -27,7 +27,12 @@ async fn page(app: &TestApp, auth: &Auth, path: &str) -> (u16, String) {
 }
 
 /// Post a workbench form; its status and `Location` (or body).
-async fn post(app: &TestApp, auth: &Auth, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+pub(crate) async fn post(
+    app: &TestApp,
+    auth: &Auth,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
     let mut form: Vec<(&str, &str)> = vec![("csrf_token", auth.csrf.as_deref().unwrap_or(""))];
     form.extend_from_slice(fields);
     let resp = browser()

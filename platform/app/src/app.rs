@@ -34,6 +34,10 @@ impl App {
     /// Everything a service needs, loaded from the database.
     pub async fn new(config: Config, store: Store) -> anyhow::Result<Self> {
         services::accounts::ensure_all_builtin_roles(&store).await?;
+        // Load jieba's dictionary now rather than on the first submission.
+        tokio::task::spawn_blocking(|| {
+            minsheng_text::Segmenter::shared();
+        });
         Ok(Self {
             policy: Policy::load(store.clone()).await?,
             limits: Arc::new(RateLimits::per_minute(config.anonymous_rate_per_minute)),

@@ -180,6 +180,7 @@ async fn bare_insert(store: &Store, run: u32) -> Run {
                     unredacted: Set(None),
                     supervised_at: Set(None),
                     kind: Set("case".into()),
+                    merged_into_id: Set(None),
                 };
                 let t0 = Instant::now();
                 let tx = store.begin(Scope::Tenant(t)).await.unwrap();

@@ -275,6 +275,29 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if !store.pending_migrations().await?.is_empty() {
         store.migrate().await?;
     }
+    // Cases without search rows (written before the index existed, or
+    // imported): indexed before listening, with progress, when few; in the
+    // background otherwise.
+    let missing = minsheng_app::services::search::missing(&store).await?;
+    if missing > 0 && missing <= 20_000 {
+        let n = minsheng_app::services::search::backfill(
+            &store,
+            None,
+            cli::search_progress("search index"),
+        )
+        .await?;
+        eprintln!();
+        println!("indexed {n} case(s) for search");
+    } else if missing > 0 {
+        let store = store.clone();
+        println!("indexing {missing} case(s) for search in the background");
+        tokio::spawn(async move {
+            match minsheng_app::services::search::backfill(&store, None, |_, _| {}).await {
+                Ok(n) => tracing::info!(cases = n, "search index backfilled"),
+                Err(e) => tracing::error!(error = %e, "search backfill failed"),
+            }
+        });
+    }
     let loaded = if config.load_demo_tenants {
         load_bundles_if_empty(&store, &config.tenants_dir).await?
     } else {

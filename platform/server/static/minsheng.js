@@ -42,6 +42,50 @@
       });
     });
   }
+  // Similar questions: as the citizen types a title, the answered public
+  // cases like it (the same list the "check" button shows without
+  // JavaScript).
+  var similar = document.getElementById("similar");
+  var title = document.getElementById("title");
+  if (similar && title && window.fetch) {
+    var timer = null;
+    var asked = "";
+    var list = similar.querySelector("ul");
+    var show = function (items) {
+      list.textContent = "";
+      var none = similar.querySelector("[data-testid=similar-none]");
+      if (none) none.remove();
+      items.forEach(function (s) {
+        var li = document.createElement("li");
+        var a = document.createElement("a");
+        a.href = similar.getAttribute("data-similar-base") + "cases/" + encodeURIComponent(s["case"].tracking_code);
+        a.textContent = s["case"].title;
+        li.appendChild(a);
+        if (s["case"].answer) {
+          var p = document.createElement("span");
+          p.className = "snippet";
+          p.textContent = Array.from(s["case"].answer).slice(0, 80).join("");
+          li.appendChild(document.createElement("br"));
+          li.appendChild(p);
+        }
+        list.appendChild(li);
+      });
+      similar.hidden = items.length === 0;
+    };
+    title.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        var q = title.value.trim();
+        if (Array.from(q).length < 4 || q === asked) return;
+        asked = q;
+        var url = similar.getAttribute("data-similar-url") + "?text=" + encodeURIComponent(q);
+        fetch(url, { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+          .then(function (body) { if (asked === q) show(body.items || []); })
+          .catch(function () {});
+      }, 400);
+    });
+  }
   // A form sends once: the button is disabled after the first submit (the
   // server also refuses a second case for the same form).
   document.querySelectorAll("form[data-once]").forEach(function (form) {

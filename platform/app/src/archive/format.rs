@@ -37,6 +37,10 @@ pub const OMITTED: &[(&str, &str)] = &[
         "login_throttle",
         "failed sign-in counters; they start afresh",
     ),
+    (
+        "case_search",
+        "the search index; made again from the cases (`minsheng search backfill`, or at start)",
+    ),
 ];
 
 /// The first line.

@@ -59,6 +59,10 @@ async fn import_all(
                 tx.commit()
                     .await
                     .context("the database refused to commit the import")?;
+                // The search index is not in archives: made from the cases.
+                crate::services::search::backfill(store, None, |_, _| {})
+                    .await
+                    .context("the import is in, but its cases could not be indexed for search (run `minsheng search backfill`)")?;
             }
             Ok(imported)
         }

@@ -9,9 +9,9 @@ use async_trait::async_trait;
 use minsheng_store::entity::{
     answer_template, api_key, audit_event, calendar_day, campaign, campaign_cluster,
     campaign_group, campaign_milestone, campaign_project, campaign_project_source,
-    campaign_suggestion, case, case_department, case_event, case_idempotency, case_stat, category,
-    department, due_work, escalation, outbox, plugin, role, tenant, tenant_host, user,
-    user_department, user_role, webhook,
+    campaign_suggestion, case, case_department, case_event, case_idempotency, case_not_duplicate,
+    case_stat, category, department, due_work, escalation, outbox, plugin, role, tenant,
+    tenant_host, user, user_department, user_role, webhook,
 };
 use sea_orm::sea_query::Condition;
 use sea_orm::{
@@ -100,6 +100,7 @@ pub fn all() -> Vec<Box<dyn Table>> {
         of::<plugin::Entity>(plugin::Column::TenantId, vec![plugin::Column::Id]),
         of::<case::Entity>(case::Column::TenantId, vec![case::Column::Id]),
         of::<case_department::Entity>(case_department::Column::TenantId, vec![]),
+        of::<case_not_duplicate::Entity>(case_not_duplicate::Column::TenantId, vec![]),
         of::<campaign::Entity>(campaign::Column::TenantId, vec![campaign::Column::Id]),
         of::<campaign_group::Entity>(
             campaign_group::Column::TenantId,

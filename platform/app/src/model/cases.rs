@@ -73,6 +73,36 @@ pub struct PublicCase {
     pub media_url: Option<String>,
     /// When anything about the case last changed.
     pub updated_at: DateTime<Utc>,
+    /// In a search's results: the searched words marked in the title and
+    /// in a short piece of the text or answer.
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub highlight: Option<Highlight>,
+}
+
+/// A public, answered case like a question being asked.
+#[derive(Clone, Debug, Object, Serialize)]
+pub struct SimilarCase {
+    pub case: PublicCase,
+    /// How alike the two are, 0 to 1 (the share of pairs of neighbouring
+    /// characters they have in common).
+    pub score: f64,
+}
+
+/// Public answered cases like a question, most alike first (at most 5).
+#[derive(Clone, Debug, Object, Serialize)]
+pub struct SimilarCases {
+    pub items: Vec<SimilarCase>,
+}
+
+/// Searched words marked for display: HTML, the case's text escaped and
+/// each searched word in `<mark>`.
+#[derive(Clone, Debug, Object, Serialize)]
+pub struct Highlight {
+    pub title: String,
+    /// About 80 characters of the text (or, when only the answer holds a
+    /// searched word, of the answer) around the first searched word.
+    pub snippet: String,
 }
 
 /// A case as its city's staff (or its own citizen) see it.
@@ -98,6 +128,11 @@ pub struct CaseDetail {
     pub opinions: Vec<Opinion>,
     /// When a supervisor put the case under supervision (督办; staff only).
     pub supervised_at: Option<DateTime<Utc>>,
+    /// Merged as a duplicate (并单) into the case with this tracking code:
+    /// this case is closed and follows that one's answer.
+    pub merged_into: Option<String>,
+    /// The answer of the case it was merged into, once there is one.
+    pub merged_answer: Option<String>,
 }
 
 /// A co-handling department (协办) of a case and its opinion.
@@ -222,6 +257,20 @@ pub struct DecisionInput {
 #[oai(deny_unknown_fields)]
 pub struct TextInput {
     pub text: String,
+}
+
+/// 并单: the case (tracking code) a duplicate is merged into.
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct CaseMergeInput {
+    pub into: String,
+}
+
+/// The case (tracking code) that is not a duplicate of this one.
+#[derive(Clone, Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NotDuplicateInput {
+    pub other: String,
 }
 
 /// An answer template (常用语).

@@ -23,8 +23,9 @@ pub use campaigns::{
 };
 pub use cases::{
     AnswerTemplate, AnswerTemplateInput, AssignInput, CaseCreated, CaseDetail, CaseFlags,
-    CaseInput, CasePage, DecisionInput, ExtensionInput, Opinion, OpinionInput, PublicCase,
-    RatingInput, ReasonInput, ReleaseInput, Stats, TextInput, TimelineEvent, TransferInput,
+    CaseInput, CaseMergeInput, CasePage, DecisionInput, ExtensionInput, Highlight,
+    NotDuplicateInput, Opinion, OpinionInput, PublicCase, RatingInput, ReasonInput, ReleaseInput,
+    SimilarCase, SimilarCases, Stats, TextInput, TimelineEvent, TransferInput,
 };
 pub use directory::{
     Attribute, AttributeValue, Category, CategoryInput, CategoryPatch, Department, DepartmentInput,

@@ -48,6 +48,14 @@ pub struct Publication {
     /// Every page says the city's data is generated for a demonstration.
     #[oai(default)]
     pub demo: bool,
+    /// The city's own words for search, similar questions and topics:
+    /// estates, places, department short names (`东城领秀`, `龙凤区`), kept
+    /// whole when text is split into words. 2 to 20 letters or digits
+    /// each, at most 2,000. After changing them, run
+    /// `minsheng search reindex <city>`.
+    #[oai(default, skip_serializing_if_is_empty)]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -65,6 +73,7 @@ impl Default for Publication {
             review_before_publication: false,
             close_unrated_after_days: 7,
             demo: false,
+            words: Vec::new(),
         }
     }
 }

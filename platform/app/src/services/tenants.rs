@@ -148,6 +148,26 @@ fn check_publication(
         );
         return None;
     }
+    if settings.words.len() > 2000 {
+        p.push(
+            "publication.words",
+            format!("at most 2000 words, not {}", settings.words.len()),
+        );
+        return None;
+    }
+    let mut bad = false;
+    for (i, word) in settings.words.iter().enumerate() {
+        if let Some(problem) = minsheng_text::word_problem(word) {
+            p.push(
+                format!("publication.words[{i}]"),
+                format!("{word:?} {problem}"),
+            );
+            bad = true;
+        }
+    }
+    if bad {
+        return None;
+    }
     if *settings == Publication::default() {
         return Some(None);
     }

@@ -8,9 +8,9 @@ use crate::app::ServerState;
 use chrono::{NaiveDate, NaiveTime};
 use minsheng_app::access::Ctx;
 use minsheng_app::model::{
-    AnswerTemplate, AnswerTemplateInput, AssignInput, CaseCreated, CaseDetail, CaseInput, CasePage,
-    DecisionInput, ExtensionInput, OpinionInput, RatingInput, ReasonInput, ReleaseInput, Stats,
-    TextInput, TransferInput,
+    AnswerTemplate, AnswerTemplateInput, AssignInput, CaseCreated, CaseDetail, CaseInput,
+    CaseMergeInput, CasePage, DecisionInput, ExtensionInput, NotDuplicateInput, OpinionInput,
+    RatingInput, ReasonInput, ReleaseInput, SimilarCases, Stats, TextInput, TransferInput,
 };
 use minsheng_app::services::answer_templates;
 use minsheng_app::services::cases::{self, StaffAction};
@@ -73,6 +73,20 @@ fn filter(
     })
 }
 
+/// The search words of `q`: at most 100 characters (none when blank).
+fn search_text(q: Option<String>) -> Result<Option<String>, minsheng_domain::Error> {
+    let Some(q) = q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()) else {
+        return Ok(None);
+    };
+    if q.chars().count() > 100 {
+        return Err(minsheng_domain::Error::invalid(
+            "q",
+            "must be at most 100 characters",
+        ));
+    }
+    Ok(Some(q))
+}
+
 #[OpenApi(prefix_path = "/v1/tenants", tag = "ApiTags::Cases")]
 impl CasesApi {
     /// Submit a question or complaint; anonymous citizens keep the secret.
@@ -94,13 +108,16 @@ impl CasesApi {
         })
     }
 
-    /// Public cases, newest first, with filters.
+    /// Public cases, newest first, with filters. With `q`, only cases whose
+    /// title, text or answer holds every word of `q` (Chinese segmented
+    /// into words), best matches first, each with `highlight`.
     #[oai(path = "/:tenant/cases", method = "get")]
     #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,
         ctx: Data<&Ctx>,
         tenant: Path<String>,
+        q: Query<Option<String>>,
         department: Query<Option<String>>,
         category: Query<Option<String>>,
         state: Query<Option<String>>,
@@ -110,7 +127,8 @@ impl CasesApi {
         page_size: Query<Option<u64>>,
     ) -> ApiResult<Json<CasePage>> {
         let t = ctx.tenant(&tenant).await?;
-        let f = filter(state.as_deref(), from.0, to.0)?;
+        let mut f = filter(state.as_deref(), from.0, to.0)?;
+        f.search = search_text(q.0)?;
         let list = cases::list_public(
             &ctx,
             &t,
@@ -122,6 +140,19 @@ impl CasesApi {
         )
         .await?;
         Ok(Json(list))
+    }
+
+    /// Public answered cases like `text` (what a citizen is about to ask),
+    /// most alike first, at most 5.
+    #[oai(path = "/:tenant/cases/similar", method = "get")]
+    async fn similar(
+        &self,
+        ctx: Data<&Ctx>,
+        tenant: Path<String>,
+        text: Query<String>,
+    ) -> ApiResult<Json<SimilarCases>> {
+        let t = ctx.tenant(&tenant).await?;
+        Ok(Json(cases::similar_public(&ctx, &t, &text).await?))
     }
 
     /// One case: public ones to anyone; with `X-Case-Secret` (or as the
@@ -379,6 +410,38 @@ impl CasesApi {
     ) -> ApiResult<Done> {
         let t = ctx.tenant(&tenant).await?;
         cases::supervise(&ctx, &t, &case, &body.0.text).await?;
+        Ok(Done::Done)
+    }
+
+    /// 并单: merge this open case, a duplicate, into the case `into` (its
+    /// main case). The duplicate is closed and linked to the main case
+    /// (nothing is deleted); its citizen is told and follows the main
+    /// case's answer; both timelines say so; the statistics count the two
+    /// once. Needs `case:accept`. Another city's case is not found (404).
+    #[oai(path = "/:tenant/cases/:case/merge", method = "post")]
+    async fn merge(
+        &self,
+        ctx: Data<&Ctx>,
+        tenant: Path<String>,
+        case: Path<String>,
+        body: Json<CaseMergeInput>,
+    ) -> ApiResult<Json<CaseDetail>> {
+        let t = ctx.tenant(&tenant).await?;
+        Ok(Json(cases::merge(&ctx, &t, &case, &body.0.into).await?))
+    }
+
+    /// Not a duplicate: the two cases are not suggested as duplicates of
+    /// each other again. Needs `case:accept`.
+    #[oai(path = "/:tenant/cases/:case/not-duplicate", method = "post")]
+    async fn not_duplicate(
+        &self,
+        ctx: Data<&Ctx>,
+        tenant: Path<String>,
+        case: Path<String>,
+        body: Json<NotDuplicateInput>,
+    ) -> ApiResult<Done> {
+        let t = ctx.tenant(&tenant).await?;
+        cases::not_duplicate(&ctx, &t, &case, &body.0.other).await?;
         Ok(Done::Done)
     }
 

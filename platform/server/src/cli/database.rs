@@ -13,6 +13,16 @@ pub(super) async fn migrate(config: Config, grant_to: Option<String>) -> anyhow:
     }
     store.migrate().await?;
     println!("database is up to date");
+    let n = minsheng_app::services::search::backfill(
+        &store,
+        None,
+        super::search_progress("search index"),
+    )
+    .await?;
+    if n > 0 {
+        eprintln!();
+        println!("indexed {n} case(s) for search");
+    }
     if let Some(role) = grant_to {
         store.grant_runtime_role(&role).await?;
         println!("granted {role} read and write access to every table");

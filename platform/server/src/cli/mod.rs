@@ -5,6 +5,8 @@ mod accounts;
 mod database;
 mod demo;
 pub mod plugin;
+mod search;
+pub(crate) use search::progress as search_progress;
 mod stats;
 mod tenant;
 mod worker;
@@ -53,6 +55,9 @@ pub enum Command {
     /// Check the statistics rollup against a full recount.
     #[command(subcommand)]
     Stats(StatsCommand),
+    /// The search index of cases: index what is missing, or a city again.
+    #[command(subcommand)]
+    Search(SearchCommand),
     /// Generate demo history.
     #[command(subcommand)]
     Demo(DemoCommand),
@@ -164,6 +169,23 @@ pub enum DemoCommand {
         /// Do not wait for each commit to reach the disk.
         #[arg(long)]
         bulk: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SearchCommand {
+    /// Index every case that is not in the search index yet (cases from
+    /// before the index, an imported archive), showing progress. `serve`
+    /// and `migrate` do this too.
+    Backfill {
+        /// Only this city.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Index all of a city's cases again, e.g. after its words changed.
+    Reindex {
+        #[arg(long)]
+        tenant: String,
     },
 }
 
@@ -302,6 +324,7 @@ async fn command(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Worker { once, at } => worker::worker(config, once, at).await,
         Command::Plugin(command) => plugin::command(config, command).await,
         Command::Stats(command) => stats::stats(config, command).await,
+        Command::Search(command) => search::search(config, command).await,
         Command::Apikey(command) => accounts::apikey(config, command).await,
     }
 }

@@ -11,7 +11,7 @@ use super::site::site;
 use crate::app::ServerState;
 use minsheng_app::access::Ctx;
 use minsheng_app::access::tokens::random_token;
-use minsheng_app::model::{CaseInput, Category};
+use minsheng_app::model::{CaseInput, Category, SimilarCase};
 use minsheng_app::services::intake;
 use minsheng_domain::Error;
 use minsheng_domain::error::FieldError;
@@ -87,6 +87,7 @@ pub async fn ask(
             &[],
             None,
             StatusCode::OK,
+            None,
         );
     }
     chooser(&state, &ctx, &site, &all, q.trim())
@@ -154,6 +155,10 @@ pub(super) struct AskForm {
     contact_phone: String,
     contact_email: String,
     attributes: BTreeMap<String, Vec<String>>,
+    /// The citizen pressed "check for similar questions": show them, file
+    /// nothing.
+    #[serde(skip)]
+    check_similar: bool,
 }
 
 impl AskForm {
@@ -183,6 +188,7 @@ impl AskForm {
                 "contact_name" => f.contact_name = value,
                 "contact_phone" => f.contact_phone = value,
                 "contact_email" => f.contact_email = value,
+                "action" => f.check_similar = value == "similar",
                 other => {
                     if let Some(code) = other
                         .strip_prefix("attribute[")
@@ -302,6 +308,24 @@ pub(super) async fn file(
     } else {
         random_token()
     };
+    if form.check_similar {
+        // Without JavaScript: the answered questions like this one, and
+        // the form again as typed; nothing is filed.
+        let similar = similar_to(ctx, site, form).await;
+        return form_page(
+            state,
+            ctx,
+            site,
+            target,
+            category,
+            form,
+            &form_id,
+            &[],
+            None,
+            StatusCode::OK,
+            Some(&similar),
+        );
+    }
     let (mut input, mut problems) = form.input();
     if !problems.is_empty() {
         // Show every problem at once, not the coordinates first.
@@ -311,6 +335,7 @@ pub(super) async fn file(
             Ok(more) => problems.extend(more),
             Err(e) => return site.error(state, ctx, &e),
         }
+        let similar = similar_to(ctx, site, form).await;
         return form_page(
             state,
             ctx,
@@ -322,6 +347,7 @@ pub(super) async fn file(
             &problems,
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
+            Some(&similar),
         );
     }
     let key = valid_form_id(&form.form_id).then(|| format!("web-form:{}", form.form_id));
@@ -354,6 +380,7 @@ pub(super) async fn file(
                 &[],
                 Some(site.word("form_already_sent")),
                 StatusCode::CONFLICT,
+                None,
             )
         }
         Err(Error::Invalid(problems)) => form_page(
@@ -367,6 +394,7 @@ pub(super) async fn file(
             &problems,
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
+            None,
         ),
         Err(Error::TooManyRequests {
             retry_after_secs, ..
@@ -381,6 +409,7 @@ pub(super) async fn file(
             &[],
             Some(site.word("too_many")),
             StatusCode::TOO_MANY_REQUESTS,
+            None,
         )
         .with_header(header::RETRY_AFTER, retry_after_secs.to_string())
         .into_response(),
@@ -400,6 +429,7 @@ pub(super) fn form_page(
     problems: &[FieldError],
     notice: Option<String>,
     status: StatusCode,
+    similar: Option<&[SimilarCase]>,
 ) -> Response {
     let t = site.words();
     let mut errors = serde_json::Map::new();
@@ -447,6 +477,14 @@ pub(super) fn form_page(
         ("errors".into(), Value::Object(errors)),
         ("error_list".into(), json!(list)),
         ("notice".into(), json!(notice)),
+        ("similar".into(), json!(similar)),
+        (
+            "similar_url".into(),
+            json!(format!(
+                "/api/v1/tenants/{}/cases/similar",
+                site.tenant.slug
+            )),
+        ),
         ("form_action".into(), json!(target.action(site))),
     ]);
     if let Target::Campaign {
@@ -465,6 +503,22 @@ pub(super) fn form_page(
     render(state, "ask.html", Value::Object(context), status)
         .with_header(header::CACHE_CONTROL, "private, max-age=0")
         .into_response()
+}
+
+/// The answered public cases like the form's title (and text), or none
+/// when the title is too short or the search fails (the form still works).
+async fn similar_to(ctx: &Ctx, site: &Site, form: &AskForm) -> Vec<SimilarCase> {
+    let title = form.title.trim();
+    if title.chars().count() < 2 {
+        return Vec::new();
+    }
+    match minsheng_app::services::cases::similar_public(ctx, &site.tenant, title).await {
+        Ok(found) => found.items,
+        Err(e) => {
+            tracing::warn!(error = %e, "similar questions could not be found");
+            Vec::new()
+        }
+    }
 }
 
 fn submitted(

@@ -236,6 +236,7 @@ pub async fn suggest(
             &[],
             None,
             StatusCode::OK,
+            None,
         );
     }
     let mut context = site.context(&ctx, "campaigns");

@@ -232,6 +232,8 @@ pub(super) fn case_context(
         ("case".into(), json!(detail.case)),
         ("public".into(), json!(detail.public)),
         ("awaiting_review".into(), json!(detail.awaiting_review)),
+        ("merged_into".into(), json!(detail.merged_into)),
+        ("merged_answer".into(), json!(detail.merged_answer)),
         (
             "submitted".into(),
             json!(local(tenant, detail.case.submitted_at)),

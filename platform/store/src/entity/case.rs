@@ -83,6 +83,9 @@ pub struct Model {
     /// `case`, or `suggestion` for a campaign's suggestion.
     #[serde(default = "default_kind")]
     pub kind: String,
+    /// The case this duplicate was merged into (并单); it is closed.
+    #[serde(default)]
+    pub merged_into_id: Option<Uuid>,
 }
 
 fn default_kind() -> String {

@@ -19,6 +19,8 @@ pub mod case;
 pub mod case_department;
 pub mod case_event;
 pub mod case_idempotency;
+pub mod case_not_duplicate;
+pub mod case_search;
 pub mod case_stat;
 pub mod category;
 pub mod department;

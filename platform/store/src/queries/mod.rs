@@ -9,6 +9,7 @@ pub mod cases;
 pub mod directory;
 pub mod escalation;
 pub mod plugins;
+pub mod search;
 pub mod tenants;
 
 /// Whether a database error is a unique-key violation, on either backend.

@@ -27,13 +27,16 @@ pub async fn list_public(
     let tx = ctx.planned_read_tx(tenant.id).await?;
     let names = names(ctx, &tx, tenant).await?;
     let shown = Redaction::public(tenant);
-    let filter = public_filter(&names, filter, department, category, shown)?;
-    page_of(tx, tenant, &names, &filter, page, page_size, shown).await
+    let filter = public_filter(tenant, &names, filter, department, category, shown)?;
+    let mut list = page_of(tx, tenant, &names, &filter, page, page_size, shown).await?;
+    highlight(&mut list.items, &filter);
+    Ok(list)
 }
 
 /// `filter` limited to public cases, with department and category codes
 /// turned into ids.
 fn public_filter(
+    tenant: &TenantRecord,
     names: &Names,
     mut filter: Filter,
     department: Option<&str>,
@@ -61,7 +64,34 @@ fn public_filter(
         // Finds nothing rather than everything: the words are not ignored.
         filter.codes = Some(Vec::new());
     }
+    filter.search = filter
+        .search
+        .map(|s| crate::services::search::terms(tenant, &s));
+    filter.ranked = true;
     Ok(filter)
+}
+
+/// Mark the searched words of `filter` in each listed case.
+fn highlight(items: &mut [PublicCase], filter: &Filter) {
+    use minsheng_text::{snippet, to_html};
+    let Some(terms) = filter.search.as_deref() else {
+        return;
+    };
+    let terms: Vec<String> = terms.split_whitespace().map(str::to_owned).collect();
+    if terms.is_empty() {
+        return;
+    }
+    for item in items {
+        let text = snippet(&item.text, &terms, 80);
+        let snip = match &item.answer {
+            Some(answer) if !text.iter().any(|f| f.hit) => snippet(answer, &terms, 80),
+            _ => text,
+        };
+        item.highlight = Some(crate::model::Highlight {
+            title: to_html(&snippet(&item.title, &terms, 200)),
+            snippet: to_html(&snip),
+        });
+    }
 }
 
 /// Whether a public search could tell which case holds a phone number, ID
@@ -104,7 +134,7 @@ pub async fn browse_public(
     let tx = ctx.read_tx(tenant.id).await?;
     let names = names(ctx, &tx, tenant).await?;
     let shown = Redaction::public(tenant);
-    let filter = public_filter(&names, filter, department, category, shown)?;
+    let filter = public_filter(tenant, &names, filter, department, category, shown)?;
     let tenant_id = tenant.id.into_uuid();
     let mut rows = q::page(&tx, tenant_id, &filter, page, page_size + 1)
         .await
@@ -115,7 +145,12 @@ pub async fn browse_public(
         .await
         .or_internal()?;
     let browse = Browse {
-        items: rows.iter().map(|r| public_view(r, &names, shown)).collect(),
+        items: {
+            let mut items: Vec<PublicCase> =
+                rows.iter().map(|r| public_view(r, &names, shown)).collect();
+            highlight(&mut items, &filter);
+            items
+        },
         total: counted.min(BROWSE_COUNT_CAP),
         capped: counted > BROWSE_COUNT_CAP,
         more,

@@ -9,8 +9,11 @@
 
 mod citizen;
 mod cohandling;
+mod duplicates;
 mod lists;
+mod merge;
 mod read;
+mod similar;
 mod staff;
 mod stats;
 mod suggestions;
@@ -20,11 +23,14 @@ mod workbench;
 
 pub use citizen::{add_information, get_own, mine, rate};
 pub use cohandling::{OPINION_DAYS, give_opinion, opinion_deadline};
+pub use duplicates::{DUPLICATES_SHOWN, Duplicate, duplicates};
 pub use lists::{
     BROWSE_COUNT_CAP, Browse, browse_public, inbox, list_open311, list_public, list_recent_public,
     public_updates,
 };
+pub use merge::{merge, not_duplicate};
 pub use read::get;
+pub use similar::{SIMILAR_MIN_SCORE, SIMILAR_SHOWN, similar_public};
 pub use staff::{StaffAction, act, note, release};
 pub use stats::{add_views, city_stats, count_view, department_stats, note_view, recount};
 pub(crate) use suggestions::{

@@ -93,6 +93,7 @@ pub(super) fn public_view(row: &case::Model, names: &Names, shown: Redaction) ->
             .unwrap_or_default(),
         media_url: row.media_url.clone(),
         updated_at: row.updated_at,
+        highlight: None,
     }
 }
 
@@ -161,6 +162,16 @@ pub async fn get(
                 .collect()
         })
         .unwrap_or_default();
+    let main = match row.merged_into_id {
+        Some(id) => {
+            minsheng_store::queries::search::cases_by_ids(&tx, tenant.id.into_uuid(), vec![id])
+                .await
+                .or_internal()?
+                .into_iter()
+                .next()
+        }
+        None => None,
+    };
     let detail = CaseDetail {
         case: public_view(&row, &names, shown),
         public: row.public,
@@ -184,6 +195,10 @@ pub async fn get(
             Vec::new()
         },
         supervised_at: if staff { row.supervised_at } else { None },
+        merged_into: main.as_ref().map(|m| m.tracking_code.clone()),
+        merged_answer: main
+            .filter(|m| m.public || personal)
+            .and_then(|m| shown.opt(m.answer.as_ref())),
     };
     commit(tx, detail).await
 }

@@ -348,6 +348,9 @@ pub async fn act(
             message: "the case changed while you were acting on it; reload and try again".into(),
         });
     }
+    if let (StaffAction::Answer { .. }, Some(answer)) = (&action, &text) {
+        crate::services::search::index_answer(&tx, tenant, row.id, answer).await?;
+    }
     let to = (step.to != from).then_some(step.to);
     append(
         &tx,

@@ -204,7 +204,8 @@ pub async fn recount(
             }
             let detail = e.detail.clone().unwrap_or_default();
             match e.action.as_str() {
-                "submitted" => r.received += 1,
+                // A merged duplicate counts once, as its main case.
+                "submitted" if c.merged_into_id.is_none() => r.received += 1,
                 "accept" => r.accepted += 1,
                 "answer" if detail["first"].as_bool().unwrap_or(false) => {
                     r.answered += 1;

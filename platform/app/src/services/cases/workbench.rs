@@ -263,7 +263,11 @@ pub async fn work_queue(
         base.priority = Some(crate::services::plugins::chains::priority_from_name(p));
     }
     base.tag = query.tag.clone().filter(|t| !t.trim().is_empty());
-    base.search = query.text.clone().filter(|t| !t.trim().is_empty());
+    base.search = query
+        .text
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| crate::services::search::terms(tenant, t));
     let start_of = |d: NaiveDate| {
         d.and_hms_opt(0, 0, 0)
             .and_then(|t| t.and_local_timezone(tenant.time_zone).earliest())
@@ -412,6 +416,8 @@ pub struct DeskView {
     pub may_supervise: bool,
     /// May write internal notes.
     pub may_note: bool,
+    /// May merge duplicates into the case or say they are not (并单).
+    pub may_merge: bool,
     /// Working days left to answer; none once answered.
     pub days_left: Option<i64>,
     /// Every active department (code, name), for assigning and transferring.
@@ -479,6 +485,7 @@ pub async fn desk(ctx: &Ctx, tenant: &TenantRecord, code: &str) -> Result<DeskVi
     let may_release = row.review.is_some() && holds(ctx, tenant, "case:accept").await;
     let may_supervise = state.is_open() && holds(ctx, tenant, "case:supervise").await;
     let may_note = holds(ctx, tenant, "case:answer").await;
+    let may_merge = row.merged_into_id.is_none() && holds(ctx, tenant, "case:accept").await;
     let days_left = state
         .is_open()
         .then(|| days_left(&rules.calendar, tenant, ctx.now(), row.answer_deadline));
@@ -491,6 +498,7 @@ pub async fn desk(ctx: &Ctx, tenant: &TenantRecord, code: &str) -> Result<DeskVi
             may_release,
             may_supervise,
             may_note,
+            may_merge,
             days_left,
             departments,
         },

@@ -13,7 +13,7 @@ use minsheng_domain::Error;
 use minsheng_domain::case::{self as machine, State};
 use minsheng_domain::ids::CaseId;
 use minsheng_store::entity::{
-    campaign_suggestion, case, case_department, case_event, case_idempotency, due_work,
+    campaign_suggestion, case, case_department, case_event, case_idempotency, case_search, due_work,
 };
 use minsheng_store::group_commit::{GroupCommit, Job, Tally};
 use minsheng_store::queries::campaigns::rows::{FigureDelta, add_figures};
@@ -57,6 +57,8 @@ pub struct Submission {
     pub(super) answer_deadline: DateTime<Utc>,
     /// When the department is reminded, as a share of the allowed time.
     pub(super) reminder_share: f64,
+    /// Its words for the search index, segmented before the queue.
+    pub(super) search: Arc<crate::services::search::Indexed>,
     /// Set when the case is a campaign's suggestion.
     pub(super) suggestion: Option<SuggestionLink>,
 }
@@ -93,6 +95,8 @@ pub struct Batch {
     due: Vec<due_work::ActiveModel>,
     /// Co-handling departments rules chose.
     co_handlers: Vec<case_department::ActiveModel>,
+    /// The new cases' rows of the search index.
+    search: Vec<case_search::ActiveModel>,
     /// What the batch's campaign suggestions have beyond their case.
     suggestions: Vec<campaign_suggestion::ActiveModel>,
     /// Their campaigns, one entry a suggestion (for the figures).
@@ -155,6 +159,9 @@ impl Job for Submission {
             .await
             .map_err(Submission::database)?;
         minsheng_store::queries::escalation::insert_due(tx, batch.due)
+            .await
+            .map_err(Submission::database)?;
+        minsheng_store::queries::search::upsert(tx, batch.search)
             .await
             .map_err(Submission::database)?;
         // Each writer adds to its own counter shard: concurrent batches
@@ -291,7 +298,11 @@ impl Submission {
                 "case"
             }
             .into()),
+            merged_into_id: Set(None),
         });
+        batch
+            .search
+            .push(crate::services::search::row(t, id, (*self.search).clone()));
         if let Some(link) = self.suggestion {
             batch.campaigns.push(link.campaign_id);
             batch.suggestions.push(campaign_suggestion::ActiveModel {

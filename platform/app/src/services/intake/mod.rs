@@ -110,6 +110,12 @@ pub async fn submit_as(
         } if *ct == tenant.id => Some(user.into_uuid()),
         _ => None,
     };
+    let search = crate::services::search::index(
+        &crate::services::search::city_words(tenant),
+        &valid.title,
+        &valid.text,
+        None,
+    );
     let job = Submission {
         tenant: tenant.clone(),
         key: idempotency_key,
@@ -121,6 +127,7 @@ pub async fn submit_as(
         accept_deadline,
         answer_deadline,
         reminder_share: ctx.app.config.reminder_share,
+        search: Arc::new(search),
         suggestion,
     };
     // Two retries of one key in flight at once: the loser's insert of the

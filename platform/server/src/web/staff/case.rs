@@ -79,6 +79,13 @@ async fn show(
         Ok(d) => d,
         Err(e) => return desk.site.error(state, ctx, &e),
     };
+    // Likely duplicates help but never block the page.
+    let duplicates = cases::duplicates(ctx, tenant, code)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "likely duplicates could not be found");
+            Vec::new()
+        });
     let attributes = match minsheng_app::services::attributes::labelled_for(
         ctx,
         tenant,
@@ -143,6 +150,24 @@ async fn show(
     );
     context.insert("flags".into(), json!(detail.flags));
     context.insert("opinions".into(), json!(opinions));
+    context.insert(
+        "duplicates".into(),
+        json!(
+            duplicates
+                .iter()
+                .map(|d| json!({
+                    "code": d.tracking_code,
+                    "title": d.title,
+                    "state": d.state,
+                    "open": minsheng_domain::case::State::parse(&d.state).is_ok_and(|s| s.is_open()),
+                    "submitted": local(tenant, d.submitted_at),
+                    "score": format!("{:.0}%", d.score * 100.0),
+                    "kind": d.kind,
+                    "same_category": d.same_category,
+                }))
+                .collect::<Vec<_>>()
+        ),
+    );
     context.insert("timeline".into(), json!(timeline));
     context.insert("supervised".into(), json!(detail.supervised_at.is_some()));
     context.insert("extension_pending".into(), json!(detail.extension_pending));
@@ -164,6 +189,8 @@ async fn show(
     context.insert("may_release".into(), json!(view.may_release));
     context.insert("may_supervise".into(), json!(view.may_supervise));
     context.insert("may_note".into(), json!(view.may_note));
+    context.insert("may_merge".into(), json!(view.may_merge));
+    context.insert("merged_into".into(), json!(detail.merged_into));
     context.insert(
         "departments".into(),
         json!(
@@ -210,6 +237,9 @@ pub struct ActionForm {
     days: String,
     approve: String,
     department: String,
+    /// The other case of a merge (merged into this one) or of "not a
+    /// duplicate".
+    other: String,
     /// The answer's preview button, not the answer.
     preview: bool,
 }
@@ -230,6 +260,7 @@ impl ActionForm {
                 "days" => form.days = value,
                 "approve" => form.approve = value,
                 "department" => form.department = value,
+                "other" => form.other = value,
                 "preview" => form.preview = !value.is_empty(),
                 _ => {}
             }
@@ -322,6 +353,11 @@ pub async fn act(
         "note" => cases::note(&ctx, tenant, &code, &form.text).await,
         "opinion" => cases::give_opinion(&ctx, tenant, &code, &form.department, &form.text).await,
         "supervise" => cases::supervise(&ctx, tenant, &code, &form.text).await,
+        // 并单: the listed duplicate is merged into this case.
+        "merge" => cases::merge(&ctx, tenant, &form.other, &code)
+            .await
+            .map(|_| ()),
+        "not_duplicate" => cases::not_duplicate(&ctx, tenant, &code, &form.other).await,
         "release" => cases::release(&ctx, tenant, &code, &ReleaseInput::default()).await,
         "keep_private" => {
             let decision = ReleaseInput {

@@ -5,8 +5,8 @@ use crate::entity::{case, case_department};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
@@ -27,9 +27,14 @@ pub struct Filter {
     pub codes: Option<Vec<String>>,
     /// Cases filed by this citizen account.
     pub citizen: Option<Uuid>,
-    /// Cases whose title or text contains these words (each of them, any
-    /// case). A scan within the other conditions: see docs/operations.md.
+    /// Cases whose title, text or answer holds every one of these search
+    /// terms, separated by spaces: words segmented by the application
+    /// (`minsheng-text`), matched through the search index. No terms
+    /// (only stop words were typed) matches nothing.
     pub search: Option<String>,
+    /// With `search`: best matches first where the database ranks cheaply
+    /// (PostgreSQL), else newest first.
+    pub ranked: bool,
     /// Held for review (`review` is set).
     pub held: bool,
     /// Under supervision (督办).
@@ -60,7 +65,20 @@ fn contains_pattern(word: &str) -> String {
     escaped
 }
 
-fn condition(tenant_id: Uuid, f: &Filter) -> Condition {
+fn condition(backend: DbBackend, tenant_id: Uuid, f: &Filter) -> Condition {
+    let mut c = base_condition(tenant_id, f);
+    if let Some(terms) = search_terms(f) {
+        if terms.is_empty() {
+            c = c.add(Expr::cust("1 = 0"));
+        } else {
+            c = c.add(crate::queries::search::matches(backend, tenant_id, &terms));
+        }
+    }
+    c
+}
+
+/// Every condition of `f` but the search.
+fn base_condition(tenant_id: Uuid, f: &Filter) -> Condition {
     let mut c = Condition::all().add(case::Column::TenantId.eq(tenant_id));
     if f.public_only {
         c = c.add(case::Column::Public.eq(true));
@@ -129,19 +147,118 @@ fn condition(tenant_id: Uuid, f: &Filter) -> Condition {
                 .like(LikeExpr::new(pattern).escape('\\')),
         );
     }
-    for word in f.search.iter().flat_map(|s| s.split_whitespace()).take(5) {
-        let pattern = contains_pattern(word);
-        let like = |col: case::Column| {
-            Expr::expr(Func::lower(Expr::col((case::Entity, col))))
-                .like(LikeExpr::new(pattern.clone()).escape('\\'))
-        };
-        c = c.add(
-            Condition::any()
-                .add(like(case::Column::Title))
-                .add(like(case::Column::Body)),
-        );
-    }
     c
+}
+
+/// The search terms of `f`, at most 8.
+fn search_terms(f: &Filter) -> Option<Vec<String>> {
+    f.search
+        .as_ref()
+        .map(|s| s.split_whitespace().take(8).map(str::to_owned).collect())
+}
+
+/// The full-text query of a search with terms: such listings are driven
+/// from the index (see [`crate::queries::search::RANKED_AT_MOST`]).
+fn driven_search(backend: DbBackend, f: &Filter) -> Option<String> {
+    let terms = search_terms(f).filter(|t| !t.is_empty())?;
+    Some(crate::queries::search::match_text(backend, &terms))
+}
+
+/// The ids of a page of cases matching `f` and the full-text query `fts`,
+/// from the index: with `ranked`, best first when the query has few
+/// matches, else in the index's order; without, newest submitted first.
+async fn driven_page_ids(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    f: &Filter,
+    fts: &str,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<Uuid>, DbErr> {
+    use crate::queries::search::{RANKED_AT_MOST, driven, driven_order, matches_up_to};
+    use sea_orm::Order;
+    let backend = db.get_database_backend();
+    let mut select = driven(backend, tenant_id, fts);
+    select
+        .column((case::Entity, case::Column::Id))
+        .cond_where(base_condition(tenant_id, f));
+    if f.ranked {
+        let few = matches_up_to(db, tenant_id, fts, RANKED_AT_MOST + 1).await? <= RANKED_AT_MOST;
+        let (order, direction) = driven_order(backend, fts, few);
+        select.order_by_expr(order, direction);
+    }
+    // SQLite's FTS5 hands its matches over in the order asked for, so the
+    // join stops at the page's end; a further key would sort them all.
+    if !f.ranked || backend == DbBackend::Postgres {
+        select
+            .order_by((case::Entity, case::Column::SubmittedAt), Order::Desc)
+            .order_by((case::Entity, case::Column::Id), Order::Desc);
+    }
+    select.limit(limit).offset(offset);
+    let rows = db.query_all_raw(backend.build(&select)).await?;
+    rows.iter().map(|r| r.try_get_by_index(0)).collect()
+}
+
+/// The cases with these ids, in this order.
+async fn in_order(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    ids: Vec<Uuid>,
+) -> Result<Vec<case::Model>, DbErr> {
+    let mut rows = case::Entity::find()
+        .filter(case::Column::TenantId.eq(tenant_id))
+        .filter(case::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    Ok(rows)
+}
+
+/// How many cases match `f` and the full-text query `fts`, counted from
+/// the index, no further than `cap`.
+async fn driven_count(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    f: &Filter,
+    fts: &str,
+    cap: Option<u64>,
+) -> Result<u64, DbErr> {
+    use sea_orm::sea_query::{Alias, Query};
+    let backend = db.get_database_backend();
+    let mut inner = crate::queries::search::driven(backend, tenant_id, fts);
+    inner
+        .column((case::Entity, case::Column::Id))
+        .cond_where(base_condition(tenant_id, f));
+    if let Some(cap) = cap {
+        inner.limit(cap);
+    }
+    let outer = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(inner, Alias::new("matched"))
+        .to_owned();
+    let n: i64 = match db.query_one_raw(backend.build(&outer)).await? {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Newest first, or with a ranked search best first.
+fn ordered(
+    backend: DbBackend,
+    select: sea_orm::Select<case::Entity>,
+    f: &Filter,
+) -> sea_orm::Select<case::Entity> {
+    let rank = search_terms(f)
+        .filter(|t| f.ranked && !t.is_empty())
+        .and_then(|terms| crate::queries::search::rank(backend, &terms));
+    let select = match rank {
+        Some(rank) => select.order_by(rank, sea_orm::Order::Desc),
+        None => select,
+    };
+    select
+        .order_by_desc(case::Column::SubmittedAt)
+        .order_by_desc(case::Column::Id)
 }
 
 /// A page of cases, newest first, and the total count.
@@ -152,11 +269,21 @@ pub async fn list(
     page: u64,
     page_size: u64,
 ) -> Result<(Vec<case::Model>, u64), DbErr> {
-    let query = case::Entity::find()
-        .filter(condition(tenant_id, filter))
-        .order_by_desc(case::Column::SubmittedAt)
-        .order_by_desc(case::Column::Id);
-    let total = query.clone().count(db).await?;
+    let backend = db.get_database_backend();
+    if let Some(fts) = driven_search(backend, filter) {
+        let total = driven_count(db, tenant_id, filter, &fts, None).await?;
+        let ids = driven_page_ids(db, tenant_id, filter, &fts, page * page_size, page_size).await?;
+        return Ok((in_order(db, tenant_id, ids).await?, total));
+    }
+    let total = case::Entity::find()
+        .filter(condition(backend, tenant_id, filter))
+        .count(db)
+        .await?;
+    let query = ordered(
+        backend,
+        case::Entity::find().filter(condition(backend, tenant_id, filter)),
+        filter,
+    );
     let rows = query
         .offset(page * page_size)
         .limit(page_size)
@@ -173,10 +300,13 @@ pub async fn count_capped(
     cap: u64,
 ) -> Result<u64, DbErr> {
     use sea_orm::sea_query::{Alias, Query};
+    if let Some(fts) = driven_search(db.get_database_backend(), filter) {
+        return driven_count(db, tenant_id, filter, &fts, Some(cap)).await;
+    }
     let inner = case::Entity::find()
         .select_only()
         .column(case::Column::Id)
-        .filter(condition(tenant_id, filter))
+        .filter(condition(db.get_database_backend(), tenant_id, filter))
         .limit(cap)
         .into_query();
     let outer = Query::select()
@@ -199,14 +329,20 @@ pub async fn page(
     page: u64,
     page_size: u64,
 ) -> Result<Vec<case::Model>, DbErr> {
-    case::Entity::find()
-        .filter(condition(tenant_id, filter))
-        .order_by_desc(case::Column::SubmittedAt)
-        .order_by_desc(case::Column::Id)
-        .offset(page * page_size)
-        .limit(page_size)
-        .all(db)
-        .await
+    let backend = db.get_database_backend();
+    if let Some(fts) = driven_search(backend, filter) {
+        let ids = driven_page_ids(db, tenant_id, filter, &fts, page * page_size, page_size).await?;
+        return in_order(db, tenant_id, ids).await;
+    }
+    ordered(
+        backend,
+        case::Entity::find().filter(condition(backend, tenant_id, filter)),
+        filter,
+    )
+    .offset(page * page_size)
+    .limit(page_size)
+    .all(db)
+    .await
 }
 
 /// The order of a work queue.
@@ -271,7 +407,7 @@ pub async fn queue(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: u64,
 ) -> Result<Vec<QueueRow>, DbErr> {
-    let mut c = condition(tenant_id, filter);
+    let mut c = condition(db.get_database_backend(), tenant_id, filter);
     match order {
         QueueOrder::Deadline => {
             if let Some((at, id)) = after {
@@ -374,9 +510,11 @@ pub async fn count_each(
     };
     let mut select = Query::select();
     for (i, (filter, cap)) in counts.iter().enumerate() {
-        let matching = case::Entity::find()
-            .select_only()
-            .filter(condition(tenant_id, filter));
+        let matching = case::Entity::find().select_only().filter(condition(
+            db.get_database_backend(),
+            tenant_id,
+            filter,
+        ));
         let sub = match cap {
             None => matching.expr(Expr::cust("COUNT(*)")).into_query(),
             Some(cap) => count(matching.column(case::Column::Id).limit(*cap).into_query()),
@@ -432,7 +570,7 @@ pub async fn open_by_department(
             when(Expr::col((case::Entity, case::Column::SupervisedAt)).is_not_null()),
             "supervised",
         )
-        .filter(condition(tenant_id, &f))
+        .filter(condition(db.get_database_backend(), tenant_id, &f))
         .group_by(case::Column::LeadDepartmentId);
     let statement = db.get_database_backend().build(&select.into_query());
     let rows = db.query_all_raw(statement).await?;
