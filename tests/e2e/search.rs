@@ -450,18 +450,54 @@ async fn city_words(backend: Backend) {
 }
 on_both_backends!(city_words);
 
+/// A case at a place.
+fn case_at(category: &str, title: &str, text: &str, at: (f64, f64)) -> Value {
+    let mut c = case(category, title, text);
+    c["latitude"] = json!(at.0);
+    c["longitude"] = json!(at.1);
+    c
+}
+
 /// Likely duplicates on the staff case page: a near-copy and the same
-/// request in other words are offered with a score; an unrelated case and
-/// another city's copy are not.
+/// request in other words are offered with a score, and so is the request
+/// filed under another category a few hundred metres away; an unrelated
+/// case, the request under another category far away, and another city's
+/// copy are not.
 async fn likely_duplicates_for_staff(backend: Backend) {
     let app = spawn_app(backend).await;
+    let here = (46.5877, 125.1042);
     let original = submit_case(
         &app,
         "daqing",
-        &case(
+        &case_at(
             "other",
             "南一路饭店老板拖欠工资跑路",
             "我在南一路一家饭店打工，老板欠了两个月工资后关门跑了。",
+            here,
+        ),
+    )
+    .await;
+    // 300 m north, under another category.
+    let nearby = submit_case(
+        &app,
+        "daqing",
+        &case_at(
+            "street-vending",
+            "南一路饭店老板欠工资跑路了",
+            "南一路饭店的老板欠我们两个月工资，关门跑了，请帮忙追讨。",
+            (here.0 + 0.0027, here.1),
+        ),
+    )
+    .await;
+    // 5 km away, under another category.
+    let far = submit_case(
+        &app,
+        "daqing",
+        &case_at(
+            "street-vending",
+            "南一路饭店老板欠工资跑路了",
+            "南一路饭店的老板欠我们两个月工资，关门跑了，请帮忙追讨。",
+            (here.0 + 0.045, here.1),
         ),
     )
     .await;
@@ -518,7 +554,7 @@ async fn likely_duplicates_for_staff(backend: Backend) {
     let html = resp.text().await.unwrap();
     assert!(html.contains("data-testid=\"duplicates\""), "{html}");
     let mut places = Vec::new();
-    for code in [&copy.code, &reworded.code] {
+    for code in [&copy.code, &reworded.code, &nearby.code] {
         let at = html
             .find(&format!("data-testid=\"duplicate-{code}\""))
             .unwrap_or_else(|| panic!("{code} offered: {html}"));
@@ -529,6 +565,7 @@ async fn likely_duplicates_for_staff(backend: Backend) {
     // Most alike first: the copy before the rewording.
     assert!(places[0] < places[1], "{html}");
     assert!(!html.contains(&format!("duplicate-{}", unrelated.code)));
+    assert!(!html.contains(&format!("duplicate-{}", far.code)), "{html}");
     assert!(!html.contains(&elsewhere.code));
     // The unrelated case has none.
     let html = app

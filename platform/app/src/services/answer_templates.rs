@@ -19,17 +19,27 @@ pub use crate::model::AnswerTemplate;
 /// one for city-wide staff).
 pub async fn usable(ctx: &Ctx, tenant: &TenantRecord) -> Result<Vec<AnswerTemplate>, Error> {
     ctx.authorize(tenant, "case:answer").await?;
-    let scope = ctx.department_scope(tenant, "case:answer").await;
     let tx = ctx.read_tx(tenant.id).await?;
+    let out = usable_in(ctx, &tx, tenant).await?;
+    commit(tx, out).await
+}
+
+/// [`usable`] read in `tx` (`case:answer` checked by the caller).
+pub(crate) async fn usable_in(
+    ctx: &Ctx,
+    tx: &impl sea_orm::ConnectionTrait,
+    tenant: &TenantRecord,
+) -> Result<Vec<AnswerTemplate>, Error> {
+    let scope = ctx.department_scope(tenant, "case:answer").await;
     let rows = match &scope {
         Some(mine) => {
             let ids: Vec<Uuid> = mine.iter().map(|d| d.into_uuid()).collect();
-            q::list(&tx, tenant.id.into_uuid(), &ids).await
+            q::list(tx, tenant.id.into_uuid(), &ids).await
         }
-        None => q::all(&tx, tenant.id.into_uuid()).await,
+        None => q::all(tx, tenant.id.into_uuid()).await,
     }
     .or_internal()?;
-    let names = ctx.app.calendars.rules_in(&tx, tenant).await?.names;
+    let names = ctx.app.calendars.rules_in(tx, tenant).await?.names;
     let out = rows
         .into_iter()
         .map(|r| {
@@ -43,7 +53,7 @@ pub async fn usable(ctx: &Ctx, tenant: &TenantRecord) -> Result<Vec<AnswerTempla
             }
         })
         .collect();
-    commit(tx, out).await
+    Ok(out)
 }
 
 /// A new template for `department` (a code; none for the whole city).

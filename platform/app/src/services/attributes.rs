@@ -200,29 +200,6 @@ pub fn labelled(
     out
 }
 
-/// The answers of a case in the category `category` (a code) of `tenant`,
-/// labelled for staff.
-pub async fn labelled_for(
-    ctx: &crate::access::Ctx,
-    tenant: &crate::services::tenants::TenantRecord,
-    category: &str,
-    answers: &BTreeMap<String, Vec<String>>,
-) -> Result<Vec<Labelled>, minsheng_domain::Error> {
-    if answers.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rules = ctx.app.calendars.rules(&ctx.app.store, tenant).await?;
-    let definitions = match rules.names.category_id(category) {
-        Some(id) => {
-            crate::services::directory::category(ctx, tenant, id)
-                .await?
-                .attributes
-        }
-        None => Vec::new(),
-    };
-    Ok(labelled(&definitions, answers))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 //! the open share the seed produced. Open copies get deadlines from three
 //! days ago to ten days ahead, so every deadline tab has cases. Copies are
 //! not in the statistics rollup (the rollup's size grows with days, not
-//! cases).
+//! cases). The city is indexed for search.
 
 use chrono::Duration as Days;
 use minsheng_app::bundle;
@@ -108,11 +108,16 @@ pub async fn build(url: &str, cases: usize, seeded: usize) -> anyhow::Result<()>
             .await?;
     }
     tx.commit().await?;
+    // Indexed for search as in service (the likely duplicates on a staff
+    // case page and every text filter read this index).
+    eprintln!("  indexing {cases} cases for search");
+    minsheng_app::services::search::backfill(&store, Some(&tenant), |_, _| {}).await?;
     // As a database in service would be: statistics gathered (what `serve`
     // does hourly on SQLite; autovacuum on PostgreSQL), and on PostgreSQL
     // the visibility map current (what index-only scans need).
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        db.execute_unprepared("VACUUM ANALYZE cases").await?;
+        db.execute_unprepared("VACUUM ANALYZE cases, case_search")
+            .await?;
     } else {
         store.optimize().await?;
     }

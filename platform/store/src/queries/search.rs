@@ -322,6 +322,114 @@ pub async fn candidates(
         .collect()
 }
 
+/// Where a case's likely duplicates are looked for: the city's other
+/// cases submitted between `from` and `until` that are of `category_id`
+/// or lie within `near` (latitude from/to, longitude from/to). Each part
+/// yields at most [`NEIGHBOURS_AT_MOST`] cases (the newest), so the text is
+/// ranked among a bounded set however common the case's words are.
+#[derive(Clone, Debug)]
+pub struct Neighbourhood {
+    pub except: Uuid,
+    pub category_id: Uuid,
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub near: Option<[f64; 4]>,
+}
+
+/// At most this many cases of the category, and this many nearby, are
+/// ranked for one case's likely duplicates.
+pub const NEIGHBOURS_AT_MOST: i64 = 400;
+
+/// Up to `limit` cases of `around` that are not merged into another and
+/// hold any of `terms`, best first: their ids, rank (larger is better)
+/// and SimHash.
+pub async fn duplicate_candidates(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    terms: &[String],
+    around: &Neighbourhood,
+    limit: u64,
+) -> Result<Vec<(Uuid, f64, i64)>, DbErr> {
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = db.get_database_backend();
+    let p = |n: usize| match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => format!("?{n}"),
+    };
+    let mut values: Vec<Value> = vec![
+        query_text(backend, terms, Match::Any).into(),
+        tenant_id.into(),
+        around.except.into(),
+        around.from.into(),
+        around.until.into(),
+        NEIGHBOURS_AT_MOST.into(),
+        i64::try_from(limit).unwrap_or(i64::MAX).into(),
+        around.category_id.into(),
+    ];
+    let window = format!(
+        "tenant_id = {t} AND id <> {e} AND merged_into_id IS NULL \
+         AND submitted_at >= {f} AND submitted_at <= {u}",
+        t = p(2),
+        e = p(3),
+        f = p(4),
+        u = p(5)
+    );
+    let mut sql = format!(
+        "WITH same AS (SELECT id FROM cases WHERE {window} AND category_id = {c} \
+         ORDER BY submitted_at DESC LIMIT {n})",
+        c = p(8),
+        n = p(6)
+    );
+    let mut parts = "SELECT id FROM same".to_owned();
+    if let Some([lat0, lat1, lon0, lon1]) = around.near {
+        values.extend([lat0.into(), lat1.into(), lon0.into(), lon1.into()]);
+        sql.push_str(&format!(
+            ", near AS (SELECT id FROM cases WHERE {window} \
+             AND latitude >= {} AND latitude <= {} AND longitude >= {} AND longitude <= {} \
+             ORDER BY submitted_at DESC LIMIT {n})",
+            p(9),
+            p(10),
+            p(11),
+            p(12),
+            n = p(6)
+        ));
+        parts.push_str(" UNION SELECT id FROM near");
+    }
+    sql.push_str(&format!(", w AS ({parts}) "));
+    sql.push_str(&match backend {
+        DbBackend::Postgres => format!(
+            "SELECT s.case_id, ts_rank_cd(s.document, q)::float8 AS score, s.simhash \
+             FROM w JOIN case_search s ON s.tenant_id = {t} AND s.case_id = w.id \
+             CROSS JOIN to_tsquery('simple', $1) q WHERE s.document @@ q \
+             ORDER BY score DESC LIMIT {l}",
+            t = p(2),
+            l = p(7)
+        ),
+        _ => format!(
+            "SELECT s.case_id, -bm25(case_fts, 4.0, 2.0, 1.0) AS score, s.simhash \
+             FROM w JOIN case_search s ON s.tenant_id = {t} AND s.case_id = w.id \
+             JOIN case_fts ON case_fts.rowid = s.seq WHERE case_fts MATCH ?1 \
+             ORDER BY score DESC LIMIT {l}",
+            t = p(2),
+            l = p(7)
+        ),
+    });
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok((
+                r.try_get("", "case_id")?,
+                r.try_get("", "score")?,
+                r.try_get("", "simhash")?,
+            ))
+        })
+        .collect()
+}
+
 /// Cases of the city whose SimHash shares a band with `hash` (so every
 /// hash within 3 bits, and some others), submitted since `since`, except
 /// `except`: their ids and hashes, at most `limit`.

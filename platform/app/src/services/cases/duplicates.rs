@@ -1,18 +1,19 @@
 //! Likely duplicates of a case (并单), for its staff: the city's cases that
 //! look like the same request. Near-copies come from the SimHash bands
 //! (every hash within 3 bits shares a band); rewordings from the search
-//! index (any of the case's keywords) among the city's cases of the last
-//! [`WINDOW_DAYS`] days, kept when they are of the same category or within
-//! [`NEARBY_METRES`] and their character bigrams are alike
-//! ([`minsheng_text::duplicate`]).
+//! index (any of the case's keywords), ranked only among its neighbours:
+//! the cases submitted within [`WINDOW_DAYS`] days either side that are of
+//! its category or within [`NEARBY_METRES`] (at most
+//! [`q::NEIGHBOURS_AT_MOST`] of each, newest first), so the cost does not
+//! grow with how common its words are. A candidate is kept when their
+//! character bigrams are alike ([`minsheng_text::duplicate`]).
 
-use super::{find, handles};
-use crate::access::Ctx;
 use crate::services::tenants::TenantRecord;
-use crate::services::{DbResultExt, commit, search};
+use crate::services::{DbResultExt, search};
 use minsheng_domain::Error;
+use minsheng_store::ConnectionTrait;
 use minsheng_store::entity::case;
-use minsheng_store::queries::search::{self as q, Among, Match};
+use minsheng_store::queries::search::{self as q, Neighbourhood};
 use minsheng_text::duplicate::{Side, duplicate};
 use serde::Serialize;
 
@@ -38,67 +39,56 @@ pub struct Duplicate {
     pub same_category: bool,
 }
 
-/// The likely duplicates of the case `code`, most alike first.
-pub async fn duplicates(
-    ctx: &Ctx,
+/// The likely duplicates of a case read in `tx`, most alike first (the
+/// caller checked that its reader may read it).
+pub(super) async fn duplicates_of(
+    tx: &impl ConnectionTrait,
     tenant: &TenantRecord,
-    code: &str,
+    row: &case::Model,
 ) -> Result<Vec<Duplicate>, Error> {
-    ctx.authorize(tenant, "case:read").await?;
-    let tx = ctx.read_tx(tenant.id).await?;
-    let row = find(&tx, tenant, code).await?;
-    if let Some(scope) = ctx.department_scope(tenant, "case:read").await
-        && !handles(&tx, tenant, &row, &scope).await?
-    {
-        return Err(Error::not_found(format!("case {code:?}")));
-    }
     let t = tenant.id.into_uuid();
     let city = search::city_words(tenant);
-    let hash = match q::get(&tx, t, row.id).await.or_internal()? {
+    let hash = match q::get(tx, t, row.id).await.or_internal()? {
         Some(s) => s.simhash,
         None => search::fingerprint(&city, &row.title, &row.body),
     };
     let bands = minsheng_text::similarity::bands(hash as u64);
-    let mut ids: Vec<uuid::Uuid> = q::simhash_neighbours(&tx, t, bands, row.id, 50)
-        .await
-        .or_internal()?
-        .into_iter()
-        .filter(|(_, h)| {
-            minsheng_text::hamming(*h as u64, hash as u64)
-                <= minsheng_text::duplicate::NEAR_COPY_BITS
-        })
-        .map(|(id, _)| id)
-        .collect();
+    // Every candidate's SimHash, as stored when it was indexed.
+    let mut hashes: std::collections::HashMap<uuid::Uuid, i64> =
+        q::simhash_neighbours(tx, t, bands, row.id, 50)
+            .await
+            .or_internal()?
+            .into_iter()
+            .filter(|(_, h)| {
+                minsheng_text::hamming(*h as u64, hash as u64)
+                    <= minsheng_text::duplicate::NEAR_COPY_BITS
+            })
+            .collect();
     let keywords: Vec<String> = minsheng_text::Segmenter::shared()
         .keywords(&format!("{}。{}", row.title, row.body), &city, 8)
         .into_iter()
         .map(|(w, _)| w)
         .collect();
     let window = chrono::Duration::days(WINDOW_DAYS);
-    for (id, _) in q::candidates(
-        &tx,
-        t,
-        &keywords,
-        Match::Any,
-        &Among {
-            except: Some(row.id),
-            since: Some(row.submitted_at - window),
-            ..Among::default()
-        },
-        40,
-    )
-    .await
-    .or_internal()?
+    let around = Neighbourhood {
+        except: row.id,
+        category_id: row.category_id,
+        from: row.submitted_at - window,
+        until: row.submitted_at + window,
+        near: near_box(row),
+    };
+    for (id, _, h) in q::duplicate_candidates(tx, t, &keywords, &around, 40)
+        .await
+        .or_internal()?
     {
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
+        hashes.entry(id).or_insert(h);
     }
     // Pairs staff said are not duplicates, and cases already merged away,
     // are not offered again.
-    let refused = q::not_duplicates_of(&tx, t, row.id).await.or_internal()?;
-    ids.retain(|id| !refused.contains(id));
-    let rows = q::cases_by_ids(&tx, t, ids).await.or_internal()?;
+    let refused = q::not_duplicates_of(tx, t, row.id).await.or_internal()?;
+    hashes.retain(|id, _| !refused.contains(id));
+    let ids: Vec<uuid::Uuid> = hashes.keys().copied().collect();
+    let rows = q::cases_by_ids(tx, t, ids).await.or_internal()?;
     let mine = Side::new(&row.title, &row.body, hash as u64);
     let mut found: Vec<Duplicate> = rows
         .iter()
@@ -106,14 +96,10 @@ pub async fn duplicates(
         .filter(|other| other.merged_into_id.is_none())
         .filter_map(|other| {
             let same_category = other.category_id == row.category_id;
-            if !same_category && !nearby(&row, other) {
+            if !same_category && !nearby(row, other) {
                 return None;
             }
-            let theirs = Side::new(
-                &other.title,
-                &other.body,
-                search::fingerprint(&city, &other.title, &other.body) as u64,
-            );
+            let theirs = Side::new(&other.title, &other.body, hashes[&other.id] as u64);
             let (score, kind) = duplicate(&mine, &theirs)?;
             Some(Duplicate {
                 tracking_code: other.tracking_code.clone(),
@@ -126,9 +112,22 @@ pub async fn duplicates(
             })
         })
         .collect();
-    found.sort_by(|a, b| b.score.total_cmp(&a.score));
+    found.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.tracking_code.cmp(&b.tracking_code))
+    });
     found.truncate(DUPLICATES_SHOWN);
-    commit(tx, found).await
+    Ok(found)
+}
+
+/// The box of latitudes and longitudes around a case's coordinates that
+/// holds every point within [`NEARBY_METRES`] of it.
+fn near_box(row: &case::Model) -> Option<[f64; 4]> {
+    let (lat, lon) = (row.latitude?, row.longitude?);
+    let dlat = NEARBY_METRES / 111_320.0;
+    let dlon = dlat / lat.to_radians().cos().abs().max(0.01);
+    Some([lat - dlat, lat + dlat, lon - dlon, lon + dlon])
 }
 
 /// Whether two cases' coordinates are within [`NEARBY_METRES`].

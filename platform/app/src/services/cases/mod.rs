@@ -15,6 +15,7 @@ mod merge;
 mod read;
 mod similar;
 mod staff;
+mod staff_case;
 mod stats;
 mod suggestions;
 mod supervision;
@@ -23,7 +24,7 @@ mod workbench;
 
 pub use citizen::{add_information, get_own, mine, rate};
 pub use cohandling::{OPINION_DAYS, give_opinion, opinion_deadline};
-pub use duplicates::{DUPLICATES_SHOWN, Duplicate, duplicates};
+pub use duplicates::{DUPLICATES_SHOWN, Duplicate};
 pub use lists::{
     BROWSE_COUNT_CAP, Browse, browse_public, inbox, list_open311, list_public, list_recent_public,
     public_updates,
@@ -32,6 +33,7 @@ pub use merge::{merge, not_duplicate};
 pub use read::get;
 pub use similar::{SIMILAR_MIN_SCORE, SIMILAR_SHOWN, similar_public};
 pub use staff::{StaffAction, act, note, release};
+pub use staff_case::{StaffCase, staff_case};
 pub use stats::{add_views, city_stats, count_view, department_stats, note_view, recount};
 pub(crate) use suggestions::{
     find_suggestion, find_suggestions, note_merge, public_title, public_views, publish_answers,
@@ -40,7 +42,7 @@ pub use supervision::{BOARD_CASES, Board, BoardCase, DepartmentLoad, board, supe
 pub(crate) use unrated::close_unrated;
 pub use unrated::close_unrated_at;
 pub use workbench::{
-    COUNT_CAP, DeskView, Inbox, InboxItem, InboxQuery, Tab, TabCount, days_left, desk, work_queue,
+    COUNT_CAP, DeskView, Inbox, InboxItem, InboxQuery, Tab, TabCount, days_left, work_queue,
 };
 
 use super::DbResultExt;

@@ -14,6 +14,7 @@ use crate::services::{DbResultExt, commit};
 use minsheng_domain::Error;
 use minsheng_domain::case::{self as machine, State};
 use minsheng_domain::values::Locale;
+use minsheng_store::ConnectionTrait;
 use minsheng_store::entity::{case, case_event};
 use minsheng_store::queries::cases as q;
 
@@ -132,11 +133,23 @@ pub async fn get(
 ) -> Result<CaseDetail, Error> {
     let tx = ctx.planned_read_tx(tenant.id).await?;
     let row = find(&tx, tenant, code).await?;
-    let access = access_to(ctx, &tx, tenant, &row, secret).await?;
+    let detail = detail_of(ctx, &tx, tenant, &row, secret).await?;
+    commit(tx, detail).await
+}
+
+/// [`get`] for a case already read in `tx`.
+pub(super) async fn detail_of(
+    ctx: &Ctx,
+    tx: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    row: &case::Model,
+    secret: Option<&str>,
+) -> Result<CaseDetail, Error> {
+    let access = access_to(ctx, tx, tenant, row, secret).await?;
     if !row.public && matches!(access, Access::Public) {
-        return Err(Error::not_found(format!("case {code:?}")));
+        return Err(Error::not_found(format!("case {:?}", row.tracking_code)));
     }
-    let names = names(ctx, &tx, tenant).await?;
+    let names = names(ctx, tx, tenant).await?;
     let staff = matches!(access, Access::Staff);
     let personal = !matches!(access, Access::Public);
     let shown = if personal {
@@ -144,10 +157,10 @@ pub async fn get(
     } else {
         Redaction::public(tenant)
     };
-    let events = q::events(&tx, tenant.id.into_uuid(), row.id, staff)
+    let events = q::events(tx, tenant.id.into_uuid(), row.id, staff)
         .await
         .or_internal()?;
-    let co = q::co_departments(&tx, tenant.id.into_uuid(), row.id)
+    let co = q::co_departments(tx, tenant.id.into_uuid(), row.id)
         .await
         .or_internal()?;
     let timeline = events
@@ -156,7 +169,7 @@ pub async fn get(
         .collect();
     let allowed = State::parse(&row.state)
         .map(|s| {
-            machine::allowed(s, facts_of(&row))
+            machine::allowed(s, facts_of(row))
                 .iter()
                 .map(|a| a.as_str().to_owned())
                 .collect()
@@ -164,7 +177,7 @@ pub async fn get(
         .unwrap_or_default();
     let main = match row.merged_into_id {
         Some(id) => {
-            minsheng_store::queries::search::cases_by_ids(&tx, tenant.id.into_uuid(), vec![id])
+            minsheng_store::queries::search::cases_by_ids(tx, tenant.id.into_uuid(), vec![id])
                 .await
                 .or_internal()?
                 .into_iter()
@@ -173,7 +186,7 @@ pub async fn get(
         None => None,
     };
     let detail = CaseDetail {
-        case: public_view(&row, &names, shown),
+        case: public_view(row, &names, shown),
         public: row.public,
         contact_name: personal.then(|| row.contact_name.clone()).flatten(),
         contact_phone: personal.then(|| row.contact_phone.clone()).flatten(),
@@ -188,9 +201,9 @@ pub async fn get(
         allowed_actions: if staff { allowed } else { Vec::new() },
         timeline,
         awaiting_review: row.review.is_some(),
-        flags: staff.then(|| flags_of(&row)),
+        flags: staff.then(|| flags_of(row)),
         opinions: if staff {
-            super::cohandling::opinions_of(&tx, tenant, row.id, &names).await?
+            super::cohandling::opinions_of(tx, tenant, row.id, &names).await?
         } else {
             Vec::new()
         },
@@ -200,7 +213,7 @@ pub async fn get(
             .filter(|m| m.public || personal)
             .and_then(|m| shown.opt(m.answer.as_ref())),
     };
-    commit(tx, detail).await
+    Ok(detail)
 }
 
 fn flags_of(row: &case::Model) -> crate::model::CaseFlags {

@@ -3,7 +3,7 @@
 //! besides the case (what this person may do to it, the departments to
 //! pick from, the working days left).
 
-use super::{day_of, facts_of, find, handles, holds};
+use super::{day_of, facts_of, handles, holds};
 use crate::access::Ctx;
 use crate::services::tenants::TenantRecord;
 use crate::services::{DbResultExt, commit};
@@ -11,6 +11,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use minsheng_domain::Error;
 use minsheng_domain::calendar::WorkingCalendar;
 use minsheng_domain::case::{self as machine, Action, State};
+use minsheng_store::ConnectionTrait;
+use minsheng_store::entity::case;
 use minsheng_store::queries::cases::{self as q, Filter, QueueOrder};
 use uuid::Uuid;
 
@@ -424,20 +426,23 @@ pub struct DeskView {
     pub departments: Vec<(String, String)>,
 }
 
-/// What `ctx` may do to the case `code` from the staff case page. A case
-/// this person may not read is not found.
-pub async fn desk(ctx: &Ctx, tenant: &TenantRecord, code: &str) -> Result<DeskView, Error> {
-    ctx.authorize(tenant, "case:read").await?;
-    let tx = ctx.planned_read_tx(tenant.id).await?;
-    let row = find(&tx, tenant, code).await?;
+/// What `ctx` may do to a case read in `tx` from the staff case page. A case
+/// this person may not read is not found (`case:read` checked by the
+/// caller).
+pub(super) async fn desk_of(
+    ctx: &Ctx,
+    tx: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    row: &case::Model,
+) -> Result<DeskView, Error> {
     let scope = ctx.department_scope(tenant, "case:read").await;
     if let Some(scope) = &scope
-        && !handles(&tx, tenant, &row, scope).await?
+        && !handles(tx, tenant, row, scope).await?
     {
-        return Err(Error::not_found(format!("case {code:?}")));
+        return Err(Error::not_found(format!("case {:?}", row.tracking_code)));
     }
-    let rules = ctx.app.calendars.rules_in(&tx, tenant).await?;
-    let state = super::state_of(&row)?;
+    let rules = ctx.app.calendars.rules_in(tx, tenant).await?;
+    let state = super::state_of(row)?;
     let leads = match ctx.department_scope(tenant, "case:answer").await {
         None => true,
         Some(mine) => row
@@ -445,7 +450,7 @@ pub async fn desk(ctx: &Ctx, tenant: &TenantRecord, code: &str) -> Result<DeskVi
             .is_some_and(|d| mine.iter().any(|m| m.into_uuid() == d)),
     };
     let mut actions = Vec::new();
-    for action in machine::allowed(state, facts_of(&row)) {
+    for action in machine::allowed(state, facts_of(row)) {
         let permission = match action {
             Action::Accept | Action::Reject | Action::Close => "case:accept",
             Action::Assign => "case:assign",
@@ -464,7 +469,7 @@ pub async fn desk(ctx: &Ctx, tenant: &TenantRecord, code: &str) -> Result<DeskVi
         }
         actions.push(action.as_str().to_owned());
     }
-    let co = q::co_departments(&tx, tenant.id.into_uuid(), row.id)
+    let co = q::co_departments(tx, tenant.id.into_uuid(), row.id)
         .await
         .or_internal()?;
     let opinion_for = if matches!(state, State::Assigned | State::InProgress)
@@ -490,18 +495,14 @@ pub async fn desk(ctx: &Ctx, tenant: &TenantRecord, code: &str) -> Result<DeskVi
         .is_open()
         .then(|| days_left(&rules.calendar, tenant, ctx.now(), row.answer_deadline));
     let departments = rules.names.active_departments.clone();
-    commit(
-        tx,
-        DeskView {
-            actions,
-            opinion_for,
-            may_release,
-            may_supervise,
-            may_note,
-            may_merge,
-            days_left,
-            departments,
-        },
-    )
-    .await
+    Ok(DeskView {
+        actions,
+        opinion_for,
+        may_release,
+        may_supervise,
+        may_note,
+        may_merge,
+        days_left,
+        departments,
+    })
 }

@@ -8,8 +8,8 @@ use super::{Desk, csrf_ok, desk, local};
 use crate::app::ServerState;
 use minsheng_app::access::Ctx;
 use minsheng_app::model::ReleaseInput;
+use minsheng_app::services::cases;
 use minsheng_app::services::cases::StaffAction;
-use minsheng_app::services::{answer_templates, cases};
 use minsheng_domain::Error;
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Path, Query};
@@ -71,39 +71,17 @@ async fn show(
     status: StatusCode,
 ) -> Response {
     let tenant = &desk.site.tenant;
-    let view = match cases::desk(ctx, tenant, code).await {
-        Ok(v) => v,
+    let page = match cases::staff_case(ctx, tenant, code).await {
+        Ok(p) => p,
         Err(e) => return desk.site.error(state, ctx, &e),
     };
-    let detail = match cases::get(ctx, tenant, code, None).await {
-        Ok(d) => d,
-        Err(e) => return desk.site.error(state, ctx, &e),
-    };
-    // Likely duplicates help but never block the page.
-    let duplicates = cases::duplicates(ctx, tenant, code)
-        .await
-        .unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "likely duplicates could not be found");
-            Vec::new()
-        });
-    let attributes = match minsheng_app::services::attributes::labelled_for(
-        ctx,
-        tenant,
-        &detail.case.category,
-        &detail.case.attributes,
-    )
-    .await
-    {
-        Ok(a) => a,
-        Err(e) => return desk.site.error(state, ctx, &e),
-    };
-    let templates = if view.actions.iter().any(|a| a == "answer") {
-        answer_templates::usable(ctx, tenant)
-            .await
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+    let cases::StaffCase {
+        desk: view,
+        detail,
+        attributes,
+        templates,
+        duplicates,
+    } = page;
     let timeline: Vec<Value> = detail
         .timeline
         .iter()
