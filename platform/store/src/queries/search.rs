@@ -326,7 +326,7 @@ pub async fn candidates(
 /// cases submitted between `from` and `until` that are of `category_id`
 /// or lie within `near` (latitude from/to, longitude from/to). Each part
 /// yields at most [`NEIGHBOURS_AT_MOST`] cases (the newest), so the text is
-/// ranked among a bounded set however common the case's words are.
+/// scored among a bounded set however common the case's words are.
 #[derive(Clone, Debug)]
 pub struct Neighbourhood {
     pub except: Uuid,
@@ -337,19 +337,25 @@ pub struct Neighbourhood {
 }
 
 /// At most this many cases of the category, and this many nearby, are
-/// ranked for one case's likely duplicates.
-pub const NEIGHBOURS_AT_MOST: i64 = 400;
+/// scored for one case's likely duplicates.
+pub const NEIGHBOURS_AT_MOST: i64 = 300;
 
 /// Up to `limit` cases of `around` that are not merged into another and
-/// hold any of `terms`, best first: their ids, rank (larger is better)
-/// and SimHash.
+/// hold any of `terms` (words as indexed), best first: their ids, score
+/// (each term counts 2 in the title, 1 in the text) and SimHash.
+///
+/// The score is counted over the neighbours' indexed words rather than by
+/// the full-text index: a full-text query ranks every case holding a
+/// common word (20% of a city for 大街) before the neighbourhood is
+/// applied, and SQLite's BM25 recounts every term's documents each time
+/// the index is probed for one row.
 pub async fn duplicate_candidates(
     db: &impl ConnectionTrait,
     tenant_id: Uuid,
     terms: &[String],
     around: &Neighbourhood,
     limit: u64,
-) -> Result<Vec<(Uuid, f64, i64)>, DbErr> {
+) -> Result<Vec<(Uuid, i64, i64)>, DbErr> {
     if terms.is_empty() {
         return Ok(Vec::new());
     }
@@ -359,7 +365,6 @@ pub async fn duplicate_candidates(
         _ => format!("?{n}"),
     };
     let mut values: Vec<Value> = vec![
-        query_text(backend, terms, Match::Any).into(),
         tenant_id.into(),
         around.except.into(),
         around.from.into(),
@@ -371,51 +376,59 @@ pub async fn duplicate_candidates(
     let window = format!(
         "tenant_id = {t} AND id <> {e} AND merged_into_id IS NULL \
          AND submitted_at >= {f} AND submitted_at <= {u}",
-        t = p(2),
-        e = p(3),
-        f = p(4),
-        u = p(5)
+        t = p(1),
+        e = p(2),
+        f = p(3),
+        u = p(4)
     );
+    let n = p(5);
     let mut sql = format!(
         "WITH same AS (SELECT id FROM cases WHERE {window} AND category_id = {c} \
          ORDER BY submitted_at DESC LIMIT {n})",
-        c = p(8),
-        n = p(6)
+        c = p(7)
     );
     let mut parts = "SELECT id FROM same".to_owned();
-    if let Some([lat0, lat1, lon0, lon1]) = around.near {
-        values.extend([lat0.into(), lat1.into(), lon0.into(), lon1.into()]);
+    if let Some(box_) = around.near {
+        let at = values.len();
+        values.extend(box_.map(Value::from));
         sql.push_str(&format!(
             ", near AS (SELECT id FROM cases WHERE {window} \
              AND latitude >= {} AND latitude <= {} AND longitude >= {} AND longitude <= {} \
              ORDER BY submitted_at DESC LIMIT {n})",
-            p(9),
-            p(10),
-            p(11),
-            p(12),
-            n = p(6)
+            p(at + 1),
+            p(at + 2),
+            p(at + 3),
+            p(at + 4),
         ));
         parts.push_str(" UNION SELECT id FROM near");
     }
-    sql.push_str(&format!(", w AS ({parts}) "));
-    sql.push_str(&match backend {
-        DbBackend::Postgres => format!(
-            "SELECT s.case_id, ts_rank_cd(s.document, q)::float8 AS score, s.simhash \
-             FROM w JOIN case_search s ON s.tenant_id = {t} AND s.case_id = w.id \
-             CROSS JOIN to_tsquery('simple', $1) q WHERE s.document @@ q \
-             ORDER BY score DESC LIMIT {l}",
-            t = p(2),
-            l = p(7)
-        ),
-        _ => format!(
-            "SELECT s.case_id, -bm25(case_fts, 4.0, 2.0, 1.0) AS score, s.simhash \
-             FROM w JOIN case_search s ON s.tenant_id = {t} AND s.case_id = w.id \
-             JOIN case_fts ON case_fts.rowid = s.seq WHERE case_fts MATCH ?1 \
-             ORDER BY score DESC LIMIT {l}",
-            t = p(2),
-            l = p(7)
-        ),
-    });
+    let find = match backend {
+        DbBackend::Postgres => "strpos",
+        _ => "instr",
+    };
+    let mut score = Vec::new();
+    for term in terms {
+        values.push(format!(" {term} ").into());
+        let k = p(values.len());
+        score.push(format!(
+            "(CASE WHEN {find}(' ' || s.title_tokens || ' ', {k}) > 0 THEN 2 ELSE 0 END \
+             + CASE WHEN {find}(' ' || s.body_tokens || ' ', {k}) > 0 THEN 1 ELSE 0 END)"
+        ));
+    }
+    let cast = if backend == DbBackend::Postgres {
+        "::bigint"
+    } else {
+        ""
+    };
+    sql.push_str(&format!(
+        ", w AS ({parts}), scored AS (SELECT s.case_id, s.simhash, ({score}){cast} AS score \
+         FROM w JOIN case_search s ON s.tenant_id = {t} AND s.case_id = w.id) \
+         SELECT case_id, score, simhash FROM scored WHERE score > 0 \
+         ORDER BY score DESC, case_id LIMIT {l}",
+        score = score.join(" + "),
+        t = p(1),
+        l = p(6)
+    ));
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?;

@@ -1,12 +1,13 @@
 //! Likely duplicates of a case (并单), for its staff: the city's cases that
 //! look like the same request. Near-copies come from the SimHash bands
-//! (every hash within 3 bits shares a band); rewordings from the search
-//! index (any of the case's keywords), ranked only among its neighbours:
-//! the cases submitted within [`WINDOW_DAYS`] days either side that are of
-//! its category or within [`NEARBY_METRES`] (at most
+//! (every hash within 3 bits shares a band); rewordings from the case's
+//! keywords, counted in the indexed words of its neighbours only: the
+//! cases submitted within [`WINDOW_DAYS`] days either side that are of its
+//! category or within [`NEARBY_METRES`] (at most
 //! [`q::NEIGHBOURS_AT_MOST`] of each, newest first), so the cost does not
-//! grow with how common its words are. A candidate is kept when their
-//! character bigrams are alike ([`minsheng_text::duplicate`]).
+//! grow with the city or with how common its words are. A candidate is
+//! kept when their character bigrams are alike
+//! ([`minsheng_text::duplicate`]).
 
 use crate::services::tenants::TenantRecord;
 use crate::services::{DbResultExt, search};
