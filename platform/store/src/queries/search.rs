@@ -453,25 +453,33 @@ pub async fn simhash_neighbours(
     except: Uuid,
     limit: u64,
 ) -> Result<Vec<(Uuid, i64)>, DbErr> {
-    use case_search::Column as C;
-    use sea_orm::{Condition, QuerySelect};
-    case_search::Entity::find()
-        .select_only()
-        .column(C::CaseId)
-        .column(C::Simhash)
-        .filter(C::TenantId.eq(tenant_id))
-        .filter(C::CaseId.ne(except))
-        .filter(
-            Condition::any()
-                .add(C::Band0.eq(bands[0]))
-                .add(C::Band1.eq(bands[1]))
-                .add(C::Band2.eq(bands[2]))
-                .add(C::Band3.eq(bands[3])),
-        )
-        .limit(limit)
-        .into_tuple()
-        .all(db)
-        .await
+    // One indexed lookup per band, united: with the four bands OR-ed,
+    // SQLite searched its band index by the city alone (every case of it).
+    let backend = db.get_database_backend();
+    let p = |n: usize| match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => format!("?{n}"),
+    };
+    let mut values: Vec<Value> = vec![tenant_id.into(), except.into()];
+    let mut parts = Vec::new();
+    for (n, band) in bands.iter().enumerate() {
+        values.push((*band).into());
+        parts.push(format!(
+            "SELECT case_id, simhash FROM case_search \
+             WHERE tenant_id = {} AND band{n} = {} AND case_id <> {}",
+            p(1),
+            p(values.len()),
+            p(2)
+        ));
+    }
+    values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    let sql = format!("{} LIMIT {}", parts.join(" UNION "), p(values.len()));
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    rows.into_iter()
+        .map(|r| Ok((r.try_get("", "case_id")?, r.try_get("", "simhash")?)))
+        .collect()
 }
 
 /// The search row of one case.
