@@ -28,6 +28,7 @@ mod otlp;
 mod page_errors;
 mod plugins;
 mod publication;
+mod quotas;
 mod reads;
 mod resolution;
 mod rls;

@@ -15,6 +15,22 @@ pub async fn get(
     tenant_quota::Entity::find_by_id(tenant_id).one(db).await
 }
 
+/// The city's quotas, its row locked until the transaction ends on
+/// PostgreSQL (SQLite has one writer): concurrent intake writers of one
+/// city with a daily quota count its cases one after the other.
+pub async fn get_locked(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+) -> Result<Option<tenant_quota::Model>, DbErr> {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return get(db, tenant_id).await;
+    }
+    tenant_quota::Entity::find_by_id(tenant_id)
+        .lock_exclusive()
+        .one(db)
+        .await
+}
+
 /// Write a city's quotas whole, creating its row as needed.
 pub async fn put(db: &impl ConnectionTrait, row: tenant_quota::Model) -> Result<(), DbErr> {
     use tenant_quota::Column as C;

@@ -226,10 +226,11 @@ impl Submission {
         let (limit, read_on, before) = match batch.daily {
             Some(known) if known.1 == day => known,
             _ => {
-                let limit = crate::services::quotas::limits(tx, t)
+                let limit = minsheng_store::queries::quotas::get_locked(tx, t.into_uuid())
                     .await
-                    .map_err(Failure::Busy)?
-                    .cases_per_day;
+                    .map_err(Submission::database)?
+                    .and_then(|q| q.cases_per_day)
+                    .map(|n| u64::try_from(n).unwrap_or(0));
                 let before = match limit {
                     Some(_) => {
                         minsheng_store::queries::quotas::cases_received(tx, t.into_uuid(), day)

@@ -330,7 +330,7 @@ async fn usage(
 
 /// Bytes as whole MiB when they are, else KiB.
 fn size_text(bytes: u64) -> String {
-    if bytes % (1 << 20) == 0 {
+    if bytes.is_multiple_of(1 << 20) {
         format!("{} MiB", bytes >> 20)
     } else {
         format!("{} KiB", bytes >> 10)
