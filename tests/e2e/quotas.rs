@@ -6,7 +6,8 @@
 use crate::cases::json_call;
 use crate::on_both_backends;
 use crate::site::{field_value, page, post};
-use crate::support::{Auth, Backend, PASSWORD, TestApp, spawn_app};
+use crate::support::{Auth, Backend, PASSWORD, TestApp, spawn_app, spawn_app_with};
+use crate::workbench;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -289,3 +290,71 @@ async fn each_quota_is_enforced_and_named(backend: Backend) {
     assert_eq!(status, 201);
 }
 on_both_backends!(each_quota_is_enforced_and_named);
+
+/// The console's quotas page: the city's administrators see each quota,
+/// what is used and what is full, in their language; the city's other
+/// staff get 403, another city's administrator 404, and someone not signed
+/// in is sent to sign in.
+async fn city_admins_see_their_quotas(backend: Backend) {
+    let app = spawn_app_with(backend, &[("MINSHENG_DEV_OPEN_ADMIN", "0")]).await;
+    let (ok, out) = app
+        .cli_with_password(&["user", "create", "--operator", "--username", "q-operator"])
+        .await;
+    assert!(ok, "{out}");
+    app.staff("springfield", "sf-admin", &["city-admin"], &[])
+        .await;
+    app.staff("springfield", "sf-dispatcher", &["dispatcher"], &[])
+        .await;
+    app.staff("daqing", "dq-admin", &["city-admin"], &[]).await;
+    let operator = app.login_ok(None, "q-operator").await;
+    let (status, body) = json_call(
+        &app,
+        &operator,
+        Method::PUT,
+        "/tenants/springfield/quotas",
+        Some(&json!({"staff_users": 2, "webhooks": 5})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    let path = "/t/springfield/admin/quotas";
+    let admin = app.login_ok(Some("springfield"), "sf-admin").await;
+    let (status, html) = workbench::page(&app, &admin, path).await;
+    assert_eq!(status, 200, "{html}");
+    let row = |name: &str| {
+        let at = html
+            .find(&format!("data-quota=\"{name}\""))
+            .unwrap_or_else(|| panic!("no {name} in {html}"));
+        html[at..].split("</tr>").next().unwrap().to_owned()
+    };
+    let staff = row("staff_users");
+    assert!(
+        staff.contains("class=\"full\"") && staff.contains("<td>2</td>"),
+        "{staff}"
+    );
+    assert!(row("webhooks").contains("<td>5</td>"));
+    assert!(row("cases_per_day").contains("No limit"));
+    assert!(!row("webhooks").contains("class=\"full\""));
+
+    let dispatcher = app.login_ok(Some("springfield"), "sf-dispatcher").await;
+    assert_eq!(workbench::page(&app, &dispatcher, path).await.0, 403);
+    let other = app.login_ok(Some("daqing"), "dq-admin").await;
+    assert_eq!(workbench::page(&app, &other, path).await.0, 404);
+    let (status, html) = workbench::page(&app, &other, "/t/daqing/admin/quotas").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("data-quota=\"departments\""));
+    // In the city's language: Daqing's pages are in Chinese.
+    assert!(
+        html.contains("<h1>配额</h1>") && html.contains("不限"),
+        "{html}"
+    );
+    let resp = app.client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    assert!(
+        resp.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("/t/springfield/login?next=")
+    );
+}
+on_both_backends!(city_admins_see_their_quotas);

@@ -151,6 +151,10 @@ pub fn build(state: ServerState) -> impl Endpoint {
             "/t/:slug/staff/templates",
             get(web::staff::board::templates).post(web::staff::board::templates_submit),
         )
+        .at(
+            "/t/:slug/admin/quotas",
+            get(web::admin::quotas::quotas_page),
+        )
         .at("/t/:slug/lang", get(web::site::switch_language))
         .at("/t/:slug/robots.txt", get(web::site::robots))
         .at("/t/:slug/sitemap.xml", get(web::site::sitemap))

@@ -4,6 +4,7 @@
 //! value automatically; the pages work without JavaScript.
 
 pub mod account;
+pub mod admin;
 pub mod ask;
 pub mod cache;
 pub mod campaigns;

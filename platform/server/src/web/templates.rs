@@ -41,6 +41,8 @@ pub fn environment() -> Environment<'static> {
         template!("suggestion.html"),
         template!("project.html"),
         template!("staff_campaign.html"),
+        template!("admin_base.html"),
+        template!("admin_quotas.html"),
     ] {
         if let Err(e) = env.add_template(name, source) {
             // The templates are part of the binary; a broken one is a build bug
