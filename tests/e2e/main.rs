@@ -10,6 +10,7 @@ mod browser;
 mod bundles;
 mod campaigns;
 mod cases;
+mod console;
 mod deadlines;
 mod delivery;
 mod directory;

@@ -155,6 +155,15 @@ pub fn build(state: ServerState) -> impl Endpoint {
             "/t/:slug/admin/quotas",
             get(web::admin::quotas::quotas_page),
         )
+        .at(
+            "/operator/login",
+            get(web::operator::login_form).post(web::operator::login_submit),
+        )
+        .at("/operator/", get(web::operator::cities))
+        .at(
+            "/operator/cities/:slug",
+            get(web::operator::city).post(web::operator::city_submit),
+        )
         .at("/t/:slug/lang", get(web::site::switch_language))
         .at("/t/:slug/robots.txt", get(web::site::robots))
         .at("/t/:slug/sitemap.xml", get(web::site::sitemap))

@@ -10,6 +10,7 @@ pub mod cache;
 pub mod campaigns;
 pub mod colors;
 pub mod departments;
+pub mod operator;
 pub mod pages;
 pub mod resolve;
 pub mod respond;
