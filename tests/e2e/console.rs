@@ -232,3 +232,96 @@ async fn operators_run_cities_from_the_console(backend: Backend) {
     assert_eq!(post(&app, &admin, path, &[("op", "suspend")]).await.0, 404);
 }
 on_both_backends!(operators_run_cities_from_the_console);
+
+/// A city made from a bundle pasted into the console: the same files
+/// `tenant apply` reads; broken files are named, an existing slug refused.
+async fn operators_create_a_city_from_a_bundle(backend: Backend) {
+    let app = spawn_app_with(backend, &[("MINSHENG_DEV_OPEN_ADMIN", "0")]).await;
+    let (ok, out) = app
+        .cli_with_password(&["user", "create", "--operator", "--username", "c-operator"])
+        .await;
+    assert!(ok, "{out}");
+    let operator = app.login_ok(None, "c-operator").await;
+    let (status, html) = page(&app, &operator, "/operator/cities/new").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("data-testid=\"form-new-city\""));
+    let file = |name: &str| {
+        std::fs::read_to_string(
+            crate::support::repo_root()
+                .join("tenants/springfield")
+                .join(name),
+        )
+        .unwrap()
+    };
+    let tenant = file("tenant.toml")
+        .replace("slug = \"springfield\"", "slug = \"shelbyville\"")
+        .replace("name = \"City of Springfield\"", "name = \"Shelbyville\"")
+        .replace("springfield.localhost", "shelbyville.localhost");
+    let (departments, categories, calendar) = (
+        file("departments.toml"),
+        file("categories.toml"),
+        file("calendar.toml"),
+    );
+    let fields = |tenant: &str, departments: &str| {
+        vec![
+            ("tenant".to_owned(), tenant.to_owned()),
+            ("departments".to_owned(), departments.to_owned()),
+            ("categories".to_owned(), categories.clone()),
+            ("calendar".to_owned(), calendar.clone()),
+        ]
+    };
+    let send = |fields: Vec<(String, String)>| {
+        let operator = operator.clone();
+        let app = &app;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            post(app, &operator, "/operator/cities", &pairs).await
+        }
+    };
+    // A broken file: named, what was pasted kept, nothing made.
+    let (status, html) = send(fields(&tenant, "[[department]]\ncode = ")).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("departments.toml"), "{html}");
+    assert!(html.contains("shelbyville.localhost"), "{html}");
+    let (status, html) = send(fields("", "")).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("tenant.toml: give the city"), "{html}");
+    // An existing city's slug.
+    let (status, html) = send(fields(&file("tenant.toml"), &departments)).await;
+    assert_eq!(status, 409, "{html}");
+
+    let (status, to) = send(fields(&tenant, &departments)).await;
+    assert_eq!((status, to.as_str()), (303, "/operator/cities/shelbyville"));
+    let (status, html) = page(&app, &operator, &to).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("shelbyville.localhost"), "{html}");
+    let resp = app
+        .client
+        .get(app.url("/t/shelbyville/ask"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let (_, springfield) = app.get_json("/tenants/springfield/departments").await;
+    let (_, shelbyville) = app.get_json("/tenants/shelbyville/departments").await;
+    assert_eq!(
+        springfield.as_array().unwrap().len(),
+        shelbyville.as_array().unwrap().len()
+    );
+    // Its built-in roles are there: a city admin can be made and work.
+    app.staff("shelbyville", "sh-admin", &["city-admin"], &[])
+        .await;
+    let admin = app.login_ok(Some("shelbyville"), "sh-admin").await;
+    assert_eq!(
+        page(&app, &admin, "/t/shelbyville/admin/quotas").await.0,
+        200
+    );
+    let rows = app
+        .platform_query("SELECT target FROM audit_events WHERE action = 'tenant_create'")
+        .await;
+    assert_eq!(rows.len(), 1);
+}
+on_both_backends!(operators_create_a_city_from_a_bundle);

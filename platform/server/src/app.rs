@@ -160,6 +160,8 @@ pub fn build(state: ServerState) -> impl Endpoint {
             get(web::operator::login_form).post(web::operator::login_submit),
         )
         .at("/operator/", get(web::operator::cities))
+        .at("/operator/cities", post(web::operator::create_city))
+        .at("/operator/cities/new", get(web::operator::new_city))
         .at(
             "/operator/cities/:slug",
             get(web::operator::city).post(web::operator::city_submit),

@@ -77,6 +77,19 @@ macro_rules! operator {
     };
 }
 
+/// The form carries the session's CSRF token.
+fn session_form(ctx: &Ctx, sent: &str) -> bool {
+    ctx.session_csrf
+        .as_ref()
+        .is_some_and(|expected| constant_time_eq(expected, sent))
+}
+
+/// A form sent without its session's token: nothing changed.
+fn expired(req: &Request, ctx: &Ctx) -> Response {
+    let t = &context(req, ctx)["t"];
+    super::respond::refused(t["form_expired"].as_str().unwrap_or_default())
+}
+
 fn login_page(
     state: &ServerState,
     req: &Request,
@@ -302,16 +315,80 @@ pub async fn city_submit(
     Form(form): Form<CityForm>,
 ) -> Response {
     operator!(&ctx);
-    let csrf_ok = ctx
-        .session_csrf
-        .as_ref()
-        .is_some_and(|expected| constant_time_eq(expected, &form.csrf_token));
-    if !csrf_ok {
-        let t = &context(req, &ctx)["t"];
-        return super::respond::refused(t["form_expired"].as_str().unwrap_or_default());
+    if !session_form(&ctx, &form.csrf_token) {
+        return expired(req, &ctx);
     }
     match change(&ctx, &slug, &form).await {
         Ok(()) => see_other(&format!("/operator/cities/{slug}")),
         Err(e) => city_page(&state, &ctx, req, &slug, Some((&e, &form))).await,
+    }
+}
+
+#[derive(Deserialize, Default, serde::Serialize)]
+pub struct BundleForm {
+    #[serde(default, skip_serializing)]
+    csrf_token: String,
+    #[serde(default)]
+    tenant: String,
+    #[serde(default)]
+    departments: String,
+    #[serde(default)]
+    categories: String,
+    #[serde(default)]
+    calendar: String,
+}
+
+fn new_city_page(
+    state: &ServerState,
+    ctx: &Ctx,
+    req: &Request,
+    form: &BundleForm,
+    error: Option<&Error>,
+) -> Response {
+    let mut c = context(req, ctx);
+    c.insert("typed".into(), json!(form));
+    let mut status = StatusCode::OK;
+    if let Some(error) = error {
+        let (code, _, message) = status_and_message(error);
+        status = code;
+        c.insert("error".into(), json!(message));
+    }
+    page(state, "operator_new_city.html", c, status)
+}
+
+/// `GET /operator/cities/new`: the four files of a bundle, pasted.
+#[handler]
+pub async fn new_city(state: Data<&ServerState>, ctx: Data<&Ctx>, req: &Request) -> Response {
+    operator!(&ctx);
+    new_city_page(&state, &ctx, req, &BundleForm::default(), None)
+}
+
+/// `POST /operator/cities`: create a city from a bundle, as `tenant apply`
+/// reads it.
+#[handler]
+pub async fn create_city(
+    state: Data<&ServerState>,
+    ctx: Data<&Ctx>,
+    req: &Request,
+    Form(form): Form<BundleForm>,
+) -> Response {
+    operator!(&ctx);
+    if !session_form(&ctx, &form.csrf_token) {
+        return expired(req, &ctx);
+    }
+    let created = async {
+        let bundle = minsheng_app::bundle::format::Bundle::parse(
+            &form.tenant,
+            &form.departments,
+            &form.categories,
+            &form.calendar,
+        )?;
+        minsheng_app::bundle::apply::create_by(&ctx, &bundle).await?;
+        Ok::<_, Error>(bundle.tenant.slug)
+    }
+    .await;
+    match created {
+        Ok(slug) => see_other(&format!("/operator/cities/{slug}")),
+        Err(e) => new_city_page(&state, &ctx, req, &form, Some(&e)),
     }
 }

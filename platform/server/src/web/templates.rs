@@ -47,6 +47,7 @@ pub fn environment() -> Environment<'static> {
         template!("operator_login.html"),
         template!("operator_cities.html"),
         template!("operator_city.html"),
+        template!("operator_new_city.html"),
     ] {
         if let Err(e) = env.add_template(name, source) {
             // The templates are part of the binary; a broken one is a build bug
