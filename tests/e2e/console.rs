@@ -79,16 +79,11 @@ async fn operators_run_cities_from_the_console(backend: Backend) {
     // A city's page: host names, quotas, suspension.
     let operator = app.login_ok(None, "c-operator").await;
     let path = "/operator/cities/springfield";
+    let act = |fields: &'static [(&'static str, &'static str)]| post(&app, &operator, path, fields);
     let (status, html) = page(&app, &operator, path).await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("data-testid=\"form-quotas\""));
-    let (status, to) = post(
-        &app,
-        &operator,
-        path,
-        &[("op", "add_host"), ("host", "sf.example.org")],
-    )
-    .await;
+    let (status, to) = act(&[("op", "add_host"), ("host", "sf.example.org")]).await;
     assert_eq!((status, to.as_str()), (303, path));
     let (status, hosts) = crate::cases::json_call(
         &app,
@@ -100,13 +95,7 @@ async fn operators_run_cities_from_the_console(backend: Backend) {
     .await;
     assert_eq!(status, 200);
     assert_eq!(hosts[0]["host"], "sf.example.org", "{hosts}");
-    let (status, html) = post(
-        &app,
-        &operator,
-        path,
-        &[("op", "add_host"), ("host", "not a host!")],
-    )
-    .await;
+    let (status, html) = act(&[("op", "add_host"), ("host", "not a host!")]).await;
     assert_eq!(status, 422, "{html}");
     assert!(
         html.contains("data-testid=\"error\"") && html.contains("value=\"not a host!\""),
@@ -121,26 +110,15 @@ async fn operators_run_cities_from_the_console(backend: Backend) {
     )
     .await;
     assert_eq!(status, 303);
-    let (status, _) = post(
-        &app,
-        &operator,
-        path,
-        &[("op", "remove_host"), ("host_id", "nope")],
-    )
-    .await;
+    let (status, _) = act(&[("op", "remove_host"), ("host_id", "nope")]).await;
     assert_eq!(status, 422);
 
-    let (status, _) = post(
-        &app,
-        &operator,
-        path,
-        &[
-            ("op", "quotas"),
-            ("cases_per_day", "10"),
-            ("webhooks", " 3 "),
-            ("staff_users", ""),
-        ],
-    )
+    let (status, _) = act(&[
+        ("op", "quotas"),
+        ("cases_per_day", "10"),
+        ("webhooks", " 3 "),
+        ("staff_users", ""),
+    ])
     .await;
     assert_eq!(status, 303);
     let (_, quotas) = crate::cases::json_call(
@@ -161,17 +139,11 @@ async fn operators_run_cities_from_the_console(backend: Backend) {
         ),
         "{html}"
     );
-    let (status, html) = post(
-        &app,
-        &operator,
-        path,
-        &[("op", "quotas"), ("departments", "many")],
-    )
-    .await;
+    let (status, html) = act(&[("op", "quotas"), ("departments", "many")]).await;
     assert_eq!(status, 422, "{html}");
     assert!(html.contains("departments: a whole number"), "{html}");
 
-    let (status, _) = post(&app, &operator, path, &[("op", "suspend")]).await;
+    let (status, _) = act(&[("op", "suspend")]).await;
     assert_eq!(status, 303);
     let (_, html) = page(&app, &operator, path).await;
     assert!(html.contains("data-testid=\"state\">Suspended"), "{html}");
@@ -186,7 +158,7 @@ async fn operators_run_cities_from_the_console(backend: Backend) {
         404,
         "a suspended city's site is gone"
     );
-    let (status, _) = post(&app, &operator, path, &[("op", "reactivate")]).await;
+    let (status, _) = act(&[("op", "reactivate")]).await;
     assert_eq!(status, 303);
     let resp = app
         .client
@@ -195,7 +167,7 @@ async fn operators_run_cities_from_the_console(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
-    let (status, _) = post(&app, &operator, path, &[("op", "explode")]).await;
+    let (status, _) = act(&[("op", "explode")]).await;
     assert_eq!(status, 422);
     // A form without the session's token changes nothing.
     let (status, _) = post(

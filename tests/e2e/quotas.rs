@@ -20,6 +20,18 @@ fn refusal(body: &Value) -> (String, String) {
     )
 }
 
+/// A call on Springfield's API: `tail` comes after `/tenants/springfield`.
+async fn sf(
+    app: &TestApp,
+    auth: &Auth,
+    method: Method,
+    tail: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let path = format!("/tenants/springfield{tail}");
+    json_call(app, auth, method, &path, body.as_ref()).await
+}
+
 async fn set_quotas(app: &TestApp, limits: Value) -> Value {
     let (status, quotas) = app
         .send_json(Method::PUT, "/tenants/springfield/quotas", &limits)
@@ -45,34 +57,20 @@ async fn each_quota_is_enforced_and_named(backend: Backend) {
     // No quotas at first; the city's administrators see them and what
     // the city uses, another city's administrator sees nothing, and only
     // the platform's operators change them.
-    let (status, quotas) = json_call(
-        &app,
-        &admin,
-        Method::GET,
-        "/tenants/springfield/quotas",
-        None,
-    )
-    .await;
+    let (status, quotas) = sf(&app, &admin, Method::GET, "/quotas", None).await;
     assert_eq!(status, 200, "{quotas}");
     assert_eq!(quotas["limits"]["cases_per_day"], Value::Null);
     assert_eq!(quotas["used"]["staff_users"], 1, "{quotas}");
     let departments = quotas["used"]["departments"].as_u64().unwrap();
     assert!(departments > 0, "{quotas}");
-    let (status, _) = json_call(
-        &app,
-        &other,
-        Method::GET,
-        "/tenants/springfield/quotas",
-        None,
-    )
-    .await;
+    let (status, _) = sf(&app, &other, Method::GET, "/quotas", None).await;
     assert_eq!(status, 404);
-    let (status, _) = json_call(
+    let (status, _) = sf(
         &app,
         &admin,
         Method::PUT,
-        "/tenants/springfield/quotas",
-        Some(&json!({"staff_users": 100})),
+        "/quotas",
+        Some(json!({"staff_users": 100})),
     )
     .await;
     assert_eq!(status, 403);
@@ -101,12 +99,12 @@ async fn each_quota_is_enforced_and_named(backend: Backend) {
     assert_eq!(rows.len(), 1);
 
     // Staff users.
-    let (status, body) = json_call(
+    let (status, body) = sf(
         &app,
         &admin,
         Method::POST,
-        "/tenants/springfield/users",
-        Some(&json!({"username": "sf-second", "display_name": "Second",
+        "/users",
+        Some(json!({"username": "sf-second", "display_name": "Second",
                      "password": PASSWORD, "roles": ["dispatcher"]})),
     )
     .await;
@@ -115,55 +113,34 @@ async fn each_quota_is_enforced_and_named(backend: Backend) {
     assert_eq!(field, "quota.staff_users");
     assert!(message.contains("allows 1 staff users"), "{message}");
     // Departments, active or not.
-    let (status, body) = json_call(
+    let (status, body) = sf(
         &app,
         &admin,
         Method::POST,
-        "/tenants/springfield/departments",
-        Some(&json!({"code": "parks-2", "name": "Parks annex", "kind": "government"})),
+        "/departments",
+        Some(json!({"code": "parks-2", "name": "Parks annex", "kind": "government"})),
     )
     .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(refusal(&body).0, "quota.departments");
     // Webhook endpoints: one, then no more; a removed one makes room.
     let hook = json!({"url": "https://hooks.example.org/in", "events": ["*"]});
-    let (status, created) = json_call(
-        &app,
-        &admin,
-        Method::POST,
-        "/tenants/springfield/webhooks",
-        Some(&hook),
-    )
-    .await;
+    let (status, created) = sf(&app, &admin, Method::POST, "/webhooks", Some(hook.clone())).await;
     assert_eq!(status, 201, "{created}");
-    let (status, body) = json_call(
-        &app,
-        &admin,
-        Method::POST,
-        "/tenants/springfield/webhooks",
-        Some(&hook),
-    )
-    .await;
+    let (status, body) = sf(&app, &admin, Method::POST, "/webhooks", Some(hook.clone())).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(refusal(&body).0, "quota.webhooks");
     let id = created["webhook"]["id"].as_str().unwrap();
-    let (status, _) = json_call(
+    let (status, _) = sf(
         &app,
         &admin,
         Method::DELETE,
-        &format!("/tenants/springfield/webhooks/{id}"),
+        &format!("/webhooks/{id}"),
         None,
     )
     .await;
     assert_eq!(status, 204);
-    let (status, _) = json_call(
-        &app,
-        &admin,
-        Method::POST,
-        "/tenants/springfield/webhooks",
-        Some(&hook),
-    )
-    .await;
+    let (status, _) = sf(&app, &admin, Method::POST, "/webhooks", Some(hook.clone())).await;
     assert_eq!(status, 201);
     // Plugins: refused before the component is even read.
     let (status, body) = app
@@ -279,12 +256,12 @@ async fn each_quota_is_enforced_and_named(backend: Backend) {
     assert_eq!(status, 201);
     // Lifting the quota lets cases in again.
     set_quotas(&app, json!({})).await;
-    let (status, _) = json_call(
+    let (status, _) = sf(
         &app,
         &Auth::default(),
         Method::POST,
-        "/tenants/springfield/cases",
-        Some(&case_body("Graffiti after the lift")),
+        "/cases",
+        Some(case_body("Graffiti after the lift")),
     )
     .await;
     assert_eq!(status, 201);
@@ -307,12 +284,12 @@ async fn city_admins_see_their_quotas(backend: Backend) {
         .await;
     app.staff("daqing", "dq-admin", &["city-admin"], &[]).await;
     let operator = app.login_ok(None, "q-operator").await;
-    let (status, body) = json_call(
+    let (status, body) = sf(
         &app,
         &operator,
         Method::PUT,
-        "/tenants/springfield/quotas",
-        Some(&json!({"staff_users": 2, "webhooks": 5})),
+        "/quotas",
+        Some(json!({"staff_users": 2, "webhooks": 5})),
     )
     .await;
     assert_eq!(status, 200, "{body}");

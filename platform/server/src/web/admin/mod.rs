@@ -8,9 +8,10 @@
 pub mod quotas;
 
 use super::site::Site;
+use super::staff::{private, sign_in_first};
 use crate::app::ServerState;
 use minsheng_app::access::{Ctx, Principal};
-use poem::http::{StatusCode, header};
+use poem::http::StatusCode;
 use poem::{Request, Response};
 use serde_json::{Value, json};
 
@@ -42,16 +43,7 @@ impl Console {
     ) -> Result<Console, Response> {
         let site = Site::load(state, ctx, req, slug).await?;
         if matches!(ctx.principal, Principal::Anonymous) {
-            let login = format!(
-                "{}login?next={}",
-                site.base,
-                super::staff::query_value(&site.path)
-            );
-            return Err(Response::builder()
-                .status(StatusCode::SEE_OTHER)
-                .header(header::LOCATION, login)
-                .header(header::CACHE_CONTROL, "no-store")
-                .finish());
+            return Err(sign_in_first(&site));
         }
         if let Err(e) = ctx.authorize(&site.tenant, "tenant:write").await {
             return Err(private(site.error(state, ctx, &e)));
@@ -82,13 +74,4 @@ impl Console {
             StatusCode::OK,
         ))
     }
-}
-
-/// A console page is for its reader only.
-fn private(mut resp: Response) -> Response {
-    resp.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("private, no-store"),
-    );
-    resp
 }

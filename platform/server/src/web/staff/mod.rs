@@ -45,12 +45,7 @@ impl Desk {
     ) -> Result<Desk, Response> {
         let site = Site::load(state, ctx, req, slug).await?;
         if !is_staff_of(ctx, &site.tenant) {
-            let login = format!("{}login?next={}", site.base, query_value(&site.path));
-            return Err(Response::builder()
-                .status(StatusCode::SEE_OTHER)
-                .header(header::LOCATION, login)
-                .header(header::CACHE_CONTROL, "no-store")
-                .finish());
+            return Err(sign_in_first(&site));
         }
         let home = format!("{}staff/", site.base);
         Ok(Desk { site, home })
@@ -72,13 +67,32 @@ impl Desk {
         context: serde_json::Map<String, Value>,
         status: StatusCode,
     ) -> Response {
-        let mut resp = super::respond::render(state, template, Value::Object(context), status);
-        resp.headers_mut().insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("private, no-store"),
-        );
-        resp
+        private(super::respond::render(
+            state,
+            template,
+            Value::Object(context),
+            status,
+        ))
     }
+}
+
+/// To the city's sign-in form, back to this page afterwards.
+pub fn sign_in_first(site: &Site) -> Response {
+    let login = format!("{}login?next={}", site.base, query_value(&site.path));
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, login)
+        .header(header::CACHE_CONTROL, "no-store")
+        .finish()
+}
+
+/// A page for its reader only.
+pub fn private(mut resp: Response) -> Response {
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("private, no-store"),
+    );
+    resp
 }
 
 /// Staff of this city (or a platform operator).
