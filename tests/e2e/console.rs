@@ -5,15 +5,21 @@
 
 use crate::on_both_backends;
 use crate::site::field_value;
-use crate::support::{Auth, Backend, PASSWORD, spawn_app_with};
+use crate::support::{Auth, Backend, PASSWORD, TestApp, spawn_app_with};
 use crate::workbench::{page, post};
 
-async fn operators_run_cities_from_the_console(backend: Backend) {
+/// A server whose admin API is closed, with the operator `c-operator`.
+async fn closed_app_with_operator(backend: Backend) -> TestApp {
     let app = spawn_app_with(backend, &[("MINSHENG_DEV_OPEN_ADMIN", "0")]).await;
     let (ok, out) = app
         .cli_with_password(&["user", "create", "--operator", "--username", "c-operator"])
         .await;
     assert!(ok, "{out}");
+    app
+}
+
+async fn operators_run_cities_from_the_console(backend: Backend) {
+    let app = closed_app_with_operator(backend).await;
     app.staff("springfield", "sf-admin", &["city-admin"], &[])
         .await;
 
@@ -208,11 +214,7 @@ on_both_backends!(operators_run_cities_from_the_console);
 /// A city made from a bundle pasted into the console: the same files
 /// `tenant apply` reads; broken files are named, an existing slug refused.
 async fn operators_create_a_city_from_a_bundle(backend: Backend) {
-    let app = spawn_app_with(backend, &[("MINSHENG_DEV_OPEN_ADMIN", "0")]).await;
-    let (ok, out) = app
-        .cli_with_password(&["user", "create", "--operator", "--username", "c-operator"])
-        .await;
-    assert!(ok, "{out}");
+    let app = closed_app_with_operator(backend).await;
     let operator = app.login_ok(None, "c-operator").await;
     let (status, html) = page(&app, &operator, "/operator/cities/new").await;
     assert_eq!(status, 200, "{html}");

@@ -8,18 +8,16 @@
 pub mod quotas;
 
 use super::site::Site;
-use super::staff::{private, sign_in_first};
+use super::staff::{Desk, private, sign_in_first};
 use crate::app::ServerState;
 use minsheng_app::access::{Ctx, Principal};
-use poem::http::StatusCode;
 use poem::{Request, Response};
-use serde_json::{Value, json};
 
 /// Load the city and require its administrators, or return the page to
 /// show instead.
 macro_rules! console {
     ($state:expr, $ctx:expr, $req:expr, $slug:expr) => {
-        match super::Console::load($state, $ctx, $req, $slug).await {
+        match super::load($state, $ctx, $req, $slug).await {
             Ok(console) => console,
             Err(resp) => return resp,
         }
@@ -27,51 +25,19 @@ macro_rules! console {
 }
 pub(crate) use console;
 
-/// A console page's city.
-pub struct Console {
-    pub site: Site,
-    /// `{base}admin/`
-    pub home: String,
-}
-
-impl Console {
-    pub async fn load(
-        state: &ServerState,
-        ctx: &Ctx,
-        req: &Request,
-        slug: &str,
-    ) -> Result<Console, Response> {
-        let site = Site::load(state, ctx, req, slug).await?;
-        if matches!(ctx.principal, Principal::Anonymous) {
-            return Err(sign_in_first(&site));
-        }
-        if let Err(e) = ctx.authorize(&site.tenant, "tenant:write").await {
-            return Err(private(site.error(state, ctx, &e)));
-        }
-        let home = format!("{}admin/", site.base);
-        Ok(Console { site, home })
+/// A console page's city and person: a [`Desk`] of the `admin` section.
+pub async fn load(
+    state: &ServerState,
+    ctx: &Ctx,
+    req: &Request,
+    slug: &str,
+) -> Result<Desk, Response> {
+    let site = Site::load(state, ctx, req, slug).await?;
+    if matches!(ctx.principal, Principal::Anonymous) {
+        return Err(sign_in_first(&site));
     }
-
-    /// What every console template gets: the site's context, the console's
-    /// navigation.
-    pub fn context(&self, ctx: &Ctx, nav: &str) -> serde_json::Map<String, Value> {
-        let mut map = self.site.context(ctx, "admin");
-        map.insert("admin_nav".into(), json!(nav));
-        map.insert("admin_home".into(), json!(self.home));
-        map
+    if let Err(e) = ctx.authorize(&site.tenant, "tenant:write").await {
+        return Err(private(site.error(state, ctx, &e)));
     }
-
-    pub fn render(
-        &self,
-        state: &ServerState,
-        template: &str,
-        context: serde_json::Map<String, Value>,
-    ) -> Response {
-        private(super::respond::render(
-            state,
-            template,
-            Value::Object(context),
-            StatusCode::OK,
-        ))
-    }
+    Ok(Desk::new(site, "admin"))
 }

@@ -5,6 +5,7 @@ use super::console;
 use crate::app::ServerState;
 use minsheng_app::access::Ctx;
 use minsheng_app::services::quotas;
+use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{Request, Response, handler};
 use serde_json::json;
@@ -40,5 +41,5 @@ pub async fn quotas_page(
     });
     let mut context = console.context(&ctx, "quotas");
     context.insert("quotas".into(), json!(rows));
-    console.render(&state, "admin_quotas.html", context)
+    console.render(&state, "admin_quotas.html", context, StatusCode::OK)
 }
