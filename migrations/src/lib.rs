@@ -29,6 +29,7 @@ mod m20261207_000015_campaign_figures;
 mod m20261207_000016_case_merges;
 mod m20261207_000017_search_listing;
 mod m20261207_000018_duplicate_window;
+mod m20261208_000018_quotas;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_case_merges::Migration),
             Box::new(m20261207_000017_search_listing::Migration),
             Box::new(m20261207_000018_duplicate_window::Migration),
+            Box::new(m20261208_000018_quotas::Migration),
         ]
     }
 }

@@ -22,7 +22,7 @@ use minsheng_store::entity::{
     campaign_group, campaign_milestone, campaign_project, campaign_project_source,
     campaign_suggestion, case, case_department, case_event, case_idempotency, case_not_duplicate,
     case_stat, category, department, due_work, escalation, outbox, plugin, role, tenant,
-    tenant_host, user, user_department, user_role, webhook,
+    tenant_host, tenant_quota, user, user_department, user_role, webhook,
 };
 use reqwest::Method;
 use sea_orm::{
@@ -39,6 +39,7 @@ const CASES: usize = 10_000;
 const TABLES: &[&str] = &[
     "tenants",
     "tenant_hosts",
+    "tenant_quotas",
     "departments",
     "categories",
     "calendar_days",
@@ -138,6 +139,10 @@ async fn compare(a: &TestApp, b: &TestApp, id: Uuid) -> Vec<(&'static str, usize
         (
             "tenant_hosts",
             same::<tenant_host::Entity>(ta, tb, tenant_host::Column::TenantId, id).await,
+        ),
+        (
+            "tenant_quotas",
+            same::<tenant_quota::Entity>(ta, tb, tenant_quota::Column::TenantId, id).await,
         ),
         (
             "departments",
@@ -538,6 +543,14 @@ async fn archive_round_trip(backend: Backend) {
         )
         .await;
     assert_eq!(status, 201, "{body}");
+    let (status, body) = a
+        .send_json(
+            Method::PUT,
+            "/tenants/daqing/quotas",
+            &json!({"staff_users": 500, "webhooks": 20}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     for (city, url) in [
         ("daqing", "http://127.0.0.1:9/daqing-hook"),
         ("springfield", "http://127.0.0.1:9/springfield-only-hook"),

@@ -380,3 +380,54 @@ async fn a_suggestion_is_followed_to_its_delivered_project(backend: Backend) {
     }
 }
 on_both_backends!(a_suggestion_is_followed_to_its_delivered_project);
+
+/// The consoles' part of setting up a new city, with JavaScript and
+/// without: an operator creates it from a bundle, gives it a host name and
+/// quotas; its administrator then reads them. axe-core on every page;
+/// screenshots kept as artifacts.
+async fn a_new_city_set_up_in_the_consoles(backend: Backend) {
+    let app = crate::support::spawn_app_with(backend, &[("MINSHENG_DEV_OPEN_ADMIN", "0")]).await;
+    let (ok, out) = app
+        .cli_with_password(&["user", "create", "--operator", "--username", "b-operator"])
+        .await;
+    assert!(ok, "{out}");
+    let file = |name: &str| {
+        std::fs::read_to_string(
+            crate::support::repo_root()
+                .join("tenants/springfield")
+                .join(name),
+        )
+        .unwrap()
+    };
+    for (javascript, slug) in [(true, "shelbyville"), (false, "ogdenville")] {
+        let tenant = file("tenant.toml")
+            .replace("\"springfield\"", &format!("\"{slug}\""))
+            .replace("City of Springfield", slug)
+            .replace("springfield.localhost", &format!("{slug}.localhost"));
+        let plan = serde_json::json!({
+            "phase": "operator",
+            "base": app.base,
+            "slug": slug,
+            "javascript": javascript,
+            "artifacts": artifacts(backend),
+            "operator": "b-operator",
+            "admin": format!("{slug}-admin"),
+            "password": crate::support::PASSWORD,
+            "bundle": {
+                "tenant": tenant,
+                "departments": file("departments.toml"),
+                "categories": file("categories.toml"),
+                "calendar": file("calendar.toml"),
+            },
+            "host": format!("www.{slug}.localhost"),
+            "quotas": {"cases_per_day": 500, "staff_users": 40, "webhooks": 3},
+        });
+        run_script("console.mjs", &plan).await;
+        app.staff(slug, &format!("{slug}-admin"), &["city-admin"], &[])
+            .await;
+        let mut admin = plan;
+        admin["phase"] = "admin".into();
+        run_script("console.mjs", &admin).await;
+    }
+}
+on_both_backends!(a_new_city_set_up_in_the_consoles);

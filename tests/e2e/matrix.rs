@@ -44,6 +44,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("get", "/v1/tenants/{tenant}/hosts") => Permission("tenant:read"),
         ("post", "/v1/tenants/{tenant}/hosts") => Operator,
         ("delete", "/v1/tenants/{tenant}/hosts/{host_id}") => Operator,
+        ("get", "/v1/tenants/{tenant}/quotas") => Permission("tenant:read"),
+        ("put", "/v1/tenants/{tenant}/quotas") => Operator,
         ("get", "/v1/tenants/{tenant}/departments")
         | ("get", "/v1/tenants/{tenant}/departments/{id}") => Public,
         ("post", "/v1/tenants/{tenant}/departments")
@@ -300,6 +302,7 @@ fn body_for(method: &str, path: &str, own: &Ids, n: usize) -> Option<Value> {
         ("post", "categories") => json!({"code": format!("m-{n}"), "name": "M", "answer_days": 3}),
         ("put", "plugin-limits") => json!({"fuel": 1_000_000, "memory_bytes": 8_388_608,
                                            "timeout_ms": 100, "log_bytes": 4096, "output_bytes": 65536}),
+        ("put", "quotas") => json!({}),
         ("put", _) => json!({"kind": "holiday", "name": "M"}),
         ("post", "users") => {
             json!({"username": format!("m-new-{n}"), "display_name": "M", "password": crate::support::PASSWORD})

@@ -151,6 +151,21 @@ pub fn build(state: ServerState) -> impl Endpoint {
             "/t/:slug/staff/templates",
             get(web::staff::board::templates).post(web::staff::board::templates_submit),
         )
+        .at(
+            "/t/:slug/admin/quotas",
+            get(web::admin::quotas::quotas_page),
+        )
+        .at(
+            "/operator/login",
+            get(web::operator::login_form).post(web::operator::login_submit),
+        )
+        .at("/operator/", get(web::operator::cities))
+        .at("/operator/cities", post(web::operator::create_city))
+        .at("/operator/cities/new", get(web::operator::new_city))
+        .at(
+            "/operator/cities/:slug",
+            get(web::operator::city).post(web::operator::city_submit),
+        )
         .at("/t/:slug/lang", get(web::site::switch_language))
         .at("/t/:slug/robots.txt", get(web::site::robots))
         .at("/t/:slug/sitemap.xml", get(web::site::sitemap))

@@ -112,6 +112,35 @@ pub async fn apply(store: &Store, bundle: &Bundle, dry_run: bool) -> Result<Appl
     Ok(report)
 }
 
+/// Create a city from a bundle (the operators' console): operators only;
+/// a city with the bundle's slug is refused (`tenant apply` changes one).
+pub async fn create_by(ctx: &crate::access::Ctx, bundle: &Bundle) -> Result<ApplyReport, Error> {
+    ctx.require_operator()?;
+    let slug = bundle.tenant.slug.as_str();
+    match crate::services::tenants::find(ctx.db(), slug).await {
+        Ok(_) => {
+            return Err(Error::conflict(
+                "tenant.toml: slug",
+                format!("a city with slug {slug:?} already exists"),
+            ));
+        }
+        Err(Error::NotFound(_)) => {}
+        Err(e) => return Err(e),
+    }
+    let report = apply(&ctx.app.store, bundle, false).await?;
+    ctx.app.policy.reload().await.map_err(Error::internal)?;
+    ctx.app.tenants.forget(slug);
+    let created = crate::services::tenants::find(ctx.db(), slug).await?;
+    ctx.audit(
+        Some(created.id),
+        "tenant_create",
+        &format!("tenant:{slug} bundle"),
+        "ok",
+    )
+    .await;
+    Ok(report)
+}
+
 /// Checks that need the whole bundle: unique codes, known references, a tree.
 fn check_bundle(bundle: &Bundle) -> Result<(), Error> {
     let mut p = Problems::new();

@@ -157,6 +157,40 @@ impl Bundle {
         })
     }
 
+    /// A bundle from the texts of its files, as a form sends them: an
+    /// empty text is an absent file; `tenant.toml` is required.
+    pub fn parse(
+        tenant: &str,
+        departments: &str,
+        categories: &str,
+        calendar: &str,
+    ) -> Result<Self, minsheng_domain::Error> {
+        let mut p = minsheng_domain::error::Problems::new();
+        let tenant = match parse_text::<TenantFile>(TENANT_FILE, tenant) {
+            Ok(Some(t)) => Some(t),
+            Ok(None) => {
+                p.push(TENANT_FILE, "give the city's tenant.toml");
+                None
+            }
+            Err(e) => {
+                p.extend([e]);
+                None
+            }
+        };
+        let departments: Option<DepartmentsFile> = optional(&mut p, DEPARTMENTS_FILE, departments);
+        let categories: Option<CategoriesFile> = optional(&mut p, CATEGORIES_FILE, categories);
+        let calendar: Option<CalendarFile> = optional(&mut p, CALENDAR_FILE, calendar);
+        p.finish()?;
+        let tenant = tenant
+            .ok_or_else(|| minsheng_domain::Error::internal("checked tenant.toml missing"))?;
+        Ok(Self {
+            tenant,
+            departments: departments.unwrap_or_default(),
+            categories: categories.unwrap_or_default(),
+            calendar: calendar.unwrap_or_default(),
+        })
+    }
+
     /// Write the bundle's four files into `dir`, creating it if needed.
     pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir)
@@ -179,6 +213,35 @@ fn read_file<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> anyhow::
     toml::from_str(&text)
         .map(Some)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// An optional file's text, its error recorded.
+fn optional<T: serde::de::DeserializeOwned>(
+    p: &mut minsheng_domain::error::Problems,
+    name: &str,
+    text: &str,
+) -> Option<T> {
+    match parse_text(name, text) {
+        Ok(found) => found,
+        Err(e) => {
+            p.extend([e]);
+            None
+        }
+    }
+}
+
+/// One file's text: `None` when empty, the TOML error (with its line)
+/// naming the file when it does not parse.
+fn parse_text<T: serde::de::DeserializeOwned>(
+    name: &str,
+    text: &str,
+) -> Result<Option<T>, minsheng_domain::error::FieldError> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    toml::from_str(text)
+        .map(Some)
+        .map_err(|e| minsheng_domain::error::FieldError::new(name, e.to_string()))
 }
 
 fn write_file<T: Serialize>(dir: &Path, name: &str, value: &T) -> anyhow::Result<()> {

@@ -34,6 +34,6 @@ pub use directory::{
 pub use plugins::{PluginLimits, PluginQuota, PluginUpdate, PluginView};
 pub use tenants::{
     Branding, Calendar, CalendarDay, CalendarDayInput, Deadline, Host, HostInput, Publication,
-    Tenant, TenantInput, TenantPatch,
+    QuotaLimits, QuotaUsage, Quotas, Tenant, TenantInput, TenantPatch,
 };
 pub use webhooks::{Notification, Webhook, WebhookCreated, WebhookInput};

@@ -179,3 +179,44 @@ pub struct Deadline {
     /// The same instant in the city's local time.
     pub deadline_local: String,
 }
+
+/// A city's quotas, set by the platform's operators. Each is `null` when
+/// the city has no limit of its own (rule plugins stay within the
+/// platform's maxima either way).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Object)]
+#[serde(deny_unknown_fields, default)]
+#[oai(deny_unknown_fields)]
+pub struct QuotaLimits {
+    /// Cases (and campaign suggestions) received per day, the city's local
+    /// day. Over it a submission is refused with 429, never saved.
+    pub cases_per_day: Option<u64>,
+    /// Staff accounts, active or not.
+    pub staff_users: Option<u64>,
+    /// Departments, active or not.
+    pub departments: Option<u64>,
+    /// Rule plugin versions kept.
+    pub plugins: Option<u64>,
+    /// Bytes of rule plugin components kept.
+    pub plugin_bytes: Option<u64>,
+    /// Webhook endpoints in use.
+    pub webhooks: Option<u64>,
+}
+
+/// What a city uses of each quota now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Object)]
+pub struct QuotaUsage {
+    /// Cases received today (the city's local day).
+    pub cases_today: u64,
+    pub staff_users: u64,
+    pub departments: u64,
+    pub plugins: u64,
+    pub plugin_bytes: u64,
+    pub webhooks: u64,
+}
+
+/// A city's quotas and what it uses of them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Object)]
+pub struct Quotas {
+    pub limits: QuotaLimits,
+    pub used: QuotaUsage,
+}

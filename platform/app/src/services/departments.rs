@@ -194,6 +194,11 @@ async fn tree(
     Ok(rows.into_iter().map(|r| (r.id, r.parent_id)).collect())
 }
 
+/// The city's departments, active or not (for its quota).
+pub(crate) async fn count(db: &impl ConnectionTrait, tenant: TenantId) -> Result<u64, Error> {
+    Ok(tree(db, tenant).await?.len() as u64)
+}
+
 pub(crate) async fn list(
     db: &impl ConnectionTrait,
     tenant: TenantId,
@@ -231,6 +236,8 @@ pub(crate) async fn create(
 ) -> Result<Department, Error> {
     let id = DepartmentId::new().into_uuid();
     let others = tree(db, tenant).await?;
+    let quota = super::quotas::limits(db, tenant).await?.departments;
+    super::quotas::check("departments", "departments", quota, others.len() as u64)?;
     let now = Utc::now();
     let mut row = department::ActiveModel {
         id: Set(id),

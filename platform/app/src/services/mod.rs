@@ -16,6 +16,7 @@ pub mod escalation;
 pub mod intake;
 pub mod notify;
 pub mod plugins;
+pub mod quotas;
 pub mod search;
 pub mod tenants;
 pub mod webhooks;

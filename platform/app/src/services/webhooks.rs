@@ -86,6 +86,11 @@ pub async fn create(
     let key = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 24]>());
     let secret = format!("whsec_{key}");
     let tx = ctx.tx(tenant.id).await?;
+    let quota = super::quotas::limits(&tx, tenant.id).await?.webhooks;
+    let endpoints = minsheng_store::queries::quotas::webhooks(&tx, tenant.id.into_uuid())
+        .await
+        .or_internal()?;
+    super::quotas::check("webhooks", "webhook endpoints", quota, endpoints)?;
     let row = q::insert_webhook(
         &tx,
         webhook::ActiveModel {

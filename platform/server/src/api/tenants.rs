@@ -3,8 +3,8 @@
 use super::ApiTags;
 use super::error::ApiResult;
 use minsheng_app::access::Ctx;
-use minsheng_app::model::{Host, HostInput, Tenant, TenantInput, TenantPatch};
-use minsheng_app::services::tenants;
+use minsheng_app::model::{Host, HostInput, QuotaLimits, Quotas, Tenant, TenantInput, TenantPatch};
+use minsheng_app::services::{quotas, tenants};
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -61,6 +61,25 @@ impl TenantsApi {
         body: Json<TenantPatch>,
     ) -> ApiResult<Json<Tenant>> {
         Ok(Json(tenants::update_by(&ctx, &tenant, body.0).await?))
+    }
+
+    /// A city's quotas and what it uses of each: its administrators and
+    /// the platform's operators.
+    #[oai(path = "/:tenant/quotas", method = "get")]
+    async fn quotas(&self, ctx: Data<&Ctx>, tenant: Path<String>) -> ApiResult<Json<Quotas>> {
+        Ok(Json(quotas::get_by(&ctx, &tenant).await?))
+    }
+
+    /// Set a city's quotas, whole (`null`: no limit): platform operators
+    /// only. A city over a quota keeps what it has but adds nothing more.
+    #[oai(path = "/:tenant/quotas", method = "put")]
+    async fn set_quotas(
+        &self,
+        ctx: Data<&Ctx>,
+        tenant: Path<String>,
+        body: Json<QuotaLimits>,
+    ) -> ApiResult<Json<Quotas>> {
+        Ok(Json(quotas::set_by(&ctx, &tenant, body.0).await?))
     }
 
     /// List the host names that serve a city.

@@ -19,14 +19,14 @@ use poem::{IntoResponse, Request, Response, handler};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-const FORM_COOKIE: &str = "__Host-minsheng-form";
+pub(crate) const FORM_COOKIE: &str = "__Host-minsheng-form";
 
-fn form_cookie(token: &str) -> String {
+pub(crate) fn form_cookie(token: &str) -> String {
     format!("{FORM_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict")
 }
 
 /// The double-submit check: the hidden field matches the form cookie.
-fn form_token_ok(req: &Request, sent: &str) -> bool {
+pub(crate) fn form_token_ok(req: &Request, sent: &str) -> bool {
     let cookie = super::resolve::cookie(req, FORM_COOKIE).unwrap_or_default();
     !cookie.is_empty() && constant_time_eq(&cookie, sent)
 }
@@ -151,7 +151,7 @@ pub async fn login_submit(
     }
 }
 
-fn signed_in(state: &ServerState, token: &str, to: &str) -> Response {
+pub(crate) fn signed_in(state: &ServerState, token: &str, to: &str) -> Response {
     Response::builder()
         .status(StatusCode::SEE_OTHER)
         .header(header::LOCATION, to)

@@ -12,7 +12,7 @@ use crate::app::ServerState;
 use minsheng_app::access::Ctx;
 use minsheng_app::access::tokens::random_token;
 use minsheng_app::model::{CaseInput, Category, SimilarCase};
-use minsheng_app::services::intake;
+use minsheng_app::services::{intake, quotas};
 use minsheng_domain::Error;
 use minsheng_domain::error::FieldError;
 use poem::http::{StatusCode, header};
@@ -397,7 +397,8 @@ pub(super) async fn file(
             None,
         ),
         Err(Error::TooManyRequests {
-            retry_after_secs, ..
+            retry_after_secs,
+            message,
         }) => form_page(
             state,
             ctx,
@@ -407,7 +408,12 @@ pub(super) async fn file(
             form,
             &form_id,
             &[],
-            Some(site.word("too_many")),
+            // Over the city's daily quota the case is refused, and said so.
+            Some(site.word(if message.contains(quotas::CASES_PER_DAY) {
+                "daily_quota_reached"
+            } else {
+                "too_many"
+            })),
             StatusCode::TOO_MANY_REQUESTS,
             None,
         )

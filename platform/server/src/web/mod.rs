@@ -4,11 +4,13 @@
 //! value automatically; the pages work without JavaScript.
 
 pub mod account;
+pub mod admin;
 pub mod ask;
 pub mod cache;
 pub mod campaigns;
 pub mod colors;
 pub mod departments;
+pub mod operator;
 pub mod pages;
 pub mod resolve;
 pub mod respond;

@@ -41,6 +41,13 @@ pub fn environment() -> Environment<'static> {
         template!("suggestion.html"),
         template!("project.html"),
         template!("staff_campaign.html"),
+        template!("admin_base.html"),
+        template!("admin_quotas.html"),
+        template!("operator_base.html"),
+        template!("operator_login.html"),
+        template!("operator_cities.html"),
+        template!("operator_city.html"),
+        template!("operator_new_city.html"),
     ] {
         if let Err(e) = env.add_template(name, source) {
             // The templates are part of the binary; a broken one is a build bug

@@ -35,6 +35,7 @@ pub mod role;
 pub mod session;
 pub mod tenant;
 pub mod tenant_host;
+pub mod tenant_quota;
 pub mod user;
 pub mod user_department;
 pub mod user_role;

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod directory;
 pub mod escalation;
 pub mod plugins;
+pub mod quotas;
 pub mod search;
 pub mod tenants;
 

@@ -194,6 +194,13 @@ pub async fn create_user(
         email,
         password: &input.password,
     };
+    let quota = crate::services::quotas::limits(db, tenant.id)
+        .await?
+        .staff_users;
+    let staff = minsheng_store::queries::quotas::staff_users(db, tenant.id.into_uuid())
+        .await
+        .or_internal()?;
+    crate::services::quotas::check("staff_users", "staff users", quota, staff)?;
     let row = insert_account(db, account).await?;
     q::set_departments_of(db, tenant.id.into_uuid(), row.id, &departments)
         .await

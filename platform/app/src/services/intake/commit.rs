@@ -103,6 +103,9 @@ pub struct Batch {
     campaigns: Vec<Uuid>,
     /// Forget idempotency keys older than this first (they are kept a day).
     expire_keys_before: Option<DateTime<Utc>>,
+    /// The city's daily case quota and the cases it had received on that
+    /// day before this batch, read once a batch (`None` until read).
+    daily: Option<(Option<u64>, NaiveDate, i64)>,
     received: HashMap<(Uuid, NaiveDate), StatDelta>,
 }
 
@@ -210,6 +213,53 @@ fn written(e: DbErr) -> Failure {
 }
 
 impl Submission {
+    /// Refuse the case, before anything of it is written or acknowledged,
+    /// when the city has received its daily quota of cases (those saved
+    /// before this batch and those earlier in it).
+    async fn within_daily_quota(
+        &self,
+        tx: &DatabaseTransaction,
+        batch: &mut Batch,
+        day: NaiveDate,
+    ) -> Result<(), Failure> {
+        let t = self.tenant.id;
+        let (limit, read_on, before) = match batch.daily {
+            Some(known) if known.1 == day => known,
+            _ => {
+                let limit = minsheng_store::queries::quotas::get_locked(tx, t.into_uuid())
+                    .await
+                    .map_err(Submission::database)?
+                    .and_then(|q| q.cases_per_day)
+                    .map(|n| u64::try_from(n).unwrap_or(0));
+                let before = match limit {
+                    Some(_) => {
+                        minsheng_store::queries::quotas::cases_received(tx, t.into_uuid(), day)
+                            .await
+                            .map_err(Submission::database)?
+                    }
+                    None => 0,
+                };
+                batch.daily = Some((limit, day, before));
+                (limit, day, before)
+            }
+        };
+        let Some(limit) = limit else {
+            return Ok(());
+        };
+        let in_batch = batch
+            .received
+            .get(&(Uuid::nil(), read_on))
+            .map_or(0, |d| d.received);
+        if u64::try_from(before + in_batch).unwrap_or(0) >= limit {
+            return Err(Failure::Refused(crate::services::quotas::cases_refused(
+                &self.tenant,
+                limit,
+                self.now,
+            )));
+        }
+        Ok(())
+    }
+
     /// Answer a replay, or add the new case's rows to the batch.
     async fn prepare(
         &self,
@@ -226,6 +276,8 @@ impl Submission {
             }
             batch.expire_keys_before = Some(expiry(now));
         }
+        let day = day_of(&self.tenant, now);
+        self.within_daily_quota(tx, batch, day).await?;
         let code = machine::tracking_code(rand::rng().next_u64());
         let secret = random_token();
         let id = CaseId::new().into_uuid();
@@ -396,7 +448,6 @@ impl Submission {
             received: 1,
             ..Default::default()
         };
-        let day = day_of(&self.tenant, now);
         batch.count(Uuid::nil(), day, one);
         if let Some(lead) = lead {
             batch.count(lead, day, one);

@@ -9,6 +9,7 @@ use crate::services::plugins::chains::{LoadFailure, tenant_limits};
 use crate::services::tenants::TenantRecord;
 use minsheng_domain::Error;
 use minsheng_domain::error::Problems;
+use minsheng_domain::ids::TenantId;
 use minsheng_plugin_host::{Hook, Limits, check_config};
 use minsheng_store::entity::{plugin, tenant};
 use minsheng_store::queries::plugins::{self as q, Summary};
@@ -102,21 +103,21 @@ pub async fn upload(ctx: &Ctx, tenant: &TenantRecord, bytes: Vec<u8>) -> Result<
         }
         if quota.plugins >= quota.max_plugins {
             return Err(Error::invalid(
-                "component",
+                "quota.plugins",
                 format!(
-                    "this city keeps {} plugin versions, the most this platform allows; delete versions no longer used (GET /plugins) before uploading",
+                    "this city keeps {} plugin versions, the most its quota plugins allows; delete versions no longer used (GET /plugins) before uploading",
                     quota.plugins
                 ),
             ));
         }
         if quota.bytes + bytes.len() as u64 > quota.max_bytes {
             return Err(Error::invalid(
-                "component",
+                "quota.plugin_bytes",
                 format!(
-                    "this city keeps {} MiB of components and this one is {} KiB; the platform allows {} MiB per city: delete versions no longer used before uploading",
-                    quota.bytes >> 20,
+                    "this city keeps {} KiB of components and this one is {} KiB; its quota plugin_bytes allows {} per city: delete versions no longer used before uploading",
+                    quota.bytes >> 10,
                     bytes.len() >> 10,
-                    quota.max_bytes >> 20
+                    size_text(quota.max_bytes)
                 ),
             ));
         }
@@ -316,12 +317,24 @@ async fn usage(
 ) -> Result<PluginQuota, Error> {
     let (plugins, bytes) = q::usage(tx, t).await.or_internal()?;
     let config = &ctx.app.config;
+    // The platform's maxima, lowered by the city's own quotas.
+    let city = crate::services::quotas::limits(tx, TenantId::from_uuid(t)).await?;
+    let lower = |platform: u64, city: Option<u64>| city.map_or(platform, |c| c.min(platform));
     Ok(PluginQuota {
         plugins,
-        max_plugins: u64::from(config.plugin_max_per_city),
+        max_plugins: lower(u64::from(config.plugin_max_per_city), city.plugins),
         bytes,
-        max_bytes: config.plugin_max_mib_per_city << 20,
+        max_bytes: lower(config.plugin_max_mib_per_city << 20, city.plugin_bytes),
     })
+}
+
+/// Bytes as whole MiB when they are, else KiB.
+fn size_text(bytes: u64) -> String {
+    if bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{} KiB", bytes >> 10)
+    }
 }
 
 /// What the city keeps against its quota.

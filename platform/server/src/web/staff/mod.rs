@@ -29,10 +29,12 @@ macro_rules! desk {
 }
 pub(crate) use desk;
 
-/// A staff page's city and person.
+/// A staff or console page's city and person.
 pub struct Desk {
     pub site: Site,
-    /// `{base}staff/`
+    /// `staff` (the workbench) or `admin` (the administration console).
+    pub section: &'static str,
+    /// `{base}{section}/`
     pub home: String,
 }
 
@@ -45,23 +47,26 @@ impl Desk {
     ) -> Result<Desk, Response> {
         let site = Site::load(state, ctx, req, slug).await?;
         if !is_staff_of(ctx, &site.tenant) {
-            let login = format!("{}login?next={}", site.base, query_value(&site.path));
-            return Err(Response::builder()
-                .status(StatusCode::SEE_OTHER)
-                .header(header::LOCATION, login)
-                .header(header::CACHE_CONTROL, "no-store")
-                .finish());
+            return Err(sign_in_first(&site));
         }
-        let home = format!("{}staff/", site.base);
-        Ok(Desk { site, home })
+        Ok(Desk::new(site, "staff"))
     }
 
-    /// What every staff template gets: the site's context, the staff
-    /// words and navigation.
+    pub fn new(site: Site, section: &'static str) -> Desk {
+        let home = format!("{}{section}/", site.base);
+        Desk {
+            site,
+            section,
+            home,
+        }
+    }
+
+    /// What every template of the section gets: the site's context, the
+    /// section's navigation (`staff_nav`, `staff_home` …).
     pub fn context(&self, ctx: &Ctx, nav: &str) -> serde_json::Map<String, Value> {
-        let mut map = self.site.context(ctx, "staff");
-        map.insert("staff_nav".into(), json!(nav));
-        map.insert("staff_home".into(), json!(self.home));
+        let mut map = self.site.context(ctx, self.section);
+        map.insert(format!("{}_nav", self.section), json!(nav));
+        map.insert(format!("{}_home", self.section), json!(self.home));
         map
     }
 
@@ -72,13 +77,32 @@ impl Desk {
         context: serde_json::Map<String, Value>,
         status: StatusCode,
     ) -> Response {
-        let mut resp = super::respond::render(state, template, Value::Object(context), status);
-        resp.headers_mut().insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("private, no-store"),
-        );
-        resp
+        private(super::respond::render(
+            state,
+            template,
+            Value::Object(context),
+            status,
+        ))
     }
+}
+
+/// To the city's sign-in form, back to this page afterwards.
+pub fn sign_in_first(site: &Site) -> Response {
+    let login = format!("{}login?next={}", site.base, query_value(&site.path));
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, login)
+        .header(header::CACHE_CONTROL, "no-store")
+        .finish()
+}
+
+/// A page for its reader only.
+pub fn private(mut resp: Response) -> Response {
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("private, no-store"),
+    );
+    resp
 }
 
 /// Staff of this city (or a platform operator).

@@ -1,0 +1,43 @@
+//! The city administration console under `/t/{slug}/admin/` (and the
+//! city's host names): the pages where a city's administrators see and set
+//! up their city. Someone not signed in is sent to sign in; another city's
+//! staff get 404, the city's staff without the city-admin permission
+//! (`tenant:write`) 403. The pages read and change through the same
+//! services, with the same permission checks, as the REST API.
+
+pub mod quotas;
+
+use super::site::Site;
+use super::staff::{Desk, private, sign_in_first};
+use crate::app::ServerState;
+use minsheng_app::access::{Ctx, Principal};
+use poem::{Request, Response};
+
+/// Load the city and require its administrators, or return the page to
+/// show instead.
+macro_rules! console {
+    ($state:expr, $ctx:expr, $req:expr, $slug:expr) => {
+        match super::load($state, $ctx, $req, $slug).await {
+            Ok(console) => console,
+            Err(resp) => return resp,
+        }
+    };
+}
+pub(crate) use console;
+
+/// A console page's city and person: a [`Desk`] of the `admin` section.
+pub async fn load(
+    state: &ServerState,
+    ctx: &Ctx,
+    req: &Request,
+    slug: &str,
+) -> Result<Desk, Response> {
+    let site = Site::load(state, ctx, req, slug).await?;
+    if matches!(ctx.principal, Principal::Anonymous) {
+        return Err(sign_in_first(&site));
+    }
+    if let Err(e) = ctx.authorize(&site.tenant, "tenant:write").await {
+        return Err(private(site.error(state, ctx, &e)));
+    }
+    Ok(Desk::new(site, "admin"))
+}

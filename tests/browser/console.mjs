@@ -1,0 +1,93 @@
+// The setup path of a new city in Debian's headless Chromium, as far as
+// the consoles go: a platform operator signs in, creates a city from a
+// bundle, gives it a host name and quotas; then (phase "admin") the city's
+// administrator signs in on the new city and reads its quotas. Every page
+// is checked with axe-core and saved as a screenshot (desktop width, for
+// the admin guide). Started by tests/e2e/browser.rs with the plan in
+// MINSHENG_BROWSER_PLAN (JSON); exits non-zero on the first thing wrong.
+
+import { audit as axeAudit, launch } from "./common.mjs";
+import { mkdirSync } from "node:fs";
+import assert from "node:assert/strict";
+
+const plan = JSON.parse(process.env.MINSHENG_BROWSER_PLAN);
+const mode = plan.javascript ? "js" : "nojs";
+mkdirSync(plan.artifacts, { recursive: true });
+
+const browser = await launch();
+const desktop = { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 };
+const context = await browser.newContext({ ...desktop, javaScriptEnabled: plan.javascript });
+const page = await context.newPage();
+
+process.on("uncaughtException", async (e) => {
+  console.error(`${e.stack || e}\nat ${page.url()}`);
+  try {
+    console.error((await page.textContent("main")).slice(0, 3000));
+    await page.screenshot({ path: `${plan.artifacts}/console-${mode}-failure.png`, fullPage: true });
+  } catch {}
+  process.exit(1);
+});
+
+/** The page as it is now: a screenshot (an artifact, not a check) and
+ *  axe-core in a second page with scripts, signed in the same way. */
+async function check(what, name) {
+  try {
+    await page.screenshot({ path: `${plan.artifacts}/console-${mode}-${name}.png`, fullPage: true });
+  } catch (e) {
+    console.error(`screenshot ${name} not taken: ${e.message.split("\n")[0]}`);
+  }
+  const audited = await browser.newContext({ ...desktop, storageState: await context.storageState() });
+  const other = await audited.newPage();
+  await other.goto(page.url());
+  await axeAudit(other, what);
+  await audited.close();
+}
+
+async function submit(form) {
+  await Promise.all([page.waitForLoadState("load"), page.click(`${form} button[type="submit"]`)]);
+}
+
+if (plan.phase === "operator") {
+  await page.goto(`${plan.base}/operator/`);
+  assert.ok(page.url().endsWith("/operator/login"), page.url());
+  await check("operator sign-in", "sign-in");
+  await page.fill("#username", plan.operator);
+  await page.fill("#password", plan.password);
+  await submit("main form");
+  await page.waitForSelector('[data-testid="cities"]');
+  await check("cities", "cities");
+
+  await page.click(`a[href="/operator/cities/new"]`);
+  await page.waitForSelector('[data-testid="form-new-city"]');
+  for (const [name, text] of Object.entries(plan.bundle)) await page.fill(`#b-${name}`, text);
+  await check("new city", "new-city");
+  await submit('[data-testid="form-new-city"]');
+  await page.waitForSelector('[data-testid="form-quotas"]');
+  assert.ok(page.url().endsWith(`/operator/cities/${plan.slug}`), page.url());
+
+  await page.fill("#host", plan.host);
+  await submit('form:has(#host)');
+  await page.waitForSelector(`[data-testid="hosts"] >> text=${plan.host}`);
+  for (const [name, value] of Object.entries(plan.quotas)) await page.fill(`#q-${name}`, String(value));
+  await submit('[data-testid="form-quotas"]');
+  for (const [name, value] of Object.entries(plan.quotas)) {
+    assert.equal(await page.inputValue(`#q-${name}`), String(value), name);
+  }
+  await check("a city", "city");
+  await page.goto(`${plan.base}/operator/`);
+  assert.ok(await page.isVisible(`[data-city="${plan.slug}"]`), "the new city is listed");
+} else {
+  await page.goto(`${plan.base}/t/${plan.slug}/login`);
+  await page.fill("#username", plan.admin);
+  await page.fill("#password", plan.password);
+  await submit("main form");
+  await page.goto(`${plan.base}/t/${plan.slug}/admin/quotas`);
+  await page.waitForSelector('[data-testid="quotas"]');
+  for (const [name, value] of Object.entries(plan.quotas)) {
+    const row = await page.textContent(`[data-quota="${name}"]`);
+    assert.ok(row.includes(String(value)), `${name}: ${row}`);
+  }
+  await check("quotas", "quotas");
+}
+await browser.close();
+console.log(JSON.stringify({ ok: true }));
