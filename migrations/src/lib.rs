@@ -28,6 +28,7 @@ mod m20261207_000014_row_security_per_statement;
 mod m20261207_000015_campaign_figures;
 mod m20261207_000016_case_merges;
 mod m20261207_000017_search_listing;
+mod m20261208_000019_bulletins;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_campaign_figures::Migration),
             Box::new(m20261207_000016_case_merges::Migration),
             Box::new(m20261207_000017_search_listing::Migration),
+            Box::new(m20261208_000019_bulletins::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod answer_templates;
 pub mod attributes;
+pub mod bulletins;
 pub mod calendar;
 pub mod campaigns;
 pub mod cases;

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod ask;
+pub mod bulletins;
 pub mod cache;
 pub mod campaigns;
 pub mod colors;
