@@ -174,6 +174,7 @@ async fn weekly_bulletins_are_counted_once_and_kept(backend: Backend) {
         .find(|c| c["code"] == "pollution")
         .unwrap_or_else(|| panic!("{figures}"));
     assert!(pollution["received"].as_i64().unwrap() >= 2, "{pollution}");
+    assert!(figures["rising_terms"].is_array(), "{figures}");
     let rlgs = figures["departments"]
         .as_array()
         .unwrap()
@@ -292,3 +293,80 @@ async fn weekly_bulletins_are_counted_once_and_kept(backend: Backend) {
 }
 
 on_both_backends!(weekly_bulletins_are_counted_once_and_kept);
+
+/// Staff see the words rising in their city's cases, in the API and on
+/// the performance page; another city's cases never count.
+async fn rising_words_for_staff(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for (title, text) in [
+        (
+            "小区突然停水",
+            "萨尔图区某小区今天早上开始停水，没有任何通知。",
+        ),
+        (
+            "停水两天了",
+            "让胡路区某小区已经停水两天，老人孩子生活困难。",
+        ),
+        (
+            "停水什么时候恢复",
+            "龙凤区某街道停水，请问什么时候恢复供水？",
+        ),
+    ] {
+        submit_case(&app, "daqing", &case("other", title, text)).await;
+    }
+    for n in 0..3 {
+        submit_case(
+            &app,
+            "springfield",
+            &case(
+                "other",
+                &format!("Pothole number {n} on Elm St"),
+                "A deep pothole on Elm St damaged my tyre.",
+            ),
+        )
+        .await;
+    }
+    let operator = Auth::default();
+    let (status, body) = app
+        .call(&operator, Method::GET, "/tenants/daqing/trends", None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let trends: Value = serde_json::from_str(&body).unwrap();
+    let water = trends["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["term"] == "停水")
+        .unwrap_or_else(|| panic!("停水 rises: {trends}"));
+    assert_eq!(water["count"], 3, "{water}");
+    assert_eq!(water["new"], true, "{water}");
+    assert!(!body.contains("pothole"), "no springfield word: {body}");
+    let (_, theirs) = app
+        .call(&operator, Method::GET, "/tenants/springfield/trends", None)
+        .await;
+    assert!(
+        theirs.contains("pothole") && !theirs.contains("停水"),
+        "{theirs}"
+    );
+
+    // Bad input (who may call it is in the authorization matrix).
+    let (status, body) = app
+        .call(
+            &operator,
+            Method::GET,
+            "/tenants/daqing/trends?days=0",
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+
+    // On the staff performance page.
+    app.staff("daqing", "dq-trends", &["supervisor"], &[]).await;
+    let supervisor = app.login_ok(Some("daqing"), "dq-trends").await;
+    let (status, html) =
+        crate::workbench::page(&app, &supervisor, "/t/daqing/staff/performance").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("上升热词") && html.contains("停水"), "{html}");
+}
+
+on_both_backends!(rising_words_for_staff);

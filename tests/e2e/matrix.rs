@@ -91,7 +91,9 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         | ("get", "/v1/tenants/{tenant}/stats/departments")
         | ("get", "/v1/tenants/{tenant}/bulletins")
         | ("get", "/v1/tenants/{tenant}/bulletins/{kind}/{number}") => Public,
-        ("get", "/v1/tenants/{tenant}/inbox") => Permission("case:read"),
+        ("get", "/v1/tenants/{tenant}/inbox") | ("get", "/v1/tenants/{tenant}/trends") => {
+            Permission("case:read")
+        }
         ("post", "/v1/tenants/{tenant}/cases/{case}/notes")
         | ("post", "/v1/tenants/{tenant}/cases/{case}/opinion") => Permission("case:answer"),
         ("post", "/v1/tenants/{tenant}/cases/{case}/accept")

@@ -47,6 +47,10 @@ pub struct BulletinFigures {
     /// Categories with the largest rise against the period before (at
     /// least two more cases), largest first.
     pub rising: Vec<CategoryFigure>,
+    /// Words in more of the period's cases than in the four periods
+    /// before (see [`TermTrend`]), sharpest rise first.
+    #[serde(default)]
+    pub rising_terms: Vec<TermTrend>,
 }
 
 /// Cases received in one category in the period and the period before.
@@ -58,4 +62,31 @@ pub struct CategoryFigure {
     pub previous: i64,
     /// received / all received in the period.
     pub share: f64,
+}
+
+/// A word found in more of the city's cases than usual.
+#[derive(Clone, Debug, Object, Serialize, Deserialize, PartialEq)]
+pub struct TermTrend {
+    pub term: String,
+    /// Cases of the window containing the word.
+    pub count: i64,
+    /// Cases per window containing it in the four windows before (mean).
+    pub baseline: f64,
+    /// (count − baseline) / √(baseline + 1): larger is a sharper rise.
+    pub score: f64,
+    /// Seen in less than one case per window before.
+    pub new: bool,
+}
+
+/// What is rising in the city's cases: the last `days` days against the
+/// four periods of the same length before.
+#[derive(Clone, Debug, Object, Serialize, PartialEq)]
+pub struct Trends {
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub days: u32,
+    /// Cases filed in the window.
+    pub cases: i64,
+    /// Rising words, sharpest first (at most 10).
+    pub terms: Vec<TermTrend>,
 }

@@ -11,7 +11,7 @@ use crate::model::{Bulletin, BulletinFigures, BulletinRef, CategoryFigure, Stats
 use crate::services::cases::summarize;
 use crate::services::directory::Names;
 use crate::services::tenants::TenantRecord;
-use crate::services::{DbResultExt, commit, webhooks};
+use crate::services::{DbResultExt, commit, trends, webhooks};
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, TimeZone, Utc};
 use minsheng_domain::Error;
 use minsheng_store::ConnectionTrait;
@@ -236,6 +236,8 @@ pub async fn count(
             .then(a.code.cmp(&b.code))
     });
     rising.truncate(5);
+    let (start, end) = period.instants(tenant);
+    let (_, rising_terms) = trends::rising_between(db, tenant, start, end).await?;
     Ok(BulletinFigures {
         totals,
         previous,
@@ -243,6 +245,7 @@ pub async fn count(
         departments,
         categories,
         rising,
+        rising_terms,
     })
 }
 

@@ -19,6 +19,7 @@ pub mod notify;
 pub mod plugins;
 pub mod search;
 pub mod tenants;
+pub mod trends;
 pub mod webhooks;
 
 use chrono::Utc;

@@ -4,8 +4,8 @@
 use super::ApiTags;
 use super::error::ApiResult;
 use minsheng_app::access::Ctx;
-use minsheng_app::model::{Bulletin, BulletinRef};
-use minsheng_app::services::bulletins;
+use minsheng_app::model::{Bulletin, BulletinRef, Trends};
+use minsheng_app::services::{bulletins, trends};
 use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
@@ -43,5 +43,19 @@ impl BulletinsApi {
     ) -> ApiResult<Json<Bulletin>> {
         let t = ctx.tenant(&tenant).await?;
         Ok(Json(bulletins::get(&ctx, &t, &kind, number.0).await?))
+    }
+
+    /// What is rising in the city's cases (staff with `case:read`): the
+    /// words in more cases of the last `days` days (default 7, 1 to 90)
+    /// than in the four periods of the same length before.
+    #[oai(path = "/:tenant/trends", method = "get")]
+    async fn trends(
+        &self,
+        ctx: Data<&Ctx>,
+        tenant: Path<String>,
+        days: Query<Option<u32>>,
+    ) -> ApiResult<Json<Trends>> {
+        let t = ctx.tenant(&tenant).await?;
+        Ok(Json(trends::trends(&ctx, &t, days.0).await?))
     }
 }

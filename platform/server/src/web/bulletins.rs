@@ -100,6 +100,10 @@ fn shown(site: &Site, b: &Bulletin) -> Value {
         "departments": departments,
         "categories": f.categories.iter().map(category).collect::<Vec<_>>(),
         "rising": f.rising.iter().map(category).collect::<Vec<_>>(),
+        "rising_terms": f.rising_terms.iter().map(|r| json!({
+            "term": r.term, "count": r.count, "new": r.new,
+            "baseline": format!("{:.1}", r.baseline),
+        })).collect::<Vec<_>>(),
     })
 }
 

@@ -114,3 +114,44 @@ pub async fn list(
         .all(db)
         .await
 }
+
+/// A case's searchable words and when it was filed (for trends).
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct CaseWords {
+    pub submitted_at: DateTime<Utc>,
+    pub title_tokens: String,
+    pub body_tokens: String,
+}
+
+/// The indexed words of the city's cases filed in `[from, until)`, a
+/// merged duplicate left out (it counts as its main case).
+pub async fn words_between(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<CaseWords>, DbErr> {
+    use crate::entity::case_search;
+    use sea_orm::sea_query::{ExprTrait, Query};
+    let (c, s) = (case::Entity, case_search::Entity);
+    let stmt = Query::select()
+        .column((c, case::Column::SubmittedAt))
+        .column((s, case_search::Column::TitleTokens))
+        .column((s, case_search::Column::BodyTokens))
+        .from(s)
+        .inner_join(
+            c,
+            Expr::col((c, case::Column::TenantId))
+                .equals((s, case_search::Column::TenantId))
+                .and(Expr::col((c, case::Column::Id)).equals((s, case_search::Column::CaseId))),
+        )
+        .and_where(Expr::col((s, case_search::Column::TenantId)).eq(tenant_id))
+        .and_where(Expr::col((c, case::Column::TenantId)).eq(tenant_id))
+        .and_where(Expr::col((c, case::Column::SubmittedAt)).gte(from))
+        .and_where(Expr::col((c, case::Column::SubmittedAt)).lt(until))
+        .and_where(Expr::col((c, case::Column::MergedIntoId)).is_null())
+        .to_owned();
+    CaseWords::find_by_statement(db.get_database_backend().build(&stmt))
+        .all(db)
+        .await
+}
