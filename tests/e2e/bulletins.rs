@@ -57,6 +57,11 @@ async fn weekly(app: &TestApp, tenant: &str, monday: NaiveDate) -> Value {
     bulletin
 }
 
+/// A GET of the API as the (open, dev) operator: status and body.
+async fn operator_get(app: &TestApp, path: &str) -> (u16, String) {
+    app.call(&Auth::default(), Method::GET, path, None).await
+}
+
 async fn page(app: &TestApp, path: &str) -> (u16, String, String) {
     let resp = app.client.get(app.url(path)).send().await.unwrap();
     let status = resp.status().as_u16();
@@ -205,14 +210,7 @@ async fn weekly_bulletins_are_counted_once_and_kept(backend: Backend) {
     );
 
     // The webhook heard of it.
-    let (status, sent) = app
-        .call(
-            &operator,
-            Method::GET,
-            "/tenants/daqing/notifications",
-            None,
-        )
-        .await;
+    let (status, sent) = operator_get(&app, "/tenants/daqing/notifications").await;
     assert_eq!(status, 200, "{sent}");
     let published: Vec<Value> = serde_json::from_str::<Value>(&sent)
         .unwrap()
@@ -326,10 +324,7 @@ async fn rising_words_for_staff(backend: Backend) {
         )
         .await;
     }
-    let operator = Auth::default();
-    let (status, body) = app
-        .call(&operator, Method::GET, "/tenants/daqing/trends", None)
-        .await;
+    let (status, body) = operator_get(&app, "/tenants/daqing/trends").await;
     assert_eq!(status, 200, "{body}");
     let trends: Value = serde_json::from_str(&body).unwrap();
     let water = trends["terms"]
@@ -341,23 +336,14 @@ async fn rising_words_for_staff(backend: Backend) {
     assert_eq!(water["count"], 3, "{water}");
     assert_eq!(water["new"], true, "{water}");
     assert!(!body.contains("pothole"), "no springfield word: {body}");
-    let (_, theirs) = app
-        .call(&operator, Method::GET, "/tenants/springfield/trends", None)
-        .await;
+    let (_, theirs) = operator_get(&app, "/tenants/springfield/trends").await;
     assert!(
         theirs.contains("pothole") && !theirs.contains("停水"),
         "{theirs}"
     );
 
     // Bad input (who may call it is in the authorization matrix).
-    let (status, body) = app
-        .call(
-            &operator,
-            Method::GET,
-            "/tenants/daqing/trends?days=0",
-            None,
-        )
-        .await;
+    let (status, body) = operator_get(&app, "/tenants/daqing/trends?days=0").await;
     assert_eq!(status, 422, "{body}");
 
     // On the staff performance page.

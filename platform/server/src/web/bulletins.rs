@@ -34,6 +34,20 @@ fn shown_ref(site: &Site, b: &BulletinRef) -> Value {
     })
 }
 
+/// The city's site and its latest bulletins, or the error page.
+async fn listed(
+    state: &ServerState,
+    ctx: &Ctx,
+    req: &Request,
+    slug: &str,
+) -> Result<(Site, Vec<BulletinRef>), Response> {
+    let site = Site::load(state, ctx, req, slug).await?;
+    match bulletins::list(ctx, &site.tenant, None, LISTED).await {
+        Ok(rows) => Ok((site, rows)),
+        Err(e) => Err(site.error(state, ctx, &e)),
+    }
+}
+
 /// `/t/{slug}/bulletins`
 #[handler]
 pub async fn list(
@@ -42,10 +56,9 @@ pub async fn list(
     req: &Request,
     Path(slug): Path<String>,
 ) -> Response {
-    let site = site!(&state, &ctx, req, &slug);
-    let rows = match bulletins::list(&ctx, &site.tenant, None, LISTED).await {
-        Ok(r) => r,
-        Err(e) => return site.error(&state, &ctx, &e),
+    let (site, rows) = match listed(&state, &ctx, req, &slug).await {
+        Ok(x) => x,
+        Err(resp) => return resp,
     };
     let mut context = site.context(&ctx, "bulletins");
     context.insert(
@@ -137,10 +150,9 @@ pub async fn feed(
     req: &Request,
     Path(slug): Path<String>,
 ) -> Response {
-    let site = site!(&state, &ctx, req, &slug);
-    let rows = match bulletins::list(&ctx, &site.tenant, None, LISTED).await {
-        Ok(r) => r,
-        Err(e) => return site.error(&state, &ctx, &e),
+    let (site, rows) = match listed(&state, &ctx, req, &slug).await {
+        Ok(x) => x,
+        Err(resp) => return resp,
     };
     let root = format!("{}{}", origin(&state, req), site.base);
     let heading = format!(

@@ -55,11 +55,21 @@ pub async fn for_period(
     kind: &str,
     from: NaiveDate,
 ) -> Result<Option<bulletin::Model>, DbErr> {
+    one_of(db, tenant_id, kind, bulletin::Column::PeriodFrom.eq(from)).await
+}
+
+/// The city's bulletin of `kind` that also meets `condition`.
+async fn one_of(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    kind: &str,
+    condition: sea_orm::sea_query::SimpleExpr,
+) -> Result<Option<bulletin::Model>, DbErr> {
     use bulletin::Column as C;
     bulletin::Entity::find()
         .filter(C::TenantId.eq(tenant_id))
         .filter(C::Kind.eq(kind))
-        .filter(C::PeriodFrom.eq(from))
+        .filter(condition)
         .one(db)
         .await
 }
@@ -86,13 +96,7 @@ pub async fn by_number(
     kind: &str,
     number: i32,
 ) -> Result<Option<bulletin::Model>, DbErr> {
-    use bulletin::Column as C;
-    bulletin::Entity::find()
-        .filter(C::TenantId.eq(tenant_id))
-        .filter(C::Kind.eq(kind))
-        .filter(C::Number.eq(number))
-        .one(db)
-        .await
+    one_of(db, tenant_id, kind, bulletin::Column::Number.eq(number)).await
 }
 
 /// The city's bulletins (of one kind, or all), newest first.
