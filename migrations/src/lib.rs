@@ -30,6 +30,7 @@ mod m20261207_000016_case_merges;
 mod m20261207_000017_search_listing;
 mod m20261207_000018_duplicate_window;
 mod m20261208_000018_quotas;
+mod m20261208_000019_bulletins;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_search_listing::Migration),
             Box::new(m20261207_000018_duplicate_window::Migration),
             Box::new(m20261208_000018_quotas::Migration),
+            Box::new(m20261208_000019_bulletins::Migration),
         ]
     }
 }

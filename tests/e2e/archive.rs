@@ -18,7 +18,7 @@ use crate::support::{Auth, Backend, TestApp, spawn_app_with};
 use chrono::{DateTime, TimeZone, Utc};
 use minsheng_plugin_host::examples;
 use minsheng_store::entity::{
-    answer_template, api_key, audit_event, calendar_day, campaign, campaign_cluster,
+    answer_template, api_key, audit_event, bulletin, calendar_day, campaign, campaign_cluster,
     campaign_group, campaign_milestone, campaign_project, campaign_project_source,
     campaign_suggestion, case, case_department, case_event, case_idempotency, case_not_duplicate,
     case_stat, category, department, due_work, escalation, outbox, plugin, role, tenant,
@@ -64,6 +64,7 @@ const TABLES: &[&str] = &[
     "case_events",
     "case_idempotency",
     "case_stats",
+    "bulletins",
     "due_work",
     "escalations",
     "outbox",
@@ -248,6 +249,10 @@ async fn compare(a: &TestApp, b: &TestApp, id: Uuid) -> Vec<(&'static str, usize
         (
             "case_stats",
             same::<case_stat::Entity>(ta, tb, case_stat::Column::TenantId, id).await,
+        ),
+        (
+            "bulletins",
+            same::<bulletin::Entity>(ta, tb, bulletin::Column::TenantId, id).await,
         ),
         (
             "due_work",

@@ -7,6 +7,7 @@ mod access;
 mod archive;
 mod authoring;
 mod browser;
+mod bulletins;
 mod bundles;
 mod campaigns;
 mod cases;

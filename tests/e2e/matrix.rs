@@ -90,8 +90,12 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         | ("get", "/v1/tenants/{tenant}/cases/{case}")
         | ("get", "/v1/tenants/{tenant}/cases/similar")
         | ("get", "/v1/tenants/{tenant}/stats")
-        | ("get", "/v1/tenants/{tenant}/stats/departments") => Public,
-        ("get", "/v1/tenants/{tenant}/inbox") => Permission("case:read"),
+        | ("get", "/v1/tenants/{tenant}/stats/departments")
+        | ("get", "/v1/tenants/{tenant}/bulletins")
+        | ("get", "/v1/tenants/{tenant}/bulletins/{kind}/{number}") => Public,
+        ("get", "/v1/tenants/{tenant}/inbox") | ("get", "/v1/tenants/{tenant}/trends") => {
+            Permission("case:read")
+        }
         ("post", "/v1/tenants/{tenant}/cases/{case}/notes")
         | ("post", "/v1/tenants/{tenant}/cases/{case}/opinion") => Permission("case:answer"),
         ("post", "/v1/tenants/{tenant}/cases/{case}/accept")
@@ -238,6 +242,9 @@ async fn ids_of(app: &TestApp, operator: &Auth, tenant: &str, department: &str, 
     let hook: Value = serde_json::from_str(&hook).unwrap();
     let plugin = ensure_plugin(app, operator, tenant).await;
     let campaigns = prepare_campaigns(app, operator, tenant, department).await;
+    // The worker publishes last week's bulletin (第1期) of every city.
+    let (ok, out) = app.cli(&["worker", "--once"]).await;
+    assert!(ok, "{out}");
     Ids {
         plugin,
         campaign: campaigns.campaign,
@@ -280,6 +287,8 @@ pub(crate) fn fill(path: &str, ids: &Ids, id_kind: &str) -> String {
         .replace("{suggestion}", &ids.suggestion)
         .replace("{project}", &ids.project)
         .replace("{date}", "2026-12-24")
+        .replace("{kind}", "weekly")
+        .replace("{number}", "1")
         .replace("/calendar/deadline", "/calendar/deadline?working_days=3")
         .replace("/cases/similar", "/cases/similar?text=heating")
 }

@@ -89,6 +89,12 @@ pub fn build(state: ServerState) -> impl Endpoint {
         .at("/t/:slug/answers", get(web::pages::answers))
         .at("/t/:slug/cases/:code", get(web::pages::case_page))
         .at("/t/:slug/campaigns", get(web::campaigns::campaigns_page))
+        .at("/t/:slug/bulletins", get(web::bulletins::list))
+        .at("/t/:slug/bulletins.atom", get(web::bulletins::feed))
+        .at(
+            "/t/:slug/bulletins/:kind/:number",
+            get(web::bulletins::page),
+        )
         .at(
             "/t/:slug/campaigns/:campaign",
             get(web::campaigns::campaign_page),

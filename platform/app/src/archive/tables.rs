@@ -7,7 +7,7 @@
 use anyhow::{Context, bail};
 use async_trait::async_trait;
 use minsheng_store::entity::{
-    answer_template, api_key, audit_event, calendar_day, campaign, campaign_cluster,
+    answer_template, api_key, audit_event, bulletin, calendar_day, campaign, campaign_cluster,
     campaign_group, campaign_milestone, campaign_project, campaign_project_source,
     campaign_suggestion, case, case_department, case_event, case_idempotency, case_not_duplicate,
     case_stat, category, department, due_work, escalation, outbox, plugin, role, tenant,
@@ -134,6 +134,7 @@ pub fn all() -> Vec<Box<dyn Table>> {
         of::<case_event::Entity>(case_event::Column::TenantId, vec![case_event::Column::Id]),
         of::<case_idempotency::Entity>(case_idempotency::Column::TenantId, vec![]),
         of::<case_stat::Entity>(case_stat::Column::TenantId, vec![]),
+        of::<bulletin::Entity>(bulletin::Column::TenantId, vec![bulletin::Column::Id]),
         of::<due_work::Entity>(due_work::Column::TenantId, vec![due_work::Column::Id]),
         of::<escalation::Entity>(escalation::Column::TenantId, vec![escalation::Column::Id]),
         of::<outbox::Entity>(outbox::Column::TenantId, vec![outbox::Column::Id]),

@@ -316,7 +316,7 @@ pub struct RatingInput {
 }
 
 /// A city's or department's figures for a period.
-#[derive(Clone, Debug, Object, Serialize, PartialEq)]
+#[derive(Clone, Debug, Object, Serialize, Deserialize, PartialEq)]
 pub struct Stats {
     pub from: NaiveDate,
     pub to: NaiveDate,

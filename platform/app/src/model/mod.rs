@@ -3,6 +3,7 @@
 //! are rejected in both. Values are checked by the services, not here.
 
 mod access;
+mod bulletins;
 mod campaigns;
 mod cases;
 mod directory;
@@ -14,6 +15,7 @@ pub use access::{
     ApiKey, ApiKeyCreated, ApiKeyInput, AuditEvent, LoginInput, Me, Permission, Role, RoleInput,
     RolePatch, User, UserInput, UserPatch,
 };
+pub use bulletins::{Bulletin, BulletinFigures, BulletinRef, CategoryFigure, TermTrend, Trends};
 pub use campaigns::{
     Campaign, CampaignInput, Cluster, ClusterRef, Figures, Group, GroupInput, MergeInput,
     Milestone, MilestoneInput, OpenData, OpenProject, OpenSource, OpenSuggestion, PhaseEntry,

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod answer_templates;
 pub mod attributes;
+pub mod bulletins;
 pub mod calendar;
 pub mod campaigns;
 pub mod cases;
@@ -19,6 +20,7 @@ pub mod plugins;
 pub mod quotas;
 pub mod search;
 pub mod tenants;
+pub mod trends;
 pub mod webhooks;
 
 use chrono::Utc;

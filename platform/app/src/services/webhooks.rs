@@ -37,6 +37,7 @@ pub const EVENTS: &[&str] = &[
     "suggestion.answered",
     "project.created",
     "project.progress_updated",
+    "bulletin.published",
 ];
 
 fn to_api(row: &webhook::Model) -> Webhook {

@@ -4,6 +4,7 @@
 
 mod access;
 mod body;
+mod bulletins;
 mod campaigns;
 mod cases;
 mod directory;
@@ -40,6 +41,9 @@ pub enum ApiTags {
     /// Campaigns (惠民工程): calls for suggestions, working groups,
     /// answers, clusters, projects, progress and open data.
     Campaigns,
+    /// Public-opinion bulletins (三情通报): weekly and monthly figures,
+    /// kept as they were when each period ended.
+    Bulletins,
 }
 
 pub type Api = (
@@ -50,6 +54,7 @@ pub type Api = (
     webhooks::WebhooksApi,
     plugins::PluginsApi,
     campaigns::CampaignsApi,
+    bulletins::BulletinsApi,
 );
 
 pub fn service(state: &ServerState) -> OpenApiService<Api, ()> {
@@ -66,6 +71,7 @@ pub fn service(state: &ServerState) -> OpenApiService<Api, ()> {
             webhooks::WebhooksApi,
             plugins::PluginsApi,
             campaigns::CampaignsApi,
+            bulletins::BulletinsApi,
         ),
         "Minsheng API",
         env!("CARGO_PKG_VERSION"),

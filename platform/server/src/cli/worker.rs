@@ -19,10 +19,11 @@ pub(super) async fn worker(
     if once {
         let now = move || at.map_or_else(chrono::Utc::now, |t| t.with_timezone(&chrono::Utc));
         let pass = services::escalation::run_due(&state, &worker, now).await?;
+        let bulletins = services::bulletins::publish_due(&state, now()).await?;
         let sent = services::notify::deliver_due(&state, &worker, now()).await?;
         println!(
-            "{} escalation step(s) applied, {} skipped, {} message(s) sent",
-            pass.fired, pass.skipped, sent
+            "{} escalation step(s) applied, {} skipped, {} bulletin(s) published, {} message(s) sent",
+            pass.fired, pass.skipped, bulletins, sent
         );
         return Ok(());
     }

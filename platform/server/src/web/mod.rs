@@ -6,6 +6,7 @@
 pub mod account;
 pub mod admin;
 pub mod ask;
+pub mod bulletins;
 pub mod cache;
 pub mod campaigns;
 pub mod colors;

@@ -35,6 +35,8 @@ pub fn environment() -> Environment<'static> {
         template!("staff_performance.html"),
         template!("staff_templates.html"),
         template!("campaigns.html"),
+        template!("bulletins.html"),
+        template!("bulletin.html"),
         template!("campaign.html"),
         template!("campaign_figures.html"),
         template!("campaign_suggest.html"),

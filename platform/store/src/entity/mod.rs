@@ -7,6 +7,7 @@
 pub mod answer_template;
 pub mod api_key;
 pub mod audit_event;
+pub mod bulletin;
 pub mod calendar_day;
 pub mod campaign;
 pub mod campaign_cluster;

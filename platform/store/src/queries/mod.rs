@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod answer_templates;
+pub mod bulletins;
 pub mod calendar;
 pub mod campaigns;
 pub mod cases;

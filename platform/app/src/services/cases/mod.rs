@@ -34,6 +34,7 @@ pub use read::get;
 pub use similar::{SIMILAR_MIN_SCORE, SIMILAR_SHOWN, similar_public};
 pub use staff::{StaffAction, act, note, release};
 pub use staff_case::{StaffCase, staff_case};
+pub(crate) use stats::summarize;
 pub use stats::{add_views, city_stats, count_view, department_stats, note_view, recount};
 pub(crate) use suggestions::{
     find_suggestion, find_suggestions, note_merge, public_title, public_views, publish_answers,

@@ -57,7 +57,7 @@ pub async fn count_view(
     commit(tx, ()).await
 }
 
-fn summarize(
+pub(crate) fn summarize(
     totals: &q::StatTotals,
     from: NaiveDate,
     to: NaiveDate,

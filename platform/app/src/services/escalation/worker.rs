@@ -412,12 +412,21 @@ pub async fn work(
 ) {
     let poll = poll.max(std::time::Duration::from_millis(50));
     tracing::info!(worker = %worker.id, "escalation worker started");
+    // Bulletins are due at most once a day per city: looking once a
+    // minute is plenty.
+    let mut bulletins_checked: Option<std::time::Instant> = None;
     loop {
         if *stop.borrow() {
             break;
         }
         if let Err(e) = run_due(&state, &worker, Utc::now).await {
             tracing::warn!(error = %e, "escalation pass failed");
+        }
+        if bulletins_checked.is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(60)) {
+            bulletins_checked = Some(std::time::Instant::now());
+            if let Err(e) = crate::services::bulletins::publish_due(&state, Utc::now()).await {
+                tracing::warn!(error = %e, "bulletin pass failed");
+            }
         }
         if let Err(e) = crate::services::notify::deliver_due(&state, &worker, Utc::now()).await {
             tracing::warn!(error = %e, "delivery pass failed");

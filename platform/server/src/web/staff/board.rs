@@ -160,8 +160,13 @@ pub async fn performance(
             })
         })
         .collect();
+    let trends = match minsheng_app::services::trends::trends(&ctx, tenant, None).await {
+        Ok(t) => t,
+        Err(e) => return desk.site.error(&state, &ctx, &e),
+    };
     let mut context = desk.context(&ctx, "performance");
     context.insert("rows".into(), json!(rows));
+    context.insert("trends".into(), json!(trends));
     context.insert(
         "period".into(),
         json!({
