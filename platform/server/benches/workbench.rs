@@ -49,7 +49,10 @@ async fn serve(url: &str) -> anyhow::Result<String> {
 }
 
 async fn run(label: &str, url: &str, cases: usize, built: bool) -> anyhow::Result<()> {
-    if !built {
+    if built {
+        // A kept city is brought up to the current schema.
+        Store::connect(url).await?.migrate().await?;
+    } else {
         spread_city::build(url, cases, SEEDED).await?;
     }
     let base = serve(url).await?;

@@ -258,10 +258,6 @@ pub fn rank(backend: DbBackend, terms: &[String]) -> Option<SimpleExpr> {
 pub struct Among {
     /// Only public cases with an answer (similar questions for citizens).
     pub public_answered: bool,
-    /// Not this case.
-    pub except: Option<Uuid>,
-    /// Submitted at or after.
-    pub since: Option<DateTime<Utc>>,
 }
 
 /// The ids of up to `limit` cases of the city holding `terms` (`how`),
@@ -303,14 +299,6 @@ pub async fn candidates(
             "1"
         });
         sql.push_str(" AND c.answer IS NOT NULL");
-    }
-    if let Some(id) = among.except {
-        values.push(id.into());
-        sql.push_str(&format!(" AND c.id <> {}", p(values.len())));
-    }
-    if let Some(since) = among.since {
-        values.push(since.into());
-        sql.push_str(&format!(" AND c.submitted_at >= {}", p(values.len())));
     }
     values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
     sql.push_str(&format!(" ORDER BY score DESC LIMIT {}", p(values.len())));

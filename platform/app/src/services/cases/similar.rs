@@ -43,7 +43,6 @@ pub async fn similar_public(
         Match::Any,
         &Among {
             public_answered: true,
-            ..Among::default()
         },
         CANDIDATES,
     )
