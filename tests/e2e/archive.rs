@@ -682,7 +682,12 @@ async fn archive_round_trip(backend: Backend) {
     assert_eq!(header["counts"]["cases"], CASES);
     assert_eq!(
         header["omitted"],
-        json!(["sessions", "login_throttle", "case_search"])
+        json!([
+            "sessions",
+            "login_throttle",
+            "case_search",
+            "case_duplicates"
+        ])
     );
     assert_eq!(header["tables"], json!(TABLES));
     assert!(!header["migrations"].as_array().unwrap().is_empty());

@@ -96,6 +96,8 @@ async fn merge_and_not_a_duplicate(backend: Backend) {
     )
     .await;
     assert_eq!(received(&app).await, 3);
+    // Offered as the worker kept them.
+    scanned_for_duplicates(&app).await;
     app.staff("daqing", "dq-merge", &["dispatcher"], &[]).await;
     let staff = app.login_ok(Some("daqing"), "dq-merge").await;
 
@@ -312,3 +314,25 @@ async fn merge_and_not_a_duplicate(backend: Backend) {
     assert_eq!(status, 404, "{body}");
 }
 on_both_backends!(merge_and_not_a_duplicate);
+
+/// Wait until the worker has looked for the likely duplicates of every
+/// case filed so far.
+pub async fn scanned_for_duplicates(app: &TestApp) {
+    let waited = std::time::Instant::now();
+    loop {
+        let rows = app
+            .platform_query(
+                "SELECT COUNT(*) AS n FROM case_search WHERE duplicates_scanned = false",
+            )
+            .await;
+        let n: i64 = rows[0].try_get("", "n").unwrap();
+        if n == 0 {
+            return;
+        }
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(30),
+            "{n} case(s) still not scanned for duplicates after 30 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -41,6 +41,10 @@ pub const OMITTED: &[(&str, &str)] = &[
         "case_search",
         "the search index; made again from the cases (`minsheng search backfill`, or at start)",
     ),
+    (
+        "case_duplicates",
+        "likely duplicates; found again from the search index by the worker",
+    ),
 ];
 
 /// The first line.

@@ -78,6 +78,8 @@ pub fn row(tenant_id: Uuid, case_id: Uuid, indexed: Indexed) -> case_search::Act
         band1: Set(bands[1]),
         band2: Set(bands[2]),
         band3: Set(bands[3]),
+        // (Re)indexed: the worker looks for its likely duplicates.
+        duplicates_scanned: Set(false),
     }
 }
 

@@ -4,7 +4,8 @@
 //! the open share the seed produced. Open copies get deadlines from three
 //! days ago to ten days ahead, so every deadline tab has cases. Copies are
 //! not in the statistics rollup (the rollup's size grows with days, not
-//! cases). The city is indexed for search.
+//! cases). The city is indexed for search and scanned for likely
+//! duplicates.
 
 use chrono::Duration as Days;
 use minsheng_app::bundle;
@@ -112,11 +113,19 @@ pub async fn build(url: &str, cases: usize, seeded: usize) -> anyhow::Result<()>
     // case page and every text filter read this index).
     eprintln!("  indexing {cases} cases for search");
     minsheng_app::services::search::backfill(&store, Some(&tenant), |_, _| {}).await?;
+    // And scanned for likely duplicates, as the worker does after intake.
+    eprintln!("  looking for the likely duplicates of {cases} cases");
+    minsheng_app::services::cases::scan_all(&store, |done| {
+        if done % 10_000 < 50 {
+            eprintln!("    {done} scanned");
+        }
+    })
+    .await?;
     // As a database in service would be: statistics gathered (what `serve`
     // does hourly on SQLite; autovacuum on PostgreSQL), and on PostgreSQL
     // the visibility map current (what index-only scans need).
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        db.execute_unprepared("VACUUM ANALYZE cases, case_search")
+        db.execute_unprepared("VACUUM ANALYZE cases, case_search, case_duplicates")
             .await?;
     } else {
         store.optimize().await?;

@@ -21,9 +21,11 @@ pub(super) async fn worker(
         let pass = services::escalation::run_due(&state, &worker, now).await?;
         let bulletins = services::bulletins::publish_due(&state, now()).await?;
         let sent = services::notify::deliver_due(&state, &worker, now()).await?;
+        let scanned = services::cases::scan_due(&state.store).await?;
         println!(
-            "{} escalation step(s) applied, {} skipped, {} bulletin(s) published, {} message(s) sent",
-            pass.fired, pass.skipped, bulletins, sent
+            "{} escalation step(s) applied, {} skipped, {} bulletin(s) published, {} message(s) sent, \
+             {} case(s) scanned for duplicates",
+            pass.fired, pass.skipped, bulletins, sent, scanned
         );
         return Ok(());
     }

@@ -24,6 +24,9 @@ pub struct Model {
     pub band1: i32,
     pub band2: i32,
     pub band3: i32,
+    /// Whether the worker has looked for its likely duplicates since it
+    /// was (re)indexed.
+    pub duplicates_scanned: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,7 @@ pub mod campaign_project_source;
 pub mod campaign_suggestion;
 pub mod case;
 pub mod case_department;
+pub mod case_duplicate;
 pub mod case_event;
 pub mod case_idempotency;
 pub mod case_not_duplicate;

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod campaigns;
 pub mod cases;
 pub mod directory;
+pub mod duplicates;
 pub mod escalation;
 pub mod plugins;
 pub mod quotas;

@@ -42,6 +42,7 @@ pub async fn upsert(
             C::Band1,
             C::Band2,
             C::Band3,
+            C::DuplicatesScanned,
         ])
         .to_owned();
     for chunk in rows.chunks(256) {

@@ -8,14 +8,21 @@
 //! grow with the city or with how common its words are. A candidate is
 //! kept when their character bigrams are alike
 //! ([`minsheng_text::duplicate`]).
+//!
+//! The worker looks for them once per case, soon after it is indexed
+//! ([`scan_due`]), and keeps the pairs both ways round, so a staff case
+//! page reads them by the case's key; only a case not scanned yet is
+//! looked up while its page waits.
 
-use crate::services::tenants::TenantRecord;
-use crate::services::{DbResultExt, search};
+use crate::services::tenants::{self, TenantRecord};
+use crate::services::{DbResultExt, commit, search};
 use minsheng_domain::Error;
-use minsheng_store::ConnectionTrait;
 use minsheng_store::entity::case;
+use minsheng_store::queries::duplicates as dq;
 use minsheng_store::queries::search::{self as q, Neighbourhood};
-use minsheng_text::duplicate::{Side, duplicate};
+use minsheng_store::{ConnectionTrait, Scope, Store};
+use minsheng_text::duplicate::{Kind, Side, duplicate};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
 /// Cases submitted this many days before or after are compared.
@@ -40,19 +47,90 @@ pub struct Duplicate {
     pub same_category: bool,
 }
 
+/// At most this many likely duplicates are kept per case by a scan.
+pub const DUPLICATES_KEPT: usize = 10;
+/// Cases scanned per pass of the worker.
+const SCAN_BATCH: u64 = 50;
+
 /// The likely duplicates of a case read in `tx`, most alike first (the
-/// caller checked that its reader may read it).
+/// caller checked that its reader may read it): those kept when the
+/// worker scanned it (and when later cases found it alike), or, for a
+/// case not scanned yet, looked for now.
 pub(super) async fn duplicates_of(
     tx: &impl ConnectionTrait,
     tenant: &TenantRecord,
     row: &case::Model,
 ) -> Result<Vec<Duplicate>, Error> {
     let t = tenant.id.into_uuid();
+    let indexed = q::get(tx, t, row.id).await.or_internal()?;
+    if indexed.as_ref().is_some_and(|s| s.duplicates_scanned) {
+        let kept = dq::kept_for(tx, t, row.id, DUPLICATES_SHOWN as u64)
+            .await
+            .or_internal()?;
+        return Ok(kept
+            .into_iter()
+            .map(|k| Duplicate {
+                same_category: k.category_id == row.category_id,
+                tracking_code: k.tracking_code,
+                title: k.title,
+                state: k.state,
+                submitted_at: k.submitted_at,
+                score: f64::from(k.score) / 1000.0,
+                kind: kind_name(&k.kind),
+            })
+            .collect());
+    }
+    let found = seek(
+        tx,
+        tenant,
+        row,
+        indexed.map(|s| s.simhash),
+        DUPLICATES_SHOWN,
+    )
+    .await?;
+    Ok(found
+        .into_iter()
+        .map(|f| Duplicate {
+            same_category: f.other.category_id == row.category_id,
+            tracking_code: f.other.tracking_code,
+            title: f.other.title,
+            state: f.other.state,
+            submitted_at: f.other.submitted_at,
+            score: f64::from(f.score) / 1000.0,
+            kind: f.kind,
+        })
+        .collect())
+}
+
+/// The kind's name as kept (the only two there are).
+fn kind_name(kind: &str) -> &'static str {
+    if kind == Kind::NearCopy.as_str() {
+        Kind::NearCopy.as_str()
+    } else {
+        Kind::Reworded.as_str()
+    }
+}
+
+/// A case found alike.
+struct Found {
+    other: case::Model,
+    /// Per mille.
+    score: i32,
+    kind: &'static str,
+}
+
+/// Look for the likely duplicates of a case (whose stored SimHash is
+/// `hash`, when indexed): at most `keep`, most alike first.
+async fn seek(
+    tx: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    row: &case::Model,
+    hash: Option<i64>,
+    keep: usize,
+) -> Result<Vec<Found>, Error> {
+    let t = tenant.id.into_uuid();
     let city = search::city_words(tenant);
-    let hash = match q::get(tx, t, row.id).await.or_internal()? {
-        Some(s) => s.simhash,
-        None => search::fingerprint(&city, &row.title, &row.body),
-    };
+    let hash = hash.unwrap_or_else(|| search::fingerprint(&city, &row.title, &row.body));
     let bands = minsheng_text::similarity::bands(hash as u64);
     // Every candidate's SimHash, as stored when it was indexed.
     let mut hashes: std::collections::HashMap<uuid::Uuid, i64> =
@@ -91,35 +169,108 @@ pub(super) async fn duplicates_of(
     let ids: Vec<uuid::Uuid> = hashes.keys().copied().collect();
     let rows = q::cases_by_ids(tx, t, ids).await.or_internal()?;
     let mine = Side::new(&row.title, &row.body, hash as u64);
-    let mut found: Vec<Duplicate> = rows
-        .iter()
+    let mut found: Vec<Found> = rows
+        .into_iter()
         .filter(|other| other.submitted_at <= row.submitted_at + window)
         .filter(|other| other.merged_into_id.is_none())
         .filter_map(|other| {
-            let same_category = other.category_id == row.category_id;
-            if !same_category && !nearby(row, other) {
+            if other.category_id != row.category_id && !nearby(row, &other) {
                 return None;
             }
             let theirs = Side::new(&other.title, &other.body, hashes[&other.id] as u64);
             let (score, kind) = duplicate(&mine, &theirs)?;
-            Some(Duplicate {
-                tracking_code: other.tracking_code.clone(),
-                title: other.title.clone(),
-                state: other.state.clone(),
-                submitted_at: other.submitted_at,
-                score: (score * 1000.0).round() / 1000.0,
+            Some(Found {
+                other,
+                score: (score * 1000.0).round() as i32,
                 kind: kind.as_str(),
-                same_category,
             })
         })
         .collect();
     found.sort_by(|a, b| {
         b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.tracking_code.cmp(&b.tracking_code))
+            .cmp(&a.score)
+            .then_with(|| a.other.tracking_code.cmp(&b.other.tracking_code))
     });
-    found.truncate(DUPLICATES_SHOWN);
+    found.truncate(keep);
     Ok(found)
+}
+
+/// One pass of the worker: look for the likely duplicates of up to
+/// [`SCAN_BATCH`] cases not scanned yet (new cases, and after an upgrade
+/// or a re-index the backlog) and keep them, a city's in one write.
+/// Returns how many were scanned.
+pub async fn scan_due(store: &Store) -> Result<u64, Error> {
+    let pending = {
+        let read = store.read(Scope::Platform).await.or_internal()?;
+        let pending = dq::unscanned(&read, SCAN_BATCH).await.or_internal()?;
+        commit(read, pending).await?
+    };
+    let mut by_city: std::collections::BTreeMap<uuid::Uuid, Vec<uuid::Uuid>> = Default::default();
+    for (tenant_id, case_id) in &pending {
+        by_city.entry(*tenant_id).or_default().push(*case_id);
+    }
+    for (tenant_id, cases) in by_city {
+        let tenant = tenants::find_by_id(store.db(), tenant_id).await?;
+        let mut scanned = Vec::with_capacity(cases.len());
+        let read = store.read(Scope::Tenant(tenant_id)).await.or_internal()?;
+        for case_id in cases {
+            scanned.push((case_id, scan(&read, &tenant, case_id).await?));
+        }
+        commit(read, ()).await?;
+        let tx = store.begin(Scope::Tenant(tenant_id)).await.or_internal()?;
+        for (case_id, alike) in &scanned {
+            dq::keep(&tx, tenant_id, *case_id, alike)
+                .await
+                .or_internal()?;
+        }
+        commit(tx, ()).await?;
+    }
+    Ok(pending.len() as u64)
+}
+
+/// Scan every case not scanned yet (of every city), as the worker would;
+/// `progress(done)` after each pass. For tools and benchmarks that fill
+/// a database without the worker running.
+pub async fn scan_all(store: &Store, mut progress: impl FnMut(u64)) -> Result<u64, Error> {
+    let mut done = 0;
+    loop {
+        let n = scan_due(store).await?;
+        if n == 0 {
+            return Ok(done);
+        }
+        done += n;
+        progress(done);
+    }
+}
+
+/// What one case's scan finds alike (nothing for a case gone since).
+async fn scan(
+    tx: &impl ConnectionTrait,
+    tenant: &TenantRecord,
+    case_id: uuid::Uuid,
+) -> Result<Vec<dq::Alike>, Error> {
+    let t = tenant.id.into_uuid();
+    let row = case::Entity::find_by_id(case_id)
+        .filter(case::Column::TenantId.eq(t))
+        .one(tx)
+        .await
+        .or_internal()?;
+    let Some(row) = row else {
+        return Ok(Vec::new());
+    };
+    let hash = q::get(tx, t, case_id)
+        .await
+        .or_internal()?
+        .map(|s| s.simhash);
+    let found = seek(tx, tenant, &row, hash, DUPLICATES_KEPT).await?;
+    Ok(found
+        .into_iter()
+        .map(|f| dq::Alike {
+            other_id: f.other.id,
+            score: f.score,
+            kind: f.kind.to_owned(),
+        })
+        .collect())
 }
 
 /// The box of latitudes and longitudes around a case's coordinates that

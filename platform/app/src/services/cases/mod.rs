@@ -24,7 +24,7 @@ mod workbench;
 
 pub use citizen::{add_information, get_own, mine, rate};
 pub use cohandling::{OPINION_DAYS, give_opinion, opinion_deadline};
-pub use duplicates::{DUPLICATES_SHOWN, Duplicate};
+pub use duplicates::{DUPLICATES_SHOWN, Duplicate, scan_all, scan_due};
 pub use lists::{
     BROWSE_COUNT_CAP, Browse, browse_public, inbox, list_open311, list_public, list_recent_public,
     public_updates,

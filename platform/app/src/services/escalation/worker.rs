@@ -402,7 +402,8 @@ async fn happened(
 }
 
 /// The loop every `serve` process (and `minsheng worker`) runs: apply due
-/// steps and send due messages, then wait `poll`; stops when `stop` fires,
+/// steps, send due messages and look for new cases' likely duplicates,
+/// then wait `poll`; stops when `stop` fires,
 /// after finishing the step in hand.
 pub async fn work(
     state: App,
@@ -430,6 +431,9 @@ pub async fn work(
         }
         if let Err(e) = crate::services::notify::deliver_due(&state, &worker, Utc::now()).await {
             tracing::warn!(error = %e, "delivery pass failed");
+        }
+        if let Err(e) = crate::services::cases::scan_due(&state.store).await {
+            tracing::warn!(error = %e, "duplicates pass failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(poll) => {}
