@@ -40,7 +40,7 @@ pub trait DbResultExt<T> {
 
 impl<T> DbResultExt<T> for Result<T, DbErr> {
     fn or_internal(self) -> Result<T, Error> {
-        self.map_err(|e| Error::internal(format!("database: {e}")))
+        self.map_err(from_db)
     }
 
     fn or_conflict(self, field: &str, message: &str) -> Result<T, Error> {
@@ -48,9 +48,21 @@ impl<T> DbResultExt<T> for Result<T, DbErr> {
             if minsheng_store::queries::is_unique_violation(&e) {
                 Error::conflict(field, message)
             } else {
-                Error::internal(format!("database: {e}"))
+                from_db(e)
             }
         })
+    }
+}
+
+/// A database error as the caller sees it: every connection busy (the
+/// pool's wait ran out under load) is "try again shortly", anything else a
+/// fault of ours.
+fn from_db(e: DbErr) -> Error {
+    match e {
+        DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout) => {
+            Error::Unavailable("database busy: no connection was free in time".into())
+        }
+        e => Error::internal(format!("database: {e}")),
     }
 }
 
@@ -102,4 +114,19 @@ where
 pub(crate) async fn commit<T>(tx: DatabaseTransaction, value: T) -> Result<T, Error> {
     tx.commit().await.or_internal()?;
     Ok(value)
+}
+
+#[cfg(test)]
+mod db_errors {
+    use super::*;
+
+    #[test]
+    fn a_busy_pool_is_try_again_and_anything_else_ours() {
+        let busy: Result<(), DbErr> = Err(DbErr::ConnectionAcquire(
+            sea_orm::error::ConnAcquireErr::Timeout,
+        ));
+        assert!(matches!(busy.or_internal(), Err(Error::Unavailable(_))));
+        let broken: Result<(), DbErr> = Err(DbErr::Custom("disk I/O error".into()));
+        assert!(matches!(broken.or_internal(), Err(Error::Internal(_))));
+    }
 }

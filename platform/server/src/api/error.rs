@@ -60,9 +60,10 @@ pub enum ApiError {
     /// A bug on our side; the details are in the server log.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
-    /// The database is not reachable.
+    /// The database is not reachable, or every connection to it is busy;
+    /// retry after `Retry-After` seconds.
     #[oai(status = 503)]
-    Unavailable(Json<ErrorBody>),
+    Unavailable(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
 }
 
 impl From<Error> for ApiError {
@@ -122,10 +123,13 @@ impl From<Error> for ApiError {
             }
             Error::Unavailable(m) => {
                 tracing::warn!(error = %m, "unavailable");
-                ApiError::Unavailable(Json(ErrorBody::new(
-                    "unavailable",
-                    "the service is not ready; try again shortly",
-                )))
+                ApiError::Unavailable(
+                    Json(ErrorBody::new(
+                        "unavailable",
+                        "the service is busy or not ready; try again shortly",
+                    )),
+                    UNAVAILABLE_RETRY_SECS,
+                )
             }
         }
     }
@@ -143,12 +147,15 @@ impl ApiError {
             | Self::Invalid(b)
             | Self::TooManyRequests(b, _)
             | Self::Internal(b)
-            | Self::Unavailable(b) => &b.0.message,
+            | Self::Unavailable(b, _) => &b.0.message,
         }
     }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// When to try again after a 503: a busy pool frees up within moments.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 1;
 
 /// poem-openapi names path parameters `param0`, `param1`… internally; say
 /// "path segment" instead, and name the expected type plainly.

@@ -162,7 +162,12 @@ mod tests {
             assert_eq!(got.as_u16(), status, "{error:?}");
             assert!(message.contains(said), "{error:?}: {message}");
             assert!(!message.contains("secret detail") && !message.contains("db down"));
-            assert_eq!(retry, (status == 429).then_some(7), "{error:?}");
+            let expected = match status {
+                429 => Some(7),
+                503 => Some(crate::api::error::UNAVAILABLE_RETRY_SECS),
+                _ => None,
+            };
+            assert_eq!(retry, expected, "{error:?}");
         }
     }
 }
