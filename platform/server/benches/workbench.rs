@@ -50,8 +50,12 @@ async fn serve(url: &str) -> anyhow::Result<String> {
 
 async fn run(label: &str, url: &str, cases: usize, built: bool) -> anyhow::Result<()> {
     if built {
-        // A kept city is brought up to the current schema.
-        Store::connect(url).await?.migrate().await?;
+        // A kept city is brought up to the current schema, and what the
+        // worker would have done since is done.
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        let scanned = minsheng_app::services::cases::scan_all(&store, |_| {}).await?;
+        eprintln!("  kept city: {scanned} case(s) scanned for likely duplicates");
     } else {
         spread_city::build(url, cases, SEEDED).await?;
     }
@@ -168,15 +172,19 @@ async fn run(label: &str, url: &str, cases: usize, built: bool) -> anyhow::Resul
 async fn main() -> anyhow::Result<()> {
     let cases = spread_city::size();
     let dir = tempfile::tempdir()?;
-    let file = dir.path().join("city.db");
+    // `BENCH_KEEP_SQLITE=<file>` keeps the SQLite city there (for the
+    // sqlite3 shell) and measures it again on later runs.
+    let keep = std::env::var("BENCH_KEEP_SQLITE")
+        .ok()
+        .map(std::path::PathBuf::from);
+    let file = keep.clone().unwrap_or_else(|| dir.path().join("city.db"));
+    let built = keep.is_some() && file.exists();
     let sqlite = format!("sqlite://{}?mode=rwc", file.display());
     if std::env::var("BENCH_SKIP_SQLITE").is_err() {
-        run("SQLite", &sqlite, cases, false).await?;
-    }
-    // For profiling the city's queries with the sqlite3 shell afterwards.
-    if let Ok(keep) = std::env::var("BENCH_KEEP_SQLITE") {
-        std::fs::copy(&file, &keep)?;
-        eprintln!("  the SQLite city is kept at {keep}");
+        run("SQLite", &sqlite, cases, built).await?;
+        if keep.is_some() {
+            eprintln!("  the SQLite city is kept at {}", file.display());
+        }
     }
     if let Ok(admin) = std::env::var("MINSHENG_TEST_POSTGRES_URL") {
         // `BENCH_POSTGRES_CITY=<database>` keeps the city in that database
