@@ -14,7 +14,7 @@ use wasmtime::{
 };
 
 /// How often the epoch advances: the granularity of the wall-clock backstop.
-pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(5);
+const EPOCH_TICK: Duration = Duration::from_millis(5);
 
 /// Guest stack: deep recursion traps here rather than growing without end.
 const MAX_WASM_STACK: usize = 512 << 10;
@@ -30,11 +30,19 @@ const KEEP_RESIDENT: usize = 192 << 10;
 /// Instances alive at once across the process (calls in flight).
 const POOL_INSTANCES: u32 = 256;
 
+/// Fuel a guest burns between yields to the caller's executor: a few
+/// hundred microseconds of a tight loop, so a heavy rule never holds a
+/// worker thread for long.
+pub(crate) const YIELD_FUEL: u64 = 1_000_000;
+
 /// The engine, the linker and the epoch ticker. Cheap to share (`Arc`).
 pub struct Host {
     pub(crate) engine: Engine,
     pub(crate) linker: Linker<CallState>,
     pub(crate) maxima: Limits,
+    /// Calls still running at an epoch tick ("heavy" ones) across all
+    /// cities: once past their first tick, at most this many run at once.
+    pub(crate) heavy: Arc<tokio::sync::Semaphore>,
     ticker: Arc<AtomicBool>,
 }
 
@@ -60,7 +68,11 @@ impl Host {
         // and faulting them in again on the next call. Where the kernel can
         // say which pages a call dirtied (PAGEMAP_SCAN, Linux 6.7), only
         // those are reset, so more can stay resident for the same cost.
-        if PoolingAllocationConfig::is_pagemap_scan_available() {
+        // With swap on, wasmtime 48's page-map reset neither resets nor
+        // decommits dirty pages that were swapped out, so the next
+        // instance in the slot could read them (wasmtime PR #14357): it
+        // is used only where no swap is active.
+        if PoolingAllocationConfig::is_pagemap_scan_available() && !swap_on() {
             pool.pagemap_scan(Enabled::Yes)
                 .linear_memory_keep_resident(KEEP_RESIDENT_SCANNED);
         } else {
@@ -75,7 +87,7 @@ impl Host {
         }
         let engine = Engine::new(&config)?;
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         host_api::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)?;
         let ticker = Arc::new(AtomicBool::new(true));
         let running = ticker.clone();
@@ -92,6 +104,7 @@ impl Host {
             engine,
             linker,
             maxima,
+            heavy: Arc::new(tokio::sync::Semaphore::new(heavy_calls())),
             ticker,
         }))
     }
@@ -100,6 +113,18 @@ impl Host {
     pub fn maxima(&self) -> &Limits {
         &self.maxima
     }
+}
+
+/// Heavy calls at once: one per core, so that busy rules leave the
+/// cores' other work (and light rules) room.
+fn heavy_calls() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// Whether any swap area is active (`/proc/swaps` lists more than its
+/// header). When unknown, assume it is.
+fn swap_on() -> bool {
+    std::fs::read_to_string("/proc/swaps").map_or(true, |s| s.lines().count() > 1)
 }
 
 /// The settings that decide what compiled code looks like, shared by the

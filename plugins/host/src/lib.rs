@@ -9,12 +9,15 @@
 //! fixed clock, deterministic randomness; no files, no sockets). A
 //! [`Plugin`] is a checked component with its pre-instantiation; every call
 //! gets a fresh instance and store with its own fuel, deadline and memory
-//! limit, and comes back as an [`Outcome`]: the decision or why there is
+//! limit (several calls may share one store, a [`Session`], each in a
+//! fresh instance), and comes back as an [`Outcome`]: the decision or why there is
 //! none, plus what the call cost.
 //!
-//! Calls block: make them from a thread that does not drive async tasks
-//! (`tokio::task::spawn_blocking`), since the guest's captured output goes
-//! through WASI's streams, which wait on the runtime.
+//! Calls are async and run on the caller's task: the guest yields to the
+//! executor every so much fuel and at every epoch tick, and a call still
+//! running at a tick waits for one of the host's heavy-call permits (one
+//! per core, across cities). Loading a plugin blocks (it deserializes
+//! machine code and calls `describe`): do it off the async workers.
 
 mod bindings;
 mod compile;
@@ -25,6 +28,7 @@ mod limits;
 mod load;
 mod run;
 mod schema;
+mod session;
 mod validate;
 
 pub use bindings::host_api::{CaseRef, LogLevel};
@@ -35,11 +39,12 @@ pub use compile::{
 pub use engine::Host;
 pub use limits::Limits;
 pub use load::{LoadError, MAX_COMPONENT_BYTES, Plugin, WIT_VERSION, content_hash};
-pub use run::{CallReport, Failure, LogLine, Lookups, NoLookups, Outcome};
+pub use run::{CallReport, Failure, Found, LogLine, Lookups, NoLookups, Outcome};
 pub use schema::{
     ConfigError, MAX_CONFIG_BYTES, MAX_SCHEMA_BYTES, MAX_SCHEMA_DEPTH, MAX_SCHEMA_EXPANDED,
     check_config, check_schema,
 };
+pub use session::Session;
 pub use types::{
     Descriptor, EscalationAction, EscalationDecision, EscalationInput, Hook, IntakeDecision,
     IntakeInput,

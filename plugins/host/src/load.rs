@@ -8,10 +8,10 @@ use crate::bindings::types::{
 use crate::engine::Host;
 use crate::limits::Limits;
 use crate::run::{self, Failure, Lookups, NoLookups, Outcome};
+use crate::session::Session;
 use crate::validate::Directory;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use std::time::Instant;
 use wasmtime::component::Component;
 
 /// The version of `minsheng:rules` this host implements.
@@ -212,7 +212,9 @@ impl Plugin {
             },
             wit_version,
         };
-        let described = plugin.describe(&Limits::default());
+        // Loading runs off the async workers (it deserializes machine
+        // code), so waiting here holds up no one.
+        let described = futures_executor::block_on(plugin.describe(&Limits::default()));
         let descriptor = described.result.map_err(LoadError::Describe)?;
         check_descriptor(&descriptor, hook)?;
         plugin.descriptor = descriptor;
@@ -223,60 +225,77 @@ impl Plugin {
         self.descriptor.hook
     }
 
-    fn describe(&self, limits: &Limits) -> Outcome<Descriptor> {
+    async fn describe(&self, limits: &Limits) -> Outcome<Descriptor> {
         let limits = limits.capped_by(&self.host.maxima);
-        let started = Instant::now();
-        let (mut store, output) = run::store(&self.host, &limits, Arc::new(NoLookups));
+        let mut session = Session::new(&self.host, 1);
+        let started = session.begin(&limits, Arc::new(NoLookups));
+        let store = &mut session.store;
         let result = match &self.pre {
-            Pre::Intake(pre) => pre
-                .instantiate(&mut store)
-                .and_then(|r| r.minsheng_rules_intake().call_describe(&mut store))
-                .map(Ok),
-            Pre::Escalation(pre) => pre
-                .instantiate(&mut store)
-                .and_then(|r| r.minsheng_rules_escalation().call_describe(&mut store))
-                .map(Ok),
+            Pre::Intake(pre) => match pre.instantiate_async(&mut *store).await {
+                Ok(r) => r.minsheng_rules_intake().call_describe(store).await,
+                Err(e) => Err(e),
+            },
+            Pre::Escalation(pre) => match pre.instantiate_async(&mut *store).await {
+                Ok(r) => r.minsheng_rules_escalation().call_describe(store).await,
+                Err(e) => Err(e),
+            },
         };
-        run::finish(store, output, &limits, started, result)
+        session.finish(&limits, started, result.map(Ok))
     }
 
-    /// Run an intake rule whose input carries the whole directory. The
-    /// decision is returned as the rule gave it, after
-    /// [`crate::check_intake`] found it valid.
-    pub fn intake(
+    /// Run an intake rule whose input carries the whole directory, in a
+    /// store of its own. The decision is returned as the rule gave it,
+    /// after [`crate::check_intake`] found it valid.
+    pub async fn intake(
         &self,
         input: &IntakeInput,
         limits: &Limits,
         lookups: Arc<dyn Lookups>,
     ) -> Outcome<IntakeDecision> {
-        self.intake_in(input, Directory::of(input), limits, lookups)
+        self.intake_alone(input, Directory::of(input), limits, lookups)
+            .await
     }
 
-    /// Run an intake rule whose input carries only the directory lists it
-    /// declared; its decision is checked against the whole `directory`.
-    pub fn intake_in(
+    /// [`Plugin::intake_in`] in a store of its own.
+    pub async fn intake_alone(
         &self,
         input: &IntakeInput,
         directory: Directory<'_>,
         limits: &Limits,
         lookups: Arc<dyn Lookups>,
     ) -> Outcome<IntakeDecision> {
+        let mut session = Session::new(&self.host, 1);
+        self.intake_in(&mut session, input, directory, limits, lookups)
+            .await
+    }
+
+    /// Run an intake rule in a fresh instance in `session`'s store; its
+    /// input carries only the directory lists it declared, and its
+    /// decision is checked against the whole `directory`.
+    pub async fn intake_in(
+        &self,
+        session: &mut Session,
+        input: &IntakeInput,
+        directory: Directory<'_>,
+        limits: &Limits,
+        lookups: Arc<dyn Lookups>,
+    ) -> Outcome<IntakeDecision> {
         let limits = limits.capped_by(&self.host.maxima);
-        let started = Instant::now();
-        let (mut store, output) = run::store(&self.host, &limits, lookups);
+        let started = session.begin(&limits, lookups);
         let result = match &self.pre {
-            Pre::Intake(pre) => match pre.instantiate(&mut store) {
+            Pre::Intake(pre) => match pre.instantiate_async(&mut session.store).await {
                 Ok(r) => r
                     .minsheng_rules_intake()
-                    .call_decide(&mut store, input)
+                    .call_decide(&mut session.store, input)
+                    .await
                     .map(|r| r.map_err(Failure::from)),
-                Err(e) => Ok(Err(run::not_started(&store, &e))),
+                Err(e) => Ok(Err(session.not_started(&e))),
             },
             Pre::Escalation(_) => Ok(Err(Failure::Instantiate(
                 "this is an escalation rule, not an intake rule".into(),
             ))),
         };
-        let mut outcome = run::finish(store, output, &limits, started, result);
+        let mut outcome = session.finish(&limits, started, result);
         outcome.result = outcome.result.and_then(|d| {
             crate::validate::check_intake(directory, input, &d).map_err(Failure::Invalid)?;
             Ok(d)
@@ -284,36 +303,43 @@ impl Plugin {
         outcome
     }
 
-    /// Run an escalation rule; its actions are checked against the city's
-    /// `departments` (the input carries them only when declared).
-    pub fn escalation(
+    /// Run an escalation rule in a fresh instance in `session`'s store;
+    /// its actions are checked against the city's `departments` (the
+    /// input carries them only when declared).
+    pub async fn escalation(
         &self,
+        session: &mut Session,
         input: &EscalationInput,
         departments: &[crate::bindings::types::Department],
         limits: &Limits,
         lookups: Arc<dyn Lookups>,
     ) -> Outcome<EscalationDecision> {
         let limits = limits.capped_by(&self.host.maxima);
-        let started = Instant::now();
-        let (mut store, output) = run::store(&self.host, &limits, lookups);
+        let started = session.begin(&limits, lookups);
         let result = match &self.pre {
-            Pre::Escalation(pre) => match pre.instantiate(&mut store) {
+            Pre::Escalation(pre) => match pre.instantiate_async(&mut session.store).await {
                 Ok(r) => r
                     .minsheng_rules_escalation()
-                    .call_on_event(&mut store, input)
+                    .call_on_event(&mut session.store, input)
+                    .await
                     .map(|r| r.map_err(Failure::from)),
-                Err(e) => Ok(Err(run::not_started(&store, &e))),
+                Err(e) => Ok(Err(session.not_started(&e))),
             },
             Pre::Intake(_) => Ok(Err(Failure::Instantiate(
                 "this is an intake rule, not an escalation rule".into(),
             ))),
         };
-        let mut outcome = run::finish(store, output, &limits, started, result);
+        let mut outcome = session.finish(&limits, started, result);
         outcome.result = outcome.result.and_then(|d| {
             crate::validate::check_escalation(departments, &d).map_err(Failure::Invalid)?;
             Ok(d)
         });
         outcome
+    }
+
+    /// The host this plugin runs on (for a [`Session`] of its chain).
+    pub fn host(&self) -> &Arc<Host> {
+        &self.host
     }
 }
 

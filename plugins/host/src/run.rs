@@ -1,38 +1,41 @@
-//! One call of a plugin: a fresh store and instance, its limits, and what
-//! came of it.
+//! What one call of a plugin holds, may use and comes to: the store's
+//! state, the host functions a guest calls, and its outcome.
 
 use crate::bindings::host_api::{self, CaseRef, LogLevel};
 use crate::bindings::types::RuleError;
-use crate::engine::{EPOCH_TICK, Host};
 use crate::limits::Limits;
 use serde::Serialize;
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::OwnedSemaphorePermit;
 use wasmtime::component::ResourceTable;
-use wasmtime::{ResourceLimiter, Store, Trap};
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{
-    HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView,
-};
+use wasmtime::{ResourceLimiter, Trap};
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
+
+/// What a lookup finds, when it is done.
+pub type Found<'a> = Pin<Box<dyn Future<Output = Vec<CaseRef>> + Send + 'a>>;
 
 /// Read-only lookups a host grants a rule, scoped to one city by whoever
-/// implements them. Called synchronously from the guest: keep them quick
-/// (epochs and fuel do not stop a host call).
+/// implements them. Awaited on the call's task while the guest waits:
+/// epochs and fuel do not stop a host call, so each must end by the
+/// call's own deadline.
 pub trait Lookups: Send + Sync {
-    fn find_recent_cases(&self, text: &str, within_hours: u32, limit: u32) -> Vec<CaseRef>;
-    fn find_same_title(&self, title: &str, within_hours: u32, limit: u32) -> Vec<CaseRef>;
+    fn find_recent_cases<'a>(&'a self, text: &'a str, within_hours: u32, limit: u32) -> Found<'a>;
+    fn find_same_title<'a>(&'a self, title: &'a str, within_hours: u32, limit: u32) -> Found<'a>;
 }
 
 /// Lookups that find nothing (local runs without a database).
 pub struct NoLookups;
 
 impl Lookups for NoLookups {
-    fn find_recent_cases(&self, _: &str, _: u32, _: u32) -> Vec<CaseRef> {
-        Vec::new()
+    fn find_recent_cases<'a>(&'a self, _: &'a str, _: u32, _: u32) -> Found<'a> {
+        Box::pin(std::future::ready(Vec::new()))
     }
 
-    fn find_same_title(&self, _: &str, _: u32, _: u32) -> Vec<CaseRef> {
-        Vec::new()
+    fn find_same_title<'a>(&'a self, _: &'a str, _: u32, _: u32) -> Found<'a> {
+        Box::pin(std::future::ready(Vec::new()))
     }
 }
 
@@ -125,11 +128,16 @@ pub struct Outcome<T> {
 
 /// Everything one call's store holds.
 pub struct CallState {
-    wasi: WasiCtx,
-    table: ResourceTable,
-    memory: MemoryLimiter,
-    log: LogBuffer,
-    lookups: Arc<dyn Lookups>,
+    pub(crate) wasi: WasiCtx,
+    pub(crate) table: ResourceTable,
+    pub(crate) memory: MemoryLimiter,
+    pub(crate) log: LogBuffer,
+    pub(crate) lookups: Arc<dyn Lookups>,
+    /// When the rule being called must stop.
+    pub(crate) deadline: Instant,
+    /// The permit of a heavy call, once it has one (dropped at the next
+    /// rule or with the store).
+    pub(crate) heavy: Arc<Mutex<Option<OwnedSemaphorePermit>>>,
 }
 
 impl WasiView for CallState {
@@ -142,35 +150,57 @@ impl WasiView for CallState {
 }
 
 impl host_api::Host for CallState {
-    fn log(&mut self, level: LogLevel, message: String) {
+    async fn log(&mut self, level: LogLevel, message: String) {
         self.log.push(level, message);
     }
 
-    fn find_recent_cases(&mut self, text: String, within_hours: u32, limit: u32) -> Vec<CaseRef> {
+    async fn find_recent_cases(
+        &mut self,
+        text: String,
+        within_hours: u32,
+        limit: u32,
+    ) -> Vec<CaseRef> {
         if text.trim().is_empty() {
             return Vec::new();
         }
         let text: String = text.chars().take(100).collect();
         self.lookups
             .find_recent_cases(&text, within_hours.min(24 * 90), limit.min(20))
+            .await
     }
-    fn find_same_title(&mut self, title: String, within_hours: u32, limit: u32) -> Vec<CaseRef> {
+
+    async fn find_same_title(
+        &mut self,
+        title: String,
+        within_hours: u32,
+        limit: u32,
+    ) -> Vec<CaseRef> {
         if title.trim().is_empty() || title.len() > 400 {
             return Vec::new();
         }
         self.lookups
             .find_same_title(&title, within_hours.min(24 * 90), limit.min(20))
+            .await
     }
 }
 
-struct LogBuffer {
-    lines: Vec<LogLine>,
+pub(crate) struct LogBuffer {
+    pub(crate) lines: Vec<LogLine>,
     bytes: usize,
     cap: usize,
-    dropped: usize,
+    pub(crate) dropped: usize,
 }
 
 impl LogBuffer {
+    pub(crate) fn new(cap: usize) -> Self {
+        Self {
+            lines: Vec::new(),
+            bytes: 0,
+            cap,
+            dropped: 0,
+        }
+    }
+
     fn push(&mut self, level: LogLevel, message: String) {
         let room = self.cap.saturating_sub(self.bytes);
         if room == 0 {
@@ -196,10 +226,24 @@ impl LogBuffer {
 }
 
 /// Enforces the memory limit and remembers the peak.
-struct MemoryLimiter {
-    limit: usize,
-    peak: usize,
-    refused: Option<usize>,
+pub(crate) struct MemoryLimiter {
+    pub(crate) limit: usize,
+    pub(crate) peak: usize,
+    pub(crate) refused: Option<usize>,
+    /// Rules one store holds (each a fresh instance): what the store may
+    /// hold is this many times what one rule may.
+    pub(crate) rules: usize,
+}
+
+impl MemoryLimiter {
+    pub(crate) fn new(limit: usize, rules: usize) -> Self {
+        Self {
+            limit,
+            peak: 0,
+            refused: None,
+            rules: rules.max(1),
+        }
+    }
 }
 
 impl ResourceLimiter for MemoryLimiter {
@@ -230,21 +274,21 @@ impl ResourceLimiter for MemoryLimiter {
     }
 
     fn instances(&self) -> usize {
-        32
+        32 * self.rules
     }
 
     fn tables(&self) -> usize {
-        32
+        32 * self.rules
     }
 
     fn memories(&self) -> usize {
-        4
+        4 * self.rules
     }
 }
 
 /// The clock a guest sees: fixed at 2000-01-01. Rules get the real time
 /// as input, so their decisions can be replayed.
-struct FixedClock;
+pub(crate) struct FixedClock;
 
 impl HostWallClock for FixedClock {
     fn resolution(&self) -> Duration {
@@ -264,103 +308,11 @@ impl HostMonotonicClock for FixedClock {
     }
 }
 
-/// Make a store for one call under `limits`.
-/// `limits` are already capped by the host's maxima.
-pub(crate) fn store(
-    host: &Host,
-    limits: &Limits,
-    lookups: Arc<dyn Lookups>,
-) -> (Store<CallState>, MemoryOutputPipe) {
-    // What a guest prints past this traps the call: generous, since a
-    // panic message and its location land here.
-    let output = MemoryOutputPipe::new(limits.log_bytes.max(64 << 10));
-    let wasi = WasiCtxBuilder::new()
-        .stdout(output.clone())
-        .stderr(output.clone())
-        .wall_clock(FixedClock)
-        .monotonic_clock(FixedClock)
-        .secure_random(wasmtime_wasi::Deterministic::new(vec![42; 16]))
-        .insecure_random(wasmtime_wasi::Deterministic::new(vec![7; 16]))
-        .insecure_random_seed(0)
-        .allow_tcp(false)
-        .allow_udp(false)
-        .allow_ip_name_lookup(false)
-        .build();
-    let state = CallState {
-        wasi,
-        table: ResourceTable::new(),
-        memory: MemoryLimiter {
-            limit: limits.memory_bytes,
-            peak: 0,
-            refused: None,
-        },
-        log: LogBuffer {
-            lines: Vec::new(),
-            bytes: 0,
-            cap: limits.log_bytes,
-            dropped: 0,
-        },
-        lookups,
-    };
-    let mut store = Store::new(&host.engine, state);
-    store.limiter(|s| &mut s.memory);
-    // Fuel is always on in this engine; setting it cannot fail.
-    store.set_fuel(limits.fuel).ok();
-    let ticks = limits
-        .timeout()
-        .as_millis()
-        .div_ceil(EPOCH_TICK.as_millis())
-        + 1;
-    store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-    store.epoch_deadline_trap();
-    (store, output)
-}
-
-/// Turn what happened into an outcome: classify traps, check the output's
-/// size, and collect the report.
-pub(crate) fn finish<T: Serialize>(
-    mut store: Store<CallState>,
-    output: MemoryOutputPipe,
-    limits: &Limits,
-    started: Instant,
-    result: wasmtime::Result<Result<T, Failure>>,
-) -> Outcome<T> {
-    let remaining = store.get_fuel().unwrap_or(0);
-    let state = store.data_mut();
-    let printed = String::from_utf8_lossy(&output.contents()).into_owned();
-    let result = match result {
-        Ok(Ok(value)) => {
-            let size = serde_json::to_vec(&value)
-                .map(|v| v.len())
-                .unwrap_or(usize::MAX);
-            if size > limits.output_bytes {
-                Err(Failure::OutputTooLarge {
-                    size,
-                    limit: limits.output_bytes,
-                })
-            } else {
-                Ok(value)
-            }
-        }
-        Ok(Err(failure)) => Err(failure),
-        Err(error) => Err(classify(&error, state, limits, &printed)),
-    };
-    let report = CallReport {
-        fuel_used: limits.fuel.saturating_sub(remaining),
-        peak_memory: state.memory.peak,
-        duration: started.elapsed(),
-        logs: std::mem::take(&mut state.log.lines),
-        logs_dropped: state.log.dropped,
-        output: printed,
-    };
-    Outcome { result, report }
-}
-
 /// Why an instance could not be made: the rule's own memory limit (its
 /// initial memory is too large), or the server's trouble (a full instance
 /// pool, say), which is not the rule's fault.
-pub(crate) fn not_started(store: &Store<CallState>, error: &wasmtime::Error) -> Failure {
-    let memory = &store.data().memory;
+pub(crate) fn not_started(state: &CallState, error: &wasmtime::Error) -> Failure {
+    let memory = &state.memory;
     match memory.refused {
         Some(wanted) => Failure::Memory {
             wanted,
@@ -370,7 +322,12 @@ pub(crate) fn not_started(store: &Store<CallState>, error: &wasmtime::Error) -> 
     }
 }
 
-fn classify(error: &wasmtime::Error, state: &CallState, limits: &Limits, printed: &str) -> Failure {
+pub(crate) fn classify(
+    error: &wasmtime::Error,
+    state: &CallState,
+    limits: &Limits,
+    printed: &str,
+) -> Failure {
     if let Some(wanted) = state.memory.refused {
         return Failure::Memory {
             wanted,

@@ -3,7 +3,9 @@
 use minsheng_plugin_host::types::{
     CaseInput, Category, Department, Instant, IntakeInput, Priority, TextField,
 };
-use minsheng_plugin_host::{Failure, Host, Limits, LoadError, NoLookups, Plugin, examples};
+use minsheng_plugin_host::{
+    Directory, Failure, Host, Limits, LoadError, NoLookups, Plugin, Session, examples,
+};
 use std::sync::{Arc, OnceLock};
 
 fn host() -> &'static Arc<Host> {
@@ -75,8 +77,8 @@ fn input(category: &str, title: &str, text: &str, config: serde_json::Value) -> 
     }
 }
 
-#[test]
-fn the_router_sends_the_heating_complaint_to_the_heating_company() {
+#[tokio::test]
+async fn the_router_sends_the_heating_complaint_to_the_heating_company() {
     let router = load("daqing-router");
     assert_eq!(router.descriptor.name, "daqing-router");
     let out = router.intake(
@@ -88,7 +90,8 @@ fn the_router_sends_the_heating_complaint_to_the_heating_company() {
         ),
         &Limits::default(),
         Arc::new(NoLookups),
-    );
+    )
+    .await;
     let d = out.result.expect("decision");
     assert_eq!(d.lead.as_deref(), Some("rlgs"));
     assert_eq!(d.category.as_deref(), Some("heating-cold"));
@@ -98,33 +101,37 @@ fn the_router_sends_the_heating_complaint_to_the_heating_company() {
     assert!(out.report.peak_memory > 0);
     assert_eq!(out.report.logs.len(), 1);
     // Another category is left to its default routing.
-    let other = router.intake(
-        &input(
-            "noise",
-            "楼下暖气施工噪音",
-            "夜里十一点还在施工，影响休息。",
-            examples::config("daqing-router"),
-        ),
-        &Limits::default(),
-        Arc::new(NoLookups),
-    );
+    let other = router
+        .intake(
+            &input(
+                "noise",
+                "楼下暖气施工噪音",
+                "夜里十一点还在施工，影响休息。",
+                examples::config("daqing-router"),
+            ),
+            &Limits::default(),
+            Arc::new(NoLookups),
+        )
+        .await;
     assert_eq!(other.result.expect("decision").lead, None);
 }
 
-#[test]
-fn the_redactor_finds_phone_and_identity_numbers() {
+#[tokio::test]
+async fn the_redactor_finds_phone_and_identity_numbers() {
     let redactor = load("redactor");
     let text = "联系电话13812345678，身份证11010519491231002X，请尽快处理。";
-    let out = redactor.intake(
-        &input(
-            "other",
-            "暖气不热请联系",
-            text,
-            serde_json::json!({"private_on_id_number": true}),
-        ),
-        &Limits::default(),
-        Arc::new(NoLookups),
-    );
+    let out = redactor
+        .intake(
+            &input(
+                "other",
+                "暖气不热请联系",
+                text,
+                serde_json::json!({"private_on_id_number": true}),
+            ),
+            &Limits::default(),
+            Arc::new(NoLookups),
+        )
+        .await;
     let d = out.result.expect("decision");
     let hidden: Vec<_> = d
         .redactions
@@ -144,26 +151,28 @@ fn the_redactor_finds_phone_and_identity_numbers() {
     assert!(d.force_private);
 }
 
-fn hostile(
+async fn hostile(
     mode: &str,
     limits: &Limits,
 ) -> minsheng_plugin_host::Outcome<minsheng_plugin_host::IntakeDecision> {
-    load("hostile").intake(
-        &input(
-            "other",
-            "标题标题",
-            "正文正文正文正文正文",
-            serde_json::json!({ "mode": mode }),
-        ),
-        limits,
-        Arc::new(NoLookups),
-    )
+    load("hostile")
+        .intake(
+            &input(
+                "other",
+                "标题标题",
+                "正文正文正文正文正文",
+                serde_json::json!({ "mode": mode }),
+            ),
+            limits,
+            Arc::new(NoLookups),
+        )
+        .await
 }
 
-#[test]
-fn hostile_rules_are_stopped_within_their_limits() {
+#[tokio::test]
+async fn hostile_rules_are_stopped_within_their_limits() {
     let limits = Limits::default();
-    let out = hostile("loop", &limits);
+    let out = hostile("loop", &limits).await;
     assert_eq!(
         out.result.expect_err("the sandbox should stop it"),
         Failure::OutOfFuel(limits.fuel)
@@ -182,7 +191,7 @@ fn hostile_rules_are_stopped_within_their_limits() {
         timeout_ms: 10,
         ..Limits::default()
     };
-    let out = hostile("loop", &generous);
+    let out = hostile("loop", &generous).await;
     assert_eq!(
         out.result.expect_err("the sandbox should stop it"),
         Failure::Timeout(10)
@@ -193,7 +202,7 @@ fn hostile_rules_are_stopped_within_their_limits() {
         out.report.duration
     );
 
-    let out = hostile("memory", &limits);
+    let out = hostile("memory", &limits).await;
     match out.result.expect_err("the sandbox should stop it") {
         Failure::Memory { wanted, limit } => {
             assert_eq!(limit, limits.memory_bytes);
@@ -205,12 +214,14 @@ fn hostile_rules_are_stopped_within_their_limits() {
 
     assert_eq!(
         hostile("recursion", &limits)
+            .await
             .result
             .expect_err("the sandbox should stop it"),
         Failure::StackOverflow
     );
 
     match hostile("trap", &limits)
+        .await
         .result
         .expect_err("the sandbox should stop it")
     {
@@ -219,6 +230,7 @@ fn hostile_rules_are_stopped_within_their_limits() {
     }
 
     match hostile("output", &limits)
+        .await
         .result
         .expect_err("the sandbox should stop it")
     {
@@ -229,16 +241,24 @@ fn hostile_rules_are_stopped_within_their_limits() {
         other => panic!("output: {other:?}"),
     }
 
-    let out = hostile("log-flood", &limits);
+    let out = hostile("log-flood", &limits).await;
     let kept: usize = out.report.logs.iter().map(|l| l.message.len()).sum();
     assert!(kept <= limits.log_bytes, "{kept}");
     assert!(out.report.logs_dropped > 0);
-    // Either it finished within its fuel or the fuel stopped it.
+    // Either it finished within its limits or its fuel or time stopped it.
     if let Err(e) = &out.result {
-        assert_eq!(e, &Failure::OutOfFuel(limits.fuel));
+        assert!(
+            [
+                Failure::OutOfFuel(limits.fuel),
+                Failure::Timeout(limits.timeout_ms)
+            ]
+            .contains(e),
+            "{e:?}"
+        );
     }
 
     match hostile("bad-department", &limits)
+        .await
         .result
         .expect_err("the sandbox should stop it")
     {
@@ -246,11 +266,125 @@ fn hostile_rules_are_stopped_within_their_limits() {
         other => panic!("bad department: {other:?}"),
     }
     assert!(matches!(
-        hostile("error", &limits).result,
+        hostile("error", &limits).await.result,
         Err(Failure::RuleError(_))
     ));
     // After all that the same plugin still works.
-    assert!(hostile("fine", &limits).result.is_ok());
+    assert!(hostile("fine", &limits).await.result.is_ok());
+}
+
+#[tokio::test]
+async fn a_rule_cannot_read_what_an_earlier_call_left_in_memory() {
+    let rule = load("hostile");
+    let call = |mode: &'static str| {
+        let rule = &rule;
+        async move {
+            let out = rule
+                .intake(
+                    &input("other", "标题", "正文", serde_json::json!({ "mode": mode })),
+                    &Limits::default(),
+                    Arc::new(NoLookups),
+                )
+                .await;
+            out.result.expect("decision").tags
+        }
+    };
+    // The scan finds a secret where there is one: the two this call left.
+    assert_eq!(call("leave-and-scan").await, ["secret-runs:2"]);
+    // Calls of the same plugin reuse the same memory slot; none sees what
+    // the one before it left, in the first pages or past them.
+    for _ in 0..5 {
+        assert_eq!(call("leave-secret").await, Vec::<String>::new());
+        assert_eq!(call("scan-secret").await, ["secret-runs:0"]);
+    }
+}
+
+#[tokio::test]
+async fn a_busy_rule_yields_its_thread_to_other_calls() {
+    // One thread for everything: a rule that never yielded would hold it
+    // until its fuel or time ran out.
+    let looping = Arc::new(load("hostile"));
+    let router = load("daqing-router");
+    let busy = Limits {
+        fuel: Limits::platform_maxima().fuel,
+        timeout_ms: 1_000,
+        ..Limits::default()
+    };
+    let spinning = tokio::spawn({
+        let looping = looping.clone();
+        async move {
+            let input = input("other", "标题", "正文", serde_json::json!({"mode": "loop"}));
+            let out = looping.intake(&input, &busy, Arc::new(NoLookups)).await;
+            (out, std::time::Instant::now())
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let heating = input(
+        "other",
+        "家里暖气不热",
+        "入冬以来暖气一直不热，室温只有十二度。",
+        examples::config("daqing-router"),
+    );
+    let out = router
+        .intake(&heating, &Limits::default(), Arc::new(NoLookups))
+        .await;
+    let routed = std::time::Instant::now();
+    assert_eq!(out.result.expect("decision").lead.as_deref(), Some("rlgs"));
+    let (stopped, ended) = spinning.await.expect("task");
+    assert!(
+        matches!(
+            stopped.result,
+            Err(Failure::OutOfFuel(_) | Failure::Timeout(_))
+        ),
+        "{:?}",
+        stopped.result
+    );
+    assert!(
+        routed < ended,
+        "the router waited for the loop to stop ({:?})",
+        stopped.report.duration
+    );
+}
+
+#[tokio::test]
+async fn rules_of_one_chain_share_a_store_but_nothing_else() {
+    let (hostile, router) = (load("hostile"), load("daqing-router"));
+    let mut session = Session::new(host(), 5);
+    let limits = Limits::default();
+    let mut call = async |rule: &Plugin, config: serde_json::Value| {
+        let input = input("other", "家里暖气不热", "入冬以来暖气一直不热。", config);
+        let directory = Directory::of(&input);
+        rule.intake_in(
+            &mut session,
+            &input,
+            directory,
+            &limits,
+            Arc::new(NoLookups),
+        )
+        .await
+    };
+    let left = call(&hostile, serde_json::json!({"mode": "leave-secret"})).await;
+    assert!(left.result.is_ok());
+    // A trap ends its own instance; the output it printed is its own.
+    let trapped = call(&hostile, serde_json::json!({"mode": "trap"})).await;
+    assert!(matches!(trapped.result, Err(Failure::Panic(_))));
+    assert!(trapped.report.output.contains("gave up on purpose"));
+    // The next rule starts afresh: its own fuel, memory, log and output.
+    let routed = call(&router, examples::config("daqing-router")).await;
+    assert_eq!(
+        routed.result.expect("decision").lead.as_deref(),
+        Some("rlgs")
+    );
+    assert_eq!(routed.report.logs.len(), 1);
+    assert_eq!(routed.report.output, "");
+    assert!(routed.report.fuel_used < limits.fuel / 10);
+    let scanned = call(&hostile, serde_json::json!({"mode": "scan-secret"})).await;
+    assert_eq!(scanned.result.expect("decision").tags, ["secret-runs:0"]);
+    let looped = call(&hostile, serde_json::json!({"mode": "loop"})).await;
+    assert_eq!(
+        looped.result.expect_err("stopped"),
+        Failure::OutOfFuel(limits.fuel)
+    );
 }
 
 #[test]

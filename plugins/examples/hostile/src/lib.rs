@@ -27,7 +27,8 @@ impl Guest for Rule {
                 "required": ["mode"],
                 "properties": {
                     "mode": { "enum": ["loop", "memory", "recursion", "trap", "output", "log-flood", "error", "bad-department",
-                                       "lookup-loop", "dup-cohandlers", "grow-title", "foreign-duplicate", "invisible-reject", "fine"] },
+                                       "lookup-loop", "dup-cohandlers", "grow-title", "foreign-duplicate", "invisible-reject",
+                                       "leave-secret", "scan-secret", "leave-and-scan", "fine"] },
                     "code": { "type": "string" }
                 }
             }),
@@ -109,9 +110,60 @@ impl Guest for Rule {
                 d.reject = Some("\u{200b}\u{200b}".into());
                 Ok(d)
             }
+            // Fills fresh memory, in the first pages of the heap and past
+            // them, with a secret and leaves it there.
+            "leave-secret" => {
+                leave_secret();
+                Ok(decision("left a secret"))
+            }
+            // Reads the whole linear memory for what an earlier call left
+            // (after leaving its own, with `leave-and-scan`).
+            mode @ ("scan-secret" | "leave-and-scan") => {
+                if mode == "leave-and-scan" {
+                    leave_secret();
+                }
+                let runs = secret_runs();
+                let mut d = decision(format!("{runs} secret runs found"));
+                d.tags = vec![format!("secret-runs:{runs}")];
+                Ok(d)
+            }
             _ => Ok(decision("behaved")),
         }
     }
+}
+
+/// What `leave-secret` writes: far from anything a Rust program keeps.
+const SECRET: u64 = 0x5ec2_e75e_c2e7_5ec2;
+
+fn leave_secret() {
+    for size in [16 << 10, 2 << 20] {
+        let secret = vec![SECRET; size / 8];
+        std::mem::forget(std::hint::black_box(secret));
+        // Keeps the two apart, so that they count as two runs.
+        std::mem::forget(std::hint::black_box(vec![0u64; 8]));
+    }
+}
+
+/// Runs of at least 64 words of `SECRET` anywhere in this instance's
+/// memory (one word alone could be this function's own constant).
+fn secret_runs() -> usize {
+    let bytes = core::arch::wasm32::memory_size(0) * 65536;
+    let (mut runs, mut length) = (0, 0);
+    for address in (8..bytes).step_by(8) {
+        // SAFETY: every address below the memory's size is readable in
+        // wasm32; this reads memory the program does not own on purpose.
+        #[allow(unsafe_code)]
+        let word = unsafe { std::ptr::read_volatile(address as *const u64) };
+        if word == SECRET {
+            length += 1;
+            if length == 64 {
+                runs += 1;
+            }
+        } else {
+            length = 0;
+        }
+    }
+    runs
 }
 
 #[allow(unconditional_recursion)]

@@ -17,11 +17,11 @@ use crate::services::plugins::chains::{Chain, Tally, priority_of, priority_value
 use crate::services::tenants::TenantRecord;
 use chrono::{DateTime, Utc};
 use minsheng_domain::Error;
+use minsheng_plugin_host::Outcome;
 use minsheng_plugin_host::types::{
     CaseField, CaseSnapshot, EscalationAction, EscalationDecision, EscalationEvent,
     EscalationInput, TimelineEntry,
 };
-use minsheng_plugin_host::{Failure, Outcome};
 use minsheng_store::entity::{case, due_work};
 use minsheng_store::queries::cases::{self as cq, StatDelta};
 use minsheng_store::queries::escalation as q;
@@ -178,74 +178,48 @@ pub async fn evaluate(
         .rules
         .seat(tenant.id.into_uuid(), calls.timeout())
         .await;
-    let running = chain.clone();
-    let metrics = state.metrics.clone();
-    let slug = tenant.slug.clone();
-    let parent = tracing::Span::current();
-    let outcomes = tokio::task::spawn_blocking(move || {
-        let _step = parent.enter();
-        running
-            .links
-            .iter()
-            .map(|link| {
-                let span = crate::services::plugins::chains::call_span(
-                    &slug,
-                    crate::services::plugins::chains::ESCALATION,
-                    link,
-                );
-                let outcome = span.in_scope(|| match (&seat, &link.plugin) {
-                    (None, _) => Outcome {
-                        result: Err(Failure::Instantiate(
-                            crate::services::plugins::chains::CITY_BUSY.into(),
-                        )),
-                        report: Default::default(),
+    let chains = crate::services::plugins::chains::ESCALATION;
+    let mut outcomes = Vec::with_capacity(chain.links.len());
+    let mut session = None;
+    for link in &chain.links {
+        let outcome = crate::services::plugins::chains::call_link(
+            state,
+            &tenant.slug,
+            chains,
+            link,
+            seat.is_some(),
+            |plugin| {
+                let needs = &plugin.descriptor.needs;
+                let mut case = snapshot.clone();
+                if !needs.contains(&CaseField::Title) {
+                    case.title = None;
+                }
+                if !needs.contains(&CaseField::Text) {
+                    case.text = None;
+                }
+                let input = EscalationInput {
+                    event,
+                    case,
+                    departments: if needs.contains(&CaseField::Departments) {
+                        chain.departments.clone()
+                    } else {
+                        Vec::new()
                     },
-                    (Some(_), Ok(plugin)) => {
-                        let needs = &plugin.descriptor.needs;
-                        let mut case = snapshot.clone();
-                        if !needs.contains(&CaseField::Title) {
-                            case.title = None;
-                        }
-                        if !needs.contains(&CaseField::Text) {
-                            case.text = None;
-                        }
-                        let input = EscalationInput {
-                            event,
-                            case,
-                            departments: if needs.contains(&CaseField::Departments) {
-                                running.departments.clone()
-                            } else {
-                                Vec::new()
-                            },
-                            config: link.config.clone(),
-                            now: at,
-                        };
-                        plugin.escalation(
-                            &input,
-                            &running.departments,
-                            &running.limits,
-                            calls.lookups(),
-                        )
-                    }
-                    (Some(_), Err(why)) => Outcome {
-                        result: Err(Failure::Instantiate(why.clone())),
-                        report: Default::default(),
-                    },
-                });
-                crate::services::plugins::chains::observe(
-                    &metrics,
-                    &span,
-                    &slug,
-                    link,
-                    &outcome.result.as_ref().err().cloned(),
-                    &outcome.report,
-                );
-                outcome
-            })
-            .collect::<Vec<_>>()
-    })
-    .await
-    .map_err(Error::internal)?;
+                    config: link.config.clone(),
+                    now: at,
+                };
+                let lookups = calls.lookups();
+                let session = session.get_or_insert_with(|| chain.session(plugin));
+                async move {
+                    plugin
+                        .escalation(session, &input, &chain.departments, &chain.limits, lookups)
+                        .await
+                }
+            },
+        )
+        .await;
+        outcomes.push(outcome);
+    }
     Ok(outcomes)
 }
 

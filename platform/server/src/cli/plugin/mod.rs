@@ -117,8 +117,8 @@ pub(super) async fn command(config: Config, command: PluginCommand) -> anyhow::R
             event,
             limits,
         } => {
-            // Calls block (WASI output goes through the runtime): off the
-            // async threads, as the server does.
+            // Loading blocks (it compiles the component): off the async
+            // threads; the call itself runs on the runtime, as the server's.
             tokio::task::spawn_blocking(move || {
                 run(
                     &config,

@@ -97,13 +97,9 @@ pub async fn replay(
             &rule_config.to_string(),
             instant(&record, row.submitted_at),
         );
-        let p = plugin.clone();
-        let limits = limits.clone();
-        let whole = chain.clone();
-        let out = tokio::task::spawn_blocking(move || {
-            p.intake_in(&input, whole.directory(), &limits, Arc::new(NoLookups))
-        })
-        .await?;
+        let out = plugin
+            .intake_alone(&input, chain.directory(), &limits, Arc::new(NoLookups))
+            .await;
         tally.fuel.push(out.report.fuel_used);
         let lead = row
             .lead_department_id

@@ -6,7 +6,7 @@ use minsheng_app::bundle::format::Bundle;
 use minsheng_app::config::Config;
 use minsheng_app::services::plugins::chains::Draft;
 use minsheng_plugin_host::types::{self as wit, CaseSnapshot, EscalationInput};
-use minsheng_plugin_host::{CallReport, NoLookups};
+use minsheng_plugin_host::{CallReport, NoLookups, Session};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
@@ -27,6 +27,8 @@ pub fn run(
 ) -> anyhow::Result<()> {
     let host = host(config)?;
     let plugin = load(&host, component)?;
+    // Called from a blocking thread of the command's runtime.
+    let runtime = tokio::runtime::Handle::current();
     let case = read_json(Some(case), Value::Null)?;
     let rule_config = read_json(config_file, json!({}))?;
     if let Err(errors) =
@@ -91,7 +93,12 @@ pub fn run(
                 &rule_config.to_string(),
                 at,
             );
-            let out = plugin.intake_in(&input, chain.directory(), &limits, Arc::new(NoLookups));
+            let out = runtime.block_on(plugin.intake_alone(
+                &input,
+                chain.directory(),
+                &limits,
+                Arc::new(NoLookups),
+            ));
             (out.result.map(|d| json!(d)), out.report)
         }
         wit::Hook::Escalation => {
@@ -117,7 +124,13 @@ pub fn run(
                 config: rule_config.to_string(),
                 now: at,
             };
-            let out = plugin.escalation(&input, &departments, &limits, Arc::new(NoLookups));
+            let out = runtime.block_on(plugin.escalation(
+                &mut Session::new(plugin.host(), 1),
+                &input,
+                &departments,
+                &limits,
+                Arc::new(NoLookups),
+            ));
             (out.result.map(|d| json!(d)), out.report)
         }
     };

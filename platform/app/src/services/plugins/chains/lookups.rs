@@ -5,7 +5,7 @@ use super::Chain;
 use crate::App;
 use crate::services::tenants::TenantRecord;
 use chrono::{DateTime, Utc};
-use minsheng_plugin_host::{CaseRef, Lookups};
+use minsheng_plugin_host::{CaseRef, Found, Lookups};
 use minsheng_store::queries::cases as cq;
 use minsheng_store::{Scope, Store};
 use std::collections::HashMap;
@@ -44,8 +44,8 @@ pub const CITY_BUSY: &str =
 /// The most host lookups one rule call may make; later ones find nothing.
 pub const MAX_LOOKUPS_PER_CALL: u32 = 20;
 
-/// The city's cases for a rule's lookups, read on the calling thread (a
-/// blocking-pool thread) through the runtime. One per call: its lookups
+/// The city's cases for a rule's lookups, awaited on the call's task.
+/// One per call: its lookups
 /// end by the call's deadline (a statement timeout on PostgreSQL, the
 /// query dropped on both), wait for the city's share of lookups, and are
 /// counted.
@@ -55,7 +55,6 @@ pub(crate) struct CityLookups {
     slug: String,
     now: DateTime<Utc>,
     categories: Arc<HashMap<Uuid, String>>,
-    runtime: tokio::runtime::Handle,
     share: Arc<tokio::sync::Semaphore>,
     metrics: Arc<crate::metrics::Metrics>,
     deadline: Instant,
@@ -63,12 +62,12 @@ pub(crate) struct CityLookups {
 }
 
 impl Lookups for CityLookups {
-    fn find_recent_cases(&self, text: &str, within_hours: u32, limit: u32) -> Vec<CaseRef> {
-        self.find(text, within_hours, limit, false)
+    fn find_recent_cases<'a>(&'a self, text: &'a str, within_hours: u32, limit: u32) -> Found<'a> {
+        Box::pin(self.find(text, within_hours, limit, false))
     }
 
-    fn find_same_title(&self, title: &str, within_hours: u32, limit: u32) -> Vec<CaseRef> {
-        self.find(title, within_hours, limit, true)
+    fn find_same_title<'a>(&'a self, title: &'a str, within_hours: u32, limit: u32) -> Found<'a> {
+        Box::pin(self.find(title, within_hours, limit, true))
     }
 }
 
@@ -81,7 +80,7 @@ impl CityLookups {
         Vec::new()
     }
 
-    fn find(&self, text: &str, within_hours: u32, limit: u32, exact: bool) -> Vec<CaseRef> {
+    async fn find(&self, text: &str, within_hours: u32, limit: u32, exact: bool) -> Vec<CaseRef> {
         use std::sync::atomic::Ordering;
         if self.made.fetch_add(1, Ordering::Relaxed) >= MAX_LOOKUPS_PER_CALL {
             return self.refused("per_call");
@@ -91,32 +90,30 @@ impl CityLookups {
         };
         let since = self.now - chrono::Duration::hours(i64::from(within_hours));
         let postgres = self.store.backend() == minsheng_store::Backend::Postgres;
-        let found = self.runtime.block_on(async {
-            tokio::time::timeout(left, async {
-                let _share = self.share.acquire().await.ok();
-                let tx = self.store.read(Scope::Tenant(self.tenant)).await?;
-                if postgres {
-                    let ms = self
-                        .deadline
-                        .saturating_duration_since(Instant::now())
-                        .as_millis()
-                        .max(1);
-                    sea_orm::ConnectionTrait::execute_unprepared(
-                        &tx,
-                        &format!("SET LOCAL statement_timeout = {ms}"),
-                    )
-                    .await?;
-                }
-                let rows = if exact {
-                    cq::recent_with_title(&tx, self.tenant, text, since, u64::from(limit)).await?
-                } else {
-                    cq::recent_by_title(&tx, self.tenant, text, since, u64::from(limit)).await?
-                };
-                tx.commit().await?;
-                Ok::<_, minsheng_store::DbErr>(rows)
-            })
-            .await
-        });
+        let found = tokio::time::timeout(left, async {
+            let _share = self.share.acquire().await.ok();
+            let tx = self.store.read(Scope::Tenant(self.tenant)).await?;
+            if postgres {
+                let ms = self
+                    .deadline
+                    .saturating_duration_since(Instant::now())
+                    .as_millis()
+                    .max(1);
+                sea_orm::ConnectionTrait::execute_unprepared(
+                    &tx,
+                    &format!("SET LOCAL statement_timeout = {ms}"),
+                )
+                .await?;
+            }
+            let rows = if exact {
+                cq::recent_with_title(&tx, self.tenant, text, since, u64::from(limit)).await?
+            } else {
+                cq::recent_by_title(&tx, self.tenant, text, since, u64::from(limit)).await?
+            };
+            tx.commit().await?;
+            Ok::<_, minsheng_store::DbErr>(rows)
+        })
+        .await;
         match found {
             Ok(Ok(rows)) => rows
                 .into_iter()
@@ -144,7 +141,6 @@ pub(crate) struct Calls {
     slug: String,
     now: DateTime<Utc>,
     categories: Arc<HashMap<Uuid, String>>,
-    runtime: tokio::runtime::Handle,
     share: Arc<tokio::sync::Semaphore>,
     metrics: Arc<crate::metrics::Metrics>,
     timeout: Duration,
@@ -164,7 +160,6 @@ impl Calls {
             slug: tenant.slug.clone(),
             now,
             categories: Arc::new(chain.category_codes.clone()),
-            runtime: tokio::runtime::Handle::current(),
             share: state.rules.lookups.of(t),
             metrics: state.metrics.clone(),
             timeout: Duration::from_millis(chain.limits.timeout_ms),
@@ -184,7 +179,6 @@ impl Calls {
             slug: self.slug.clone(),
             now: self.now,
             categories: self.categories.clone(),
-            runtime: self.runtime.clone(),
             share: self.share.clone(),
             metrics: self.metrics.clone(),
             deadline: Instant::now() + self.timeout,

@@ -4,9 +4,10 @@
 //! plugins in order, with their configuration, the city's limits and its
 //! directory as rules see it. Chains are cached for `plugin_refresh_secs`
 //! (changes through this process apply at once); compiled components are
-//! kept by [`crate::services::plugins::components`]. Calls run on the blocking pool: a rule
-//! never holds up the async workers, and a hostile one is stopped by its
-//! fuel, memory and time limits.
+//! kept by [`crate::services::plugins::components`]. Calls run on the request's own
+//! task: a rule yields to the other tasks every so much fuel and at every
+//! epoch tick, and a hostile one is stopped by its fuel, memory and time
+//! limits.
 //!
 //! Failures never block a citizen: the failed rule's decision is dropped,
 //! the case is flagged, and its run counts towards the plugin's limit of
@@ -31,13 +32,13 @@ pub use failures::{Tally, record};
 pub(crate) use lookups::Calls;
 pub use lookups::{CITY_BUSY, MAX_LOOKUPS_PER_CALL};
 pub use run::run_intake;
-pub(crate) use run::{call_span, observe, run_record};
+pub(crate) use run::{call_link, run_record};
 
 use crate::services::tenants::TenantRecord;
 use chrono::{DateTime, Utc};
 use minsheng_domain::Error;
 use minsheng_plugin_host::types::{Category, Department, Instant as WitInstant, Priority};
-use minsheng_plugin_host::{Limits, Plugin};
+use minsheng_plugin_host::{Limits, Plugin, Session};
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -73,6 +74,11 @@ pub struct Chain {
 }
 
 impl Chain {
+    /// One store for this chain's calls, on `plugin`'s engine.
+    pub fn session(&self, plugin: &Plugin) -> Session {
+        Session::new(plugin.host(), self.links.len())
+    }
+
     /// The whole directory, which decisions are checked against.
     pub fn directory(&self) -> minsheng_plugin_host::Directory<'_> {
         minsheng_plugin_host::Directory {

@@ -7,10 +7,12 @@ use crate::services::DbResultExt;
 use crate::services::tenants::TenantRecord;
 use chrono::{DateTime, Utc};
 use minsheng_domain::Error;
-use minsheng_plugin_host::{Failure, Outcome};
+use minsheng_plugin_host::{Failure, Outcome, Plugin};
 use minsheng_store::Scope;
 use minsheng_store::queries::cases as cq;
 use serde_json::{Value, json};
+use std::future::Future;
+use tracing::Instrument;
 
 /// What the timeline keeps of one run: the plugin, its version, the
 /// outcome, what it cost, its logs, and for a failure the kind, the error
@@ -45,7 +47,45 @@ pub(crate) fn run_record(
     run
 }
 
-/// Run the city's intake chain over `draft` (on the blocking pool).
+/// One link's call on the current task, inside its span and counted:
+/// refused when the city's seat was not had or the plugin did not load.
+pub(crate) async fn call_link<'a, T, F, Fut>(
+    state: &App,
+    slug: &str,
+    hook: &str,
+    link: &'a Link,
+    seated: bool,
+    call: F,
+) -> Outcome<T>
+where
+    F: FnOnce(&'a Plugin) -> Fut,
+    Fut: Future<Output = Outcome<T>>,
+{
+    let span = call_span(slug, hook, link);
+    let outcome = match (seated, &link.plugin) {
+        (false, _) => refused(CITY_BUSY.into()),
+        (true, Ok(plugin)) => call(plugin).instrument(span.clone()).await,
+        (true, Err(why)) => refused(why.clone()),
+    };
+    observe(
+        &state.metrics,
+        &span,
+        slug,
+        link,
+        &outcome.result.as_ref().err().cloned(),
+        &outcome.report,
+    );
+    outcome
+}
+
+fn refused<T>(why: String) -> Outcome<T> {
+    Outcome {
+        result: Err(Failure::Instantiate(why)),
+        report: Default::default(),
+    }
+}
+
+/// Run the city's intake chain over `draft`, on this task.
 /// Returns what to record about each plugin afterwards.
 pub async fn run_intake(
     state: &App,
@@ -64,88 +104,75 @@ pub async fn run_intake(
         .await;
     let at = instant(tenant, now);
     let mut work = std::mem::take(draft);
-    let metrics = state.metrics.clone();
-    let slug = tenant.slug.clone();
-    let running = chain.clone();
-    let parent = tracing::Span::current();
-    let (work, tallies) = tokio::task::spawn_blocking(move || {
-        let _request = parent.enter();
-        let chain = running;
-        let mut tallies = Vec::new();
-        for link in &chain.links {
-            let span = call_span(&slug, INTAKE, link);
-            let outcome = span.in_scope(|| match (&seat, &link.plugin) {
-                (None, _) => Outcome {
-                    result: Err(Failure::Instantiate(CITY_BUSY.into())),
-                    report: Default::default(),
-                },
-                (Some(_), Ok(plugin)) => {
-                    let input = work.input(&plugin.descriptor.needs, &chain, &link.config, at);
-                    plugin.intake_in(&input, chain.directory(), &chain.limits, calls.lookups())
+    let mut tallies = Vec::new();
+    // One store for the chain, made by its first rule that runs.
+    let mut session = None;
+    for link in &chain.links {
+        let outcome = call_link(
+            state,
+            &tenant.slug,
+            INTAKE,
+            link,
+            seat.is_some(),
+            |plugin| {
+                let input = work.input(&plugin.descriptor.needs, &chain, &link.config, at);
+                let lookups = calls.lookups();
+                let chain = &chain;
+                let session = session.get_or_insert_with(|| chain.session(plugin));
+                async move {
+                    plugin
+                        .intake_in(session, &input, chain.directory(), &chain.limits, lookups)
+                        .await
                 }
-                (Some(_), Err(why)) => Outcome {
-                    result: Err(Failure::Instantiate(why.clone())),
-                    report: Default::default(),
-                },
-            });
-            observe(
-                &metrics,
-                &span,
-                &slug,
-                link,
-                &outcome.result.as_ref().err().cloned(),
-                &outcome.report,
-            );
-            let report = outcome.report;
-            // A decision that would not fit the case is refused whole.
-            let outcome = match outcome.result {
-                Ok(decision) => {
-                    let mut trial = work.clone();
-                    let changed = trial.apply(&decision);
-                    match trial.misfit() {
-                        None => {
-                            if decision.duplicate_of.is_some() {
-                                trial.duplicate_by = Some(tallies.len());
-                            }
-                            work = trial;
-                            Ok((decision, changed))
+            },
+        )
+        .await;
+        let report = outcome.report;
+        // A decision that would not fit the case is refused whole.
+        let outcome = match outcome.result {
+            Ok(decision) => {
+                let mut trial = work.clone();
+                let changed = trial.apply(&decision);
+                match trial.misfit() {
+                    None => {
+                        if decision.duplicate_of.is_some() {
+                            trial.duplicate_by = Some(tallies.len());
                         }
-                        Some(why) => Err(Failure::Invalid(why)),
+                        work = trial;
+                        Ok((decision, changed))
                     }
-                }
-                Err(failure) => Err(failure),
-            };
-            match outcome {
-                Ok((decision, changed)) => {
-                    let mut run = run_record(link, &report, None);
-                    run.insert("explanation".into(), json!(decision.explanation));
-                    run.insert("changed".into(), json!(changed));
-                    work.runs.push(Value::Object(run));
-                    tallies.push(Tally::of(link, None));
-                    if work.reject.is_some() {
-                        break;
-                    }
-                }
-                Err(failure) => {
-                    work.rule_failed = true;
-                    if link.fail_closed {
-                        work.review.push(format!(
-                            "rule {} failed; held so that unredacted text is not published",
-                            link.name
-                        ));
-                    }
-                    let run = run_record(link, &report, Some(&failure));
-                    work.runs.push(Value::Object(run));
-                    tallies.push(Tally::of(link, Some(failure)));
+                    Some(why) => Err(Failure::Invalid(why)),
                 }
             }
+            Err(failure) => Err(failure),
+        };
+        match outcome {
+            Ok((decision, changed)) => {
+                let mut run = run_record(link, &report, None);
+                run.insert("explanation".into(), json!(decision.explanation));
+                run.insert("changed".into(), json!(changed));
+                work.runs.push(Value::Object(run));
+                tallies.push(Tally::of(link, None));
+                if work.reject.is_some() {
+                    break;
+                }
+            }
+            Err(failure) => {
+                work.rule_failed = true;
+                if link.fail_closed {
+                    work.review.push(format!(
+                        "rule {} failed; held so that unredacted text is not published",
+                        link.name
+                    ));
+                }
+                let run = run_record(link, &report, Some(&failure));
+                work.runs.push(Value::Object(run));
+                tallies.push(Tally::of(link, Some(failure)));
+            }
         }
-        (work, tallies)
-    })
-    .await
-    .map_err(Error::internal)?;
+    }
+    drop(seat);
     *draft = work;
-    let mut tallies = tallies;
     // A duplicate of a case this city does not have is dropped, and the
     // rule that said so counts as failed.
     if let Some(code) = draft.duplicate_of.clone() {
