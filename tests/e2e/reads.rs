@@ -57,6 +57,25 @@ fn polled(code: &str) -> Vec<String> {
     ]
 }
 
+/// Staff accept, assign to 人力社保 and start the case, then answer it
+/// with `answer` when given.
+async fn handle(app: &TestApp, code: &str, answer: Option<&str>) {
+    let answer = answer.map(|text| json!({ "text": text }));
+    let mut steps = vec![
+        ("accept", None),
+        ("assign", Some(json!({"lead": "rlgs"}))),
+        ("start", None),
+    ];
+    if answer.is_some() {
+        steps.push(("answer", answer));
+    }
+    for (action, body) in steps {
+        let (status, out) =
+            staff_act(app, &Auth::default(), "daqing", code, action, body.as_ref()).await;
+        assert_eq!(status, 200, "{action}: {out}");
+    }
+}
+
 /// Each polled read carries a strong `ETag` and revalidation rules; the
 /// same tag back is `304` with no body; after staff act on the case, the
 /// old tag gets the new answer (`200`, another tag), never a stale `304`.
@@ -90,20 +109,7 @@ async fn api_reads_are_conditional(backend: Backend) {
         tags.push((path, etag));
     }
 
-    let staff = Auth::default();
-    for (action, body) in [
-        ("accept", None),
-        ("assign", Some(json!({"lead": "rlgs"}))),
-        ("start", None),
-        (
-            "answer",
-            Some(json!({"text": "温控阀已更换，供热恢复正常。"})),
-        ),
-    ] {
-        let (status, out) =
-            staff_act(&app, &staff, "daqing", &filed.code, action, body.as_ref()).await;
-        assert_eq!(status, 200, "{action}: {out}");
-    }
+    handle(&app, &filed.code, Some("温控阀已更换，供热恢复正常。")).await;
     for (path, old) in &tags {
         settle(&app, path).await;
         let (status, etag, _, body) = get(&app, path, Some(old)).await;
@@ -142,22 +148,7 @@ async fn cached_pages_equal_fresh_ones(backend: Backend) {
     let cached = spawn_app(backend).await;
     let fresh = spawn_app_on(&cached, &[("MINSHENG_PAGE_CACHE_SECS", "0")]).await;
     let filed = submit_case(&cached, "daqing", &heating_complaint()).await;
-    for (action, body) in [
-        ("accept", None),
-        ("assign", Some(json!({"lead": "rlgs"}))),
-        ("start", None),
-    ] {
-        let (status, out) = staff_act(
-            &cached,
-            &Auth::default(),
-            "daqing",
-            &filed.code,
-            action,
-            body.as_ref(),
-        )
-        .await;
-        assert_eq!(status, 200, "{action}: {out}");
-    }
+    handle(&cached, &filed.code, None).await;
     let compare = |label: &'static str| {
         let (cached, fresh, code) = (&cached, &fresh, filed.code.clone());
         async move {
@@ -272,23 +263,7 @@ async fn kept_directory_and_figures_follow_writes(backend: Backend) {
         "the home page lists the new name"
     );
 
-    for (action, body) in [
-        ("accept", None),
-        ("assign", Some(json!({"lead": "rlgs"}))),
-        ("start", None),
-        ("answer", Some(json!({"text": "已处理，供热恢复。"}))),
-    ] {
-        let (status, out) = staff_act(
-            &app,
-            &Auth::default(),
-            "daqing",
-            &filed.code,
-            action,
-            body.as_ref(),
-        )
-        .await;
-        assert_eq!(status, 200, "{action}: {out}");
-    }
+    handle(&app, &filed.code, Some("已处理，供热恢复。")).await;
     let after = stats().await;
     assert_eq!(
         after["answered"].as_i64(),

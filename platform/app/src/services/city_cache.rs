@@ -107,43 +107,47 @@ impl Cache {
         })
     }
 
+    /// The city's rules, from the cache or `load`ed (once for a burst of
+    /// requests) and kept.
+    async fn through<F, Fut>(&self, tenant: &TenantRecord, load: F) -> Result<Rules, Error>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Rules, Error>>,
+    {
+        if let Some(rules) = self.cached(tenant) {
+            return Ok(rules);
+        }
+        let _loading = self.loading.lock().await;
+        if let Some(rules) = self.cached(tenant) {
+            return Ok(rules);
+        }
+        let forgets = self.forgets();
+        let rules = load().await?;
+        self.keep(tenant, &rules, forgets);
+        Ok(rules)
+    }
+
     /// The city's rules, read through `db` when not cached.
     pub async fn rules_in(
         &self,
         db: &impl ConnectionTrait,
         tenant: &TenantRecord,
     ) -> Result<Rules, Error> {
-        if let Some(rules) = self.cached(tenant) {
-            return Ok(rules);
-        }
-        let _loading = self.loading.lock().await;
-        if let Some(rules) = self.cached(tenant) {
-            return Ok(rules);
-        }
-        let forgets = self.forgets();
-        let rules = Self::load(db, tenant).await?;
-        self.keep(tenant, &rules, forgets);
-        Ok(rules)
+        self.through(tenant, || Self::load(db, tenant)).await
     }
 
     /// The city's rules, opening a read transaction only when not cached.
     pub async fn rules(&self, store: &Store, tenant: &TenantRecord) -> Result<Rules, Error> {
-        if let Some(rules) = self.cached(tenant) {
-            return Ok(rules);
-        }
-        let _loading = self.loading.lock().await;
-        if let Some(rules) = self.cached(tenant) {
-            return Ok(rules);
-        }
-        let forgets = self.forgets();
-        let tx = store
-            .read(Scope::Tenant(tenant.id.into_uuid()))
-            .await
-            .or_internal()?;
-        let rules = Self::load(&tx, tenant).await?;
-        tx.commit().await.or_internal()?;
-        self.keep(tenant, &rules, forgets);
-        Ok(rules)
+        self.through(tenant, || async {
+            let tx = store
+                .read(Scope::Tenant(tenant.id.into_uuid()))
+                .await
+                .or_internal()?;
+            let rules = Self::load(&tx, tenant).await?;
+            tx.commit().await.or_internal()?;
+            Ok(rules)
+        })
+        .await
     }
 
     pub async fn get(

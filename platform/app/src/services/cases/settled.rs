@@ -158,58 +158,39 @@ mod tests {
         }]
     }
 
+    /// The received count `cache` answers for days 1 to 5, `n` if it loads.
+    async fn received(
+        cache: &Settled,
+        ticket: Ticket,
+        city: TenantId,
+        scope: StatScope,
+        n: i64,
+    ) -> Result<i64, ()> {
+        let load = || async move { Ok::<_, ()>(totals(n)) };
+        let sums = cache
+            .sums(ticket, city, scope, day(1), day(5), load)
+            .await?;
+        Ok(sums[0].received)
+    }
+
     #[tokio::test]
     async fn kept_until_forgotten_and_not_kept_across_a_forget() {
         let cache = Settled::default();
         let city = TenantId::new();
-        let read = |n: i64| async move { Ok::<_, ()>(totals(n)) };
-        let t = cache.ticket();
-        let got = cache
-            .sums(t, city, StatScope::City, day(1), day(5), || read(1))
-            .await;
-        assert_eq!(got.map(|s| s[0].received), Ok(1));
+        let (c, d) = (StatScope::City, StatScope::Departments);
+        assert_eq!(received(&cache, cache.ticket(), city, c, 1).await, Ok(1));
         // Kept: the loader is not asked again.
-        let got = cache
-            .sums(
-                cache.ticket(),
-                city,
-                StatScope::City,
-                day(1),
-                day(5),
-                || read(2),
-            )
-            .await;
-        assert_eq!(got.map(|s| s[0].received), Ok(1));
-        // Another window or scope is another sum.
-        let got = cache
-            .sums(
-                cache.ticket(),
-                city,
-                StatScope::Departments,
-                day(1),
-                day(5),
-                || read(3),
-            )
-            .await;
-        assert_eq!(got.map(|s| s[0].received), Ok(3));
+        assert_eq!(received(&cache, cache.ticket(), city, c, 2).await, Ok(1));
+        // Another scope (or window) is another sum.
+        assert_eq!(received(&cache, cache.ticket(), city, d, 3).await, Ok(3));
         // A load whose ticket predates a forget is returned, not kept.
         let early = cache.ticket();
         cache.forget(city);
-        let got = cache
-            .sums(early, city, StatScope::City, day(1), day(5), || read(4))
-            .await;
-        assert_eq!(got.map(|s| s[0].received), Ok(4));
-        let got = cache
-            .sums(
-                cache.ticket(),
-                city,
-                StatScope::City,
-                day(1),
-                day(5),
-                || read(5),
-            )
-            .await;
-        assert_eq!(got.map(|s| s[0].received), Ok(5));
+        assert_eq!(received(&cache, early, city, c, 4).await, Ok(4));
+        assert_eq!(received(&cache, cache.ticket(), city, c, 5).await, Ok(5));
+        // Another city's forget does not drop this one's sums.
+        cache.forget(TenantId::new());
+        assert_eq!(received(&cache, cache.ticket(), city, c, 6).await, Ok(5));
     }
 
     #[test]
