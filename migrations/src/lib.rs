@@ -32,6 +32,7 @@ mod m20261207_000018_duplicate_window;
 mod m20261208_000018_quotas;
 mod m20261208_000019_bulletins;
 mod m20261209_000020_stored_duplicates;
+mod m20261209_000030_published_answers;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000018_quotas::Migration),
             Box::new(m20261208_000019_bulletins::Migration),
             Box::new(m20261209_000020_stored_duplicates::Migration),
+            Box::new(m20261209_000030_published_answers::Migration),
         ]
     }
 }

@@ -57,6 +57,25 @@ fn polled(code: &str) -> Vec<String> {
     ]
 }
 
+/// Staff accept, assign to 人力社保 and start the case, then answer it
+/// with `answer` when given.
+async fn handle(app: &TestApp, code: &str, answer: Option<&str>) {
+    let answer = answer.map(|text| json!({ "text": text }));
+    let mut steps = vec![
+        ("accept", None),
+        ("assign", Some(json!({"lead": "rlgs"}))),
+        ("start", None),
+    ];
+    if answer.is_some() {
+        steps.push(("answer", answer));
+    }
+    for (action, body) in steps {
+        let (status, out) =
+            staff_act(app, &Auth::default(), "daqing", code, action, body.as_ref()).await;
+        assert_eq!(status, 200, "{action}: {out}");
+    }
+}
+
 /// Each polled read carries a strong `ETag` and revalidation rules; the
 /// same tag back is `304` with no body; after staff act on the case, the
 /// old tag gets the new answer (`200`, another tag), never a stale `304`.
@@ -90,20 +109,7 @@ async fn api_reads_are_conditional(backend: Backend) {
         tags.push((path, etag));
     }
 
-    let staff = Auth::default();
-    for (action, body) in [
-        ("accept", None),
-        ("assign", Some(json!({"lead": "rlgs"}))),
-        ("start", None),
-        (
-            "answer",
-            Some(json!({"text": "温控阀已更换，供热恢复正常。"})),
-        ),
-    ] {
-        let (status, out) =
-            staff_act(&app, &staff, "daqing", &filed.code, action, body.as_ref()).await;
-        assert_eq!(status, 200, "{action}: {out}");
-    }
+    handle(&app, &filed.code, Some("温控阀已更换，供热恢复正常。")).await;
     for (path, old) in &tags {
         settle(&app, path).await;
         let (status, etag, _, body) = get(&app, path, Some(old)).await;
@@ -142,22 +148,7 @@ async fn cached_pages_equal_fresh_ones(backend: Backend) {
     let cached = spawn_app(backend).await;
     let fresh = spawn_app_on(&cached, &[("MINSHENG_PAGE_CACHE_SECS", "0")]).await;
     let filed = submit_case(&cached, "daqing", &heating_complaint()).await;
-    for (action, body) in [
-        ("accept", None),
-        ("assign", Some(json!({"lead": "rlgs"}))),
-        ("start", None),
-    ] {
-        let (status, out) = staff_act(
-            &cached,
-            &Auth::default(),
-            "daqing",
-            &filed.code,
-            action,
-            body.as_ref(),
-        )
-        .await;
-        assert_eq!(status, 200, "{action}: {out}");
-    }
+    handle(&cached, &filed.code, None).await;
     let compare = |label: &'static str| {
         let (cached, fresh, code) = (&cached, &fresh, filed.code.clone());
         async move {
@@ -199,3 +190,88 @@ async fn cached_pages_equal_fresh_ones(backend: Backend) {
     compare("after the answer").await;
 }
 on_both_backends!(cached_pages_equal_fresh_ones);
+
+/// What the reads keep per city in memory (the directory, the names a case
+/// shows, the settled figures) never hides a change made through the
+/// server: with the page cache off, a new department, a renamed category
+/// and an answer show on the next read of every page and API read.
+async fn kept_directory_and_figures_follow_writes(backend: Backend) {
+    let cached = spawn_app(backend).await;
+    let app = spawn_app_on(&cached, &[("MINSHENG_PAGE_CACHE_SECS", "0")]).await;
+    let filed = submit_case(&app, "daqing", &heating_complaint()).await;
+    let stats = || async {
+        let (_, _, _, body) = get(&app, "/api/v1/tenants/daqing/stats", None).await;
+        serde_json::from_str::<serde_json::Value>(&body).expect("JSON")
+    };
+    // Fill every kept thing.
+    for path in pages(&filed.code) {
+        assert_eq!(get(&app, &path, None).await.0, 200, "{path}");
+    }
+    let before = stats().await;
+
+    let root = app.department_id("daqing", "szf").await;
+    let (status, created) = app
+        .send_json(
+            reqwest::Method::POST,
+            "/tenants/daqing/departments",
+            &json!({"code": "reads-new", "name": "新设读取办公室", "kind": "government",
+                    "parent_id": root}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    for path in ["/t/daqing/", "/t/daqing/departments"] {
+        let (_, _, _, page) = get(&app, path, None).await;
+        assert!(
+            page.contains("新设读取办公室"),
+            "{path}: the new department"
+        );
+    }
+    let (_, categories) = app.get_json("/tenants/daqing/categories").await;
+    let heating = categories
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["code"] == "heating-cold"))
+        .expect("the heating category")["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let (status, renamed) = app
+        .send_json(
+            reqwest::Method::PATCH,
+            &format!("/tenants/daqing/categories/{heating}"),
+            &json!({"name": "供暖改名"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{renamed}");
+    let (_, _, _, case) = get(
+        &app,
+        &format!("/api/v1/tenants/daqing/cases/{}", filed.code),
+        None,
+    )
+    .await;
+    assert!(
+        case.contains("供暖改名"),
+        "the case shows the new name: {case}"
+    );
+    let (_, _, _, page) = get(&app, &format!("/t/daqing/cases/{}", filed.code), None).await;
+    assert!(
+        page.contains("供暖改名"),
+        "the case page shows the new name"
+    );
+    let (_, _, _, home) = get(&app, "/t/daqing/", None).await;
+    assert!(
+        home.contains("供暖改名"),
+        "the home page lists the new name"
+    );
+
+    handle(&app, &filed.code, Some("已处理，供热恢复。")).await;
+    let after = stats().await;
+    assert_eq!(
+        after["answered"].as_i64(),
+        before["answered"].as_i64().map(|n| n + 1),
+        "{before} then {after}"
+    );
+    let (_, _, _, depts) = get(&app, "/t/daqing/departments", None).await;
+    let (_, _, _, depts_fresh) = get(&cached, "/t/daqing/departments", None).await;
+    assert_eq!(depts, depts_fresh, "both servers show the same figures");
+}
+on_both_backends!(kept_directory_and_figures_follow_writes);

@@ -21,6 +21,8 @@ pub struct App {
     pub limits: Arc<RateLimits>,
     pub views: Arc<access::views::ViewCounter>,
     pub calendars: Arc<services::calendar::Cache>,
+    /// Each city's statistics over its settled days.
+    pub figures: Arc<services::cases::Settled>,
     pub tenants: Arc<services::tenants::Cache>,
     /// Submissions waiting to be written together.
     pub intake: services::intake::Intake,
@@ -43,6 +45,7 @@ impl App {
             limits: Arc::new(RateLimits::per_minute(config.anonymous_rate_per_minute)),
             views: Arc::new(access::views::ViewCounter::default()),
             calendars: Arc::new(services::calendar::Cache::default()),
+            figures: Arc::new(services::cases::Settled::default()),
             tenants: Arc::new(services::tenants::Cache::default()),
             intake: services::intake::start(&store),
             metrics: Arc::new(crate::metrics::Metrics::default()),

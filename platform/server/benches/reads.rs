@@ -134,7 +134,13 @@ async fn run(label: &str, url: &str, postgres: bool) -> anyhow::Result<()> {
         .pool_max_idle_per_host(CLIENTS)
         .build()?;
     let health = format!("{uncached}/healthz");
-    let targets = reads(&uncached, &code);
+    // `BENCH_ONLY=case,stat` measures only the reads whose names hold one
+    // of the words (for profiling one read with `perf record -p`).
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let targets: Vec<_> = reads(&uncached, &code)
+        .into_iter()
+        .filter(|(name, ..)| only.is_empty() || only.split(',').any(|w| name.contains(w)))
+        .collect();
     // Warm up: connections open, per-city caches filled.
     measure(&client, &health, "", "").await;
     for (_, url, marker, _) in &targets {
@@ -235,52 +241,88 @@ async fn under_writes(label: &str, url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Each city on one backend; `fresh(name)` makes an empty database.
+/// Each city on one backend; `fresh(name)` makes an empty database, or
+/// names a kept one and says whether it is already built.
 async fn cities<F, Fut>(backend: &str, postgres: bool, mut fresh: F) -> anyhow::Result<()>
 where
     F: FnMut(&'static str) -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<String>>,
+    Fut: std::future::Future<Output = anyhow::Result<(String, bool)>>,
 {
     let large = spread_city::size();
-    let demo = fresh("demo").await?;
-    spread_city::build(&demo, DEMO, DEMO).await?;
-    run(
-        &format!("demo city ({DEMO} cases), {backend}"),
-        &demo,
-        postgres,
-    )
-    .await?;
-    under_writes(&format!("demo city, {backend}"), &demo).await?;
-    let big = fresh("large").await?;
-    spread_city::build(&big, large, SEEDED).await?;
+    if std::env::var("BENCH_SKIP_DEMO").is_err() {
+        let (demo, _) = fresh("demo").await?;
+        spread_city::build(&demo, DEMO, DEMO).await?;
+        run(
+            &format!("demo city ({DEMO} cases), {backend}"),
+            &demo,
+            postgres,
+        )
+        .await?;
+        under_writes(&format!("demo city, {backend}"), &demo).await?;
+    }
+    let (big, built) = fresh("large").await?;
+    if built {
+        // A kept city: brought up to this build's migrations.
+        Store::connect(&big).await?.migrate().await?;
+    } else {
+        spread_city::build(&big, large, SEEDED).await?;
+    }
     run(&format!("{large} cases, {backend}"), &big, postgres).await?;
     Ok(())
 }
 
+/// `BENCH_KEEP_SQLITE=<file>` keeps the large SQLite city in that file and
+/// measures it again on later runs instead of building it;
+/// `BENCH_POSTGRES_CITY=<database>` does the same on PostgreSQL (not named
+/// `minsheng_bench_*`: `scripts/postgres.sh` drops those).
+/// `BENCH_SKIP_DEMO=1` measures the large city only, `BENCH_SKIP_SQLITE=1`
+/// PostgreSQL only; `BENCH_ONLY` picks reads (see `run`).
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().to_owned();
-    cities("SQLite", false, |name| {
-        let url = format!(
-            "sqlite://{}?mode=rwc",
-            path.join(format!("{name}.db")).display()
-        );
-        async move { Ok(url) }
-    })
-    .await?;
+    let keep = std::env::var("BENCH_KEEP_SQLITE").ok();
+    if std::env::var("BENCH_SKIP_SQLITE").is_err() {
+        cities("SQLite", false, |name| {
+            let file = match (&keep, name) {
+                (Some(kept), "large") => std::path::PathBuf::from(kept),
+                _ => path.join(format!("{name}.db")),
+            };
+            let built = keep.is_some() && name == "large" && file.exists();
+            let url = format!("sqlite://{}?mode=rwc", file.display());
+            async move { Ok((url, built)) }
+        })
+        .await?;
+    }
     if let Ok(admin) = std::env::var("MINSHENG_TEST_POSTGRES_URL") {
         let db = Database::connect(&admin).await?;
         let (prefix, _) = admin.rsplit_once('/').expect("a database name");
+        let kept = std::env::var("BENCH_POSTGRES_CITY").ok();
         let mut made = Vec::new();
-        let result = cities("PostgreSQL 15", true, |_| {
-            let name = format!("minsheng_bench_{}", uuid::Uuid::now_v7().simple());
-            made.push(name.clone());
+        let result = cities("PostgreSQL 15", true, |name| {
+            let name = match (&kept, name) {
+                (Some(kept), "large") => kept.clone(),
+                _ => {
+                    let name = format!("minsheng_bench_{}", uuid::Uuid::now_v7().simple());
+                    made.push(name.clone());
+                    name
+                }
+            };
             let (db, url) = (db.clone(), format!("{prefix}/{name}"));
             async move {
-                db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await?;
-                Ok(url)
+                let built = db
+                    .query_one_raw(Statement::from_sql_and_values(
+                        sea_orm::DbBackend::Postgres,
+                        "SELECT 1 AS found FROM pg_database WHERE datname = $1",
+                        [name.clone().into()],
+                    ))
+                    .await?
+                    .is_some();
+                if !built {
+                    db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                        .await?;
+                }
+                Ok((url, built))
             }
         })
         .await;

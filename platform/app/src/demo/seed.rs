@@ -91,6 +91,8 @@ pub async fn seed(
         total.rated += report.rated;
         total.operations += report.operations;
     }
+    // The history is back-dated: its days were settled figures.
+    state.figures.forget(tenant.id);
     Ok(total)
 }
 

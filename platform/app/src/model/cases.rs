@@ -183,7 +183,13 @@ pub struct TimelineEvent {
 #[derive(Clone, Debug, Object, Serialize)]
 pub struct CasePage {
     pub items: Vec<PublicCase>,
+    /// The matches; in a public listing counted no further than 1,000 past
+    /// this page's last (see `total_capped`).
     pub total: u64,
+    /// There are more matches than `total` (a public listing stops
+    /// counting 1,000 past the page: counting every case of a large city
+    /// on each request cost more than the page).
+    pub total_capped: bool,
     pub page: u64,
     pub page_size: u64,
 }

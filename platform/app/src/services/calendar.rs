@@ -10,9 +10,9 @@ use minsheng_domain::calendar::WorkingCalendar;
 use minsheng_domain::error::Problems;
 use minsheng_domain::ids::CalendarDayId;
 use minsheng_domain::values::{self, parse_text};
+use minsheng_store::ConnectionTrait;
 use minsheng_store::entity::calendar_day;
 use minsheng_store::queries::calendar as q;
-use minsheng_store::{ConnectionTrait, Scope, Store};
 use sea_orm::ActiveValue::Set;
 
 pub const HOLIDAY: &str = "holiday";
@@ -162,8 +162,9 @@ pub async fn put_day_by(
     ctx.authorize(tenant, "calendar:write").await?;
     let tx = ctx.tx(tenant.id).await?;
     let (day, _) = put_day(&tx, tenant, date, input).await?;
+    let day = super::commit(tx, day).await?;
     ctx.app.calendars.forget(tenant.id);
-    super::commit(tx, day).await
+    Ok(day)
 }
 
 pub async fn delete_day_by(
@@ -174,136 +175,9 @@ pub async fn delete_day_by(
     ctx.authorize(tenant, "calendar:write").await?;
     let tx = ctx.tx(tenant.id).await?;
     delete_day(&tx, tenant, date).await?;
+    super::commit(tx, ()).await?;
     ctx.app.calendars.forget(tenant.id);
-    super::commit(tx, ()).await
+    Ok(())
 }
 
-/// Each city's working calendar, active categories and directory names,
-/// kept for a minute so a submission or a read of a case reads none of
-/// those tables. Changes made in this process take
-/// effect at once; changes made by another process (a bundle applied from
-/// the command line, another replica) within a minute.
-#[derive(Default)]
-pub struct Cache {
-    entries: std::sync::Mutex<std::collections::HashMap<minsheng_domain::ids::TenantId, Cached>>,
-    /// Held while loading, so a burst of requests after the entry expired
-    /// loads it once instead of once each.
-    loading: tokio::sync::Mutex<()>,
-}
-
-/// What a submission needs to know about its city.
-#[derive(Clone)]
-pub struct Rules {
-    pub calendar: std::sync::Arc<WorkingCalendar>,
-    /// Active categories by code, each shared: a submission holds its
-    /// category without copying it.
-    pub categories: std::sync::Arc<
-        std::collections::HashMap<String, std::sync::Arc<minsheng_store::entity::category::Model>>,
-    >,
-    /// Every department's and category's code and name, by id.
-    pub(crate) names: std::sync::Arc<super::directory::Names>,
-}
-
-#[derive(Clone)]
-struct Cached {
-    at: std::time::Instant,
-    rules: Rules,
-}
-
-const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
-
-impl Cache {
-    fn cached(&self, tenant: &TenantRecord) -> Option<Rules> {
-        let entries = self.entries.lock().ok()?;
-        let cached = entries.get(&tenant.id)?;
-        (cached.at.elapsed() < CACHE_TTL).then(|| cached.rules.clone())
-    }
-
-    fn keep(&self, tenant: &TenantRecord, rules: &Rules) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.insert(
-                tenant.id,
-                Cached {
-                    at: std::time::Instant::now(),
-                    rules: rules.clone(),
-                },
-            );
-        }
-    }
-
-    async fn load(db: &impl ConnectionTrait, tenant: &TenantRecord) -> Result<Rules, Error> {
-        Ok(Rules {
-            calendar: std::sync::Arc::new(working_calendar(db, tenant).await?),
-            categories: std::sync::Arc::new(
-                super::categories::active_by_code(db, tenant.id).await?,
-            ),
-            names: std::sync::Arc::new(super::directory::Names::load(db, tenant).await?),
-        })
-    }
-
-    /// The city's rules, read through `db` when not cached.
-    pub async fn rules_in(
-        &self,
-        db: &impl ConnectionTrait,
-        tenant: &TenantRecord,
-    ) -> Result<Rules, Error> {
-        if let Some(rules) = self.cached(tenant) {
-            return Ok(rules);
-        }
-        let _loading = self.loading.lock().await;
-        if let Some(rules) = self.cached(tenant) {
-            return Ok(rules);
-        }
-        let rules = Self::load(db, tenant).await?;
-        self.keep(tenant, &rules);
-        Ok(rules)
-    }
-
-    /// The city's rules, opening a read transaction only when not cached.
-    pub async fn rules(&self, store: &Store, tenant: &TenantRecord) -> Result<Rules, Error> {
-        if let Some(rules) = self.cached(tenant) {
-            return Ok(rules);
-        }
-        let _loading = self.loading.lock().await;
-        if let Some(rules) = self.cached(tenant) {
-            return Ok(rules);
-        }
-        let tx = store
-            .read(Scope::Tenant(tenant.id.into_uuid()))
-            .await
-            .or_internal()?;
-        let rules = Self::load(&tx, tenant).await?;
-        tx.commit().await.or_internal()?;
-        self.keep(tenant, &rules);
-        Ok(rules)
-    }
-
-    pub async fn get(
-        &self,
-        db: &impl ConnectionTrait,
-        tenant: &TenantRecord,
-    ) -> Result<std::sync::Arc<WorkingCalendar>, Error> {
-        Ok(self.rules_in(db, tenant).await?.calendar)
-    }
-
-    /// An active category by its code.
-    pub async fn category(
-        &self,
-        db: &impl ConnectionTrait,
-        tenant: &TenantRecord,
-        code: &str,
-    ) -> Result<Option<std::sync::Arc<minsheng_store::entity::category::Model>>, Error> {
-        Ok(self
-            .rules_in(db, tenant)
-            .await?
-            .categories
-            .get(code)
-            .cloned())
-    }
-
-    pub fn forget(&self, tenant: minsheng_domain::ids::TenantId) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(&tenant);
-        }
-    }
-}
+pub use super::city_cache::{Cache, Rules};

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 /// The code and name of every department and category of a city, active
 /// or not, by id: what a case shows for its ids. Kept with the city's
-/// calendar (`calendar::Cache`), so a read of a case does not read the
+/// calendar (`city_cache::Cache`), so a read of a case does not read the
 /// directory.
 pub(crate) struct Names {
     pub(crate) departments: HashMap<Uuid, (String, String)>,
@@ -78,12 +78,29 @@ impl Names {
     }
 }
 
+/// The city's active directory, from the city cache
+/// ([`super::city_cache`]): what every public page shows.
+pub async fn cached(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+) -> Result<std::sync::Arc<super::city_cache::Directory>, Error> {
+    Ok(ctx
+        .app
+        .calendars
+        .rules(&ctx.app.store, tenant)
+        .await?
+        .directory)
+}
+
 /// The city's departments (active ones unless `include_inactive`).
 pub async fn departments(
     ctx: &Ctx,
     tenant: &TenantRecord,
     include_inactive: bool,
 ) -> Result<Vec<Department>, Error> {
+    if !include_inactive {
+        return Ok(cached(ctx, tenant).await?.departments.clone());
+    }
     let tx = ctx.read_tx(tenant.id).await?;
     let found = departments::list(&tx, tenant.id, include_inactive).await?;
     commit(tx, found).await
@@ -102,6 +119,9 @@ pub async fn categories(
     tenant: &TenantRecord,
     include_inactive: bool,
 ) -> Result<Vec<Category>, Error> {
+    if !include_inactive {
+        return Ok(cached(ctx, tenant).await?.categories.clone());
+    }
     let tx = ctx.read_tx(tenant.id).await?;
     let found = categories::list(&tx, tenant.id, include_inactive).await?;
     commit(tx, found).await
@@ -119,10 +139,8 @@ pub async fn active(
     ctx: &Ctx,
     tenant: &TenantRecord,
 ) -> Result<(Vec<Department>, Vec<Category>), Error> {
-    let tx = ctx.read_tx(tenant.id).await?;
-    let departments = departments::list(&tx, tenant.id, false).await?;
-    let categories = categories::list(&tx, tenant.id, false).await?;
-    commit(tx, (departments, categories)).await
+    let directory = cached(ctx, tenant).await?;
+    Ok((directory.departments.clone(), directory.categories.clone()))
 }
 
 /// The city's calendar: weekly days off and listed days (public).

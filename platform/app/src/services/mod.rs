@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod campaigns;
 pub mod cases;
 pub mod categories;
+pub mod city_cache;
 pub mod departments;
 pub mod directory;
 pub mod escalation;

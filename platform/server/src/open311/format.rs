@@ -6,6 +6,7 @@
 
 use poem::Response;
 use poem::http::StatusCode;
+#[cfg(test)]
 use serde_json::Value;
 
 /// The format a client asked for with the path's extension.
@@ -52,6 +53,9 @@ impl Node {
         s.map_or(Self::Null, |s| Self::Text(s.into()))
     }
 
+    /// The tree as a `serde_json::Value`: what the serializer below must
+    /// write, byte for byte.
+    #[cfg(test)]
     fn to_json(&self) -> Value {
         match self {
             Self::Text(s) => Value::from(s.as_str()),
@@ -90,6 +94,37 @@ impl Node {
     }
 }
 
+/// Written straight into the answer's buffer, fields in name order (as
+/// the earlier `serde_json::Value` rendering had them).
+impl serde::Serialize for Node {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Self::Text(t) => s.serialize_str(t),
+            Self::Number(n) if n.is_finite() => s.serialize_f64(*n),
+            Self::Number(_) | Self::Null => s.serialize_unit(),
+            Self::Integer(n) => s.serialize_i64(*n),
+            Self::Bool(b) => s.serialize_bool(*b),
+            Self::Object(fields) => {
+                let mut sorted: Vec<&(&'static str, Node)> = fields.iter().collect();
+                sorted.sort_by_key(|(k, _)| *k);
+                let mut map = s.serialize_map(Some(sorted.len()))?;
+                for (k, v) in sorted {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+            Self::List { items, .. } => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for v in items {
+                    seq.serialize_element(v)?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
 fn element(name: &str, value: &Node, out: &mut String) {
     if matches!(value, Node::Null) {
         out.push_str(&format!("<{name}/>"));
@@ -123,7 +158,7 @@ pub fn render(format: Format, status: StatusCode, root: &str, body: &Node) -> Re
         Format::Json => Response::builder()
             .status(status)
             .content_type("application/json; charset=utf-8")
-            .body(body.to_json().to_string()),
+            .body(serde_json::to_vec(body).unwrap_or_default()),
         Format::Xml => {
             let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
             element(root, body, &mut out);
@@ -181,6 +216,32 @@ mod tests {
         assert_eq!(
             body.to_json(),
             serde_json::json!([{"service_name": "<script>&\"暖气\"", "group": null, "metadata": true}])
+        );
+    }
+
+    #[test]
+    fn json_written_straight_is_what_a_value_would_write() {
+        let body = Node::List {
+            item: "request",
+            items: vec![Node::Object(vec![
+                ("service_request_id", Node::text("DQ-1")),
+                ("lat", Node::Number(46.58)),
+                ("long", Node::Number(f64::NAN)),
+                ("views", Node::Integer(3)),
+                ("agency_responsible", Node::Null),
+                ("public", Node::Bool(false)),
+                (
+                    "attributes",
+                    Node::List {
+                        item: "a",
+                        items: vec![Node::text("\"引号\"\n")],
+                    },
+                ),
+            ])],
+        };
+        assert_eq!(
+            serde_json::to_string(&body).ok(),
+            Some(body.to_json().to_string())
         );
     }
 

@@ -21,8 +21,11 @@ use services::{discovery, service_definition, services};
 
 /// Requests listed when the client gives no date range: the last 90 days.
 const DEFAULT_DAYS: i64 = 90;
-/// Requests listed at most per answer, unless a client pages.
+/// Requests listed at most per answer (`page_size` up to this).
 const DEFAULT_LIMIT: u64 = 1000;
+/// Requests per page when the client does not say (`page_size`): a
+/// polling integrator's request reads and renders 50 cases, not 1,000.
+const DEFAULT_PAGE: u64 = 50;
 
 /// Every Open311 path, GET and POST.
 #[handler]

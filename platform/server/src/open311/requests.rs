@@ -3,7 +3,7 @@
 
 use super::format::{self, Format, Node};
 use super::services::attributes_of;
-use super::{DEFAULT_DAYS, DEFAULT_LIMIT, first};
+use super::{DEFAULT_DAYS, DEFAULT_LIMIT, DEFAULT_PAGE, first};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use minsheng_app::access::Ctx;
 use minsheng_app::model::{CaseInput, PublicCase};
@@ -229,7 +229,7 @@ pub(super) async fn list(
             .ok()
             .filter(|p| (1..=DEFAULT_LIMIT).contains(p))
             .ok_or_else(|| Error::invalid("page_size", "a whole number from 1 to 1000"))?,
-        None => DEFAULT_LIMIT,
+        None => DEFAULT_PAGE,
     };
     cases::list_open311(
         ctx,

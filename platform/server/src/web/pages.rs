@@ -122,7 +122,7 @@ pub(super) fn public_page(
 
 fn answered_filter() -> Filter {
     Filter {
-        states: Some(vec!["answered".into(), "closed".into()]),
+        published_answers: true,
         ..Default::default()
     }
 }

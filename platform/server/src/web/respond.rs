@@ -45,7 +45,7 @@ pub fn render(state: &ServerState, name: &str, context: Value, status: StatusCod
     let rendered = state
         .templates
         .get_template(name)
-        .and_then(|t| t.render(context));
+        .and_then(|t| t.render(super::templates::template_context(context)));
     match rendered {
         Ok(html) => Html(html).with_status(status).into_response(),
         Err(e) => error_page(&Error::internal(format!("template {name}: {e}"))),

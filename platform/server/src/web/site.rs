@@ -113,7 +113,7 @@ impl Site {
     /// (branding), `nav`, `path`, `signed_in`, `session_csrf`, `asset`.
     pub fn context(&self, ctx: &Ctx, nav: &str) -> serde_json::Map<String, serde_json::Value> {
         let mut map = serde_json::Map::new();
-        map.insert("t".into(), self.words().clone());
+        map.insert("t".into(), super::templates::words_ref(self.locale));
         map.insert("city".into(), branding(&self.tenant, &self.base));
         map.insert("nav".into(), nav.into());
         map.insert("path".into(), self.path.clone().into());
@@ -364,7 +364,7 @@ pub async fn sitemap(
     let site = site!(&state, &ctx, req, &slug);
     let root = format!("{}{}", origin(&state, req), site.base);
     let answered = minsheng_store::queries::cases::Filter {
-        states: Some(vec!["answered".into(), "closed".into()]),
+        published_answers: true,
         ..Default::default()
     };
     let cases = match minsheng_app::services::cases::list_recent_public(

@@ -75,8 +75,65 @@ fn truncate(value: String, length: Option<usize>) -> String {
 
 pub use minsheng_app::words::{word, words};
 
+/// Stands for a language's words (`t`) in a page's context: the page names
+/// its language instead of carrying a copy of every word, and
+/// [`template_context`] puts in the words converted once.
+pub fn words_ref(locale: minsheng_domain::values::Locale) -> serde_json::Value {
+    serde_json::Value::String(format!("{WORDS_REF}{}", locale.as_str()))
+}
+
+const WORDS_REF: &str = "\u{0}words:";
+
+/// A language's words as the templates read them, converted once.
+fn template_words(tag: &str) -> Option<minijinja::Value> {
+    use minsheng_domain::values::Locale;
+    use std::sync::LazyLock;
+    static ZH: LazyLock<minijinja::Value> =
+        LazyLock::new(|| minijinja::Value::from_serialize(words(Locale::ZhCn)));
+    static EN: LazyLock<minijinja::Value> =
+        LazyLock::new(|| minijinja::Value::from_serialize(words(Locale::En)));
+    match tag {
+        "zh-CN" => Some(ZH.clone()),
+        "en" => Some(EN.clone()),
+        _ => None,
+    }
+}
+
+/// A page's context for its template, with its words (see [`words_ref`]).
+pub fn template_context(mut context: serde_json::Value) -> minijinja::Value {
+    let words = context.as_object_mut().and_then(|map| {
+        let tag = map.get("t")?.as_str()?.strip_prefix(WORDS_REF)?;
+        let words = template_words(tag)?;
+        map.remove("t");
+        Some(words)
+    });
+    let rest = minijinja::Value::from_serialize(&context);
+    match words {
+        Some(t) => minijinja::context! { t => t, ..rest },
+        None => rest,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    /// A page rendered with its words named renders as with them copied in.
+    #[test]
+    fn named_words_render_as_copied_ones() {
+        use minsheng_domain::values::Locale;
+        let env = super::environment();
+        for locale in [Locale::ZhCn, Locale::En] {
+            let page = |t: serde_json::Value| {
+                let context = serde_json::json!({"t": t, "asset": "1", "city": null});
+                env.get_template("not_found.html")
+                    .and_then(|tpl| tpl.render(super::template_context(context)))
+                    .ok()
+            };
+            let copied = page(super::words(locale).clone());
+            assert!(copied.is_some());
+            assert_eq!(page(super::words_ref(locale)), copied);
+        }
+    }
+
     /// Every file in `templates/` is registered and compiles.
     #[test]
     fn every_template_is_registered() {

@@ -1,7 +1,7 @@
 //! What the citizen who filed a case does: reading it with its secret,
 //! listing their cases, adding information and rating the answer.
 
-use super::lists::page_of;
+use super::lists::{Counted, page_of};
 use super::read::{Redaction, get};
 use super::{
     Access, Entry, MAX_REOPENS, access_to, append, conflict, count, facts_of, find, is_trusted,
@@ -83,6 +83,7 @@ pub async fn mine(
         page,
         page_size,
         Redaction::NONE,
+        Counted::All,
     )
     .await
 }

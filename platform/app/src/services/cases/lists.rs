@@ -28,9 +28,22 @@ pub async fn list_public(
     let names = names(ctx, &tx, tenant).await?;
     let shown = Redaction::public(tenant);
     let filter = public_filter(tenant, &names, filter, department, category, shown)?;
-    let mut list = page_of(tx, tenant, &names, &filter, page, page_size, shown).await?;
+    let counted = Counted::Ahead(PUBLIC_COUNT_AHEAD);
+    let mut list = page_of(tx, tenant, &names, &filter, page, page_size, shown, counted).await?;
     highlight(&mut list.items, &filter);
     Ok(list)
+}
+
+/// How far past a public page's last case its total is counted.
+pub const PUBLIC_COUNT_AHEAD: u64 = 1000;
+
+/// How a page's total is counted.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Counted {
+    /// Every match.
+    All,
+    /// Up to this many past the page's last.
+    Ahead(u64),
 }
 
 /// `filter` limited to public cases, with department and category codes
@@ -246,6 +259,7 @@ pub async fn public_updates(
 
 /// One page of a listing, in public view with free text `shown` so,
 /// committing the read transaction.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn page_of(
     tx: DatabaseTransaction,
     tenant: &TenantRecord,
@@ -254,19 +268,37 @@ pub(super) async fn page_of(
     page: u64,
     page_size: u64,
     shown: Redaction,
+    counted: Counted,
 ) -> Result<CasePage, Error> {
     if page_size == 0 || page_size > 100 {
         return Err(Error::invalid("page_size", "must be between 1 and 100"));
     }
-    let (rows, total) = q::list(&tx, tenant.id.into_uuid(), filter, page, page_size)
-        .await
-        .or_internal()?;
+    let t = tenant.id.into_uuid();
+    let (rows, total, total_capped) = match counted {
+        Counted::All => {
+            let (rows, total) = q::list(&tx, t, filter, page, page_size)
+                .await
+                .or_internal()?;
+            (rows, total, false)
+        }
+        Counted::Ahead(ahead) => {
+            let rows = q::page(&tx, t, filter, page, page_size)
+                .await
+                .or_internal()?;
+            let cap = (page + 1).saturating_mul(page_size).saturating_add(ahead);
+            let n = q::count_capped(&tx, t, filter, cap.saturating_add(1))
+                .await
+                .or_internal()?;
+            (rows, n.min(cap), n > cap)
+        }
+    };
     let items = rows.iter().map(|r| public_view(r, names, shown)).collect();
     commit(
         tx,
         CasePage {
             items,
             total,
+            total_capped,
             page,
             page_size,
         },
@@ -297,6 +329,7 @@ pub async fn inbox(
         page,
         page_size,
         Redaction::NONE,
+        Counted::All,
     )
     .await
 }

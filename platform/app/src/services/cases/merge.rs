@@ -180,6 +180,8 @@ pub async fn merge(
             .or_internal()?;
     }
     commit(tx, ()).await?;
+    // The duplicate's "received" was taken back on the day it was filed.
+    ctx.app.figures.forget(tenant.id);
     ctx.audit(
         Some(tenant.id),
         "case.merge",

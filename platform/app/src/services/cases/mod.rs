@@ -13,6 +13,7 @@ mod duplicates;
 mod lists;
 mod merge;
 mod read;
+mod settled;
 mod similar;
 mod staff;
 mod staff_case;
@@ -31,6 +32,7 @@ pub use lists::{
 };
 pub use merge::{merge, not_duplicate};
 pub use read::get;
+pub use settled::{SETTLED_TTL, Settled};
 pub use similar::{SIMILAR_MIN_SCORE, SIMILAR_SHOWN, similar_public};
 pub use staff::{StaffAction, act, note, release};
 pub use staff_case::{StaffCase, staff_case};

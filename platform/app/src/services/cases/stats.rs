@@ -1,7 +1,7 @@
 //! Statistics: counting views, a city's and its departments' figures from
 //! the rollup, and recounting them from the cases.
 
-use super::{count, day_of, find, names};
+use super::{count, day_of, find, names, settled};
 use crate::access::Ctx;
 use crate::model::Stats;
 use crate::services::tenants::TenantRecord;
@@ -9,6 +9,7 @@ use crate::services::{DbResultExt, commit};
 use chrono::{DateTime, NaiveDate, Utc};
 use minsheng_domain::Error;
 use minsheng_domain::case::Rating;
+use minsheng_store::ConnectionTrait;
 use minsheng_store::queries::cases::{self as q, StatDelta};
 use uuid::Uuid;
 
@@ -96,10 +97,10 @@ pub async fn city_stats(
     to: Option<NaiveDate>,
 ) -> Result<Stats, Error> {
     let (from, to) = window(tenant, from, to)?;
+    let ticket = ctx.app.figures.ticket();
     let tx = ctx.planned_read_tx(tenant.id).await?;
-    let totals = q::stat_totals(&tx, tenant.id.into_uuid(), q::StatScope::City, from, to)
-        .await
-        .or_internal()?
+    let totals = totals(ctx, &tx, ticket, tenant, q::StatScope::City, from, to)
+        .await?
         .pop()
         .unwrap_or_default();
     commit(tx, summarize(&totals, from, to, None)).await
@@ -113,16 +114,18 @@ pub async fn department_stats(
     to: Option<NaiveDate>,
 ) -> Result<Vec<Stats>, Error> {
     let (from, to) = window(tenant, from, to)?;
+    let ticket = ctx.app.figures.ticket();
     let tx = ctx.planned_read_tx(tenant.id).await?;
-    let rows = q::stat_totals(
+    let rows = totals(
+        ctx,
         &tx,
-        tenant.id.into_uuid(),
+        ticket,
+        tenant,
         q::StatScope::Departments,
         from,
         to,
     )
-    .await
-    .or_internal()?;
+    .await?;
     let names = names(ctx, &tx, tenant).await?;
     let mut out: Vec<Stats> = rows
         .iter()
@@ -141,6 +144,43 @@ pub async fn department_stats(
             .then(a.department.cmp(&b.department))
     });
     commit(tx, out).await
+}
+
+/// The rollup summed from `from` to `to` (inclusive): the settled days'
+/// sums from the city's cache ([`settled`]), the live days from `tx`.
+async fn totals(
+    ctx: &Ctx,
+    tx: &impl ConnectionTrait,
+    ticket: settled::Ticket,
+    tenant: &TenantRecord,
+    scope: q::StatScope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<q::StatTotals>, Error> {
+    let t = tenant.id.into_uuid();
+    let live_from = day_of(tenant, Utc::now()) - chrono::Duration::days(settled::LIVE_DAYS - 1);
+    let mut out = Vec::new();
+    if from < live_from {
+        let settled_to = to.min(live_from - chrono::Duration::days(1));
+        let load = || async move {
+            q::stat_totals(tx, t, scope, from, settled_to)
+                .await
+                .or_internal()
+        };
+        let sums = ctx
+            .app
+            .figures
+            .sums(ticket, tenant.id, scope, from, settled_to, load)
+            .await?;
+        out = sums.as_ref().clone();
+    }
+    if to >= live_from {
+        let live = q::stat_totals(tx, t, scope, from.max(live_from), to)
+            .await
+            .or_internal()?;
+        settled::merge(&mut out, &live);
+    }
+    Ok(out)
 }
 
 fn window(

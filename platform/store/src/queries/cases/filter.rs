@@ -49,7 +49,17 @@ pub struct Filter {
     pub tag: Option<String>,
     /// An extension request waits for a decision.
     pub extension_pending: bool,
+    /// Public and answered or closed (the home page's and the sitemap's
+    /// answers), written as the partial index `ix_cases_published_answers`
+    /// is, so both databases read the newest through it.
+    pub published_answers: bool,
 }
+
+/// The condition of `ix_cases_published_answers`, word for word: a
+/// partial index serves a query whose condition holds its own (bound
+/// parameters would not).
+pub const PUBLISHED_ANSWERS: &str =
+    "\"cases\".\"public\" AND \"cases\".\"state\" IN ('answered', 'closed')";
 
 /// `word` as a `LIKE` pattern that matches it anywhere, literally.
 fn contains_pattern(word: &str) -> String {
@@ -122,6 +132,9 @@ fn base_condition(tenant_id: Uuid, f: &Filter) -> Condition {
     }
     if f.extension_pending {
         c = c.add(case::Column::ExtensionPending.eq(true));
+    }
+    if f.published_answers {
+        c = c.add(Expr::cust(PUBLISHED_ANSWERS));
     }
     if f.held {
         c = c.add(case::Column::Review.is_not_null());

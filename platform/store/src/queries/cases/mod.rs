@@ -7,8 +7,8 @@ mod stats;
 mod write;
 
 pub use filter::{
-    DepartmentLoad, Filter, OPEN_STATES, QueueOrder, QueueRow, count_capped, count_each, list,
-    open_by_department, page, queue,
+    DepartmentLoad, Filter, OPEN_STATES, PUBLISHED_ANSWERS, QueueOrder, QueueRow, count_capped,
+    count_each, list, open_by_department, page, queue,
 };
 pub use read::{
     RecentCase, all, by_code, by_codes, by_id, co_departments, co_handler, co_handlers, events,
