@@ -52,11 +52,15 @@ pub async fn unscanned(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<(Uui
 }
 
 /// Keep what a scan of `case_id` found (replacing what an earlier scan of
-/// it found), each pair both ways round, and mark the case scanned.
+/// it found), each pair both ways round, and mark the case scanned if its
+/// SimHash is still `simhash`, the one the scan read (a case re-indexed
+/// with another text meanwhile stays unscanned and is scanned again), or
+/// in any case when `simhash` is none.
 pub async fn keep(
     db: &impl ConnectionTrait,
     tenant_id: Uuid,
     case_id: Uuid,
+    simhash: Option<i64>,
     found: &[Alike],
 ) -> Result<(), DbErr> {
     use case_duplicate::Column as C;
@@ -86,15 +90,17 @@ pub async fn keep(
             .exec_without_returning(db)
             .await?;
     }
-    case_search::Entity::update_many()
+    let mut mark = case_search::Entity::update_many()
         .col_expr(
             case_search::Column::DuplicatesScanned,
             sea_orm::sea_query::Expr::value(true),
         )
         .filter(case_search::Column::TenantId.eq(tenant_id))
-        .filter(case_search::Column::CaseId.eq(case_id))
-        .exec(db)
-        .await?;
+        .filter(case_search::Column::CaseId.eq(case_id));
+    if let Some(simhash) = simhash {
+        mark = mark.filter(case_search::Column::Simhash.eq(simhash));
+    }
+    mark.exec(db).await?;
     Ok(())
 }
 

@@ -214,12 +214,27 @@ pub async fn scan_due(store: &Store) -> Result<u64, Error> {
         let mut scanned = Vec::with_capacity(cases.len());
         let read = store.read(Scope::Tenant(tenant_id)).await.or_internal()?;
         for case_id in cases {
-            scanned.push((case_id, scan(&read, &tenant, case_id).await?));
+            match scan(&read, &tenant, case_id).await {
+                Ok(Some((simhash, found))) => scanned.push((case_id, (Some(simhash), found))),
+                Ok(None) => {}
+                // One case that cannot be scanned must not hold up the
+                // others: it is kept as scanned with nothing found (its
+                // page then lists none) and the failure is logged. The
+                // rest of the city's batch waits for the next pass (on
+                // PostgreSQL the failure ended this transaction).
+                Err(e) => {
+                    tracing::warn!(error = %e, case = %case_id, "likely duplicates could not be found");
+                    scanned.push((case_id, (None, Vec::new())));
+                    break;
+                }
+            }
         }
-        commit(read, ()).await?;
+        // Only read: after a failed statement (which ends a PostgreSQL
+        // transaction) there is nothing to commit.
+        let _ = read.rollback().await;
         let tx = store.begin(Scope::Tenant(tenant_id)).await.or_internal()?;
-        for (case_id, alike) in &scanned {
-            dq::keep(&tx, tenant_id, *case_id, alike)
+        for (case_id, (simhash, alike)) in &scanned {
+            dq::keep(&tx, tenant_id, *case_id, *simhash, alike)
                 .await
                 .or_internal()?;
         }
@@ -243,34 +258,33 @@ pub async fn scan_all(store: &Store, mut progress: impl FnMut(u64)) -> Result<u6
     }
 }
 
-/// What one case's scan finds alike (nothing for a case gone since).
+/// What one case's scan finds alike, with the SimHash it was found by
+/// (none for a case gone from the index since).
 async fn scan(
     tx: &impl ConnectionTrait,
     tenant: &TenantRecord,
     case_id: uuid::Uuid,
-) -> Result<Vec<dq::Alike>, Error> {
+) -> Result<Option<(i64, Vec<dq::Alike>)>, Error> {
     let t = tenant.id.into_uuid();
     let row = case::Entity::find_by_id(case_id)
         .filter(case::Column::TenantId.eq(t))
         .one(tx)
         .await
         .or_internal()?;
-    let Some(row) = row else {
-        return Ok(Vec::new());
+    let indexed = q::get(tx, t, case_id).await.or_internal()?;
+    let (Some(row), Some(indexed)) = (row, indexed) else {
+        return Ok(None);
     };
-    let hash = q::get(tx, t, case_id)
-        .await
-        .or_internal()?
-        .map(|s| s.simhash);
-    let found = seek(tx, tenant, &row, hash, DUPLICATES_KEPT).await?;
-    Ok(found
+    let found = seek(tx, tenant, &row, Some(indexed.simhash), DUPLICATES_KEPT).await?;
+    let alike = found
         .into_iter()
         .map(|f| dq::Alike {
             other_id: f.other.id,
             score: f.score,
             kind: f.kind.to_owned(),
         })
-        .collect())
+        .collect();
+    Ok(Some((indexed.simhash, alike)))
 }
 
 /// The box of latitudes and longitudes around a case's coordinates that
