@@ -53,7 +53,7 @@ pub fn build(state: ServerState) -> impl Endpoint {
     let spec = api_service.spec_endpoint();
     let docs = api_service.swagger_ui();
     let max_body = state.config.max_body_bytes;
-    Route::new()
+    web::admin::mount(Route::new())
         .at("/healthz", get(api::healthz))
         .at("/readyz", get(api::readyz))
         .at("/api/openapi.json", spec)
@@ -156,10 +156,6 @@ pub fn build(state: ServerState) -> impl Endpoint {
         .at(
             "/t/:slug/staff/templates",
             get(web::staff::board::templates).post(web::staff::board::templates_submit),
-        )
-        .at(
-            "/t/:slug/admin/quotas",
-            get(web::admin::quotas::quotas_page),
         )
         .at(
             "/operator/login",

@@ -5,13 +5,32 @@
 //! (`tenant:write`) 403. The pages read and change through the same
 //! services, with the same permission checks, as the REST API.
 
+pub mod calendar;
+pub mod categories;
+pub mod departments;
+pub mod people;
 pub mod quotas;
+pub mod rules;
+pub mod settings;
+pub mod webhooks;
 
 use super::site::Site;
 use super::staff::{Desk, private, sign_in_first};
 use crate::app::ServerState;
 use minsheng_app::access::{Ctx, Principal};
-use poem::{Request, Response};
+use poem::{Request, Response, Route};
+
+/// The console's routes, each section's from its own module.
+pub fn mount(route: Route) -> Route {
+    let route = quotas::mount(route);
+    let route = settings::mount(route);
+    let route = departments::mount(route);
+    let route = categories::mount(route);
+    let route = calendar::mount(route);
+    let route = people::mount(route);
+    let route = rules::mount(route);
+    webhooks::mount(route)
+}
 
 /// Load the city and require its administrators, or return the page to
 /// show instead.

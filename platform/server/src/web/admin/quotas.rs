@@ -7,8 +7,12 @@ use minsheng_app::access::Ctx;
 use minsheng_app::services::quotas;
 use poem::http::StatusCode;
 use poem::web::{Data, Path};
-use poem::{Request, Response, handler};
+use poem::{Request, Response, Route, get, handler};
 use serde_json::json;
+
+pub fn mount(route: Route) -> Route {
+    route.at("/t/:slug/admin/quotas", get(quotas_page))
+}
 
 #[handler]
 pub async fn quotas_page(
