@@ -45,6 +45,7 @@ pub fn environment() -> Environment<'static> {
         template!("staff_campaign.html"),
         template!("admin_base.html"),
         template!("admin_quotas.html"),
+        template!("admin_settings.html"),
         template!("operator_base.html"),
         template!("operator_login.html"),
         template!("operator_cities.html"),
