@@ -375,6 +375,55 @@ pub async fn audit_events(
         .await
 }
 
+/// What to look for in a city's audit log; empty fields match everything.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    /// Part of who acted (`staff:alice`, `apikey:…`).
+    pub actor: Option<String>,
+    /// The action, exactly (`user_created`, `role_change` …).
+    pub action: Option<String>,
+    /// Part of what was acted on.
+    pub target: Option<String>,
+    /// From this time on.
+    pub from: Option<DateTime<Utc>>,
+    /// Before this time.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// A page of a city's audit events matching `filter`, newest first.
+pub async fn audit_events_matching(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    filter: &AuditFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<audit_event::Model>, DbErr> {
+    use audit_event::Column as C;
+    let mut query = audit_event::Entity::find().filter(C::TenantId.eq(tenant_id));
+    if let Some(actor) = &filter.actor {
+        query = query.filter(C::Actor.contains(actor));
+    }
+    if let Some(action) = &filter.action {
+        query = query.filter(C::Action.eq(action.as_str()));
+    }
+    if let Some(target) = &filter.target {
+        query = query.filter(C::Target.contains(target));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(C::At.gte(from));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(C::At.lt(until));
+    }
+    query
+        .order_by_desc(C::At)
+        .order_by_desc(C::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
 pub async fn policy_version(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
     Ok(policy_version::Entity::find_by_id(1)
         .one(db)
