@@ -14,7 +14,7 @@ use poem::{Request, Response, Route, get, handler};
 use serde::Deserialize;
 use serde_json::json;
 
-/// Events on a page.
+/// Events on a page unless `per_page` says otherwise (at most 500).
 const PER_PAGE: u64 = 50;
 
 pub fn mount(route: Route) -> Route {
@@ -34,6 +34,7 @@ pub struct AuditParams {
     #[serde(default)]
     to: String,
     page: Option<String>,
+    per_page: Option<u64>,
 }
 
 /// The start of `day` in `tz`, in UTC.
@@ -86,6 +87,7 @@ pub async fn audit(
         };
         Ok::<_, Error>((page, filter))
     })();
+    let per_page = params.per_page.unwrap_or(PER_PAGE).clamp(1, 500);
     let mut context = console.context(&ctx, "audit");
     context.insert(
         "filter".into(),
@@ -96,14 +98,16 @@ pub async fn audit(
     );
     let (status, error) = match parsed {
         Ok((page, filter)) => {
-            match accounts::audit_search(&ctx, tenant, &filter, page, PER_PAGE).await {
+            match accounts::audit_search(&ctx, tenant, &filter, page, per_page).await {
                 Ok((events, more)) => {
+                    let per = per_page.to_string();
                     let query = [
-                        ("actor", &params.actor),
+                        ("actor", params.actor.as_str()),
                         ("action", &params.action),
                         ("target", &params.target),
                         ("from", &params.from),
                         ("to", &params.to),
+                        ("per_page", if per_page == PER_PAGE { "" } else { &per }),
                     ]
                     .iter()
                     .filter(|(_, v)| !v.trim().is_empty())
