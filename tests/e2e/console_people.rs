@@ -553,7 +553,10 @@ async fn administrators_resend_failed_webhooks(backend: Backend) {
     .await;
     assert_eq!(status, 422, "{html}");
     assert!(html.contains("url") && html.contains("events[0]"), "{html}");
-    assert!(unescape(&html).contains("value=\"ftp://x\""), "kept: {html}");
+    assert!(
+        unescape(&html).contains("value=\"ftp://x\""),
+        "kept: {html}"
+    );
     let (status, html) = post(
         &app,
         &admin,

@@ -4,11 +4,11 @@
 //! and `{base}admin/webhooks/{id}`: an endpoint's delivery log.
 
 use super::console;
-use super::people::{Fields, expired, failure, parse_id, see_other};
+use super::people::{Fields, Outcome, console_form, failure, parse_id, see_other};
 use crate::app::ServerState;
 use crate::web::staff::{Desk, local};
 use minsheng_app::access::Ctx;
-use minsheng_app::model::{Notification, WebhookCreated, WebhookInput};
+use minsheng_app::model::{Notification, WebhookInput};
 use minsheng_app::services::webhooks;
 use minsheng_domain::Error;
 use poem::http::StatusCode;
@@ -52,13 +52,6 @@ fn messages(console: &Desk, list: &[Notification]) -> Value {
             }))
             .collect::<Vec<_>>()
     )
-}
-
-/// What the endpoints page shows besides the lists.
-enum Outcome {
-    Shown(Option<String>),
-    Created(WebhookCreated),
-    Failed(StatusCode, String),
 }
 
 #[handler]
@@ -113,23 +106,7 @@ async fn endpoints_page(
     context.insert("events".into(), json!(events));
     context.insert("all_events".into(), json!(chosen.iter().any(|c| c == "*")));
     context.insert("form".into(), form.kept());
-    let status = match outcome {
-        Outcome::Shown(done) => {
-            context.insert("done".into(), json!(done));
-            StatusCode::OK
-        }
-        Outcome::Created(created) => {
-            context.insert(
-                "created".into(),
-                json!({"url": created.webhook.url, "secret": created.secret}),
-            );
-            StatusCode::CREATED
-        }
-        Outcome::Failed(status, message) => {
-            context.insert("error".into(), json!(message));
-            status
-        }
-    };
+    let status = outcome.into_context(&mut context);
     console.render(state, "admin_webhooks.html", context, status)
 }
 
@@ -141,10 +118,7 @@ pub async fn endpoints_submit(
     Path(slug): Path<String>,
     Form(form): Form<Fields>,
 ) -> Response {
-    let console = console!(&state, &ctx, req, &slug);
-    if !form.csrf_ok(&ctx) {
-        return expired(&console);
-    }
+    let console = console_form!(&state, &ctx, req, &slug, form);
     let tenant = &console.site.tenant;
     let back = |done: &str| see_other(&format!("{}webhooks?done={done}", console.home));
     let result = match form.one("op") {
@@ -155,7 +129,8 @@ pub async fn endpoints_submit(
             };
             match webhooks::create(&ctx, tenant, input).await {
                 Ok(created) => {
-                    let outcome = Outcome::Created(created);
+                    let made = json!({"url": created.webhook.url, "secret": created.secret});
+                    let outcome = Outcome::Created(made);
                     return endpoints_page(&state, &ctx, &console, &Fields::default(), outcome)
                         .await;
                 }
@@ -171,11 +146,7 @@ pub async fn endpoints_submit(
     };
     match result {
         Ok(done) => back(done),
-        Err(e) => {
-            let (status, message) = failure(&e);
-            let outcome = Outcome::Failed(status, message);
-            endpoints_page(&state, &ctx, &console, &form, outcome).await
-        }
+        Err(e) => endpoints_page(&state, &ctx, &console, &form, Outcome::failed(&e)).await,
     }
 }
 
@@ -248,10 +219,7 @@ pub async fn deliveries_submit(
     Path((slug, id)): Path<(String, String)>,
     Form(form): Form<Fields>,
 ) -> Response {
-    let console = console!(&state, &ctx, req, &slug);
-    if !form.csrf_ok(&ctx) {
-        return expired(&console);
-    }
+    let console = console_form!(&state, &ctx, req, &slug, form);
     let result = match form.one("op") {
         "resend" => resend(&ctx, &console, &form).await,
         _ => Err(Error::invalid("op", "resend")),

@@ -2,14 +2,13 @@
 //! the page that created it, and never again; a key can be revoked.
 
 use super::super::console;
-use super::{Fields, catalogue, expired, failure, parse_id, see_other};
+use super::{Fields, Outcome, catalogue, console_form, parse_id, see_other};
 use crate::app::ServerState;
 use crate::web::staff::{Desk, local};
 use minsheng_app::access::Ctx;
-use minsheng_app::model::{ApiKeyCreated, ApiKeyInput};
+use minsheng_app::model::ApiKeyInput;
 use minsheng_app::services::accounts;
 use minsheng_domain::Error;
-use poem::http::StatusCode;
 use poem::web::{Data, Form, Path};
 use poem::{Request, Response, Route, get, handler};
 use serde_json::json;
@@ -26,14 +25,14 @@ pub async fn keys(
     Path(slug): Path<String>,
 ) -> Response {
     let console = console!(&state, &ctx, req, &slug);
-    keys_page(&state, &ctx, &console, &Fields::default(), Outcome::Shown).await
-}
-
-/// What the page shows besides the list.
-enum Outcome {
-    Shown,
-    Created(ApiKeyCreated),
-    Failed(StatusCode, String),
+    keys_page(
+        &state,
+        &ctx,
+        &console,
+        &Fields::default(),
+        Outcome::Shown(None),
+    )
+    .await
 }
 
 async fn keys_page(
@@ -63,20 +62,7 @@ async fn keys_page(
     context.insert("keys".into(), json!(rows));
     context.insert("catalogue".into(), catalogue(&form.all("scopes")));
     context.insert("form".into(), form.kept());
-    let status = match outcome {
-        Outcome::Shown => StatusCode::OK,
-        Outcome::Created(created) => {
-            context.insert(
-                "created".into(),
-                json!({"name": created.api_key.name, "key": created.key}),
-            );
-            StatusCode::CREATED
-        }
-        Outcome::Failed(status, message) => {
-            context.insert("error".into(), json!(message));
-            status
-        }
-    };
+    let status = outcome.into_context(&mut context);
     console.render(state, "admin_keys.html", context, status)
 }
 
@@ -88,10 +74,7 @@ pub async fn keys_submit(
     Path(slug): Path<String>,
     Form(form): Form<Fields>,
 ) -> Response {
-    let console = console!(&state, &ctx, req, &slug);
-    if !form.csrf_ok(&ctx) {
-        return expired(&console);
-    }
+    let console = console_form!(&state, &ctx, req, &slug, form);
     let tenant = &console.site.tenant;
     let outcome = match form.one("op") {
         "create" => {
@@ -113,26 +96,11 @@ pub async fn keys_submit(
     };
     match outcome {
         Ok(Some(created)) => {
-            keys_page(
-                &state,
-                &ctx,
-                &console,
-                &Fields::default(),
-                Outcome::Created(created),
-            )
-            .await
+            let made = json!({"name": created.api_key.name, "key": created.key});
+            let outcome = Outcome::Created(made);
+            keys_page(&state, &ctx, &console, &Fields::default(), outcome).await
         }
         Ok(None) => see_other(&format!("{}keys", console.home)),
-        Err(e) => {
-            let (status, message) = failure(&e);
-            keys_page(
-                &state,
-                &ctx,
-                &console,
-                &form,
-                Outcome::Failed(status, message),
-            )
-            .await
-        }
+        Err(e) => keys_page(&state, &ctx, &console, &form, Outcome::failed(&e)).await,
     }
 }

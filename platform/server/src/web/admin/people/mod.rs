@@ -11,12 +11,13 @@ mod users;
 use super::super::respond::status_and_message;
 // The `console!` macro of the submodules calls `super::load`.
 use super::load;
+use crate::app::ServerState;
 use crate::web::staff::{Desk, csrf_ok};
 use minsheng_app::access::Ctx;
 use minsheng_domain::Error;
 use poem::http::{StatusCode, header};
-use poem::{Response, Route};
-use serde_json::{Value, json};
+use poem::{Request, Response, Route};
+use serde_json::{Map, Value, json};
 
 pub fn mount(route: Route) -> Route {
     let route = users::mount(route);
@@ -69,6 +70,67 @@ impl Fields {
     /// Whether the form carries the session's CSRF token.
     pub fn csrf_ok(&self, ctx: &Ctx) -> bool {
         csrf_ok(ctx, self.one("csrf_token"))
+    }
+}
+
+/// Load the city and require its administrators and a form with the
+/// session's CSRF token, or return the page to show instead.
+macro_rules! console_form {
+    ($state:expr, $ctx:expr, $req:expr, $slug:expr, $form:expr) => {
+        match $crate::web::admin::people::load_form($state, $ctx, $req, $slug, &$form).await {
+            Ok(console) => console,
+            Err(resp) => return resp,
+        }
+    };
+}
+pub(crate) use console_form;
+
+/// See [`console_form!`].
+pub async fn load_form(
+    state: &ServerState,
+    ctx: &Ctx,
+    req: &Request,
+    slug: &str,
+    form: &Fields,
+) -> Result<Desk, Response> {
+    let console = load(state, ctx, req, slug).await?;
+    if !form.csrf_ok(ctx) {
+        return Err(expired(&console));
+    }
+    Ok(console)
+}
+
+/// What a list page shows besides its list: a note of what was done, what
+/// was just made (a secret shown this once), or why a change failed.
+pub enum Outcome {
+    Shown(Option<String>),
+    Created(Value),
+    Failed(StatusCode, String),
+}
+
+impl Outcome {
+    pub fn failed(e: &Error) -> Outcome {
+        let (status, message) = failure(e);
+        Outcome::Failed(status, message)
+    }
+
+    /// Put it in the page's context (`done`, `created`, `error`); the
+    /// page's status.
+    pub fn into_context(self, context: &mut Map<String, Value>) -> StatusCode {
+        match self {
+            Outcome::Shown(done) => {
+                context.insert("done".into(), json!(done));
+                StatusCode::OK
+            }
+            Outcome::Created(made) => {
+                context.insert("created".into(), made);
+                StatusCode::CREATED
+            }
+            Outcome::Failed(status, message) => {
+                context.insert("error".into(), json!(message));
+                status
+            }
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! changes a custom role.
 
 use super::super::console;
-use super::{Fields, catalogue, expired, failure, see_other};
+use super::{Fields, catalogue, console_form, failure, see_other};
 use crate::app::ServerState;
 use crate::web::staff::Desk;
 use minsheng_app::access::Ctx;
@@ -81,10 +81,7 @@ pub async fn roles_submit(
     Path(slug): Path<String>,
     Form(form): Form<Fields>,
 ) -> Response {
-    let console = console!(&state, &ctx, req, &slug);
-    if !form.csrf_ok(&ctx) {
-        return expired(&console);
-    }
+    let console = console_form!(&state, &ctx, req, &slug, form);
     let input = RoleInput {
         code: form.one("code").trim().to_owned(),
         name: form.one("name").to_owned(),
@@ -160,10 +157,7 @@ pub async fn role_submit(
     Path((slug, code)): Path<(String, String)>,
     Form(form): Form<Fields>,
 ) -> Response {
-    let console = console!(&state, &ctx, req, &slug);
-    if !form.csrf_ok(&ctx) {
-        return expired(&console);
-    }
+    let console = console_form!(&state, &ctx, req, &slug, form);
     let current = match find(&ctx, &console, &code).await {
         Ok(r) => r,
         Err(e) => return console.site.error(&state, &ctx, &e),

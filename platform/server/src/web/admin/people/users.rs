@@ -3,7 +3,7 @@
 //! sign-in lock and whether the account is active.
 
 use super::super::console;
-use super::{Fields, expired, failure, see_other};
+use super::{Fields, console_form, failure, see_other};
 use crate::app::ServerState;
 use crate::web::staff::{Desk, local};
 use minsheng_app::access::Ctx;
@@ -115,10 +115,7 @@ pub async fn people_submit(
     Path(slug): Path<String>,
     Form(form): Form<Fields>,
 ) -> Response {
-    let console = console!(&state, &ctx, req, &slug);
-    if !form.csrf_ok(&ctx) {
-        return expired(&console);
-    }
+    let console = console_form!(&state, &ctx, req, &slug, form);
     let input = UserInput {
         username: form.one("username").trim().to_owned(),
         display_name: form.one("display_name").to_owned(),
@@ -217,10 +214,7 @@ pub async fn person_submit(
     Path((slug, id)): Path<(String, String)>,
     Form(form): Form<Fields>,
 ) -> Response {
-    let console = console!(&state, &ctx, req, &slug);
-    if !form.csrf_ok(&ctx) {
-        return expired(&console);
-    }
+    let console = console_form!(&state, &ctx, req, &slug, form);
     let user = match load(&ctx, &console, &id).await {
         Ok(u) => u,
         Err(e) => return console.site.error(&state, &ctx, &e),
