@@ -661,6 +661,56 @@ async fn administrators_resend_failed_webhooks(backend: Backend) {
     let (status, html) = page(&app, &admin, &log).await;
     assert_eq!(status, 200);
     assert!(html.contains(&message), "{html}");
+
+    // Over a quota the page names it, and nothing is added.
+    let (ok, out) = app
+        .cli_with_password(&["user", "create", "--operator", "--username", "c-operator"])
+        .await;
+    assert!(ok, "{out}");
+    let operator = app.login_ok(None, "c-operator").await;
+    let limits = serde_json::json!({"webhooks": 1, "staff_users": 1});
+    let (status, body) = app
+        .call(
+            &operator,
+            Method::PUT,
+            "/tenants/daqing/quotas",
+            Some(&limits),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let add = |n: &'static str| {
+        let (app, admin, url) = (&app, &admin, url.clone());
+        async move {
+            let url = format!("{url}?{n}");
+            post(
+                app,
+                admin,
+                hooks,
+                &[("op", "create"), ("url", &url), ("events", "*")],
+            )
+            .await
+        }
+    };
+    assert_eq!(add("first").await.0, 201);
+    let (status, html) = add("second").await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("quota.webhooks"), "{html}");
+    let (_, html) = page(&app, &admin, hooks).await;
+    assert_eq!(html.matches("data-webhook=").count(), 1, "{html}");
+    let (status, html) = post(
+        &app,
+        &admin,
+        "/t/daqing/admin/people",
+        &[
+            ("username", "one.more"),
+            ("display_name", "One more"),
+            ("password", "one-more-pass-1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("quota.staff_users"), "{html}");
+    assert!(html.contains("value=\"one.more\""), "kept: {html}");
 }
 on_both_backends!(administrators_resend_failed_webhooks);
 
