@@ -714,6 +714,94 @@ async fn administrators_resend_failed_webhooks(backend: Backend) {
 }
 on_both_backends!(administrators_resend_failed_webhooks);
 
+/// An email that failed every attempt while the mail server was down is
+/// sent again from the console once it is back, and arrives.
+async fn administrators_resend_failed_email(backend: Backend) {
+    use crate::delivery::{free_port, received, smtp_server};
+    let port = free_port();
+    let smtp = format!("smtp://127.0.0.1:{port}");
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("MINSHENG_DEV_OPEN_ADMIN", "0"),
+            ("MINSHENG_SMTP_URL", &smtp),
+            ("MINSHENG_WORKER_POLL_MS", "200"),
+        ],
+    )
+    .await;
+    app.staff("daqing", "dq-admin", &["city-admin"], &[]).await;
+    let admin = app.login_ok(Some("daqing"), "dq-admin").await;
+    let (code, _, _) = submit(&app, &heating("暖气不热", Some("wang@example.cn"))).await;
+    for (action, body) in [
+        ("accept", None),
+        ("assign", Some(serde_json::json!({"lead": "rlgs"}))),
+        ("answer", Some(serde_json::json!({"text": "已修复。"}))),
+    ] {
+        let (status, body) = staff_act(&app, &admin, "daqing", &code, action, body.as_ref()).await;
+        assert_eq!(status, 200, "{action}: {body}");
+    }
+    // The mail server is down: the worker tries, fails, and (the test
+    // counting its first eleven attempts as done) gives up.
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        let rows = app
+            .platform_query(
+                "SELECT id FROM outbox WHERE channel = 'email' AND last_error IS NOT NULL",
+            )
+            .await;
+        if !rows.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < until, "the mail was never tried");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.platform_query("UPDATE outbox SET attempts = 11 WHERE channel = 'email'")
+        .await;
+    let hooks = "/t/daqing/admin/webhooks";
+    let html = wait_for(&app, &admin, hooks, "data-state=\"failed\"").await;
+    assert!(html.contains("wang@example.cn"), "{html}");
+    let failed: Vec<String> = html
+        .split("data-message=\"")
+        .skip(1)
+        .filter(|s| s.contains("data-state=\"failed\""))
+        .map(|s| s.split('"').next().unwrap().to_owned())
+        .collect();
+    // The mail server is back; each failed message is sent again.
+    let maildir = app.dir.path().join("maildir");
+    let _server = smtp_server(port, &maildir);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for id in &failed {
+        let (status, to) = post(&app, &admin, hooks, &[("op", "resend"), ("id", id)]).await;
+        assert_eq!(
+            (status, to.as_str()),
+            (303, format!("{hooks}?done=resent").as_str())
+        );
+    }
+    let until = Instant::now() + Duration::from_secs(30);
+    let mail = loop {
+        let mail = received(&maildir).await;
+        if mail.len() >= failed.len() {
+            break mail;
+        }
+        assert!(
+            Instant::now() < until,
+            "resent mail never arrived: {mail:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(mail.len(), failed.len(), "each once: {mail:?}");
+    assert!(
+        mail.iter().all(|(to, _, _)| to.contains("wang@example.cn")),
+        "{mail:?}"
+    );
+    wait_for(&app, &admin, hooks, "data-testid=\"no-messages\"").await;
+    let rows = app
+        .platform_query("SELECT target FROM audit_events WHERE action = 'notification_resend'")
+        .await;
+    assert_eq!(rows.len(), failed.len());
+}
+on_both_backends!(administrators_resend_failed_email);
+
 /// Anonymous: to sign in; the city's staff without `tenant:write`: 403;
 /// another city's administrator: 404; for every page, read or posted.
 async fn only_the_citys_administrators_get_in(backend: Backend) {
