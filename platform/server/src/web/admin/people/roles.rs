@@ -3,14 +3,13 @@
 //! changes a custom role.
 
 use super::super::console;
-use super::{Fields, catalogue, console_form, failure, see_other};
+use super::{Fields, Outcome, catalogue, console_form, see_other};
 use crate::app::ServerState;
 use crate::web::staff::Desk;
 use minsheng_app::access::Ctx;
 use minsheng_app::model::{Role, RoleInput, RolePatch};
 use minsheng_app::services::accounts;
 use minsheng_domain::Error;
-use poem::http::StatusCode;
 use poem::web::{Data, Form, Path};
 use poem::{Request, Response, Route, get, handler};
 use serde_json::json;
@@ -44,8 +43,7 @@ pub async fn roles(
         &ctx,
         &console,
         &Fields::default(),
-        None,
-        StatusCode::OK,
+        Outcome::Shown(None),
     )
     .await
 }
@@ -55,8 +53,7 @@ async fn roles_page(
     ctx: &Ctx,
     console: &Desk,
     form: &Fields,
-    error: Option<String>,
-    status: StatusCode,
+    outcome: Outcome,
 ) -> Response {
     let list = match accounts::list_roles(ctx, &console.site.tenant).await {
         Ok(l) => l,
@@ -69,7 +66,7 @@ async fn roles_page(
     );
     context.insert("catalogue".into(), catalogue(&form.all("permissions")));
     context.insert("form".into(), form.kept());
-    context.insert("error".into(), json!(error));
+    let status = outcome.into_context(&mut context);
     console.render(state, "admin_roles.html", context, status)
 }
 
@@ -89,10 +86,7 @@ pub async fn roles_submit(
     };
     match accounts::create_role(&ctx, &console.site.tenant, input).await {
         Ok(r) => see_other(&format!("{}roles/{}", console.home, r.code)),
-        Err(e) => {
-            let (status, message) = failure(&e);
-            roles_page(&state, &ctx, &console, &form, Some(message), status).await
-        }
+        Err(e) => roles_page(&state, &ctx, &console, &form, Outcome::failed(&e)).await,
     }
 }
 
@@ -122,15 +116,13 @@ pub async fn role_view(
                 &r,
                 &name,
                 &perms,
-                None,
-                StatusCode::OK,
+                Outcome::Shown(None),
             )
         }
         Err(e) => console.site.error(&state, &ctx, &e),
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn role_page(
     state: &ServerState,
     ctx: &Ctx,
@@ -138,14 +130,13 @@ fn role_page(
     role: &Role,
     name: &str,
     permissions: &[String],
-    error: Option<String>,
-    status: StatusCode,
+    outcome: Outcome,
 ) -> Response {
     let mut context = console.context(ctx, "roles");
     context.insert("role".into(), role_json(role));
     context.insert("name".into(), json!(name));
     context.insert("catalogue".into(), catalogue(permissions));
-    context.insert("error".into(), json!(error));
+    let status = outcome.into_context(&mut context);
     console.render(state, "admin_role.html", context, status)
 }
 
@@ -168,18 +159,14 @@ pub async fn role_submit(
     };
     match accounts::update_role(&ctx, &console.site.tenant, &code, patch).await {
         Ok(_) => see_other(&format!("{}roles/{code}", console.home)),
-        Err(e) => {
-            let (status, message) = failure(&e);
-            role_page(
-                &state,
-                &ctx,
-                &console,
-                &current,
-                form.one("name"),
-                &form.all("permissions"),
-                Some(message),
-                status,
-            )
-        }
+        Err(e) => role_page(
+            &state,
+            &ctx,
+            &console,
+            &current,
+            form.one("name"),
+            &form.all("permissions"),
+            Outcome::failed(&e),
+        ),
     }
 }

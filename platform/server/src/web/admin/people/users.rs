@@ -3,14 +3,13 @@
 //! sign-in lock and whether the account is active.
 
 use super::super::console;
-use super::{Fields, console_form, failure, see_other};
+use super::{Fields, Outcome, console_form, see_other};
 use crate::app::ServerState;
 use crate::web::staff::{Desk, local};
 use minsheng_app::access::Ctx;
 use minsheng_app::model::{User, UserInput, UserPatch};
 use minsheng_app::services::{accounts, directory};
 use minsheng_domain::Error;
-use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query};
 use poem::{Request, Response, Route, get, handler};
 use serde::Deserialize;
@@ -62,8 +61,7 @@ pub async fn people(
         &ctx,
         &console,
         &Fields::default(),
-        None,
-        StatusCode::OK,
+        Outcome::Shown(None),
     )
     .await
 }
@@ -73,8 +71,7 @@ async fn people_page(
     ctx: &Ctx,
     console: &Desk,
     form: &Fields,
-    error: Option<String>,
-    status: StatusCode,
+    outcome: Outcome,
 ) -> Response {
     let tenant = &console.site.tenant;
     let loaded = async {
@@ -103,7 +100,7 @@ async fn people_page(
     context.insert("departments".into(), departments);
     context.insert("roles".into(), roles);
     context.insert("form".into(), form.kept());
-    context.insert("error".into(), json!(error));
+    let status = outcome.into_context(&mut context);
     console.render(state, "admin_people.html", context, status)
 }
 
@@ -126,10 +123,7 @@ pub async fn people_submit(
     };
     match accounts::create_user(&ctx, &console.site.tenant, input).await {
         Ok(user) => see_other(&format!("{}people/{}?done=created", console.home, user.id)),
-        Err(e) => {
-            let (status, message) = failure(&e);
-            people_page(&state, &ctx, &console, &form, Some(message), status).await
-        }
+        Err(e) => people_page(&state, &ctx, &console, &form, Outcome::failed(&e)).await,
     }
 }
 
@@ -162,7 +156,7 @@ pub async fn person(
         ]
         .contains(&d.as_str())
     });
-    person_page(&state, &ctx, &console, &user, done, None, StatusCode::OK).await
+    person_page(&state, &ctx, &console, &user, Outcome::Shown(done)).await
 }
 
 async fn load(ctx: &Ctx, console: &Desk, id: &str) -> Result<User, Error> {
@@ -175,9 +169,7 @@ async fn person_page(
     ctx: &Ctx,
     console: &Desk,
     user: &User,
-    done: Option<String>,
-    error: Option<String>,
-    status: StatusCode,
+    outcome: Outcome,
 ) -> Response {
     let tenant = &console.site.tenant;
     let loaded = async {
@@ -201,8 +193,7 @@ async fn person_page(
     );
     context.insert("departments".into(), departments);
     context.insert("roles".into(), roles);
-    context.insert("done".into(), json!(done));
-    context.insert("error".into(), json!(error));
+    let status = outcome.into_context(&mut context);
     console.render(state, "admin_person.html", context, status)
 }
 
@@ -249,9 +240,6 @@ pub async fn person_submit(
     };
     match result {
         Ok(()) => see_other(&format!("{}people/{}?done={op}", console.home, user.id)),
-        Err(e) => {
-            let (status, message) = failure(&e);
-            person_page(&state, &ctx, &console, &user, None, Some(message), status).await
-        }
+        Err(e) => person_page(&state, &ctx, &console, &user, Outcome::failed(&e)).await,
     }
 }
