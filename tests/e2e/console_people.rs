@@ -886,5 +886,18 @@ async fn only_the_citys_administrators_get_in(backend: Backend) {
     assert!(!html.contains("example.org"), "{html}");
     let (_, html) = page(&app, &admin, "/t/daqing/admin/keys").await;
     assert!(!html.contains("data-key=\"intruders\""), "{html}");
+    // In their own city, in its language, the other administrator gets in.
+    for (path, words) in [
+        ("people", "New staff account"),
+        ("roles", "New custom role"),
+        ("roles/city-admin", "A built-in role cannot be changed"),
+        ("keys", "New API key"),
+        ("audit", "Audit events, newest first"),
+        ("webhooks", "Failed messages"),
+    ] {
+        let (status, html) = page(&app, &stranger, &format!("/t/springfield/admin/{path}")).await;
+        assert_eq!(status, 200, "{path}: {html}");
+        assert!(html.contains(words), "{path}: {html}");
+    }
 }
 on_both_backends!(only_the_citys_administrators_get_in);
