@@ -328,6 +328,17 @@ pub async fn throttle(
         .await
 }
 
+/// The throttle rows whose key starts with `prefix` (a city's accounts).
+pub async fn throttles_starting(
+    db: &impl ConnectionTrait,
+    prefix: &str,
+) -> Result<Vec<login_throttle::Model>, DbErr> {
+    login_throttle::Entity::find()
+        .filter(login_throttle::Column::Key.starts_with(prefix))
+        .all(db)
+        .await
+}
+
 pub async fn save_throttle(
     db: &impl ConnectionTrait,
     row: login_throttle::Model,

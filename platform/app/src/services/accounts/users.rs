@@ -309,18 +309,21 @@ pub async fn sign_in_locks(
     users: &[User],
 ) -> Result<HashMap<Uuid, chrono::DateTime<Utc>>, Error> {
     ctx.authorize(tenant, "user:read").await?;
-    let db = ctx.app.store.db();
     let now = Utc::now();
+    // One read of the city's account keys (`account:{slug}:{name}`).
+    let prefix = throttle::account_key(Some(&tenant.slug), "");
+    let locked: HashMap<String, chrono::DateTime<Utc>> =
+        q::throttles_starting(ctx.app.store.db(), &prefix)
+            .await
+            .or_internal()?
+            .into_iter()
+            .filter_map(|row| Some((row.key, row.locked_until.filter(|until| *until > now)?)))
+            .collect();
     let mut locks = HashMap::new();
     for u in users {
         let key = throttle::account_key(Some(&tenant.slug), &u.username);
-        if let Some(until) = q::throttle(db, &key)
-            .await
-            .or_internal()?
-            .and_then(|row| row.locked_until)
-            .filter(|until| *until > now)
-        {
-            locks.insert(u.id, until);
+        if let Some(until) = locked.get(&key) {
+            locks.insert(u.id, *until);
         }
     }
     Ok(locks)
