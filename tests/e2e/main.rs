@@ -13,6 +13,7 @@ mod campaigns;
 mod cases;
 mod console;
 mod console_settings;
+mod console_people;
 mod deadlines;
 mod delivery;
 mod directory;
