@@ -1,0 +1,270 @@
+//! `{base}admin/rules`: the city's rule plugins per hook in chain order,
+//! and uploading a component (`multipart/form-data`, at most
+//! [`MAX_COMPONENT_BYTES`]); `rules/{id}` a plugin's page (`plugin`),
+//! `rules/replays/{job}` a replay's progress and result (`replay`). Every
+//! change goes through `minsheng_app::services::plugins`, as the API's.
+
+mod plugin;
+mod replay;
+mod schema_form;
+
+use super::console;
+// `console!` in this section's modules loads the page through `super::load`.
+use super::load;
+use crate::app::ServerState;
+use crate::web::respond;
+use crate::web::staff::{Desk, csrf_ok};
+use minsheng_app::access::Ctx;
+use minsheng_app::model::PluginView;
+use minsheng_app::services::plugins;
+use minsheng_app::services::plugins::replay::jobs;
+use minsheng_domain::Error;
+use minsheng_plugin_host::MAX_COMPONENT_BYTES;
+use poem::http::{StatusCode, header};
+use poem::web::{Data, Multipart, Path};
+use poem::{Request, Response, Route, get, handler};
+use serde_json::{Value, json};
+use tokio::io::AsyncReadExt;
+
+pub fn mount(route: Route) -> Route {
+    route
+        .at("/t/:slug/admin/rules", get(rules_page).post(upload))
+        .at(
+            "/t/:slug/admin/rules/:id",
+            get(plugin::plugin_page).post(plugin::act),
+        )
+        .at(
+            "/t/:slug/admin/rules/replays/:job",
+            get(replay::replay_page),
+        )
+}
+
+/// `contact-*`: personal data, marked wherever a rule asks for it.
+pub(super) fn personal(field: &str) -> bool {
+    field.starts_with("contact-")
+}
+
+/// A plugin's state: `enabled`, `disabled`, or `auto_disabled` (by its
+/// failures, with the reason).
+fn state(p: &PluginView) -> &'static str {
+    if p.enabled {
+        "enabled"
+    } else if p.disabled_reason.is_some() {
+        "auto_disabled"
+    } else {
+        "disabled"
+    }
+}
+
+/// A plugin as the pages show it.
+fn row(p: &PluginView) -> Value {
+    json!({
+        "id": p.id,
+        "name": p.name,
+        "version": p.version,
+        "hook": p.hook,
+        "summary": p.summary,
+        "state": state(p),
+        "disabled_reason": p.disabled_reason,
+        "failures": p.failures,
+        "last_error": p.last_error,
+        "position": p.position,
+        "personal": p.needs.iter().filter(|n| personal(n)).collect::<Vec<_>>(),
+        "size_kib": (i64::from(p.size) + 1023) / 1024,
+    })
+}
+
+/// The error summary's entries: each problem with its field, and the id
+/// of the control to fix it at.
+pub(super) fn problems(error: &Error) -> Vec<Value> {
+    let anchor = |field: &str| match field.strip_prefix("config/") {
+        Some(rest) => format!("f-{}", rest.split('/').next().unwrap_or(rest)),
+        None if field == "config" => "config-form".to_owned(),
+        None => field.replace(['.', '/'], "-"),
+    };
+    match error {
+        Error::Invalid(errors) => errors
+            .iter()
+            .map(|e| json!({"field": e.field, "message": e.message, "anchor": anchor(&e.field)}))
+            .collect(),
+        Error::Conflict {
+            field: Some(field),
+            message,
+        } => vec![json!({"field": field, "message": message, "anchor": anchor(field)})],
+        other => vec![
+            json!({"field": "", "message": respond::status_and_message(other).2, "anchor": ""}),
+        ],
+    }
+}
+
+#[handler]
+pub async fn rules_page(
+    state: Data<&ServerState>,
+    ctx: Data<&Ctx>,
+    req: &Request,
+    Path(slug): Path<String>,
+) -> Response {
+    let console = console!(&state, &ctx, req, &slug);
+    list_page(&state, &ctx, &console, Vec::new(), StatusCode::OK).await
+}
+
+async fn list_page(
+    state: &ServerState,
+    ctx: &Ctx,
+    console: &Desk,
+    errors: Vec<Value>,
+    status: StatusCode,
+) -> Response {
+    let tenant = &console.site.tenant;
+    let loaded = async {
+        Ok::<_, Error>((
+            plugins::list(ctx, tenant).await?,
+            plugins::quota(ctx, tenant).await?,
+            jobs::list(ctx, tenant).await?,
+        ))
+    };
+    let (list, quota, replays) = match loaded.await {
+        Ok(l) => l,
+        Err(e) => return console.site.error(state, ctx, &e),
+    };
+    let hooks: Vec<Value> = ["intake", "escalation"]
+        .iter()
+        .map(|hook| {
+            let rows: Vec<Value> = list.iter().filter(|p| p.hook == *hook).map(row).collect();
+            json!({"hook": hook, "plugins": rows})
+        })
+        .collect();
+    let replays: Vec<Value> = replays
+        .iter()
+        .map(|j| {
+            json!({"id": j.id, "plugin": j.plugin, "days": j.days, "running": j.running,
+                   "percent": j.percent, "changed": j.tally.changed, "cases": j.tally.cases})
+        })
+        .collect();
+    let mut context = console.context(ctx, "rules");
+    context.insert("hooks".into(), json!(hooks));
+    context.insert("quota".into(), json!(quota));
+    context.insert("replays".into(), json!(replays));
+    context.insert("errors".into(), json!(errors));
+    context.insert("max_mib".into(), json!(MAX_COMPONENT_BYTES >> 20));
+    console.render(state, "admin_rules.html", context, status)
+}
+
+/// The body may carry the form's other fields besides the component.
+const SLACK: usize = 64 << 10;
+
+/// `POST {base}admin/rules`: upload a component (`multipart/form-data`
+/// with `csrf_token` and the file as `component`); to its page.
+#[handler]
+pub async fn upload(
+    state: Data<&ServerState>,
+    ctx: Data<&Ctx>,
+    req: &Request,
+    Path(slug): Path<String>,
+    multipart: poem::Result<Multipart>,
+) -> Response {
+    let console = console!(&state, &ctx, req, &slug);
+    let too_large = || {
+        vec![json!({"field": "component", "anchor": "component",
+                    "message": word(&console, "too_large")
+                        .replace("{mib}", &(MAX_COMPONENT_BYTES >> 20).to_string())})]
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > MAX_COMPONENT_BYTES + SLACK) {
+        // The unread body stays on the connection: close it.
+        let mut resp = list_page(
+            &state,
+            &ctx,
+            &console,
+            too_large(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        )
+        .await;
+        resp.headers_mut().insert(
+            header::CONNECTION,
+            header::HeaderValue::from_static("close"),
+        );
+        return resp;
+    }
+    let bad_form = |message: &str| {
+        vec![json!({"field": "component", "anchor": "component", "message": message})]
+    };
+    let Ok(mut multipart) = multipart else {
+        let e = bad_form(&word(&console, "not_multipart"));
+        return list_page(&state, &ctx, &console, e, StatusCode::BAD_REQUEST).await;
+    };
+    let (mut token, mut bytes) = (String::new(), None);
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => {
+                let e = bad_form(&word(&console, "not_multipart"));
+                return list_page(&state, &ctx, &console, e, StatusCode::BAD_REQUEST).await;
+            }
+        };
+        match field.name() {
+            Some("csrf_token") => token = field.text().await.unwrap_or_default(),
+            Some("component") => {
+                let mut read = Vec::new();
+                let limit = MAX_COMPONENT_BYTES as u64 + 1;
+                if field
+                    .into_async_read()
+                    .take(limit)
+                    .read_to_end(&mut read)
+                    .await
+                    .is_err()
+                {
+                    let e = bad_form(&word(&console, "not_multipart"));
+                    return list_page(&state, &ctx, &console, e, StatusCode::BAD_REQUEST).await;
+                }
+                if read.len() > MAX_COMPONENT_BYTES {
+                    return list_page(
+                        &state,
+                        &ctx,
+                        &console,
+                        too_large(),
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                    )
+                    .await;
+                }
+                bytes = Some(read);
+            }
+            _ => {}
+        }
+    }
+    if !csrf_ok(&ctx, &token) {
+        return respond::refused(&console.site.word("form_expired"));
+    }
+    let bytes = bytes.filter(|b| !b.is_empty());
+    let Some(bytes) = bytes else {
+        let e = bad_form(&word(&console, "choose_file"));
+        return list_page(&state, &ctx, &console, e, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    match plugins::upload(&ctx, &console.site.tenant, bytes).await {
+        Ok(p) => see_other(&format!("{}rules/{}", console.home, p.id)),
+        Err(e) => {
+            let status = respond::status_and_message(&e).0;
+            list_page(&state, &ctx, &console, problems(&e), status).await
+        }
+    }
+}
+
+/// One of this section's words (`admin_rules.{key}`).
+pub(super) fn word(console: &Desk, key: &str) -> String {
+    console.site.words()["admin_rules"][key]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+pub(super) fn see_other(to: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, to)
+        .finish()
+}
