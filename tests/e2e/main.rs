@@ -12,6 +12,7 @@ mod bundles;
 mod campaigns;
 mod cases;
 mod console;
+mod console_rules;
 mod deadlines;
 mod delivery;
 mod directory;
