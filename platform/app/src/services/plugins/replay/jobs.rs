@@ -319,6 +319,6 @@ pub async fn list(ctx: &Ctx, tenant: &TenantRecord) -> Result<Vec<JobView>, Erro
         .filter(|j| j.tenant == t)
         .map(|j| j.view())
         .collect();
-    jobs.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+    jobs.sort_by_key(|j| std::cmp::Reverse(j.started_at));
     Ok(jobs)
 }

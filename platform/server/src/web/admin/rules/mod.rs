@@ -268,3 +268,51 @@ pub(super) fn see_other(to: &str) -> Response {
         .header(header::LOCATION, to)
         .finish()
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use crate::web::templates::{environment, template_context, words_ref};
+    use minsheng_domain::values::Locale;
+    use serde_json::json;
+
+    /// A rule asking for the citizen's contact fields has them marked as
+    /// personal data on its page, in both languages.
+    #[test]
+    fn personal_fields_are_marked() {
+        let env = environment();
+        let needs: Vec<_> = ["title", "contact-phone"]
+            .iter()
+            .map(|f| json!({"field": f, "personal": super::personal(f)}))
+            .collect();
+        for (locale, marked) in [
+            (
+                Locale::En,
+                "Citizen's phone <code>contact-phone</code> (personal data)",
+            ),
+            (
+                Locale::ZhCn,
+                "群众电话 <code>contact-phone</code> (个人信息)",
+            ),
+        ] {
+            let context = json!({
+                "t": words_ref(locale), "asset": "1", "admin_home": "/t/x/admin/",
+                "city": {"title": "X", "base": "/t/x/", "primary": "#000", "accent": "#000"},
+                "plugin": {"id": "1", "name": "r", "version": "1.0.0", "hook": "intake",
+                           "summary": "", "state": "disabled", "failures": 0, "size_kib": 1},
+                "needs": needs, "hash": "abcdef0123456789", "schema": "{}", "fields": null,
+                "limits": {"fuel": 1, "memory_bytes": 1, "timeout_ms": 1, "output_bytes": 1, "log_bytes": 1},
+                "place": 1, "chain_len": 1, "first": true, "last": true, "intake": true,
+                "days": "30", "max_days": 366, "errors": [],
+            });
+            let html = env
+                .get_template("admin_rule.html")
+                .unwrap()
+                .render(template_context(context))
+                .unwrap();
+            let html = html.replace("&#x27;", "'");
+            assert!(html.contains(marked), "{html}");
+            assert_eq!(html.matches("data-testid=\"personal\"").count(), 1);
+        }
+    }
+}

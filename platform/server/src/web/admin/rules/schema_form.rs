@@ -211,6 +211,7 @@ pub fn read(schema: &Value, form: &[(String, String)]) -> Result<Value, Error> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
