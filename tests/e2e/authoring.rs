@@ -10,19 +10,25 @@ use minsheng_plugin_host::examples;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-/// A plugin author's path: scaffold a rule, build it, run it on a case,
-/// and replay a candidate over the city's stored cases before enabling it.
-async fn author_workflow(backend: Backend) {
-    let app = spawn_app_with(backend, &[]).await;
+/// Daqing's past for a replay: two heating complaints filed under
+/// "other" (the petition bureau's) and a street light.
+pub(crate) async fn past_cases(app: &crate::support::TestApp) {
     for _ in 0..2 {
-        submit(&app, "daqing", &heating_in_other(HEATING_TEXT)).await;
+        submit(app, "daqing", &heating_in_other(HEATING_TEXT)).await;
     }
     submit(
-        &app,
+        app,
         "daqing",
         &json!({"category": "other", "title": "小区路灯坏了", "text": "小区门口的路灯坏了一个月了，晚上很黑。", "public": true}),
     )
     .await;
+}
+
+/// A plugin author's path: scaffold a rule, build it, run it on a case,
+/// and replay a candidate over the city's stored cases before enabling it.
+async fn author_workflow(backend: Backend) {
+    let app = spawn_app_with(backend, &[]).await;
+    past_cases(&app).await;
 
     let dir = app.dir.path().join("my-rule");
     let dir_arg = dir.to_str().unwrap();

@@ -7,8 +7,9 @@
 use crate::flows::staff_view;
 use crate::on_both_backends;
 use crate::plugins::{HEATING_TEXT, heating_in_other, submit};
+use crate::site::testid;
 use crate::support::{Auth, Backend, TestApp, spawn_app_with};
-use crate::workbench::{page, post};
+use crate::workbench::{browser, page, post, status_and_location};
 use minsheng_plugin_host::{MAX_COMPONENT_BYTES, examples};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -25,10 +26,7 @@ async fn upload_file(app: &TestApp, auth: &Auth, tenant: &str, bytes: &[u8]) -> 
     .into_bytes();
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    let resp = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    let resp = browser()
         .post(app.url(&format!("/t/{tenant}/admin/rules")))
         .header("cookie", auth.cookie.clone().unwrap_or_default())
         .header(
@@ -39,24 +37,7 @@ async fn upload_file(app: &TestApp, auth: &Auth, tenant: &str, bytes: &[u8]) -> 
         .send()
         .await
         .unwrap();
-    let status = resp.status().as_u16();
-    let location = resp
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned());
-    let text = resp.text().await.unwrap();
-    (status, location.unwrap_or(text))
-}
-
-/// The text of the element with `data-testid="{id}"`.
-fn testid(html: &str, id: &str) -> String {
-    let marker = format!("data-testid=\"{id}\"");
-    let at = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {id} in {html}"));
-    let rest = &html[at..];
-    let start = rest.find('>').unwrap() + 1;
-    rest[start..].split('<').next().unwrap().trim().to_owned()
+    status_and_location(resp).await
 }
 
 /// Wait until the replay's page no longer reloads itself.
@@ -81,17 +62,7 @@ async fn plugin_json(app: &TestApp, id: &str) -> Value {
 
 async fn administrators_upload_configure_replay_and_order_rules(backend: Backend) {
     let app = spawn_app_with(backend, &[]).await;
-    // The city's past: two heating complaints filed under "other" (the
-    // petition bureau's) and a street light.
-    for _ in 0..2 {
-        submit(&app, "daqing", &heating_in_other(HEATING_TEXT)).await;
-    }
-    submit(
-        &app,
-        "daqing",
-        &json!({"category": "other", "title": "小区路灯坏了", "text": "小区门口的路灯坏了一个月了，晚上很黑。", "public": true}),
-    )
-    .await;
+    crate::authoring::past_cases(&app).await;
     app.staff("daqing", "dq-admin", &["city-admin"], &[]).await;
     app.staff("springfield", "sf-admin", &["city-admin"], &[])
         .await;
@@ -386,14 +357,7 @@ async fn only_the_citys_administrators_see_its_rules(backend: Backend) {
     let rule = format!("/t/daqing/admin/rules/{id}");
     let job = format!("/t/daqing/admin/rules/replays/{}", uuid::Uuid::now_v7());
     for path in ["/t/daqing/admin/rules", rule.as_str(), job.as_str()] {
-        let resp = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
-            .get(app.url(path))
-            .send()
-            .await
-            .unwrap();
+        let resp = browser().get(app.url(path)).send().await.unwrap();
         assert_eq!(resp.status().as_u16(), 303, "{path}");
         let to = resp.headers()["location"].to_str().unwrap();
         assert!(to.starts_with("/t/daqing/login?next="), "{to}");

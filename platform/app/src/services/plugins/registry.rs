@@ -270,6 +270,18 @@ pub async fn update(
         }
     }
     q::update(&tx, t, id, row).await.or_internal()?;
+    updated(ctx, tenant, tx, id).await
+}
+
+/// The changed plugin, once its change is committed, the city's chains
+/// forgotten and the change audited.
+async fn updated(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    tx: minsheng_store::DatabaseTransaction,
+    id: Uuid,
+) -> Result<PluginView, Error> {
+    let t = tenant.id.into_uuid();
     let row = q::summary(&tx, t, id)
         .await
         .or_internal()?
@@ -324,20 +336,7 @@ pub async fn reorder(
             q::update(&tx, t, p.id, row).await.or_internal()?;
         }
     }
-    let row = q::summary(&tx, t, id)
-        .await
-        .or_internal()?
-        .ok_or_else(|| Error::not_found("plugin"))?;
-    tx.commit().await.or_internal()?;
-    ctx.app.rules.forget(t);
-    ctx.audit(
-        Some(tenant.id),
-        "plugin_update",
-        &format!("plugin:{id} position:{}", row.position),
-        "ok",
-    )
-    .await;
-    Ok(view(row))
+    updated(ctx, tenant, tx, id).await
 }
 
 pub async fn remove(ctx: &Ctx, tenant: &TenantRecord, id: Uuid) -> Result<(), Error> {

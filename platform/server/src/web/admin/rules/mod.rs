@@ -175,68 +175,23 @@ pub async fn upload(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > MAX_COMPONENT_BYTES + SLACK) {
-        // The unread body stays on the connection: close it.
-        let mut resp = list_page(
-            &state,
-            &ctx,
-            &console,
-            too_large(),
-            StatusCode::PAYLOAD_TOO_LARGE,
-        )
-        .await;
-        resp.headers_mut().insert(
-            header::CONNECTION,
-            header::HeaderValue::from_static("close"),
-        );
-        return resp;
+        let status = StatusCode::PAYLOAD_TOO_LARGE;
+        return closing(list_page(&state, &ctx, &console, too_large(), status).await);
     }
     let bad_form = |message: &str| {
         vec![json!({"field": "component", "anchor": "component", "message": message})]
     };
-    let Ok(mut multipart) = multipart else {
-        let e = bad_form(&word(&console, "not_multipart"));
-        return list_page(&state, &ctx, &console, e, StatusCode::BAD_REQUEST).await;
-    };
-    let (mut token, mut bytes) = (String::new(), None);
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(_) => {
-                let e = bad_form(&word(&console, "not_multipart"));
-                return list_page(&state, &ctx, &console, e, StatusCode::BAD_REQUEST).await;
-            }
-        };
-        match field.name() {
-            Some("csrf_token") => token = field.text().await.unwrap_or_default(),
-            Some("component") => {
-                let mut read = Vec::new();
-                let limit = MAX_COMPONENT_BYTES as u64 + 1;
-                if field
-                    .into_async_read()
-                    .take(limit)
-                    .read_to_end(&mut read)
-                    .await
-                    .is_err()
-                {
-                    let e = bad_form(&word(&console, "not_multipart"));
-                    return list_page(&state, &ctx, &console, e, StatusCode::BAD_REQUEST).await;
-                }
-                if read.len() > MAX_COMPONENT_BYTES {
-                    return list_page(
-                        &state,
-                        &ctx,
-                        &console,
-                        too_large(),
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                    )
-                    .await;
-                }
-                bytes = Some(read);
-            }
-            _ => {}
+    let (token, bytes) = match read_upload(multipart).await {
+        Ok(sent) => sent,
+        Err(Unread::TooLarge) => {
+            let status = StatusCode::PAYLOAD_TOO_LARGE;
+            return closing(list_page(&state, &ctx, &console, too_large(), status).await);
         }
-    }
+        Err(Unread::Broken) => {
+            let e = bad_form(&word(&console, "not_multipart"));
+            return list_page(&state, &ctx, &console, e, StatusCode::BAD_REQUEST).await;
+        }
+    };
     if !csrf_ok(&ctx, &token) {
         return respond::refused(&console.site.word("form_expired"));
     }
@@ -260,6 +215,50 @@ pub(super) fn word(console: &Desk, key: &str) -> String {
         .as_str()
         .unwrap_or_default()
         .to_owned()
+}
+
+/// The rest of a refused body stays on the connection: close it.
+fn closing(mut resp: Response) -> Response {
+    resp.headers_mut().insert(
+        header::CONNECTION,
+        header::HeaderValue::from_static("close"),
+    );
+    resp
+}
+
+/// Why an upload's form could not be read.
+enum Unread {
+    TooLarge,
+    Broken,
+}
+
+/// The form's `csrf_token` and `component` (read up to one byte over the
+/// limit).
+async fn read_upload(
+    multipart: poem::Result<Multipart>,
+) -> Result<(String, Option<Vec<u8>>), Unread> {
+    let mut multipart = multipart.map_err(|_| Unread::Broken)?;
+    let (mut token, mut bytes) = (String::new(), None);
+    while let Some(field) = multipart.next_field().await.map_err(|_| Unread::Broken)? {
+        match field.name() {
+            Some("csrf_token") => token = field.text().await.unwrap_or_default(),
+            Some("component") => {
+                let mut read = Vec::new();
+                field
+                    .into_async_read()
+                    .take(MAX_COMPONENT_BYTES as u64 + 1)
+                    .read_to_end(&mut read)
+                    .await
+                    .map_err(|_| Unread::Broken)?;
+                if read.len() > MAX_COMPONENT_BYTES {
+                    return Err(Unread::TooLarge);
+                }
+                bytes = Some(read);
+            }
+            _ => {}
+        }
+    }
+    Ok((token, bytes))
 }
 
 pub(super) fn see_other(to: &str) -> Response {
