@@ -134,7 +134,7 @@ async fn administrators_upload_configure_replay_and_order_rules(backend: Backend
             "{field}: {html}"
         );
     }
-    assert!(html.contains("data-testid=\"limits\""));
+    assert!(html.contains("data-testid=\"form-limits\""));
     // A bad value: 422 naming the field, what was typed kept.
     let (status, html) = post(
         &app,
@@ -326,6 +326,35 @@ async fn administrators_upload_configure_replay_and_order_rules(backend: Backend
     assert_eq!(page(&app, &admin, &guard).await.0, 404);
     let (status, _) = post(&app, &admin, &router, &[("op", "explode")]).await;
     assert_eq!(status, 422);
+
+    // The city's limits, from a rule's page.
+    let (_, limits) = app.get_json("/tenants/daqing/plugin-limits").await;
+    let text = |key: &str| limits[key].to_string();
+    let (fuel, memory, output, log) = (
+        text("fuel"),
+        text("memory_bytes"),
+        text("output_bytes"),
+        text("log_bytes"),
+    );
+    let mut form = vec![
+        ("op", "limits"),
+        ("fuel", fuel.as_str()),
+        ("memory_bytes", memory.as_str()),
+        ("output_bytes", output.as_str()),
+        ("log_bytes", log.as_str()),
+        ("timeout_ms", "lots"),
+    ];
+    let (status, html) = post(&app, &admin, &router, &form).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(
+        html.contains("timeout_ms: a whole number") && html.contains("value=\"lots\""),
+        "{html}"
+    );
+    form[5] = ("timeout_ms", "500");
+    let (status, to) = post(&app, &admin, &router, &form).await;
+    assert_eq!((status, to.as_str()), (303, router.as_str()));
+    let (_, limits) = app.get_json("/tenants/daqing/plugin-limits").await;
+    assert_eq!(limits["timeout_ms"], 500, "{limits}");
 
     // Every change is in the audit log.
     let rows = app

@@ -8,7 +8,7 @@ use crate::app::ServerState;
 use crate::web::respond;
 use crate::web::staff::{Desk, csrf_ok};
 use minsheng_app::access::Ctx;
-use minsheng_app::model::{PluginUpdate, PluginView};
+use minsheng_app::model::{PluginLimits, PluginUpdate, PluginView};
 use minsheng_app::services::plugins;
 use minsheng_app::services::plugins::replay::jobs;
 use minsheng_domain::Error;
@@ -87,7 +87,19 @@ async fn page(
     context.insert("config_json".into(), json!(whole));
     context.insert("days".into(), json!(days));
     context.insert("max_days".into(), json!(jobs::MAX_DAYS));
-    context.insert("limits".into(), json!(limits));
+    let mut limits = json!(limits);
+    if let Some(f) = form.filter(|f| value(f, "op") == "limits") {
+        for key in [
+            "fuel",
+            "memory_bytes",
+            "timeout_ms",
+            "log_bytes",
+            "output_bytes",
+        ] {
+            limits[key] = json!(value(f, key));
+        }
+    }
+    context.insert("limits".into(), limits);
     context.insert("place".into(), json!(place + 1));
     context.insert("chain_len".into(), json!(chain.len()));
     context.insert("first".into(), json!(place == 0));
@@ -171,6 +183,12 @@ pub async fn act(
         "remove" => plugins::remove(&ctx, tenant, id)
             .await
             .map(|()| list.clone()),
+        "limits" => match read_limits(&form) {
+            Ok(limits) => plugins::set_limits(&ctx, tenant, limits)
+                .await
+                .map(|_| here.clone()),
+            Err(e) => Err(e),
+        },
         _ => Err(Error::invalid("op", "not an action of this page")),
     };
     match result {
@@ -181,13 +199,36 @@ pub async fn act(
                 return console.site.error(&state, &ctx, &e);
             }
             let sent = Sent {
-                form: matches!(op, "config" | "replay").then_some(form.as_slice()),
+                form: matches!(op, "config" | "replay" | "limits").then_some(form.as_slice()),
                 errors: problems(&e),
                 status,
             };
             page(&state, &ctx, &console, id, Some(sent)).await
         }
     }
+}
+
+/// The city's limits as the form sent them, each a whole number.
+fn read_limits(form: &[(String, String)]) -> Result<PluginLimits, Error> {
+    let mut p = minsheng_domain::error::Problems::new();
+    let mut number = |field: &str| {
+        value(form, field)
+            .trim()
+            .parse::<u64>()
+            .unwrap_or_else(|_| {
+                p.push(field, "a whole number");
+                0
+            })
+    };
+    let limits = PluginLimits {
+        fuel: number("fuel"),
+        memory_bytes: number("memory_bytes"),
+        timeout_ms: number("timeout_ms"),
+        log_bytes: number("log_bytes"),
+        output_bytes: number("output_bytes"),
+    };
+    p.finish()?;
+    Ok(limits)
 }
 
 /// The configuration the form sent, read by the plugin's schema.
