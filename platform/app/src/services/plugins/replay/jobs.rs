@@ -322,3 +322,52 @@ pub async fn list(ctx: &Ctx, tenant: &TenantRecord) -> Result<Vec<JobView>, Erro
     jobs.sort_by_key(|j| std::cmp::Reverse(j.started_at));
     Ok(jobs)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn job(tenant: Uuid, minutes_ago: i64, finished: bool) -> Arc<Job> {
+        let progress = Progress {
+            finished_at: finished.then(Utc::now),
+            ..Progress::default()
+        };
+        Arc::new(Job {
+            id: Uuid::now_v7(),
+            tenant,
+            plugin_id: Uuid::nil(),
+            plugin: "r 1.0.0".into(),
+            days: 1,
+            config: Value::Null,
+            started_at: Utc::now() - chrono::Duration::minutes(minutes_ago),
+            progress: Mutex::new(progress),
+        })
+    }
+
+    #[test]
+    fn a_city_runs_a_few_replays_at_once_and_keeps_its_last() {
+        let jobs = Jobs::default();
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        for _ in 0..MAX_RUNNING_PER_CITY {
+            jobs.admit(job(a, 0, false)).unwrap();
+        }
+        assert!(matches!(
+            jobs.admit(job(a, 0, false)),
+            Err(Error::TooManyRequests { .. })
+        ));
+        // Another city is not held back by this one.
+        let theirs = job(b, 0, false);
+        jobs.admit(theirs.clone()).unwrap();
+        assert!(jobs.find(b, theirs.id).is_some());
+        assert!(jobs.find(a, theirs.id).is_none(), "another city's job");
+        // Finished jobs are kept up to the city's share, oldest forgotten.
+        let oldest = job(b, 1000, true);
+        jobs.admit(oldest.clone()).unwrap();
+        for i in 0..KEPT_PER_CITY {
+            jobs.admit(job(b, i as i64, true)).unwrap();
+        }
+        assert!(jobs.find(b, oldest.id).is_none());
+        assert!(jobs.find(b, theirs.id).is_some(), "a running job stays");
+    }
+}
