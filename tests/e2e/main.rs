@@ -14,6 +14,7 @@ mod cases;
 mod console;
 mod console_settings;
 mod console_people;
+mod console_rules;
 mod deadlines;
 mod delivery;
 mod directory;
