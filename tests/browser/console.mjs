@@ -1,7 +1,9 @@
 // The setup path of a new city in Debian's headless Chromium, as far as
 // the consoles go: a platform operator signs in, creates a city from a
 // bundle, gives it a host name and quotas; then (phase "admin") the city's
-// administrator signs in on the new city and reads its quotas. Every page
+// administrator signs in on the new city, reads its quotas, gives it a
+// title and a logo, makes a staff account, and uploads, configures,
+// replays and enables a routing rule. Every page
 // is checked with axe-core and saved as a screenshot (desktop width, for
 // the admin guide). Started by tests/e2e/browser.rs with the plan in
 // MINSHENG_BROWSER_PLAN (JSON); exits non-zero on the first thing wrong.
@@ -88,6 +90,60 @@ if (plan.phase === "operator") {
     assert.ok(row.includes(String(value)), `${name}: ${row}`);
   }
   await check("quotas", "quotas");
+
+  // Settings: a site title and a logo the site then shows.
+  await page.goto(`${plan.base}/t/${plan.slug}/admin/`);
+  await page.waitForSelector('[data-testid="form-settings"]');
+  await page.fill('[id="branding.site_title"]', plan.site_title);
+  await submit('[data-testid="form-settings"]');
+  await page.waitForSelector('[data-testid="saved"]');
+  await page.setInputFiles("#logo-file", plan.logo);
+  await submit('[data-testid="form-logo"]');
+  await page.waitForSelector('[data-testid="logo-preview"]');
+  assert.equal(await page.textContent('[data-testid="site-title"]'), plan.site_title);
+  await check("settings", "settings");
+
+  // People: a dispatcher's account.
+  await page.goto(`${plan.base}/t/${plan.slug}/admin/people`);
+  await page.fill("#u-username", plan.staff.username);
+  await page.fill("#u-display", plan.staff.display_name);
+  await page.fill("#u-password", plan.password);
+  await page.check(`#role-${plan.staff.role}`);
+  await submit('[data-testid="form-user"]');
+  await page.goto(`${plan.base}/t/${plan.slug}/admin/people`);
+  assert.ok((await page.textContent('[data-testid="users"]')).includes(plan.staff.username), "the account is listed");
+  await check("people", "people");
+  await page.goto(`${plan.base}/t/${plan.slug}/admin/roles`);
+  await check("roles", "roles");
+  await page.goto(`${plan.base}/t/${plan.slug}/admin/audit`);
+  await check("audit log", "audit");
+  await page.goto(`${plan.base}/t/${plan.slug}/admin/webhooks`);
+  await check("webhooks", "webhooks");
+
+  // Rules: upload the router, configure it, replay it, enable it.
+  await page.goto(`${plan.base}/t/${plan.slug}/admin/rules`);
+  await page.setInputFiles("#component", plan.component);
+  await submit('[data-testid="form-upload"]');
+  await page.waitForSelector('[data-testid="descriptor"]');
+  await page.fill("#f-routes", JSON.stringify(plan.routes));
+  await page.fill("#f-only_categories", plan.only_categories.join("\n"));
+  await Promise.all([page.waitForLoadState("load"), page.click('button[name="op"][value="config"]')]);
+  assert.ok(!(await page.isVisible('[data-testid="errors"]')), await page.textContent("main"));
+  await check("a rule", "rule");
+  const rulePage = page.url().split("?")[0];
+  await page.fill("#days", "30");
+  await Promise.all([page.waitForLoadState("load"), page.click('button[name="op"][value="replay"]')]);
+  // The page reloads itself (a meta refresh, no script) until done.
+  await page.waitForSelector('[data-testid="summary"]', { timeout: 60_000 });
+  assert.equal(await page.textContent('[data-testid="count-cases"]'), "3");
+  assert.equal(await page.textContent('[data-testid="count-changed"]'), "1");
+  await check("a replay", "replay");
+  await page.goto(rulePage);
+  await Promise.all([page.waitForLoadState("load"), page.click('button[name="op"][value="enable"]')]);
+  await page.goto(`${plan.base}/t/${plan.slug}/admin/rules`);
+  const chain = await page.textContent('[data-testid="chain-intake"]');
+  assert.ok(chain.includes("daqing-router"), chain);
+  await check("rules", "rules");
 }
 await browser.close();
 console.log(JSON.stringify({ ok: true }));

@@ -383,8 +383,10 @@ on_both_backends!(a_suggestion_is_followed_to_its_delivered_project);
 
 /// The consoles' part of setting up a new city, with JavaScript and
 /// without: an operator creates it from a bundle, gives it a host name and
-/// quotas; its administrator then reads them. axe-core on every page;
-/// screenshots kept as artifacts.
+/// quotas; its administrator then reads them, gives the city a title and a
+/// logo, makes a dispatcher's account, and uploads, configures, replays
+/// and enables a routing rule, which then routes a citizen's case.
+/// axe-core on every page; screenshots kept as artifacts.
 async fn a_new_city_set_up_in_the_consoles(backend: Backend) {
     let app = crate::support::spawn_app_with(backend, &[("MINSHENG_DEV_OPEN_ADMIN", "0")]).await;
     let (ok, out) = app
@@ -399,6 +401,15 @@ async fn a_new_city_set_up_in_the_consoles(backend: Backend) {
         )
         .unwrap()
     };
+    let files = tempfile::tempdir().unwrap();
+    let logo = files.path().join("logo.png");
+    std::fs::write(&logo, crate::console_settings::png()).unwrap();
+    let component = files.path().join("daqing-router.wasm");
+    std::fs::write(
+        &component,
+        minsheng_plugin_host::examples::bytes("daqing-router"),
+    )
+    .unwrap();
     for (javascript, slug) in [(true, "shelbyville"), (false, "ogdenville")] {
         let tenant = file("tenant.toml")
             .replace("\"springfield\"", &format!("\"{slug}\""))
@@ -427,7 +438,65 @@ async fn a_new_city_set_up_in_the_consoles(backend: Backend) {
             .await;
         let mut admin = plan;
         admin["phase"] = "admin".into();
+        admin["site_title"] = format!("{slug} 311").into();
+        admin["logo"] = logo.to_string_lossy().into();
+        admin["staff"] = serde_json::json!({
+            "username": format!("{slug}-dispatcher"),
+            "display_name": "Dee Spatcher",
+            "role": "dispatcher",
+        });
+        admin["component"] = component.to_string_lossy().into();
+        admin["routes"] = serde_json::json!([
+            {"keywords": ["water main"], "department": "pw-water"},
+        ]);
+        admin["only_categories"] = serde_json::json!(["pothole"]);
+        // Past cases for the replay: one the rule would route elsewhere.
+        for text in [
+            "A deep pothole on Main Street.",
+            "A water main is leaking into a pothole on Oak Street.",
+            "Pothole by the school on 5th Avenue.",
+        ] {
+            let (status, body) = app
+                .send_json(
+                    reqwest::Method::POST,
+                    &format!("/tenants/{slug}/cases"),
+                    &serde_json::json!({"category": "pothole", "attributes": {"size": ["small"]},
+                        "title": "Pothole", "text": text, "public": true}),
+                )
+                .await;
+            assert_eq!(status, 201, "{body}");
+        }
         run_script("console.mjs", &admin).await;
+
+        // The enabled rule routes a pothole over a broken water main to
+        // the water division instead of the category's streets division.
+        let (status, body) = app
+            .send_json(
+                reqwest::Method::POST,
+                &format!("/tenants/{slug}/cases"),
+                &serde_json::json!({"category": "pothole", "attributes": {"size": ["small"]},
+                    "title": "Pothole over a broken water main",
+                    "text": "The water main under the pothole on Elm Street is leaking.",
+                    "public": true}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let code = body["tracking_code"].as_str().unwrap().to_owned();
+        let auth = app.login_ok(Some(slug), &format!("{slug}-admin")).await;
+        let (status, case) = app
+            .call(
+                &auth,
+                reqwest::Method::GET,
+                &format!("/tenants/{slug}/cases/{code}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{case}");
+        let case: serde_json::Value = serde_json::from_str(&case).unwrap();
+        assert_eq!(case["case"]["department"], "pw-water", "{case}");
+        // The dispatcher made in the console signs in.
+        app.login_ok(Some(slug), &format!("{slug}-dispatcher"))
+            .await;
     }
 }
 on_both_backends!(a_new_city_set_up_in_the_consoles);
