@@ -216,7 +216,7 @@ fn check_bundle(bundle: &Bundle) -> Result<(), Error> {
 
 /// Indexes of the departments with every parent before its children; `None`
 /// if the parents form a cycle.
-fn department_order(entries: &[DepartmentEntry]) -> Option<Vec<usize>> {
+pub(crate) fn department_order(entries: &[DepartmentEntry]) -> Option<Vec<usize>> {
     let index: HashMap<&str, usize> = entries
         .iter()
         .enumerate()

@@ -325,6 +325,9 @@ pub async fn create_by(
     let created = create(&tx, tenant.id, draft).await?;
     let created = super::commit(tx, created).await?;
     ctx.app.calendars.forget(tenant.id);
+    let target = format!("department:{}", created.code);
+    ctx.audit(Some(tenant.id), "department_create", &target, "ok")
+        .await;
     Ok(created)
 }
 
@@ -345,9 +348,14 @@ pub async fn update_by(
         ));
     }
     let draft = DepartmentDraft::from_row(&current).patched(patch);
-    let (row, _) = save(&tx, tenant.id, current, &draft).await?;
+    let (row, changed) = save(&tx, tenant.id, current, &draft).await?;
     let updated = super::commit(tx, to_api(row)).await?;
     ctx.app.calendars.forget(tenant.id);
+    if changed {
+        let target = format!("department:{}", updated.code);
+        ctx.audit(Some(tenant.id), "department_update", &target, "ok")
+            .await;
+    }
     Ok(updated)
 }
 
