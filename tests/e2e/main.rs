@@ -12,6 +12,7 @@ mod bundles;
 mod campaigns;
 mod cases;
 mod console;
+mod console_directory;
 mod deadlines;
 mod delivery;
 mod directory;

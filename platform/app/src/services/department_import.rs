@@ -140,6 +140,13 @@ pub async fn import_by(
             .or_internal()?;
         match current {
             Some(row) => {
+                // The file's order places new departments; existing ones
+                // keep theirs, so a file exported and imported back changes
+                // nothing.
+                let draft = DepartmentDraft {
+                    sort_order: row.sort_order,
+                    ..draft
+                };
                 let (_, changed) = departments::save(&tx, tenant.id, row, &draft)
                     .await
                     .map_err(at)?;
