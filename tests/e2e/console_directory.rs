@@ -7,7 +7,7 @@
 
 use crate::on_both_backends;
 use crate::support::{Auth, Backend, TestApp, spawn_app, spawn_app_with};
-use crate::workbench::{page, post};
+use crate::workbench::{page, post, status_and_location};
 use chrono::Datelike;
 
 /// Post a form with one file, as a browser sends it; status and
@@ -50,13 +50,7 @@ async fn upload(
         .send()
         .await
         .unwrap();
-    let status = resp.status().as_u16();
-    let location = resp
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned());
-    let text = resp.text().await.unwrap();
-    (status, location.unwrap_or(text))
+    status_and_location(resp).await
 }
 
 /// The audit log's rows of these actions in any city.

@@ -42,6 +42,11 @@ pub(crate) async fn post(
         .send()
         .await
         .unwrap();
+    status_and_location(resp).await
+}
+
+/// A response's status and `Location` (or body).
+pub(crate) async fn status_and_location(resp: reqwest::Response) -> (u16, String) {
     let status = resp.status().as_u16();
     let location = resp
         .headers()

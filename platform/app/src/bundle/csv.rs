@@ -146,7 +146,7 @@ pub fn columns(
 
 /// A record's value in a column (`None` for an absent column or a short
 /// record), trimmed.
-pub fn cell<'a>(record: &'a Record, column: Option<usize>) -> Option<&'a str> {
+pub fn cell(record: &Record, column: Option<usize>) -> Option<&str> {
     column.and_then(|i| record.fields.get(i)).map(|s| s.trim())
 }
 
@@ -157,7 +157,7 @@ mod tests {
     #[test]
     fn quoted_fields_and_line_numbers() {
         let text = "a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\n\n\"two\nlines\",z\nlast,";
-        let records = read(text).unwrap();
+        let records = read(text).expect("parses");
         let shown: Vec<(usize, Vec<&str>)> = records
             .iter()
             .map(|r| (r.line, r.fields.iter().map(String::as_str).collect()))
@@ -171,7 +171,7 @@ mod tests {
                 (6, vec!["last", ""]),
             ]
         );
-        assert_eq!(read("a,\"b\nc").unwrap_err().field, "line 1");
+        assert_eq!(read("a,\"b\nc").expect_err("an error").field, "line 1");
     }
 
     #[test]
@@ -179,17 +179,17 @@ mod tests {
         let mut out = String::new();
         write_record(&mut out, &["plain", "with, comma", "\"q\"", " pad", "新"]);
         assert_eq!(
-            read(&out).unwrap()[0].fields,
+            read(&out).expect("parses")[0].fields,
             ["plain", "with, comma", "\"q\"", " pad", "新"]
         );
     }
 
     #[test]
     fn a_mark_is_dropped_and_other_encodings_named() {
-        assert_eq!(decode(b"\xEF\xBB\xBFcode").unwrap(), "code");
+        assert_eq!(decode(b"\xEF\xBB\xBFcode").expect("parses"), "code");
         assert!(
             decode(b"a\nb\n\xB4\xF3")
-                .unwrap_err()
+                .expect_err("an error")
                 .starts_with("line 3:")
         );
     }

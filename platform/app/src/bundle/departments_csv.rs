@@ -121,14 +121,14 @@ mod tests {
     #[test]
     fn rows_round_trip_and_problems_name_the_line() {
         let text = "\u{feff}code,name,kind,parent,phone\nroot,City,government,,\nstreet,\"Main St, office\",street,root,+86 1\n";
-        let rows = parse(text.trim_start_matches('\u{feff}')).unwrap();
+        let rows = parse(text.trim_start_matches('\u{feff}')).expect("parses");
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1].0, 3);
         assert_eq!(rows[1].1.parent.as_deref(), Some("root"));
         assert_eq!(rows[1].1.name, "Main St, office");
         let entries: Vec<_> = rows.into_iter().map(|(_, e)| e).collect();
         let again: Vec<_> = parse(&render(&entries))
-            .unwrap()
+            .expect("parses")
             .into_iter()
             .map(|(_, e)| e)
             .collect();

@@ -60,6 +60,27 @@ pub struct DepartmentEntry {
     pub active: bool,
 }
 
+impl DepartmentEntry {
+    /// A department as a bundle lists it: its parent by code (`codes`
+    /// maps the city's department ids to their codes).
+    pub fn of(
+        d: &crate::model::Department,
+        codes: &std::collections::HashMap<uuid::Uuid, String>,
+    ) -> Self {
+        Self {
+            code: d.code.clone(),
+            name: d.name.clone(),
+            kind: d.kind.clone(),
+            parent: d.parent_id.and_then(|p| codes.get(&p).cloned()),
+            phone: d.phone.clone(),
+            email: d.email.clone(),
+            address: d.address.clone(),
+            description: d.description.clone(),
+            active: d.active,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CategoriesFile {

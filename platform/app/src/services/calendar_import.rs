@@ -162,7 +162,7 @@ mod tests {
     #[test]
     fn lines_are_checked_one_by_one() {
         let text = "date,kind,name\n# Spring Festival\n2027-02-06,holiday,春节\n2027-02-14,workday,春节调休\n";
-        let days = parse(text, 2027).unwrap();
+        let days = parse(text, 2027).expect("parses");
         assert_eq!(days.len(), 2);
         assert_eq!((days[1].line, days[1].input.kind.as_str()), (4, "workday"));
         let Err(Error::Invalid(problems)) = parse(

@@ -33,17 +33,7 @@ pub async fn export_by(ctx: &Ctx, tenant: &TenantRecord) -> Result<Vec<Departmen
     let codes: HashMap<Uuid, String> = all.iter().map(|d| (d.id, d.code.clone())).collect();
     Ok(in_tree_order(&all)
         .into_iter()
-        .map(|d| DepartmentEntry {
-            code: d.code.clone(),
-            name: d.name.clone(),
-            kind: d.kind.clone(),
-            parent: d.parent_id.and_then(|p| codes.get(&p).cloned()),
-            phone: d.phone.clone(),
-            email: d.email.clone(),
-            address: d.address.clone(),
-            description: d.description.clone(),
-            active: d.active,
-        })
+        .map(|d| DepartmentEntry::of(d, &codes))
         .collect())
 }
 
@@ -122,18 +112,7 @@ pub async fn import_by(
     for i in order {
         let (line, d) = &rows[i];
         let at = |e: Error| on_line(e, *line);
-        let draft = DepartmentDraft {
-            code: d.code.clone(),
-            name: d.name.clone(),
-            kind: d.kind.clone(),
-            parent_id: d.parent.as_ref().and_then(|p| ids.get(p).copied()),
-            phone: d.phone.clone(),
-            email: d.email.clone(),
-            address: d.address.clone(),
-            description: d.description.clone(),
-            sort_order: i32::try_from(*line).unwrap_or(i32::MAX),
-            active: d.active,
-        };
+        let draft = DepartmentDraft::of_entry(d, &ids, *line);
         // Read again: an earlier row may have changed it (its parent).
         let current = q::by_code::<department::Entity>(&tx, tenant.id.into_uuid(), &d.code)
             .await

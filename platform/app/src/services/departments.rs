@@ -52,6 +52,27 @@ impl From<DepartmentInput> for DepartmentDraft {
 }
 
 impl DepartmentDraft {
+    /// A bundle's or file's department, its parent's id from `ids` (codes
+    /// to ids), placed at `position`.
+    pub fn of_entry(
+        d: &crate::bundle::format::DepartmentEntry,
+        ids: &HashMap<String, Uuid>,
+        position: usize,
+    ) -> Self {
+        Self {
+            code: d.code.clone(),
+            name: d.name.clone(),
+            kind: d.kind.clone(),
+            parent_id: d.parent.as_ref().and_then(|p| ids.get(p).copied()),
+            phone: d.phone.clone(),
+            email: d.email.clone(),
+            address: d.address.clone(),
+            description: d.description.clone(),
+            sort_order: i32::try_from(position).unwrap_or(i32::MAX),
+            active: d.active,
+        }
+    }
+
     fn from_row(row: &department::Model) -> Self {
         Self {
             code: row.code.clone(),
