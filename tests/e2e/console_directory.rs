@@ -326,6 +326,45 @@ async fn admins_build_and_exchange_the_department_tree(backend: Backend) {
     assert_eq!(status, 422, "{html}");
     assert!(html.contains("href=\"#import-file\""), "{html}");
 
+    // `tenant apply` takes the same file as a bundle's departments.csv.
+    let bundle = app.dir.path().join("bundle");
+    let (ok, out) = app
+        .cli(&[
+            "tenant",
+            "export",
+            "springfield",
+            "--out",
+            bundle.to_str().unwrap(),
+        ])
+        .await;
+    assert!(ok, "{out}");
+    let renamed = edited.replace("West operations", "Western operations");
+    std::fs::write(bundle.join("departments.csv"), &renamed).unwrap();
+    let (ok, out) = app
+        .cli(&["tenant", "apply", bundle.to_str().unwrap()])
+        .await;
+    assert!(!ok, "both department files: {out}");
+    assert!(out.contains("keep one"), "{out}");
+    std::fs::remove_file(bundle.join("departments.toml")).unwrap();
+    let (ok, out) = app
+        .cli(&["tenant", "apply", bundle.to_str().unwrap()])
+        .await;
+    assert!(ok, "{out}");
+    let (_, public) = app.get_json("/tenants/springfield/departments").await;
+    assert!(
+        public.to_string().contains("Western operations"),
+        "{public}"
+    );
+    std::fs::write(
+        bundle.join("departments.csv"),
+        "code,name,kind,parent\nx,X,other,nowhere\n",
+    )
+    .unwrap();
+    let (ok, out) = app
+        .cli(&["tenant", "apply", bundle.to_str().unwrap()])
+        .await;
+    assert!(!ok && out.contains("nowhere"), "{out}");
+
     let log = audited(
         &app,
         "'department_create', 'department_update', 'department_import'",
