@@ -816,3 +816,28 @@ async fn directory_pages_are_for_the_citys_administrators(backend: Backend) {
     assert_eq!(upload(&app, &no_token, &uploads[0], &[], csv).await.0, 403);
 }
 on_both_backends!(directory_pages_are_for_the_citys_administrators);
+
+/// The same pages in Chromium, with JavaScript and without: axe-core finds
+/// no serious or critical violation on any of them, problems shown or not.
+async fn directory_pages_in_a_browser(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for javascript in [true, false] {
+        let slug = if javascript { "springfield" } else { "daqing" };
+        let admin = format!("{slug}-dir-admin");
+        app.staff(slug, &admin, &["city-admin"], &[]).await;
+        crate::browser::run_script(
+            "directory.mjs",
+            &serde_json::json!({
+                "base": app.base,
+                "slug": slug,
+                "javascript": javascript,
+                "artifacts": crate::browser::artifacts(backend),
+                "admin": admin,
+                "password": crate::support::PASSWORD,
+                "year": chrono::Utc::now().year() + 1,
+            }),
+        )
+        .await;
+    }
+}
+on_both_backends!(directory_pages_in_a_browser);
