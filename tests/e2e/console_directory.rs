@@ -645,18 +645,20 @@ async fn admins_import_next_years_holidays(backend: Backend) {
     assert!(html.contains("href=\"#import-year\""), "{html}");
 
     // A day set and cleared by hand.
-    let (status, to) = post(
-        &app,
-        &admin,
-        base,
-        &[
-            ("op", "put"),
-            ("date", &format!("{year}-05-01")),
-            ("kind", "holiday"),
-            ("name", "Labour Day"),
-        ],
-    )
-    .await;
+    let put = |date: String, name: &'static str| {
+        let admin = admin.clone();
+        let app = &app;
+        async move {
+            let fields = [
+                ("op", "put"),
+                ("date", date.as_str()),
+                ("kind", "holiday"),
+                ("name", name),
+            ];
+            post(app, &admin, base, &fields).await
+        }
+    };
+    let (status, to) = put(format!("{year}-05-01"), "Labour Day").await;
     assert_eq!(
         (status, to),
         (303, format!("{base}?month={year}-05&done=saved"))
@@ -678,32 +680,10 @@ async fn admins_import_next_years_holidays(backend: Backend) {
     assert!(!html.contains("Labour Day"), "{html}");
 
     // Bad input: the field named.
-    let (status, html) = post(
-        &app,
-        &admin,
-        base,
-        &[
-            ("op", "put"),
-            ("date", "May Day"),
-            ("kind", "holiday"),
-            ("name", "x"),
-        ],
-    )
-    .await;
+    let (status, html) = put("May Day".into(), "x").await;
     assert_eq!(status, 422, "{html}");
     assert!(html.contains("href=\"#day-date\""), "{html}");
-    let (status, html) = post(
-        &app,
-        &admin,
-        base,
-        &[
-            ("op", "put"),
-            ("date", &format!("{year}-05-01")),
-            ("kind", "holiday"),
-            ("name", ""),
-        ],
-    )
-    .await;
+    let (status, html) = put(format!("{year}-05-01"), "").await;
     assert_eq!(status, 422, "{html}");
     assert!(html.contains("href=\"#day-name\""), "{html}");
     let (status, html) = page(&app, &admin, &format!("{base}?month=13-2027")).await;

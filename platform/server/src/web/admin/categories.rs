@@ -421,17 +421,29 @@ pub async fn create(
         Ok(draft) => categories::create_by(&ctx, &console.site.tenant, draft).await,
         Err(e) => Err(e),
     };
+    saved(&state, &ctx, &console, None, &form, result).await
+}
+
+/// To the saved category's page, or the form again with its problems.
+async fn saved(
+    state: &ServerState,
+    ctx: &Ctx,
+    console: &Desk,
+    current: Option<&Category>,
+    form: &CategoryForm,
+    result: Result<Category, Error>,
+) -> Response {
     match result {
         Ok(c) => see_other(format!("{}categories/{}?done=saved", console.home, c.id)),
         Err(e) => {
             let (status, _) = problems(&e, "");
             let page = Page {
-                category: None,
-                form: &form,
+                category: current,
+                form,
                 error: Some(&e),
                 saved: false,
             };
-            form_page(&state, &ctx, &console, page, status).await
+            form_page(state, ctx, console, page, status).await
         }
     }
 }
@@ -457,19 +469,7 @@ pub async fn update(
         Ok(patch) => categories::update_by(&ctx, &console.site.tenant, current.id, patch).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(c) => see_other(format!("{}categories/{}?done=saved", console.home, c.id)),
-        Err(e) => {
-            let (status, _) = problems(&e, "");
-            let page = Page {
-                category: Some(&current),
-                form: &form,
-                error: Some(&e),
-                saved: false,
-            };
-            form_page(&state, &ctx, &console, page, status).await
-        }
-    }
+    saved(&state, &ctx, &console, Some(&current), &form, result).await
 }
 
 /// The citizen form's questions for the category, as citizens see them.
