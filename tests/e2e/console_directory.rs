@@ -322,6 +322,14 @@ async fn admins_build_and_exchange_the_department_tree(backend: Backend) {
     .await;
     assert_eq!(status, 422, "{html}");
     assert!(html.contains("UTF-8"), "{html}");
+    let workbook = b"PK\x03\x04\x14\x00\x06\x00";
+    let (status, html) = upload(&app, &admin, &format!("{base}/import"), &[], workbook).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("CSV UTF-8"), "{html}");
+    let big = vec![b'x'; 1024 * 1024 + 1];
+    let (status, html) = upload(&app, &admin, &format!("{base}/import"), &[], &big).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("larger than 1024 KiB"), "{html}");
     let (status, html) = upload(&app, &admin, &format!("{base}/import"), &[], b"").await;
     assert_eq!(status, 422, "{html}");
     assert!(html.contains("href=\"#import-file\""), "{html}");

@@ -14,6 +14,12 @@ pub struct Record {
 
 /// The text of an uploaded file: UTF-8, a leading byte-order mark dropped.
 pub fn decode(bytes: &[u8]) -> Result<&str, String> {
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        return Err(
+            "this is a spreadsheet workbook (.xlsx or .xls), not a CSV file: save it as \"CSV UTF-8\""
+                .into(),
+        );
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|e| {
         let line = 1 + bytes[..e.valid_up_to()]
@@ -187,6 +193,11 @@ mod tests {
     #[test]
     fn a_mark_is_dropped_and_other_encodings_named() {
         assert_eq!(decode(b"\xEF\xBB\xBFcode").expect("parses"), "code");
+        assert!(
+            decode(b"PK\x03\x04rest")
+                .expect_err("a workbook")
+                .contains("CSV UTF-8")
+        );
         assert!(
             decode(b"a\nb\n\xB4\xF3")
                 .expect_err("an error")
