@@ -146,6 +146,14 @@ async fn admins_build_and_exchange_the_department_tree(backend: Backend) {
             "{code} at depth {depth}: {html}"
         );
     }
+    let row = html.split("data-department=\"ops-east-1\"").nth(1).unwrap();
+    assert!(
+        row.split("</tr>")
+            .next()
+            .unwrap()
+            .contains("<td>East operations</td>"),
+        "its parent: {row}"
+    );
 
     // Bad input: the fields named, what was typed kept.
     let (status, html) = post(

@@ -373,7 +373,8 @@ async fn form_page(
         error,
         saved,
     } = page;
-    let departments = match directory::departments(ctx, &console.site.tenant, false).await {
+    // Inactive ones too: a category may still name one as its default.
+    let departments = match directory::departments(ctx, &console.site.tenant, true).await {
         Ok(d) => d,
         Err(e) => return console.site.error(state, ctx, &e),
     };

@@ -222,9 +222,15 @@ async fn tree(
         Ok(all) => all,
         Err(e) => return console.site.error(state, ctx, &e),
     };
+    let names: std::collections::HashMap<Uuid, &str> =
+        all.iter().map(|d| (d.id, d.name.as_str())).collect();
     let rows: Vec<Value> = tree_with_depth(&all)
         .into_iter()
-        .map(|(depth, d)| indented(depth, d))
+        .map(|(depth, d)| {
+            let mut row = indented(depth, d);
+            row["parent"] = json!(d.parent_id.and_then(|p| names.get(&p)));
+            row
+        })
         .collect();
     let mut context = console.context(ctx, "departments");
     context.extend([
