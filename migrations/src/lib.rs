@@ -33,6 +33,7 @@ mod m20261208_000018_quotas;
 mod m20261208_000019_bulletins;
 mod m20261209_000020_stored_duplicates;
 mod m20261209_000030_published_answers;
+mod m20261210_000040_tenant_logos;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000019_bulletins::Migration),
             Box::new(m20261209_000020_stored_duplicates::Migration),
             Box::new(m20261209_000030_published_answers::Migration),
+            Box::new(m20261210_000040_tenant_logos::Migration),
         ]
     }
 }

@@ -43,6 +43,19 @@ pub fn enable_sql(table: &str) -> String {
     )
 }
 
+/// Enable row-level security on a new tenant table where the database
+/// has it (PostgreSQL); SQLite databases hold one deployment's cities
+/// behind the application's own checks.
+pub async fn enable_on(manager: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
+    if manager.get_database_backend() == sea_orm_migration::sea_orm::DbBackend::Postgres {
+        manager
+            .get_connection()
+            .execute_unprepared(&enable_sql(table))
+            .await?;
+    }
+    Ok(())
+}
+
 /// Whether a row is the transaction's city's (or the transaction is the
 /// platform's, `*`). The setting is read once per statement (the
 /// subqueries become init plans) and compared as a uuid, so each row costs

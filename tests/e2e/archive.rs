@@ -22,7 +22,7 @@ use minsheng_store::entity::{
     campaign_group, campaign_milestone, campaign_project, campaign_project_source,
     campaign_suggestion, case, case_department, case_event, case_idempotency, case_not_duplicate,
     case_stat, category, department, due_work, escalation, outbox, plugin, role, tenant,
-    tenant_host, tenant_quota, user, user_department, user_role, webhook,
+    tenant_host, tenant_logo, tenant_quota, user, user_department, user_role, webhook,
 };
 use reqwest::Method;
 use sea_orm::{
@@ -40,6 +40,7 @@ const TABLES: &[&str] = &[
     "tenants",
     "tenant_hosts",
     "tenant_quotas",
+    "tenant_logos",
     "departments",
     "categories",
     "calendar_days",
@@ -144,6 +145,10 @@ async fn compare(a: &TestApp, b: &TestApp, id: Uuid) -> Vec<(&'static str, usize
         (
             "tenant_quotas",
             same::<tenant_quota::Entity>(ta, tb, tenant_quota::Column::TenantId, id).await,
+        ),
+        (
+            "tenant_logos",
+            same::<tenant_logo::Entity>(ta, tb, tenant_logo::Column::TenantId, id).await,
         ),
         (
             "departments",
@@ -548,6 +553,16 @@ async fn archive_round_trip(backend: Backend) {
         )
         .await;
     assert_eq!(status, 201, "{body}");
+    let (status, body) = a
+        .send_bytes(
+            &Auth::default(),
+            Method::PUT,
+            "/tenants/daqing/logo",
+            "image/png",
+            crate::console_settings::png(),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     let (status, body) = a
         .send_json(
             Method::PUT,

@@ -10,19 +10,39 @@ use minsheng_plugin_host::examples;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-/// A plugin author's path: scaffold a rule, build it, run it on a case,
-/// and replay a candidate over the city's stored cases before enabling it.
-async fn author_workflow(backend: Backend) {
-    let app = spawn_app_with(backend, &[]).await;
+/// Daqing's past for a replay: two heating complaints filed under
+/// "other" (the petition bureau's) and a street light.
+pub(crate) async fn past_cases(app: &crate::support::TestApp) {
     for _ in 0..2 {
-        submit(&app, "daqing", &heating_in_other(HEATING_TEXT)).await;
+        submit(app, "daqing", &heating_in_other(HEATING_TEXT)).await;
     }
     submit(
-        &app,
+        app,
         "daqing",
         &json!({"category": "other", "title": "小区路灯坏了", "text": "小区门口的路灯坏了一个月了，晚上很黑。", "public": true}),
     )
     .await;
+}
+
+/// Every case of [`past_cases`] is still the petition bureau's (a
+/// replay changes nothing).
+pub(crate) async fn still_with_the_bureau(app: &crate::support::TestApp) {
+    let (_, cases) = app.get_json("/tenants/daqing/cases").await;
+    assert!(
+        cases["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["department"] == "xfj"),
+        "{cases}"
+    );
+}
+
+/// A plugin author's path: scaffold a rule, build it, run it on a case,
+/// and replay a candidate over the city's stored cases before enabling it.
+async fn author_workflow(backend: Backend) {
+    let app = spawn_app_with(backend, &[]).await;
+    past_cases(&app).await;
 
     let dir = app.dir.path().join("my-rule");
     let dir_arg = dir.to_str().unwrap();
@@ -107,15 +127,7 @@ async fn author_workflow(backend: Backend) {
     assert!(out.contains("3 case(s): 2 would change, 0 failed"), "{out}");
     assert_eq!(out.matches("department xfj → rlgs").count(), 2, "{out}");
     // Replay changes nothing.
-    let (_, cases) = app.get_json("/tenants/daqing/cases").await;
-    assert!(
-        cases["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|c| c["department"] == "xfj"),
-        "{cases}"
-    );
+    still_with_the_bureau(&app).await;
 }
 on_both_backends!(author_workflow);
 

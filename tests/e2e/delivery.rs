@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 /// A free port on loopback (nothing listens there until the test starts a
 /// server on it).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -23,7 +23,7 @@ fn free_port() -> u16 {
 
 /// A real SMTP server on loopback (Python's aiosmtpd), keeping what it
 /// receives in a maildir.
-fn smtp_server(port: u16, maildir: &std::path::Path) -> tokio::process::Child {
+pub(crate) fn smtp_server(port: u16, maildir: &std::path::Path) -> tokio::process::Child {
     tokio::process::Command::new("python3")
         .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
         .args(["-c", "aiosmtpd.handlers.Mailbox"])
@@ -35,7 +35,7 @@ fn smtp_server(port: u16, maildir: &std::path::Path) -> tokio::process::Child {
 
 /// The messages in a maildir, decoded by Python's email package:
 /// (to, subject, body).
-async fn received(maildir: &std::path::Path) -> Vec<(String, String, String)> {
+pub(crate) async fn received(maildir: &std::path::Path) -> Vec<(String, String, String)> {
     let script = r#"
 import json, mailbox, sys
 out = []

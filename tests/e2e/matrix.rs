@@ -46,6 +46,9 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("delete", "/v1/tenants/{tenant}/hosts/{host_id}") => Operator,
         ("get", "/v1/tenants/{tenant}/quotas") => Permission("tenant:read"),
         ("put", "/v1/tenants/{tenant}/quotas") => Operator,
+        ("put", "/v1/tenants/{tenant}/logo") | ("delete", "/v1/tenants/{tenant}/logo") => {
+            Permission("tenant:write")
+        }
         ("get", "/v1/tenants/{tenant}/departments")
         | ("get", "/v1/tenants/{tenant}/departments/{id}") => Public,
         ("post", "/v1/tenants/{tenant}/departments")
@@ -75,7 +78,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         | ("post", "/v1/tenants/{tenant}/webhooks")
         | ("delete", "/v1/tenants/{tenant}/webhooks/{id}")
         | ("get", "/v1/tenants/{tenant}/webhooks/{id}/deliveries")
-        | ("get", "/v1/tenants/{tenant}/notifications") => Permission("tenant:write"),
+        | ("get", "/v1/tenants/{tenant}/notifications")
+        | ("post", "/v1/tenants/{tenant}/notifications/{id}/resend") => Permission("tenant:write"),
         ("get", "/v1/tenants/{tenant}/audit") => Permission("audit:read"),
         ("get", "/v1/tenants/{tenant}/plugins")
         | ("get", "/v1/tenants/{tenant}/plugins/{id}")
@@ -185,6 +189,8 @@ pub(crate) struct Ids {
     pub(crate) role: String,
     pub(crate) case: String,
     pub(crate) webhook: String,
+    /// One of the city's messages (a webhook call, waiting or given up).
+    pub(crate) notification: String,
     pub(crate) plugin: String,
     /// A campaign in its selecting phase (slugs differ between cities).
     pub(crate) campaign: String,
@@ -245,7 +251,22 @@ async fn ids_of(app: &TestApp, operator: &Auth, tenant: &str, department: &str, 
     // The worker publishes last week's bulletin (第1期) of every city.
     let (ok, out) = app.cli(&["worker", "--once"]).await;
     assert!(ok, "{out}");
+    // The webhook was told of the projects and the bulletin.
+    let (_, messages) = app
+        .call(
+            operator,
+            Method::GET,
+            &format!("/tenants/{tenant}/notifications"),
+            None,
+        )
+        .await;
+    let messages: Value = serde_json::from_str(&messages).unwrap();
+    let notification = messages[0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no message in {tenant}: {messages}"))
+        .to_owned();
     Ids {
+        notification,
         plugin,
         campaign: campaigns.campaign,
         open_campaign: campaigns.open_campaign,
@@ -274,6 +295,7 @@ pub(crate) fn fill(path: &str, ids: &Ids, id_kind: &str) -> String {
         "categories" => &ids.category,
         "users" => &ids.user,
         "webhooks" => &ids.webhook,
+        "notifications" => &ids.notification,
         "plugins" => &ids.plugin,
         _ => &ids.department,
     };
@@ -532,6 +554,9 @@ async fn authorization_matrix(backend: Backend) {
                     let tenant = target.split('/').nth(2).unwrap_or_default().to_owned();
                     let (status, json) = app.upload(&auth, &tenant, plugin_bytes()).await;
                     (status, json.to_string())
+                } else if method == "put" && path.ends_with("/logo") {
+                    let png = crate::console_settings::png();
+                    app.send_bytes(&auth, m, &target, "image/png", png).await
                 } else {
                     app.call(&auth, m, &target, body.as_ref()).await
                 };

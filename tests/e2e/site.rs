@@ -19,7 +19,7 @@ pub(crate) fn field_value(html: &str, field: &str) -> String {
 }
 
 /// The text of the element with `data-testid="{id}"`.
-fn testid(html: &str, id: &str) -> String {
+pub(crate) fn testid(html: &str, id: &str) -> String {
     let marker = format!("data-testid=\"{id}\"");
     let at = html
         .find(&marker)

@@ -292,6 +292,23 @@ pub struct Auth {
     pub bearer: Option<String>,
 }
 
+impl Auth {
+    /// `req` with these credentials: the session cookie and its CSRF
+    /// token, or the API key.
+    pub fn apply(&self, mut req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        if let Some(cookie) = &self.cookie {
+            req = req.header("cookie", cookie);
+        }
+        if let Some(csrf) = &self.csrf {
+            req = req.header("x-csrf-token", csrf);
+        }
+        if let Some(key) = &self.bearer {
+            req = req.header("authorization", format!("Bearer {key}"));
+        }
+        req
+    }
+}
+
 impl TestApp {
     /// Run a `minsheng` command with the new account password in its
     /// environment.
@@ -359,19 +376,30 @@ impl TestApp {
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> (u16, String) {
-        let mut req = self.client.request(method, self.api(path));
-        if let Some(cookie) = &auth.cookie {
-            req = req.header("cookie", cookie);
-        }
-        if let Some(csrf) = &auth.csrf {
-            req = req.header("x-csrf-token", csrf);
-        }
-        if let Some(key) = &auth.bearer {
-            req = req.header("authorization", format!("Bearer {key}"));
-        }
+        let mut req = auth.apply(self.client.request(method, self.api(path)));
         if let Some(body) = body {
             req = req.json(body);
         }
+        let resp = req.send().await.unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
+    /// Send `bytes` of `content_type` with credentials; `path` is under
+    /// `/api/v1`.
+    pub async fn send_bytes(
+        &self,
+        auth: &Auth,
+        method: reqwest::Method,
+        path: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> (u16, String) {
+        let req = auth.apply(
+            self.client
+                .request(method, self.api(path))
+                .header("content-type", content_type)
+                .body(bytes),
+        );
         let resp = req.send().await.unwrap();
         (resp.status().as_u16(), resp.text().await.unwrap())
     }
@@ -383,20 +411,12 @@ impl TestApp {
         tenant: &str,
         bytes: Vec<u8>,
     ) -> (u16, serde_json::Value) {
-        let mut req = self
-            .client
-            .post(self.api(&format!("/tenants/{tenant}/plugins")))
-            .header("content-type", "application/wasm")
-            .body(bytes);
-        if let Some(cookie) = &auth.cookie {
-            req = req.header("cookie", cookie);
-        }
-        if let Some(csrf) = &auth.csrf {
-            req = req.header("x-csrf-token", csrf);
-        }
-        if let Some(key) = &auth.bearer {
-            req = req.header("authorization", format!("Bearer {key}"));
-        }
+        let req = auth.apply(
+            self.client
+                .post(self.api(&format!("/tenants/{tenant}/plugins")))
+                .header("content-type", "application/wasm")
+                .body(bytes),
+        );
         let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
         (status, resp.json().await.unwrap_or(serde_json::Value::Null))

@@ -9,7 +9,7 @@ use crate::support::{Auth, Backend, TestApp, spawn_app};
 use serde_json::json;
 
 /// A browser-like client that does not follow redirects.
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -45,7 +45,7 @@ pub(crate) async fn post(
     status_and_location(resp).await
 }
 
-/// A response's status and `Location` (or body).
+/// A form's answer: its status and `Location` (or body).
 pub(crate) async fn status_and_location(resp: reqwest::Response) -> (u16, String) {
     let status = resp.status().as_u16();
     let location = resp

@@ -30,6 +30,8 @@ pub struct App {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The rule plugin engine and the cities' chains.
     pub rules: Arc<services::plugins::chains::Rules>,
+    /// Replay jobs started from the console (kept in memory).
+    pub replays: Arc<services::plugins::replay::jobs::Jobs>,
 }
 
 impl App {
@@ -50,6 +52,7 @@ impl App {
             intake: services::intake::start(&store),
             metrics: Arc::new(crate::metrics::Metrics::default()),
             rules: Arc::new(services::plugins::chains::Rules::new(&config)),
+            replays: Arc::default(),
             config: Arc::new(config),
             store,
         })

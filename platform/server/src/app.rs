@@ -168,6 +168,7 @@ pub fn build(state: ServerState) -> impl Endpoint {
             "/operator/cities/:slug",
             get(web::operator::city).post(web::operator::city_submit),
         )
+        .at("/t/:slug/logo", get(web::site::logo))
         .at("/t/:slug/lang", get(web::site::switch_language))
         .at("/t/:slug/robots.txt", get(web::site::robots))
         .at("/t/:slug/sitemap.xml", get(web::site::sitemap))

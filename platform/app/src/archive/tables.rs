@@ -11,7 +11,7 @@ use minsheng_store::entity::{
     campaign_group, campaign_milestone, campaign_project, campaign_project_source,
     campaign_suggestion, case, case_department, case_event, case_idempotency, case_not_duplicate,
     case_stat, category, department, due_work, escalation, outbox, plugin, role, tenant,
-    tenant_host, tenant_quota, user, user_department, user_role, webhook,
+    tenant_host, tenant_logo, tenant_quota, user, user_department, user_role, webhook,
 };
 use sea_orm::sea_query::Condition;
 use sea_orm::{
@@ -77,6 +77,7 @@ pub fn all() -> Vec<Box<dyn Table>> {
             vec![tenant_host::Column::Id, tenant_host::Column::Host],
         ),
         of::<tenant_quota::Entity>(tenant_quota::Column::TenantId, vec![]),
+        of::<tenant_logo::Entity>(tenant_logo::Column::TenantId, vec![]),
         Box::new(
             Of::<department::Entity>::new(
                 department::Column::TenantId,

@@ -109,6 +109,9 @@ pub struct TenantPatch {
     /// Replaces all the publication settings; keys left out take their
     /// defaults.
     pub publication: Option<Publication>,
+    /// Replaces all the city's own mail texts (`reminder_subject` …, see
+    /// the admin guide); `{}` goes back to the platform's texts.
+    pub mail: Option<std::collections::BTreeMap<String, String>>,
     /// `false` suspends the city: its site stops answering; nothing is deleted.
     pub active: Option<bool>,
 }

@@ -18,6 +18,7 @@ pub mod departments;
 pub mod directory;
 pub mod escalation;
 pub mod intake;
+pub mod logos;
 pub mod notify;
 pub mod plugins;
 pub mod quotas;

@@ -392,12 +392,30 @@ pub(crate) async fn update(
             .clone()
             .unwrap_or_else(|| current.publication()),
     );
+    let mail = match &patch.mail {
+        Some(mail) => match check_mail_templates(mail) {
+            Ok(mail) => Some(mail),
+            Err(Error::Invalid(problems)) => {
+                problems
+                    .into_iter()
+                    .for_each(|f| p.push(f.field, f.message));
+                None
+            }
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
     p.finish()?;
     let Some(fields) = fields else {
         return Err(Error::internal("checked tenant fields missing"));
     };
     let mut row: tenant::ActiveModel = current.row.clone().into();
     apply_fields(&mut row, fields);
+    if let Some(mail) = mail
+        && mail != current.row.mail_templates
+    {
+        row.mail_templates = Set(mail);
+    }
     if let Some(active) = patch.active {
         row.active = Set(active);
     }
@@ -582,6 +600,7 @@ fn patch_fields(patch: &TenantPatch) -> Vec<&'static str> {
         ("weekend", patch.weekend.is_some()),
         ("branding", patch.branding.is_some()),
         ("publication", patch.publication.is_some()),
+        ("mail", patch.mail.is_some()),
         ("active", patch.active.is_some()),
     ]
     .into_iter()

@@ -209,6 +209,61 @@ pub async fn notifications(
     Ok(rows.into_iter().map(notification).collect())
 }
 
+/// Send a given-up message (email or webhook call) again: the workers
+/// take it up at once, with all its attempts ahead of it. Only a `failed`
+/// message can be resent; a webhook call needs its endpoint still there.
+pub async fn resend(ctx: &Ctx, tenant: &TenantRecord, id: Uuid) -> Result<Notification, Error> {
+    ctx.authorize(tenant, "tenant:write").await?;
+    let tx = ctx.tx(tenant.id).await?;
+    let row = q::outbox_by_id(&tx, tenant.id.into_uuid(), id)
+        .await
+        .or_internal()?
+        .ok_or_else(|| Error::not_found(format!("notification {id}")))?;
+    if row.state != q::FAILED {
+        return Err(Error::conflict(
+            "state",
+            format!(
+                "only a failed message can be resent; this one is {}",
+                row.state
+            ),
+        ));
+    }
+    if row.channel == "webhook" {
+        let active = match Uuid::parse_str(&row.recipient) {
+            Ok(hook) => q::webhook_by_id(&tx, hook)
+                .await
+                .or_internal()?
+                .is_some_and(|w| w.active && w.tenant_id == tenant.id.into_uuid()),
+            Err(_) => false,
+        };
+        if !active {
+            return Err(Error::conflict(
+                "webhook",
+                "the webhook was removed: add the endpoint again instead",
+            ));
+        }
+    }
+    if !q::requeue_outbox(&tx, tenant.id.into_uuid(), id, ctx.now())
+        .await
+        .or_internal()?
+    {
+        return Err(Error::conflict("state", "the message is no longer failed"));
+    }
+    let saved = q::outbox_by_id(&tx, tenant.id.into_uuid(), id)
+        .await
+        .or_internal()?
+        .ok_or_else(|| Error::not_found(format!("notification {id}")))?;
+    tx.commit().await.or_internal()?;
+    ctx.audit(
+        Some(tenant.id),
+        "notification_resend",
+        &format!("notification:{id} {}:{}", row.channel, row.event),
+        "ok",
+    )
+    .await;
+    Ok(notification(saved))
+}
+
 /// Queue `event` about a case for every endpoint of the city that wants
 /// it, in the caller's transaction.
 pub(crate) async fn enqueue(

@@ -4,14 +4,28 @@ use super::ApiTags;
 use super::error::ApiResult;
 use minsheng_app::access::Ctx;
 use minsheng_app::model::{Host, HostInput, QuotaLimits, Quotas, Tenant, TenantInput, TenantPatch};
-use minsheng_app::services::{quotas, tenants};
+use minsheng_app::services::{logos, quotas, tenants};
 use poem::web::Data;
 use poem_openapi::param::Path;
-use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, OpenApi};
+use poem_openapi::payload::{Binary, Json};
+use poem_openapi::{ApiRequest, ApiResponse, OpenApi};
 use uuid::Uuid;
 
 pub struct TenantsApi;
+
+/// A logo image: PNG, JPEG or WebP, at most 256 KiB and 2,000 pixels a
+/// side. The type is read from the image itself.
+#[derive(ApiRequest)]
+pub enum LogoImage {
+    #[oai(content_type = "image/png")]
+    Png(Binary<Vec<u8>>),
+    #[oai(content_type = "image/jpeg")]
+    Jpeg(Binary<Vec<u8>>),
+    #[oai(content_type = "image/webp")]
+    Webp(Binary<Vec<u8>>),
+    #[oai(content_type = "application/octet-stream")]
+    Bytes(Binary<Vec<u8>>),
+}
 
 #[derive(ApiResponse)]
 pub enum TenantCreated {
@@ -99,6 +113,30 @@ impl TenantsApi {
         Ok(HostCreated::Created(Json(
             tenants::add_host_by(&ctx, &tenant, &body.0).await?,
         )))
+    }
+
+    /// Upload the city's logo; the site shows it at once, from
+    /// `branding.logo_url` (`/t/{slug}/logo?v=…`, which changes with the
+    /// image). An image that is not a small PNG, JPEG or WebP is refused
+    /// with the reason.
+    #[oai(path = "/:tenant/logo", method = "put")]
+    async fn put_logo(
+        &self,
+        ctx: Data<&Ctx>,
+        tenant: Path<String>,
+        body: LogoImage,
+    ) -> ApiResult<Json<Tenant>> {
+        let (LogoImage::Png(bytes)
+        | LogoImage::Jpeg(bytes)
+        | LogoImage::Webp(bytes)
+        | LogoImage::Bytes(bytes)) = body;
+        Ok(Json(logos::upload_by(&ctx, &tenant, &bytes.0).await?))
+    }
+
+    /// Take the city's logo off its site.
+    #[oai(path = "/:tenant/logo", method = "delete")]
+    async fn delete_logo(&self, ctx: Data<&Ctx>, tenant: Path<String>) -> ApiResult<Json<Tenant>> {
+        Ok(Json(logos::remove_by(&ctx, &tenant).await?))
     }
 
     /// Stop serving a city at a host name.

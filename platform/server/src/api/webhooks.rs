@@ -77,4 +77,19 @@ impl WebhooksApi {
             webhooks::notifications(&ctx, &t, state.0.as_deref()).await?,
         ))
     }
+
+    /// Send a failed message (email or webhook call) again: it goes back
+    /// to the outbox with all its attempts ahead of it, and the change is
+    /// in the audit log. 409 if the message is not `failed`, or if its
+    /// webhook was removed.
+    #[oai(path = "/:tenant/notifications/:id/resend", method = "post")]
+    async fn resend(
+        &self,
+        ctx: Data<&Ctx>,
+        tenant: Path<String>,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<Notification>> {
+        let t = ctx.tenant(&tenant).await?;
+        Ok(Json(webhooks::resend(&ctx, &t, id.0).await?))
+    }
 }

@@ -19,3 +19,4 @@ pub mod site;
 pub mod staff;
 pub mod templates;
 pub mod track;
+pub mod upload;

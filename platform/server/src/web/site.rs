@@ -285,6 +285,52 @@ pub fn asset(Path(name): Path<String>) -> Response {
         .body(body)
 }
 
+/// `GET {base}logo`: the city's uploaded logo. Under the versioned URL
+/// the settings give it (`?v=` the start of its hash) any cache may keep
+/// it for a year; otherwise for five minutes.
+#[handler]
+pub async fn logo(
+    state: Data<&ServerState>,
+    ctx: Data<&Ctx>,
+    req: &Request,
+    Path(slug): Path<String>,
+) -> Response {
+    let site = site!(&state, &ctx, req, &slug);
+    let logo = match minsheng_app::services::logos::get(&ctx, &site.tenant).await {
+        Ok(Some(logo)) => logo,
+        Ok(None) => return site.not_found(&state, &ctx),
+        Err(e) => return site.error(&state, &ctx, &e),
+    };
+    let etag = format!("\"{}\"", logo.hash);
+    let versioned = req
+        .uri()
+        .query()
+        .and_then(|q| q.strip_prefix("v="))
+        .is_some_and(|v| v.len() >= 8 && logo.hash.starts_with(v));
+    let cache = if versioned {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=300"
+    };
+    if req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
+    {
+        return Response::builder()
+            .status(StatusCode::NOT_MODIFIED)
+            .header(header::ETAG, etag)
+            .header(header::CACHE_CONTROL, cache)
+            .finish();
+    }
+    Response::builder()
+        .header(header::CONTENT_TYPE, logo.content_type)
+        .header(header::CACHE_CONTROL, cache)
+        .header(header::ETAG, etag)
+        .header("X-Content-Type-Options", "nosniff")
+        .body(logo.image)
+}
+
 // ---- robots.txt and the sitemap ----------------------------------------------
 
 /// The absolute origin of this request (`https://host`), for the

@@ -37,6 +37,7 @@ pub mod role;
 pub mod session;
 pub mod tenant;
 pub mod tenant_host;
+pub mod tenant_logo;
 pub mod tenant_quota;
 pub mod user;
 pub mod user_department;

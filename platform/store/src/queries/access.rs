@@ -328,6 +328,17 @@ pub async fn throttle(
         .await
 }
 
+/// The throttle rows whose key starts with `prefix` (a city's accounts).
+pub async fn throttles_starting(
+    db: &impl ConnectionTrait,
+    prefix: &str,
+) -> Result<Vec<login_throttle::Model>, DbErr> {
+    login_throttle::Entity::find()
+        .filter(login_throttle::Column::Key.starts_with(prefix))
+        .all(db)
+        .await
+}
+
 pub async fn save_throttle(
     db: &impl ConnectionTrait,
     row: login_throttle::Model,
@@ -370,6 +381,55 @@ pub async fn audit_events(
         .filter(audit_event::Column::TenantId.eq(tenant_id))
         .order_by_desc(audit_event::Column::At)
         .order_by_desc(audit_event::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// What to look for in a city's audit log; empty fields match everything.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    /// Part of who acted (`staff:alice`, `apikey:…`).
+    pub actor: Option<String>,
+    /// The action, exactly (`user_created`, `role_change` …).
+    pub action: Option<String>,
+    /// Part of what was acted on.
+    pub target: Option<String>,
+    /// From this time on.
+    pub from: Option<DateTime<Utc>>,
+    /// Before this time.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// A page of a city's audit events matching `filter`, newest first.
+pub async fn audit_events_matching(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    filter: &AuditFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<audit_event::Model>, DbErr> {
+    use audit_event::Column as C;
+    let mut query = audit_event::Entity::find().filter(C::TenantId.eq(tenant_id));
+    if let Some(actor) = &filter.actor {
+        query = query.filter(C::Actor.contains(actor));
+    }
+    if let Some(action) = &filter.action {
+        query = query.filter(C::Action.eq(action.as_str()));
+    }
+    if let Some(target) = &filter.target {
+        query = query.filter(C::Target.contains(target));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(C::At.gte(from));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(C::At.lt(until));
+    }
+    query
+        .order_by_desc(C::At)
+        .order_by_desc(C::Id)
+        .offset(offset)
         .limit(limit)
         .all(db)
         .await

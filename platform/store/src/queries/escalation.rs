@@ -430,6 +430,42 @@ pub async fn outbox_of(
         .await
 }
 
+/// One of a city's messages.
+pub async fn outbox_by_id(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    id: Uuid,
+) -> Result<Option<outbox::Model>, DbErr> {
+    outbox::Entity::find()
+        .filter(outbox::Column::TenantId.eq(tenant_id))
+        .filter(outbox::Column::Id.eq(id))
+        .one(db)
+        .await
+}
+
+/// Queue a given-up message again: pending, due at `now`, with all its
+/// attempts ahead of it. Whether it was a failed message of the city.
+pub async fn requeue_outbox(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    use outbox::Column as C;
+    outbox::Entity::update_many()
+        .col_expr(C::State, Expr::value(PENDING))
+        .col_expr(C::Attempts, Expr::value(0))
+        .col_expr(C::NextAttemptAt, Expr::value(now))
+        .col_expr(C::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(C::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(C::TenantId.eq(tenant_id))
+        .filter(C::Id.eq(id))
+        .filter(C::State.eq(FAILED))
+        .exec(db)
+        .await
+        .map(|r| r.rows_affected == 1)
+}
+
 // ---- webhooks -------------------------------------------------------------
 
 pub async fn insert_webhook(

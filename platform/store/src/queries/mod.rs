@@ -10,6 +10,7 @@ pub mod cases;
 pub mod directory;
 pub mod duplicates;
 pub mod escalation;
+pub mod logos;
 pub mod plugins;
 pub mod quotas;
 pub mod search;

@@ -13,7 +13,7 @@ mod roles;
 mod signin;
 mod users;
 
-pub use audit::audit_log;
+pub use audit::{AuditFilter, audit_log, audit_search};
 pub use create::{create_citizen, create_operator, register_citizen};
 pub use keys::{create_api_key, list_api_keys, revoke_api_key};
 pub use roles::{
@@ -21,4 +21,4 @@ pub use roles::{
     update_role,
 };
 pub use signin::{NewSession, login, logout, logout_everywhere, me};
-pub use users::{create_user, get_user, list_users, update_user};
+pub use users::{create_user, get_user, list_users, sign_in_locks, unlock_user, update_user};

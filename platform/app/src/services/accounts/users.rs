@@ -3,7 +3,7 @@
 
 use super::create::{NewAccount, check_username, insert_account};
 use super::roles::policy_changed;
-use crate::access::{Ctx, password};
+use crate::access::{Ctx, password, throttle};
 use crate::model::{User, UserInput, UserPatch};
 use crate::services::DbResultExt;
 use crate::services::tenants::TenantRecord;
@@ -299,4 +299,55 @@ pub async fn update_user(
             .await;
     }
     Ok(saved)
+}
+
+/// The city's staff whose sign-in is locked after failed attempts, with
+/// when the lock ends (a lock that has run out is not listed).
+pub async fn sign_in_locks(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    users: &[User],
+) -> Result<HashMap<Uuid, chrono::DateTime<Utc>>, Error> {
+    ctx.authorize(tenant, "user:read").await?;
+    let now = Utc::now();
+    // One read of the city's account keys (`account:{slug}:{name}`).
+    let prefix = throttle::account_key(Some(&tenant.slug), "");
+    let locked: HashMap<String, chrono::DateTime<Utc>> =
+        q::throttles_starting(ctx.app.store.db(), &prefix)
+            .await
+            .or_internal()?
+            .into_iter()
+            .filter_map(|row| Some((row.key, row.locked_until.filter(|until| *until > now)?)))
+            .collect();
+    let mut locks = HashMap::new();
+    for u in users {
+        let key = throttle::account_key(Some(&tenant.slug), &u.username);
+        if let Some(until) = locked.get(&key) {
+            locks.insert(u.id, *until);
+        }
+    }
+    Ok(locks)
+}
+
+/// Let a staff member sign in again at once after failed sign-ins: their
+/// account's count of failures is forgotten.
+pub async fn unlock_user(ctx: &Ctx, tenant: &TenantRecord, id: Uuid) -> Result<(), Error> {
+    ctx.authorize(tenant, "user:write").await?;
+    let user = {
+        let tx = ctx.read_tx(tenant.id).await?;
+        q::user_by_id(&tx, Some(tenant.id.into_uuid()), id)
+            .await
+            .or_internal()?
+            .ok_or_else(|| Error::not_found(format!("user {id}")))?
+    };
+    let key = throttle::account_key(Some(&tenant.slug), &user.username);
+    throttle::clear(ctx.app.store.db(), &key).await?;
+    ctx.audit(
+        Some(tenant.id),
+        "user_unlocked",
+        &format!("user:{}", user.username),
+        "ok",
+    )
+    .await;
+    Ok(())
 }

@@ -270,6 +270,18 @@ pub async fn update(
         }
     }
     q::update(&tx, t, id, row).await.or_internal()?;
+    updated(ctx, tenant, tx, id).await
+}
+
+/// The changed plugin, once its change is committed, the city's chains
+/// forgotten and the change audited.
+async fn updated(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    tx: minsheng_store::DatabaseTransaction,
+    id: Uuid,
+) -> Result<PluginView, Error> {
+    let t = tenant.id.into_uuid();
     let row = q::summary(&tx, t, id)
         .await
         .or_internal()?
@@ -284,6 +296,47 @@ pub async fn update(
     )
     .await;
     Ok(view(row))
+}
+
+/// Move a plugin one place up (`up`) or down in its hook's chain order
+/// (among every uploaded version of that hook); the hook's positions are
+/// numbered again 10, 20, 30 … At the top or bottom it stays.
+pub async fn reorder(
+    ctx: &Ctx,
+    tenant: &TenantRecord,
+    id: Uuid,
+    up: bool,
+) -> Result<PluginView, Error> {
+    ctx.authorize(tenant, "plugin:write").await?;
+    let t = tenant.id.into_uuid();
+    let now = ctx.now();
+    let tx = ctx.tx(tenant.id).await?;
+    let all = q::list(&tx, t).await.or_internal()?;
+    let hook = all
+        .iter()
+        .find(|p| p.id == id)
+        .map(|p| p.hook.clone())
+        .ok_or_else(|| Error::not_found("plugin"))?;
+    let mut order: Vec<&Summary> = all.iter().filter(|p| p.hook == hook).collect();
+    let at = order.iter().position(|p| p.id == id).unwrap_or(0);
+    let to = if up {
+        at.saturating_sub(1)
+    } else {
+        (at + 1).min(order.len() - 1)
+    };
+    order.swap(at, to);
+    for (i, p) in order.iter().enumerate() {
+        let position = i32::try_from(i + 1).unwrap_or(i32::MAX / 10) * 10;
+        if p.position != position {
+            let row = plugin::ActiveModel {
+                position: Set(position),
+                updated_at: Set(now),
+                ..Default::default()
+            };
+            q::update(&tx, t, p.id, row).await.or_internal()?;
+        }
+    }
+    updated(ctx, tenant, tx, id).await
 }
 
 pub async fn remove(ctx: &Ctx, tenant: &TenantRecord, id: Uuid) -> Result<(), Error> {
