@@ -79,7 +79,7 @@ fn browser_dir() -> std::path::PathBuf {
 }
 
 /// Where screenshots go: `tests/artifacts/browser/<backend>/`.
-fn artifacts(backend: Backend) -> std::path::PathBuf {
+pub(crate) fn artifacts(backend: Backend) -> std::path::PathBuf {
     crate::support::repo_root()
         .join("tests/artifacts/browser")
         .join(format!("{backend:?}").to_lowercase())
@@ -95,7 +95,7 @@ async fn city_admin(app: &crate::support::TestApp, slug: &str) -> serde_json::Va
 
 /// Run `tests/browser/{script}` with `plan`; it fails on the first thing
 /// that is wrong and says what. Its output.
-async fn run_script(script: &str, plan: &serde_json::Value) -> String {
+pub(crate) async fn run_script(script: &str, plan: &serde_json::Value) -> String {
     let output = Command::new("node")
         .arg(script)
         .current_dir(browser_dir())

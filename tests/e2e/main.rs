@@ -12,6 +12,7 @@ mod bundles;
 mod campaigns;
 mod cases;
 mod console;
+mod console_directory;
 mod console_people;
 mod console_rules;
 mod console_settings;

@@ -216,7 +216,7 @@ fn check_bundle(bundle: &Bundle) -> Result<(), Error> {
 
 /// Indexes of the departments with every parent before its children; `None`
 /// if the parents form a cycle.
-fn department_order(entries: &[DepartmentEntry]) -> Option<Vec<usize>> {
+pub(crate) fn department_order(entries: &[DepartmentEntry]) -> Option<Vec<usize>> {
     let index: HashMap<&str, usize> = entries
         .iter()
         .enumerate()
@@ -377,18 +377,7 @@ async fn apply_departments(
     for i in order {
         let d = &entries[i];
         let prefix = format!("departments.toml: department[{i}]");
-        let draft = DepartmentDraft {
-            code: d.code.clone(),
-            name: d.name.clone(),
-            kind: d.kind.clone(),
-            parent_id: d.parent.as_ref().and_then(|p| ids.get(p).copied()),
-            phone: d.phone.clone(),
-            email: d.email.clone(),
-            address: d.address.clone(),
-            description: d.description.clone(),
-            sort_order: i32::try_from(i).unwrap_or(i32::MAX),
-            active: d.active,
-        };
+        let draft = DepartmentDraft::of_entry(d, &ids, i);
         let existing =
             queries::directory::by_code::<department::Entity>(tx, tenant.into_uuid(), &d.code)
                 .await

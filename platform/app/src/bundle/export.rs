@@ -23,17 +23,7 @@ pub async fn export(store: &Store, slug: &str) -> Result<Bundle, Error> {
     let weekend = Some(tenant.weekend.clone()).filter(|w| *w != ["sat", "sun"]);
     let department = depts
         .iter()
-        .map(|d| DepartmentEntry {
-            code: d.code.clone(),
-            name: d.name.clone(),
-            kind: d.kind.clone(),
-            parent: d.parent_id.and_then(|p| codes.get(&p).cloned()),
-            phone: d.phone.clone(),
-            email: d.email.clone(),
-            address: d.address.clone(),
-            description: d.description.clone(),
-            active: d.active,
-        })
+        .map(|d| DepartmentEntry::of(d, &codes))
         .collect();
     let category = categories::list(db, record.id, true)
         .await?

@@ -60,6 +60,27 @@ pub struct DepartmentEntry {
     pub active: bool,
 }
 
+impl DepartmentEntry {
+    /// A department as a bundle lists it: its parent by code (`codes`
+    /// maps the city's department ids to their codes).
+    pub fn of(
+        d: &crate::model::Department,
+        codes: &std::collections::HashMap<uuid::Uuid, String>,
+    ) -> Self {
+        Self {
+            code: d.code.clone(),
+            name: d.name.clone(),
+            kind: d.kind.clone(),
+            parent: d.parent_id.and_then(|p| codes.get(&p).cloned()),
+            phone: d.phone.clone(),
+            email: d.email.clone(),
+            address: d.address.clone(),
+            description: d.description.clone(),
+            active: d.active,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CategoriesFile {
@@ -151,7 +172,7 @@ impl Bundle {
         Ok(Self {
             tenant: read_file(dir, TENANT_FILE)?
                 .ok_or_else(|| anyhow::anyhow!("{} has no {TENANT_FILE}", dir.display()))?,
-            departments: read_file(dir, DEPARTMENTS_FILE)?.unwrap_or_default(),
+            departments: read_departments(dir)?,
             categories: read_file(dir, CATEGORIES_FILE)?.unwrap_or_default(),
             calendar: read_file(dir, CALENDAR_FILE)?.unwrap_or_default(),
         })
@@ -201,6 +222,33 @@ impl Bundle {
         write_file(dir, CALENDAR_FILE, &self.calendar)?;
         Ok(())
     }
+}
+
+/// `departments.toml`, or the same tree as `departments.csv` (the
+/// console's export); not both.
+fn read_departments(dir: &Path) -> anyhow::Result<DepartmentsFile> {
+    use super::departments_csv::{self, DEPARTMENTS_CSV};
+    let path = dir.join(DEPARTMENTS_CSV);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(read_file(dir, DEPARTMENTS_FILE)?.unwrap_or_default());
+        }
+        Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
+    };
+    if dir.join(DEPARTMENTS_FILE).exists() {
+        anyhow::bail!(
+            "{} has both {DEPARTMENTS_FILE} and {DEPARTMENTS_CSV}: keep one",
+            dir.display()
+        );
+    }
+    let text =
+        super::csv::decode(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let rows =
+        departments_csv::parse(text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(DepartmentsFile {
+        department: rows.into_iter().map(|(_, d)| d).collect(),
+    })
 }
 
 fn read_file<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> anyhow::Result<Option<T>> {

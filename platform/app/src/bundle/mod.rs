@@ -2,5 +2,7 @@
 //! database idempotently and exported back.
 
 pub mod apply;
+pub mod csv;
+pub mod departments_csv;
 pub mod export;
 pub mod format;

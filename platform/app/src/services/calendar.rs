@@ -161,9 +161,14 @@ pub async fn put_day_by(
 ) -> Result<CalendarDay, Error> {
     ctx.authorize(tenant, "calendar:write").await?;
     let tx = ctx.tx(tenant.id).await?;
-    let (day, _) = put_day(&tx, tenant, date, input).await?;
+    let (day, changed) = put_day(&tx, tenant, date, input).await?;
     let day = super::commit(tx, day).await?;
     ctx.app.calendars.forget(tenant.id);
+    if changed {
+        let target = format!("calendar:{date} {}", day.kind);
+        ctx.audit(Some(tenant.id), "calendar_day_put", &target, "ok")
+            .await;
+    }
     Ok(day)
 }
 
@@ -177,6 +182,9 @@ pub async fn delete_day_by(
     delete_day(&tx, tenant, date).await?;
     super::commit(tx, ()).await?;
     ctx.app.calendars.forget(tenant.id);
+    let target = format!("calendar:{date}");
+    ctx.audit(Some(tenant.id), "calendar_day_delete", &target, "ok")
+        .await;
     Ok(())
 }
 

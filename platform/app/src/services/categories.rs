@@ -403,6 +403,9 @@ pub async fn create_by(
     let created = create(&tx, tenant.id, draft).await?;
     let created = super::commit(tx, created).await?;
     ctx.app.calendars.forget(tenant.id);
+    let target = format!("category:{}", created.code);
+    ctx.audit(Some(tenant.id), "category_create", &target, "ok")
+        .await;
     Ok(created)
 }
 
@@ -417,5 +420,8 @@ pub async fn update_by(
     let updated = update(&tx, tenant.id, id, patch).await?;
     let updated = super::commit(tx, updated).await?;
     ctx.app.calendars.forget(tenant.id);
+    let target = format!("category:{}", updated.code);
+    ctx.audit(Some(tenant.id), "category_update", &target, "ok")
+        .await;
     Ok(updated)
 }

@@ -52,6 +52,27 @@ impl From<DepartmentInput> for DepartmentDraft {
 }
 
 impl DepartmentDraft {
+    /// A bundle's or file's department, its parent's id from `ids` (codes
+    /// to ids), placed at `position`.
+    pub fn of_entry(
+        d: &crate::bundle::format::DepartmentEntry,
+        ids: &HashMap<String, Uuid>,
+        position: usize,
+    ) -> Self {
+        Self {
+            code: d.code.clone(),
+            name: d.name.clone(),
+            kind: d.kind.clone(),
+            parent_id: d.parent.as_ref().and_then(|p| ids.get(p).copied()),
+            phone: d.phone.clone(),
+            email: d.email.clone(),
+            address: d.address.clone(),
+            description: d.description.clone(),
+            sort_order: i32::try_from(position).unwrap_or(i32::MAX),
+            active: d.active,
+        }
+    }
+
     fn from_row(row: &department::Model) -> Self {
         Self {
             code: row.code.clone(),
@@ -325,6 +346,9 @@ pub async fn create_by(
     let created = create(&tx, tenant.id, draft).await?;
     let created = super::commit(tx, created).await?;
     ctx.app.calendars.forget(tenant.id);
+    let target = format!("department:{}", created.code);
+    ctx.audit(Some(tenant.id), "department_create", &target, "ok")
+        .await;
     Ok(created)
 }
 
@@ -345,9 +369,14 @@ pub async fn update_by(
         ));
     }
     let draft = DepartmentDraft::from_row(&current).patched(patch);
-    let (row, _) = save(&tx, tenant.id, current, &draft).await?;
+    let (row, changed) = save(&tx, tenant.id, current, &draft).await?;
     let updated = super::commit(tx, to_api(row)).await?;
     ctx.app.calendars.forget(tenant.id);
+    if changed {
+        let target = format!("department:{}", updated.code);
+        ctx.audit(Some(tenant.id), "department_update", &target, "ok")
+            .await;
+    }
     Ok(updated)
 }
 
