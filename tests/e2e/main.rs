@@ -13,6 +13,7 @@ mod campaigns;
 mod cases;
 mod console;
 mod console_directory;
+mod console_matrix;
 mod console_people;
 mod console_rules;
 mod console_settings;
