@@ -26,6 +26,8 @@ const PAGES: &[&str] = &[
     "rules",
     "webhooks",
     "quotas",
+    "bundle",
+    "bundle/tenant.toml",
 ];
 
 /// Pages with forms, posted with the session's own CSRF token and an

@@ -253,6 +253,53 @@ async fn administrators_set_up_their_city(backend: Backend) {
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("<code>mail.reminder_body</code>"), "{body}");
 
+    // The city's bundle, as the console gives it, applies back unchanged
+    // and carries the mail texts set here.
+    let (status, body) = page(&app, &admin, "/t/daqing/admin/bundle").await;
+    assert_eq!(status, 200, "{body}");
+    let folder = tempfile::tempdir().unwrap();
+    for name in [
+        "tenant.toml",
+        "departments.toml",
+        "categories.toml",
+        "calendar.toml",
+    ] {
+        assert!(body.contains(&format!("data-file=\"{name}\"")), "{name}");
+        let resp = reqwest::Client::new()
+            .get(app.url(&format!("/t/daqing/admin/bundle/{name}")))
+            .header("cookie", admin.cookie.clone().unwrap_or_default())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{name}");
+        assert!(
+            resp.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains(name)
+        );
+        std::fs::write(folder.path().join(name), resp.text().await.unwrap()).unwrap();
+    }
+    let tenant_toml = std::fs::read_to_string(folder.path().join("tenant.toml")).unwrap();
+    assert!(tenant_toml.contains("{code} 即将到期"), "{tenant_toml}");
+    let (ok, out) = app
+        .cli(&[
+            "tenant",
+            "apply",
+            "--dry-run",
+            folder.path().to_str().unwrap(),
+        ])
+        .await;
+    assert!(ok, "{out}");
+    for line in out.lines().filter(|l| l.contains(" created, ")) {
+        assert!(
+            line.contains(" 0 created, 0 updated"),
+            "the console's bundle applies back unchanged: {out}"
+        );
+    }
+    let (status, _) = page(&app, &admin, "/t/daqing/admin/bundle/secrets.toml").await;
+    assert_eq!(status, 404);
+
     // Removing the logo takes it off the site.
     let (status, _) = post(
         &app,

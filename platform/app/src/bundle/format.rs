@@ -216,11 +216,28 @@ impl Bundle {
     pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-        write_file(dir, TENANT_FILE, &self.tenant)?;
-        write_file(dir, DEPARTMENTS_FILE, &self.departments)?;
-        write_file(dir, CATEGORIES_FILE, &self.categories)?;
-        write_file(dir, CALENDAR_FILE, &self.calendar)?;
+        for (name, text) in self.files()? {
+            let path = dir.join(name);
+            std::fs::write(&path, text)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        }
         Ok(())
+    }
+
+    /// The bundle's four files, by name, as `write` writes them.
+    pub fn files(&self) -> anyhow::Result<Vec<(&'static str, String)>> {
+        Ok(vec![
+            (TENANT_FILE, file_text(TENANT_FILE, &self.tenant)?),
+            (
+                DEPARTMENTS_FILE,
+                file_text(DEPARTMENTS_FILE, &self.departments)?,
+            ),
+            (
+                CATEGORIES_FILE,
+                file_text(CATEGORIES_FILE, &self.categories)?,
+            ),
+            (CALENDAR_FILE, file_text(CALENDAR_FILE, &self.calendar)?),
+        ])
     }
 }
 
@@ -292,11 +309,10 @@ fn parse_text<T: serde::de::DeserializeOwned>(
         .map_err(|e| minsheng_domain::error::FieldError::new(name, e.to_string()))
 }
 
-fn write_file<T: Serialize>(dir: &Path, name: &str, value: &T) -> anyhow::Result<()> {
-    let path = dir.join(name);
-    let text = toml::to_string_pretty(value)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+/// One file of a bundle: its TOML under a line that says what it is.
+fn file_text<T: Serialize>(name: &str, value: &T) -> anyhow::Result<String> {
+    let text =
+        toml::to_string_pretty(value).map_err(|e| anyhow::anyhow!("cannot write {name}: {e}"))?;
     let header = "# Minsheng tenant bundle; apply with `minsheng tenant apply <folder>`.\n";
-    std::fs::write(&path, format!("{header}{text}"))
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+    Ok(format!("{header}{text}"))
 }

@@ -53,6 +53,7 @@ pub fn environment() -> Environment<'static> {
         template!("admin_category_preview.html"),
         template!("admin_calendar.html"),
         template!("admin_settings.html"),
+        template!("admin_bundle.html"),
         template!("admin_people.html"),
         template!("admin_person.html"),
         template!("admin_access_fields.html"),

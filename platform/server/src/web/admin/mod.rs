@@ -5,6 +5,7 @@
 //! (`tenant:write`) 403. The pages read and change through the same
 //! services, with the same permission checks, as the REST API.
 
+pub mod bundle;
 pub mod calendar;
 pub mod categories;
 pub mod departments;
@@ -29,6 +30,7 @@ pub fn mount(route: Route) -> Route {
     let route = calendar::mount(route);
     let route = people::mount(route);
     let route = rules::mount(route);
+    let route = bundle::mount(route);
     webhooks::mount(route)
 }
 
