@@ -12,6 +12,7 @@ mod bundles;
 mod campaigns;
 mod cases;
 mod console;
+mod console_archive;
 mod console_directory;
 mod console_matrix;
 mod console_people;

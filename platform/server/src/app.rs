@@ -165,6 +165,14 @@ pub fn build(state: ServerState) -> impl Endpoint {
         .at("/operator/cities", post(web::operator::create_city))
         .at("/operator/cities/new", get(web::operator::new_city))
         .at(
+            "/operator/cities/import",
+            post(web::operator_archive::import),
+        )
+        .at(
+            "/operator/cities/:slug/archive",
+            get(web::operator_archive::download),
+        )
+        .at(
             "/operator/cities/:slug",
             get(web::operator::city).post(web::operator::city_submit),
         )

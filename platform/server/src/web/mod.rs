@@ -12,6 +12,7 @@ pub mod campaigns;
 pub mod colors;
 pub mod departments;
 pub mod operator;
+pub mod operator_archive;
 pub mod pages;
 pub mod resolve;
 pub mod respond;

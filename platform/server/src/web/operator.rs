@@ -61,7 +61,7 @@ fn see_other(to: &str) -> Response {
 
 /// The page to show instead of the console, unless an operator is signed
 /// in: sign in when nobody is, 404 for everyone else.
-fn not_an_operator(ctx: &Ctx) -> Option<Response> {
+pub(crate) fn not_an_operator(ctx: &Ctx) -> Option<Response> {
     match ctx.principal {
         Principal::Operator { .. } => None,
         Principal::Anonymous => Some(see_other("/operator/login")),
@@ -78,7 +78,7 @@ macro_rules! operator {
 }
 
 /// The form carries the session's CSRF token.
-fn session_form(ctx: &Ctx, sent: &str) -> bool {
+pub(crate) fn session_form(ctx: &Ctx, sent: &str) -> bool {
     ctx.session_csrf
         .as_ref()
         .is_some_and(|expected| constant_time_eq(expected, sent))
