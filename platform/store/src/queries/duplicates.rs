@@ -76,9 +76,16 @@ pub async fn keep(
         score: sea_orm::ActiveValue::Set(a.score),
         kind: sea_orm::ActiveValue::Set(a.kind.clone()),
     };
-    let rows: Vec<_> = found
+    // In key order, so two scans keeping the same pairs from either side
+    // take their rows' locks in the same order.
+    let mut keys: Vec<(Uuid, Uuid, &Alike)> = found
         .iter()
-        .flat_map(|a| [pair(case_id, a.other_id, a), pair(a.other_id, case_id, a)])
+        .flat_map(|a| [(case_id, a.other_id, a), (a.other_id, case_id, a)])
+        .collect();
+    keys.sort_by_key(|(from, to, _)| (*from, *to));
+    let rows: Vec<_> = keys
+        .into_iter()
+        .map(|(from, to, a)| pair(from, to, a))
         .collect();
     if !rows.is_empty() {
         case_duplicate::Entity::insert_many(rows)

@@ -197,7 +197,8 @@ async fn seek(
 
 /// One pass of the worker: look for the likely duplicates of up to
 /// [`SCAN_BATCH`] cases not scanned yet (new cases, and after an upgrade
-/// or a re-index the backlog) and keep them, a city's in one write.
+/// or a re-index the backlog) and keep them, each case's in a write of
+/// its own.
 /// Returns how many were scanned.
 pub async fn scan_due(store: &Store) -> Result<u64, Error> {
     let pending = {
@@ -232,13 +233,19 @@ pub async fn scan_due(store: &Store) -> Result<u64, Error> {
         // Only read: after a failed statement (which ends a PostgreSQL
         // transaction) there is nothing to commit.
         let _ = read.rollback().await;
-        let tx = store.begin(Scope::Tenant(tenant_id)).await.or_internal()?;
+        // One short transaction per case. Keeping a pair checks both
+        // cases exist (a key-share lock on each), and a staff action locks
+        // its case before it re-indexes it: a transaction that kept many
+        // cases' pairs while holding the search rows it had marked could
+        // wait for one such action while it waits for them (a deadlock
+        // on PostgreSQL). Alone, a case's pairs are kept before its mark.
         for (case_id, (simhash, alike)) in &scanned {
+            let tx = store.begin(Scope::Tenant(tenant_id)).await.or_internal()?;
             dq::keep(&tx, tenant_id, *case_id, *simhash, alike)
                 .await
                 .or_internal()?;
+            commit(tx, ()).await?;
         }
-        commit(tx, ()).await?;
     }
     Ok(pending.len() as u64)
 }
