@@ -51,6 +51,9 @@ pub async fn unscanned(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<(Uui
         .collect()
 }
 
+/// Mixed into a city's id for the lock on keeping its pairs.
+const KEEP_LOCK: i64 = 0x6475_706c_6963_6174; // "duplicat"
+
 /// Keep what a scan of `case_id` found (replacing what an earlier scan of
 /// it found), each pair both ways round, and mark the case scanned if its
 /// SimHash is still `simhash`, the one the scan read (a case re-indexed
@@ -64,6 +67,21 @@ pub async fn keep(
     found: &[Alike],
 ) -> Result<(), DbErr> {
     use case_duplicate::Column as C;
+    // Workers of several replicas may keep pairs of the same city at once,
+    // each case in its own transaction. Its old pairs go first, then its
+    // new ones: two workers keeping two cases alike would each hold a row
+    // the other wants. So a city's pairs are kept one case at a time,
+    // across processes (a lock held until the transaction ends).
+    if db.get_database_backend() == DbBackend::Postgres {
+        let bytes = tenant_id.as_bytes();
+        let key = i64::from_be_bytes(bytes[..8].try_into().unwrap_or_default()) ^ KEEP_LOCK;
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [key.into()],
+        ))
+        .await?;
+    }
     case_duplicate::Entity::delete_many()
         .filter(C::TenantId.eq(tenant_id))
         .filter(C::CaseId.eq(case_id))
