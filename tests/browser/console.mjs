@@ -3,7 +3,8 @@
 // bundle, gives it a host name and quotas; then (phase "admin") the city's
 // administrator signs in on the new city, reads its quotas, gives it a
 // title and a logo, makes a staff account, and uploads, configures,
-// replays and enables a routing rule. Every page
+// replays and enables a routing rule, which routes the case a citizen
+// then submits on the city's site. Every page
 // is checked with axe-core and saved as a screenshot (desktop width, for
 // the admin guide). Started by tests/e2e/browser.rs with the plan in
 // MINSHENG_BROWSER_PLAN (JSON); exits non-zero on the first thing wrong.
@@ -144,6 +145,26 @@ if (plan.phase === "operator") {
   const chain = await page.textContent('[data-testid="chain-intake"]');
   assert.ok(chain.includes("daqing-router"), chain);
   await check("rules", "rules");
+
+  // A citizen asks on the city's site; the enabled rule routes the case.
+  const visitor = await browser.newContext({ ...desktop, javaScriptEnabled: plan.javascript });
+  const site = await visitor.newPage();
+  await site.goto(`${plan.base}/t/${plan.slug}/ask?category=${plan.citizen.category}`);
+  await site.fill("#title", plan.citizen.title);
+  await site.fill("#text", plan.citizen.text);
+  for (const [code, value] of Object.entries(plan.citizen.attributes)) {
+    await site.check(`input[name="attribute[${code}]"][value="${value}"]`);
+  }
+  await site.fill("#address", plan.citizen.address);
+  await site.fill("#contact_name", plan.citizen.contact_name);
+  await site.fill("#contact_phone", plan.citizen.contact_phone);
+  await Promise.all([site.waitForLoadState("load"), site.click('[data-testid="submit"]')]);
+  await site.waitForSelector('[data-testid="tracking-code"]');
+  const code = (await site.textContent('[data-testid="tracking-code"]')).trim();
+  await visitor.close();
+  await browser.close();
+  console.log(JSON.stringify({ ok: true, code }));
+  process.exit(0);
 }
 await browser.close();
 console.log(JSON.stringify({ ok: true }));

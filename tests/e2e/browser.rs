@@ -385,7 +385,8 @@ on_both_backends!(a_suggestion_is_followed_to_its_delivered_project);
 /// without: an operator creates it from a bundle, gives it a host name and
 /// quotas; its administrator then reads them, gives the city a title and a
 /// logo, makes a dispatcher's account, and uploads, configures, replays
-/// and enables a routing rule, which then routes a citizen's case.
+/// and enables a routing rule, which then routes the case a citizen
+/// submits on the city's site.
 /// axe-core on every page; screenshots kept as artifacts.
 async fn a_new_city_set_up_in_the_consoles(backend: Backend) {
     let app = crate::support::spawn_app_with(backend, &[("MINSHENG_DEV_OPEN_ADMIN", "0")]).await;
@@ -466,22 +467,23 @@ async fn a_new_city_set_up_in_the_consoles(backend: Backend) {
                 .await;
             assert_eq!(status, 201, "{body}");
         }
-        run_script("console.mjs", &admin).await;
+        admin["citizen"] = serde_json::json!({
+            "category": "pothole",
+            "attributes": {"size": "large"},
+            "title": "Pothole over a broken water main",
+            "text": "The water main under the pothole on Elm Street is leaking.",
+            "address": "12 Elm Street",
+            "contact_name": "Homer",
+            "contact_phone": "555-0199",
+        });
+        let out = run_script("console.mjs", &admin).await;
+        let done: serde_json::Value =
+            serde_json::from_str(out.lines().last().unwrap_or_default()).unwrap();
 
-        // The enabled rule routes a pothole over a broken water main to
-        // the water division instead of the category's streets division.
-        let (status, body) = app
-            .send_json(
-                reqwest::Method::POST,
-                &format!("/tenants/{slug}/cases"),
-                &serde_json::json!({"category": "pothole", "attributes": {"size": ["small"]},
-                    "title": "Pothole over a broken water main",
-                    "text": "The water main under the pothole on Elm Street is leaking.",
-                    "public": true}),
-            )
-            .await;
-        assert_eq!(status, 201, "{body}");
-        let code = body["tracking_code"].as_str().unwrap().to_owned();
+        // The enabled rule routed the citizen's pothole over a broken
+        // water main to the water division instead of the category's
+        // streets division.
+        let code = done["code"].as_str().expect("a tracking code").to_owned();
         let auth = app.login_ok(Some(slug), &format!("{slug}-admin")).await;
         let (status, case) = app
             .call(
