@@ -26,6 +26,9 @@ impl Upload {
 /// Text fields up to this size each (a CSRF token, an operation).
 const MAX_TEXT: u64 = 64 << 10;
 
+/// Fields a form with a file may have.
+const MAX_FIELDS: usize = 20;
+
 /// Read `multipart`: its text fields and the file in `file_field`, which
 /// may be at most `max_file` bytes (more is a 422 on `file_field` naming
 /// the limit).
@@ -34,11 +37,19 @@ pub async fn read(
     file_field: &str,
     max_file: usize,
 ) -> Result<Upload, Error> {
-    let broken = |e: &dyn std::fmt::Display| {
-        Error::invalid(file_field, format!("the form could not be read: {e}"))
+    let broken = || {
+        Error::invalid(
+            file_field,
+            "the upload was cut off or is not a form: send it again",
+        )
     };
     let mut upload = Upload::default();
-    while let Some(field) = multipart.next_field().await.map_err(|e| broken(&e))? {
+    let mut count = 0;
+    while let Some(field) = multipart.next_field().await.map_err(|_| broken())? {
+        count += 1;
+        if count > MAX_FIELDS {
+            return Err(Error::invalid(file_field, "the form has too many fields"));
+        }
         let name = field.name().unwrap_or_default().to_owned();
         let limit = if name == file_field {
             max_file as u64 + 1
@@ -51,7 +62,7 @@ pub async fn read(
             .take(limit)
             .read_to_end(&mut bytes)
             .await
-            .map_err(|e| broken(&e))?;
+            .map_err(|_| broken())?;
         if name == file_field {
             if bytes.len() > max_file {
                 return Err(Error::invalid(

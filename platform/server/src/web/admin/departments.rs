@@ -405,61 +405,18 @@ pub struct Upload {
 
 /// Read a multipart form with one file (`file`), at most [`MAX_UPLOAD`]
 /// bytes, and a few short fields; problems are the `file` field's.
-pub async fn read_upload(mut multipart: Multipart) -> Result<Upload, Error> {
-    let mut upload = Upload {
-        csrf_token: String::new(),
-        fields: Default::default(),
-        file: None,
-    };
-    let broken = |_| {
-        Error::invalid(
-            "file",
-            "the upload was cut off or is not a form: send it again",
-        )
-    };
-    let mut count = 0;
-    while let Some(field) = multipart.next_field().await.map_err(broken)? {
-        count += 1;
-        if count > 20 {
-            return Err(Error::invalid("file", "the form has too many fields"));
-        }
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            upload.file = Some(read_limited(field, MAX_UPLOAD).await?);
-        } else {
-            let bytes = read_limited(field, 4096).await?;
-            let text =
-                String::from_utf8(bytes).map_err(|_| Error::invalid(name.as_str(), "not text"))?;
-            if name == "csrf_token" {
-                upload.csrf_token = text;
-            } else {
-                upload.fields.insert(name, text);
-            }
-        }
-    }
-    Ok(upload)
-}
-
-/// A multipart field's bytes, refused past `limit`.
-async fn read_limited(field: poem::web::Field, limit: usize) -> Result<Vec<u8>, Error> {
-    let mut bytes = Vec::new();
-    let mut reader = field.into_async_read();
-    let mut chunk = [0u8; 16 * 1024];
-    loop {
-        let n = tokio::io::AsyncReadExt::read(&mut reader, &mut chunk)
-            .await
-            .map_err(|_| Error::invalid("file", "the upload was cut off: send it again"))?;
-        if n == 0 {
-            return Ok(bytes);
-        }
-        bytes.extend_from_slice(&chunk[..n]);
-        if bytes.len() > limit {
-            return Err(Error::invalid(
-                "file",
-                format!("the file is larger than {} KiB", limit / 1024),
-            ));
-        }
-    }
+pub async fn read_upload(multipart: Multipart) -> Result<Upload, Error> {
+    let form = crate::web::upload::read(multipart, "file", MAX_UPLOAD).await?;
+    let csrf_token = form.field("csrf_token").to_owned();
+    Ok(Upload {
+        csrf_token,
+        fields: form
+            .fields
+            .into_iter()
+            .filter(|(name, _)| name != "csrf_token")
+            .collect(),
+        file: Some(form.file).filter(|f| !f.is_empty()),
+    })
 }
 
 /// The text of the upload's file: there, and UTF-8.
